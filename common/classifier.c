@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tuple-space-search classifier snapshot.
+ *
+ * Rules are grouped by mask into subtables.  Within a subtable every rule is
+ * an exact match on the masked key, so one hash probe per subtable answers
+ * "which rule of this mask matches?".  A lookup walks the subtables by
+ * descending best priority and stops once no remaining subtable can beat
+ * what it has found.
+ *
+ * Block layout (one allocation, all references are offsets from its start,
+ * so any process may map it anywhere):
+ *
+ *   struct sl_cls                    header
+ *   struct sl_cls_rule[n_rules]      rules, in the caller's order
+ *   struct sl_cls_subtable[n_sub]    by max_priority, descending
+ *   struct sl_cls_entry[...]         each subtable's hash table, back to back
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_hash_crc.h>
+
+#include "classifier.h"
+
+#define SL_CLS_HASH_SEED 0x5eed1ce5u
+#define SL_CLS_NO_RULE UINT32_MAX
+#define SL_CLS_ALIGN 64 /* keep each section on its own cache lines */
+
+struct sl_cls {
+	uint64_t size;          /* bytes in the whole block */
+	uint64_t rules_off;     /* struct sl_cls_rule[n_rules] */
+	uint64_t subtables_off; /* struct sl_cls_subtable[n_subtables] */
+	uint32_t n_rules;
+	uint32_t n_subtables;
+};
+
+/* Hash table slot.  Only the best rule per masked key is stored: no other can win. */
+struct sl_cls_entry {
+	uint32_t hash;
+	uint32_t rule; /* index into rules[], SL_CLS_NO_RULE if the slot is free */
+};
+
+/*
+ * Everything a probe needs, in the order it needs it.  word[]/wmask[] list
+ * only the key words the mask touches, so a mask on in_port alone hashes
+ * and compares one word, not eight.
+ */
+struct sl_cls_subtable {
+	uint32_t max_priority;
+	uint32_t n_words;
+	uint32_t bucket_mask; /* n_buckets - 1; n_buckets is a power of two */
+	uint8_t word[SL_FLOW_KEY_WORDS];
+	uint64_t buckets_off; /* struct sl_cls_entry[bucket_mask + 1] */
+	uint64_t wmask[SL_FLOW_KEY_WORDS];
+};
+
+/* Word @i of a key; memcpy keeps this free of strict-aliasing trouble and compiles to one load. */
+static inline uint64_t
+sl_key_word(const struct sl_flow_key *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
+static inline const struct sl_cls_rule *
+sl_cls_rules(const struct sl_cls *cls)
+{
+	return (const struct sl_cls_rule *)((const char *)cls + cls->rules_off);
+}
+
+static inline const struct sl_cls_subtable *
+sl_cls_subtables(const struct sl_cls *cls)
+{
+	return (const struct sl_cls_subtable *)((const char *)cls + cls->subtables_off);
+}
+
+static inline const struct sl_cls_entry *
+sl_cls_buckets(const struct sl_cls *cls, const struct sl_cls_subtable *st)
+{
+	return (const struct sl_cls_entry *)((const char *)cls + st->buckets_off);
+}
+
+/* Linear probing: collisions land in the next slot, usually on the same cache line. */
+static inline uint32_t
+sl_cls_next_slot(const struct sl_cls_subtable *st, uint32_t i)
+{
+	return (i + 1) & st->bucket_mask;
+}
+
+/* Hash of the masked words of @kw (the whole key as words) in subtable @st. */
+static inline uint32_t
+sl_cls_hash(const struct sl_cls_subtable *st, const uint64_t *kw)
+{
+	uint32_t hash = SL_CLS_HASH_SEED;
+	uint32_t i;
+
+	for (i = 0; i < st->n_words; i++)
+		hash = rte_hash_crc_8byte(kw[st->word[i]] & st->wmask[i], hash);
+	return hash;
+}
+
+/* Rule keys are normalized, so comparing the masked words is an exact match test. */
+static inline bool
+sl_cls_rule_has_key(const struct sl_cls_rule *r, const struct sl_cls_subtable *st,
+		    const uint64_t *kw)
+{
+	uint64_t diff = 0;
+	uint32_t i;
+
+	for (i = 0; i < st->n_words; i++)
+		diff |= (kw[st->word[i]] & st->wmask[i]) ^ sl_key_word(&r->match.key, st->word[i]);
+	return diff == 0;
+}
+
+/* Index of the rule in @st whose masked key equals @kw's, or SL_CLS_NO_RULE. */
+static inline uint32_t
+sl_cls_subtable_find(const struct sl_cls *cls, const struct sl_cls_subtable *st,
+		     const uint64_t *kw)
+{
+	const struct sl_cls_entry *b = sl_cls_buckets(cls, st);
+	const struct sl_cls_rule *rules = sl_cls_rules(cls);
+	uint32_t hash = sl_cls_hash(st, kw);
+	uint32_t i;
+
+	/* Load is at most 50%, so a free slot always ends the probe. */
+	for (i = hash & st->bucket_mask; b[i].rule != SL_CLS_NO_RULE; i = sl_cls_next_slot(st, i)) {
+		if (b[i].hash == hash && sl_cls_rule_has_key(&rules[b[i].rule], st, kw))
+			return b[i].rule;
+	}
+	return SL_CLS_NO_RULE;
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
+{
+	const struct sl_cls_subtable *st = sl_cls_subtables(cls);
+	const struct sl_cls_subtable *end = st + cls->n_subtables;
+	const struct sl_cls_rule *rules = sl_cls_rules(cls);
+	/*
+	 * "Nothing yet" is priority 0 at index SL_CLS_NO_RULE: any matching rule
+	 * beats it, since a tie goes to the lower index.
+	 */
+	uint32_t best = SL_CLS_NO_RULE;
+	uint32_t best_prio = 0;
+	uint64_t kw[SL_FLOW_KEY_WORDS];
+
+	memcpy(kw, key, sizeof(kw));
+	for (; st < end; st++) {
+		uint32_t r, prio;
+
+		/* Equal priority must still be searched: an earlier rule wins the tie. */
+		if (st->max_priority < best_prio)
+			break;
+		r = sl_cls_subtable_find(cls, st, kw);
+		if (r == SL_CLS_NO_RULE)
+			continue;
+		prio = rules[r].priority;
+		if (prio > best_prio || (prio == best_prio && r < best)) {
+			best = r;
+			best_prio = prio;
+		}
+	}
+	return best == SL_CLS_NO_RULE ? NULL : &rules[best];
+}
+
+uint32_t
+sl_cls_n_rules(const struct sl_cls *cls)
+{
+	return cls->n_rules;
+}
+
+uint32_t
+sl_cls_n_subtables(const struct sl_cls *cls)
+{
+	return cls->n_subtables;
+}
+
+const struct sl_cls_rule *
+sl_cls_rule_at(const struct sl_cls *cls, uint32_t i)
+{
+	return i < cls->n_rules ? &sl_cls_rules(cls)[i] : NULL;
+}
+
+size_t
+sl_cls_size(const struct sl_cls *cls)
+{
+	return cls->size;
+}
+
+/*
+ * Building.  Control path only: clarity over speed, but still O(n log n) so
+ * that tens of thousands of rules build quickly.
+ */
+
+/* Scratch state that never goes into the snapshot. */
+struct sl_cls_scratch {
+	uint32_t n_masks;
+	uint32_t *rule_mask;  /* [n]: mask group of each rule */
+	uint32_t *mask_first; /* [n]: first rule with that mask (holds the mask itself) */
+	uint32_t *mask_count; /* [n]: rules with that mask */
+	uint32_t *mask_prio;  /* [n]: highest priority with that mask */
+	uint32_t *mask_pos;   /* [n]: position of the group among the sorted subtables */
+	uint32_t *order;      /* [n]: mask groups sorted as subtables go */
+	uint32_t *mask_hash;  /* [mask_hash_size]: group index + 1, 0 when free */
+	uint32_t mask_hash_size;
+};
+
+static uint32_t
+sl_cls_pow2_at_least(uint64_t x)
+{
+	uint32_t p = 2;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+static uint32_t
+sl_cls_mask_hash(const struct sl_flow_key *mask)
+{
+	uint32_t hash = SL_CLS_HASH_SEED;
+	unsigned int i;
+
+	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
+		hash = rte_hash_crc_8byte(sl_key_word(mask, i), hash);
+	return hash;
+}
+
+static int
+sl_cls_scratch_init(struct sl_cls_scratch *s, uint32_t n)
+{
+	size_t per_rule = (size_t)n + 1; /* +1: never ask malloc for zero bytes */
+
+	memset(s, 0, sizeof(*s));
+	s->mask_hash_size = sl_cls_pow2_at_least(2 * (uint64_t)n);
+	s->rule_mask = calloc(6 * per_rule + s->mask_hash_size, sizeof(uint32_t));
+	if (s->rule_mask == NULL)
+		return -ENOMEM;
+	s->mask_first = s->rule_mask + per_rule;
+	s->mask_count = s->mask_first + per_rule;
+	s->mask_prio = s->mask_count + per_rule;
+	s->mask_pos = s->mask_prio + per_rule;
+	s->order = s->mask_pos + per_rule;
+	s->mask_hash = s->order + per_rule;
+	return 0;
+}
+
+static void
+sl_cls_scratch_free(struct sl_cls_scratch *s)
+{
+	free(s->rule_mask);
+}
+
+/* Mask group of @rules[i], creating it if this mask is new. */
+static uint32_t
+sl_cls_group_of(struct sl_cls_scratch *s, const struct sl_cls_rule *rules, uint32_t i)
+{
+	const struct sl_flow_key *mask = &rules[i].match.mask;
+	uint32_t slot = sl_cls_mask_hash(mask) & (s->mask_hash_size - 1);
+	uint32_t g;
+
+	for (; s->mask_hash[slot] != 0; slot = (slot + 1) & (s->mask_hash_size - 1)) {
+		g = s->mask_hash[slot] - 1;
+		if (memcmp(&rules[s->mask_first[g]].match.mask, mask, sizeof(*mask)) == 0)
+			return g;
+	}
+	g = s->n_masks++;
+	s->mask_hash[slot] = g + 1;
+	s->mask_first[g] = i;
+	return g;
+}
+
+static void
+sl_cls_group_rules(struct sl_cls_scratch *s, const struct sl_cls_rule *rules, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t g = sl_cls_group_of(s, rules, i);
+
+		s->rule_mask[i] = g;
+		if (s->mask_count[g] == 0 || rules[i].priority > s->mask_prio[g])
+			s->mask_prio[g] = rules[i].priority;
+		s->mask_count[g]++;
+	}
+}
+
+/* qsort has no context argument: sorting (priority, group) packed in one u64 needs no global. */
+static int
+sl_cls_cmp_u64_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * Order groups by max priority, descending; among equals, by first
+ * appearance so that the layout does not depend on hash order.
+ */
+static int
+sl_cls_order_groups(struct sl_cls_scratch *s)
+{
+	uint64_t *keys = malloc(((size_t)s->n_masks + 1) * sizeof(*keys));
+	uint32_t g;
+
+	if (keys == NULL)
+		return -ENOMEM;
+	/* Groups are numbered by first appearance, so ~g sorts them ascending. */
+	for (g = 0; g < s->n_masks; g++)
+		keys[g] = ((uint64_t)s->mask_prio[g] << 32) | (uint32_t)~g;
+	qsort(keys, s->n_masks, sizeof(*keys), sl_cls_cmp_u64_desc);
+	for (g = 0; g < s->n_masks; g++) {
+		s->order[g] = ~(uint32_t)keys[g];
+		s->mask_pos[s->order[g]] = g;
+	}
+	free(keys);
+	return 0;
+}
+
+/* @st comes zeroed from the allocator. */
+static void
+sl_cls_init_subtable(struct sl_cls_subtable *st, const struct sl_flow_key *mask, uint32_t prio,
+		     uint32_t n_buckets, uint64_t buckets_off)
+{
+	unsigned int i;
+
+	st->max_priority = prio;
+	st->bucket_mask = n_buckets - 1;
+	st->buckets_off = buckets_off;
+	for (i = 0; i < SL_FLOW_KEY_WORDS; i++) {
+		uint64_t m = sl_key_word(mask, i);
+
+		if (m == 0)
+			continue;
+		st->word[st->n_words] = i;
+		st->wmask[st->n_words] = m;
+		st->n_words++;
+	}
+}
+
+/*
+ * Put rule @r in its subtable's hash.  Rules come in input order, so an
+ * existing entry with the same key is only displaced by a strictly higher
+ * priority: on a tie the earlier rule wins.
+ */
+static void
+sl_cls_insert(struct sl_cls *cls, struct sl_cls_subtable *st, uint32_t r)
+{
+	struct sl_cls_entry *b = (struct sl_cls_entry *)((char *)cls + st->buckets_off);
+	const struct sl_cls_rule *rules = sl_cls_rules(cls);
+	uint64_t kw[SL_FLOW_KEY_WORDS];
+	uint32_t hash, i;
+
+	memcpy(kw, &rules[r].match.key, sizeof(kw));
+	hash = sl_cls_hash(st, kw);
+	for (i = hash & st->bucket_mask; b[i].rule != SL_CLS_NO_RULE; i = sl_cls_next_slot(st, i)) {
+		if (b[i].hash == hash && sl_cls_rule_has_key(&rules[b[i].rule], st, kw)) {
+			if (rules[r].priority > rules[b[i].rule].priority)
+				b[i].rule = r;
+			return;
+		}
+	}
+	b[i].hash = hash;
+	b[i].rule = r;
+}
+
+/* Lay out sections and return the block size; buckets_off[g] gets each group's table offset. */
+static size_t
+sl_cls_layout(const struct sl_cls_scratch *s, uint32_t n, uint64_t *rules_off,
+	      uint64_t *subtables_off, uint64_t *buckets_off)
+{
+	size_t off = RTE_ALIGN_CEIL(sizeof(struct sl_cls), SL_CLS_ALIGN);
+	uint32_t pos;
+
+	*rules_off = off;
+	off = RTE_ALIGN_CEIL(off + (size_t)n * sizeof(struct sl_cls_rule), SL_CLS_ALIGN);
+	*subtables_off = off;
+	off = RTE_ALIGN_CEIL(off + (size_t)s->n_masks * sizeof(struct sl_cls_subtable),
+			     SL_CLS_ALIGN);
+	for (pos = 0; pos < s->n_masks; pos++) {
+		uint32_t g = s->order[pos];
+
+		buckets_off[g] = off;
+		off += (size_t)sl_cls_pow2_at_least(2 * (uint64_t)s->mask_count[g]) *
+		       sizeof(struct sl_cls_entry);
+	}
+	return off;
+}
+
+static void
+sl_cls_fill(struct sl_cls *cls, const struct sl_cls_scratch *s, const struct sl_cls_rule *in,
+	    const uint64_t *buckets_off)
+{
+	struct sl_cls_rule *rules = (struct sl_cls_rule *)((char *)cls + cls->rules_off);
+	struct sl_cls_subtable *st = (struct sl_cls_subtable *)((char *)cls + cls->subtables_off);
+	uint32_t i, pos;
+
+	for (i = 0; i < cls->n_rules; i++) {
+		rules[i] = in[i];
+		sl_match_normalize(&rules[i].match); /* lookup relies on it; be safe */
+	}
+
+	for (pos = 0; pos < s->n_masks; pos++) {
+		uint32_t g = s->order[pos];
+		uint32_t n_buckets = sl_cls_pow2_at_least(2 * (uint64_t)s->mask_count[g]);
+		struct sl_cls_entry *b = (struct sl_cls_entry *)((char *)cls + buckets_off[g]);
+
+		sl_cls_init_subtable(&st[pos], &in[s->mask_first[g]].match.mask, s->mask_prio[g],
+				     n_buckets, buckets_off[g]);
+		for (i = 0; i < n_buckets; i++)
+			b[i].rule = SL_CLS_NO_RULE;
+	}
+	for (i = 0; i < cls->n_rules; i++)
+		sl_cls_insert(cls, &st[s->mask_pos[s->rule_mask[i]]], i);
+}
+
+struct sl_cls *
+sl_cls_build(const struct sl_cls_rule *rules, uint32_t n, sl_cls_zalloc_fn zalloc, void *ctx)
+{
+	struct sl_cls_scratch s;
+	struct sl_cls *cls = NULL;
+	uint64_t rules_off, subtables_off;
+	uint64_t *buckets_off;
+	size_t size;
+
+	if (sl_cls_scratch_init(&s, n) < 0)
+		return NULL;
+	sl_cls_group_rules(&s, rules, n);
+	buckets_off = calloc((size_t)s.n_masks + 1, sizeof(*buckets_off));
+	if (buckets_off == NULL || sl_cls_order_groups(&s) < 0)
+		goto out;
+
+	size = sl_cls_layout(&s, n, &rules_off, &subtables_off, buckets_off);
+	cls = zalloc(size, ctx);
+	if (cls == NULL)
+		goto out;
+	cls->size = size;
+	cls->rules_off = rules_off;
+	cls->subtables_off = subtables_off;
+	cls->n_rules = n;
+	cls->n_subtables = s.n_masks;
+	sl_cls_fill(cls, &s, rules, buckets_off);
+out:
+	free(buckets_off);
+	sl_cls_scratch_free(&s);
+	return cls;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exact-match cache: private to one worker, maps a packet's full flow key
+ * to the classifier rule that won for it.  Entries are tagged with the
+ * classifier snapshot generation; a new snapshot invalidates them all at
+ * once without touching the cache.  Like OVS's EMC, insertion can be made
+ * probabilistic so that a flood of one-packet flows does not thrash it.
+ */
+#ifndef SL_EMC_H
+#define SL_EMC_H
+
+#include "classifier.h"
+
+#define SL_EMC_ENTRIES (1u << 13)
+#define SL_EMC_WAYS 2 /* each key may sit in one of two slots */
+
+struct sl_emc_entry {
+	struct sl_flow_key key;
+	const struct sl_cls_rule *rule;
+	uint32_t gen;
+	uint32_t hash;
+};
+
+struct sl_emc {
+	struct sl_emc_entry e[SL_EMC_ENTRIES];
+	uint32_t insert_min;  /* insert when a random u32 <= insert_min */
+	uint32_t rng;         /* xorshift state */
+	uint64_t n_inserts;
+	uint64_t n_evictions;
+};
+
+/* Hash of a full flow key, as the cache uses it. */
+uint32_t sl_flow_key_hash(const struct sl_flow_key *key);
+
+/* Empty cache; @inv_prob as OVS's emc-insert-inv-prob (0 disables, 1 always, N: 1/N). */
+void sl_emc_init(struct sl_emc *emc, uint32_t inv_prob);
+
+/* Change the insertion probability. */
+void sl_emc_set_inv_prob(struct sl_emc *emc, uint32_t inv_prob);
+
+/* Cached rule for @key under snapshot generation @gen, or NULL. */
+const struct sl_cls_rule *sl_emc_lookup(const struct sl_emc *emc, const struct sl_flow_key *key,
+					uint32_t hash, uint32_t gen);
+
+/* Maybe insert (subject to the insertion probability). */
+void sl_emc_insert(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash,
+		   uint32_t gen, const struct sl_cls_rule *rule);
+
+/* Drop every entry. */
+void sl_emc_flush(struct sl_emc *emc);
+
+#endif /* SL_EMC_H */

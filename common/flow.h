@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow key, match, actions and rules: the vocabulary shared by the packet
+ * parser, the classifier, the exact-match cache, the flow-syntax parser and
+ * the control plane.  Everything here is plain data (no pointers) so it can
+ * live in shared memory and be copied between processes.
+ */
+#ifndef SL_FLOW_H
+#define SL_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_MAX_PORTS 32      /* port slots in shared memory */
+#define SL_MAX_WORKERS 8     /* worker slots */
+#define SL_OFPORT_MAX 0xfeff /* highest ofport a user may give (OFPP_MAX - 1) */
+#define SL_OFPORT_NONE 0
+#define SL_MAX_ACTIONS 16
+#define SL_PORT_NAME_LEN 32
+
+/*
+ * What the parser extracts from a packet; what rules match on.
+ * 64 bytes, read as 8 uint64_t words by the classifier and the cache.
+ * Multi-byte fields are in network byte order except in_port and
+ * vlan_tci/dl_type, which are host order (they are compared, not hashed
+ * against packet bytes, and host order keeps the syntax code simple).
+ *
+ * IPv4 addresses sit in the first 4 bytes of nw_src/nw_dst; IPv6 uses all
+ * 16.  ARP puts SPA/TPA in nw_src/nw_dst and the opcode in nw_proto, as
+ * Open vSwitch does.  ICMP puts type/code in tp_src/tp_dst.
+ */
+struct sl_flow_key {
+	uint16_t in_port;  /* ofport the packet arrived on */
+	uint16_t dl_type;  /* host order; 0x05ff for 802.2 frames */
+	uint16_t vlan_tci; /* host order; SL_VLAN_CFI set iff tagged */
+	uint8_t nw_proto;
+	uint8_t nw_tos;     /* DSCP+ECN byte (IPv6: traffic class) */
+	uint8_t dl_dst[6];
+	uint8_t dl_src[6];
+	uint16_t tp_src;    /* network order */
+	uint16_t tp_dst;    /* network order */
+	uint8_t nw_frag;    /* SL_FRAG_* bits */
+	uint8_t nw_ttl;
+	uint8_t pad[6];
+	uint8_t nw_src[16]; /* IPv4 in [0..3], network order */
+	uint8_t nw_dst[16];
+} __attribute__((aligned(8)));
+
+#define SL_FLOW_KEY_WORDS (sizeof(struct sl_flow_key) / sizeof(uint64_t))
+_Static_assert(sizeof(struct sl_flow_key) == 64, "flow key must be 64 bytes");
+
+#define SL_VLAN_CFI 0x1000   /* "tag present" bit in vlan_tci, as in OVS */
+#define SL_VLAN_VID_MASK 0x0fff
+#define SL_VLAN_PCP_SHIFT 13
+
+#define SL_FRAG_ANY 0x01   /* packet is an IP fragment */
+#define SL_FRAG_LATER 0x02 /* ... and not the first one (no L4 header) */
+
+/* A masked match: key bits are zero wherever mask bits are zero. */
+struct sl_match {
+	struct sl_flow_key key;
+	struct sl_flow_key mask;
+};
+
+enum sl_action_type {
+	SL_ACT_OUTPUT = 1,   /* arg = ofport */
+	SL_ACT_NORMAL,       /* L2 learning switch */
+	SL_ACT_FLOOD,        /* all ports but the input port */
+	SL_ACT_ALL,          /* all ports but the input port (no STP here) */
+	SL_ACT_IN_PORT,      /* back out of the input port */
+	SL_ACT_SET_VLAN_VID, /* arg = vid; pushes a tag if there is none */
+	SL_ACT_SET_VLAN_PCP, /* arg = pcp; pushes a tag if there is none */
+	SL_ACT_STRIP_VLAN,
+	SL_ACT_PUSH_VLAN,    /* arg = tpid (0x8100 or 0x88a8) */
+	SL_ACT_SET_DL_SRC,   /* mac */
+	SL_ACT_SET_DL_DST,   /* mac */
+};
+
+struct sl_action {
+	uint16_t type; /* enum sl_action_type */
+	uint16_t arg;
+	uint8_t mac[6];
+};
+
+/* An action list; n == 0 means drop. */
+struct sl_actions {
+	uint16_t n;
+	struct sl_action a[SL_MAX_ACTIONS];
+};
+
+/* One rule as the user wrote it (after parsing and port resolution). */
+struct sl_flow {
+	struct sl_match match;
+	uint32_t priority; /* 0..65535, default 32768 */
+	uint64_t cookie;
+	struct sl_actions actions;
+};
+
+#define SL_FLOW_DEFAULT_PRIORITY 32768
+
+/* Make key bits outside the mask zero; call after editing a match. */
+void sl_match_normalize(struct sl_match *m);
+
+/* True if @key (a packet's full key) is matched by @m. */
+bool sl_match_matches(const struct sl_match *m, const struct sl_flow_key *key);
+
+/* True if two matches have the same mask and masked key. */
+bool sl_match_equal(const struct sl_match *a, const struct sl_match *b);
+
+#endif /* SL_FLOW_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Protobuf messages over ZeroMQ: the one place that packs, unpacks and
+ * checks versions, for sluicectl, sluiced and sluice-primary alike.
+ */
+#ifndef SL_MSG_H
+#define SL_MSG_H
+
+#include <stddef.h>
+
+#include "sluice.pb-c.h"
+
+#define SL_PROTO_VERSION 1u
+#define SL_MSG_MAX (64u << 20) /* larger messages are refused unread */
+
+/*
+ * One request/reply exchange with @endpoint.  A fresh REQ socket is used for
+ * every call and closed afterwards (linger 0), so a peer that dies or
+ * restarts never leaves a socket stuck.  On success *reply is set (free with
+ * sluice__reply__free_unpacked(reply, NULL)) and 0 is returned; the reply's
+ * own status may still be an error.  On failure returns a negative errno
+ * (-ETIMEDOUT, -ECONNREFUSED, -EPROTO, -EBADMSG) and writes a message to @err.
+ */
+int sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
+		int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Receive one request on a ZMQ_REP (or ROUTER-less REP) socket, non-blocking
+ * if @flags has ZMQ_DONTWAIT.  Returns 0 with *req set, -EAGAIN if nothing
+ * waits, or -EBADMSG / -EMSGSIZE / -EPROTO for bad bytes (then a request
+ * was consumed and the caller must still send a reply, e.g. with
+ * sl_msg_reply_error()).  Writes a message to @err on error.
+ */
+int sl_msg_recv_request(void *sock, int flags, Sluice__Request **req, char *err, size_t errlen);
+
+/* Pack and send @rep (its version field is set here). Returns 0 or -errno. */
+int sl_msg_send_reply(void *sock, Sluice__Reply *rep);
+
+/* Send a reply holding only an error status and message. */
+int sl_msg_reply_error(void *sock, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Set status (positive errno) and a printf-formatted message on a reply. */
+void sl_reply_set_error(Sluice__Reply *rep, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Free a reply that was malloc'd whole (the struct, its strings, arrays and
+ * sub-messages), the way handlers build them. */
+void sl_reply_free_built(Sluice__Reply *rep);
+
+/* Name of the request's command, for messages ("add_port"). */
+const char *sl_msg_cmd_name(const Sluice__Request *req);
+
+#endif /* SL_MSG_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shared-memory switch state: one memzone created by sluice-primary and
+ * looked up by every secondary.  Hugepage memory is mapped at the same
+ * address in every DPDK process of one --file-prefix, so pointers to
+ * rte_malloc'd or memzone memory stored here are valid everywhere; pointers
+ * to process-private memory, function pointers and file descriptors are not
+ * and never appear here.
+ *
+ * Ownership rule for every field: "P" written by the primary only, "W"
+ * written by the owning worker only; anything read by another process while
+ * being written is accessed with __atomic_* and the memory order named.
+ */
+#ifndef SL_SHM_H
+#define SL_SHM_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
+
+#include "flow.h"
+
+#define SL_SHM_NAME "sluice_state"
+#define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
+#define SL_LAYOUT_VERSION 1u
+
+#define SL_MAX_RXQ 64             /* rx queues one worker may poll */
+#define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
+#define SL_MAC_TABLE_SIZE (1u << 16)
+#define SL_BURST 32
+#define SL_BRIDGE_RING_SIZE 4096
+
+enum sl_port_state {
+	SL_PORT_FREE = 0,
+	SL_PORT_ACTIVE,   /* published: workers poll and transmit */
+	SL_PORT_RETIRING, /* unpublished, waiting for a grace period */
+};
+
+/*
+ * One port.  Published (state ACTIVE, store-release) only after the primary
+ * has configured and started the device; workers load-acquire state.
+ */
+struct sl_port {
+	uint32_t state;            /* P, atomic */
+	uint32_t gen;              /* P: bumped on every (re)publication */
+	char name[SL_PORT_NAME_LEN]; /* P */
+	uint16_t ofport;           /* P */
+	uint16_t port_id;          /* P: DPDK port id */
+	uint16_t n_rxq;            /* P */
+	uint16_t n_txq;            /* P */
+	uint16_t mtu;              /* P: enforced in software where the PMD cannot */
+	uint8_t bridged;           /* P: serviced by the primary through rings */
+	uint8_t tx_shared;         /* P: workers share tx queues under txq_lock */
+	uint32_t max_frame;        /* P: mtu + L2 header, for software enforcement */
+	/* P: the queue arrays ethdev gave the primary at start.  A secondary
+	 * that probed the port before it was configured holds stale copies in
+	 * its own rte_eth_fp_ops; workers refresh them from here. */
+	void *fp_rxq_data;
+	void *fp_txq_data;
+	/* Bridged ports: primary -> worker (one per rx queue, SP/SC) and
+	 * worker -> primary (one per worker slot, SP/SC). */
+	struct rte_ring *bridge_rx[SL_MAX_RXQ];
+	struct rte_ring *bridge_tx[SL_MAX_WORKERS];
+	rte_spinlock_t txq_lock[SL_MAX_WORKERS + 1];
+} __rte_cache_aligned;
+
+enum sl_worker_state {
+	SL_WORKER_FREE = 0, /* never started, or cleaned up */
+	SL_WORKER_RUNNING,  /* W sets it after attaching; P clears it on death */
+	SL_WORKER_DEAD,     /* P: process gone or hung; slot reclaimed */
+};
+
+/* Per-worker counters, one cache line per writer. */
+struct sl_worker_stats {
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t emc_hits;
+	uint64_t cls_hits;
+	uint64_t misses;
+	uint64_t tx_dropped;
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	uint64_t mtu_dropped;
+	uint64_t flood_packets;
+} __rte_cache_aligned;
+
+struct sl_rxq_ref {
+	uint16_t port;  /* port slot */
+	uint16_t queue;
+};
+
+struct sl_worker {
+	/* Written by the worker. */
+	int32_t pid;                 /* W, atomic release once attached */
+	uint32_t state;              /* W/P, atomic */
+	uint64_t heartbeat;          /* W: loop counter, atomic relaxed */
+	uint32_t seen_assign_gen;    /* W: the assignment it is polling */
+	uint32_t lcore;              /* W */
+	struct sl_worker_stats stats; /* W; P resets via stats_base */
+	/* Written by the primary. */
+	struct sl_worker_stats stats_base __rte_cache_aligned; /* P: pmd-stats-clear */
+	uint32_t assign_gen;         /* P, atomic release after rxq[] is written */
+	uint16_t n_rxq;              /* P */
+	struct sl_rxq_ref rxq[SL_MAX_RXQ]; /* P */
+	uint64_t port_tx_dropped[SL_MAX_PORTS]; /* W: tx queue full or over MTU */
+	uint64_t restarts;           /* P */
+	uint64_t lost_mbufs;         /* P: upper bound of mbufs lost with dead incarnations */
+} __rte_cache_aligned;
+
+struct sl_flow_counter {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* One L2 learning entry, written by any worker (see mactable.c). */
+struct sl_mac_entry {
+	uint64_t key; /* mac | (vlan + 1) << 48; 0 = empty; atomic */
+	uint64_t val; /* ofport << 32 | last-seen second; atomic */
+};
+
+struct sl_shm {
+	uint32_t magic;
+	uint32_t layout_version;
+	int32_t primary_pid;        /* P */
+	uint32_t pad0;
+	uint64_t boot_id;           /* P: random per primary start */
+	uint64_t primary_heartbeat; /* P, atomic relaxed */
+	uint64_t tsc_hz;            /* P */
+	uint32_t n_workers;         /* P: configured worker slots */
+	uint32_t mac_aging_s;       /* P */
+	uint32_t idle_sleep_us;     /* P: worker max sleep when idle (pmd-maxsleep) */
+	uint32_t coarse_now_s;      /* P: seconds since start, atomic relaxed */
+	uint32_t ports_gen;         /* P, atomic release: bumped on any port change */
+	uint32_t emc_inv_prob;      /* P: option emc-insert-inv-prob */
+
+	/* The classifier snapshot in force; workers load-acquire it. */
+	struct sl_cls *cls;         /* P, atomic */
+	uint32_t cls_gen;           /* P, atomic; bumped with cls */
+	uint32_t pad1;
+
+	struct rte_mempool *pktmbuf_pool; /* P */
+	struct rte_rcu_qsbr *qsbr;        /* P creates; W report quiescence */
+	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
+
+	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */
+
+	struct sl_port ports[SL_MAX_PORTS];
+	struct sl_worker workers[SL_MAX_WORKERS];
+	struct sl_mac_entry mac_table[SL_MAC_TABLE_SIZE]; /* written by workers */
+};
+
+#define SL_NO_SLOT 0xff
+
+static inline struct sl_flow_counter *
+sl_flow_counter(struct sl_shm *shm, unsigned int worker, uint32_t flow_id)
+{
+	return &shm->flow_counters[(size_t)worker * SL_MAX_FLOWS + flow_id];
+}
+
+#endif /* SL_SHM_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Small helpers every process uses: paths, numbers, time. */
+#ifndef SL_UTIL_H
+#define SL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_DEFAULT_RUNDIR "/run/sluice"
+
+/* --rundir, else $SLUICE_RUNDIR, else /run/sluice. */
+const char *sl_rundir(const char *from_option);
+
+/* "ipc://RUNDIR/NAME" into @buf. */
+void sl_endpoint(char *buf, size_t len, const char *rundir, const char *sock_name);
+
+/* Parse a whole decimal/hex unsigned number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
+int sl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Monotonic milliseconds. */
+uint64_t sl_now_ms(void);
+
+/* True if a process with this pid exists (kill(pid, 0)). */
+bool sl_pid_alive(int pid);
+
+/* Duplicate a string; exits on allocation failure only at start-up callers' discretion: returns NULL on ENOMEM. */
+char *sl_strdup(const char *s);
+
+#endif /* SL_UTIL_H */

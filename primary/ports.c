@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: hotplug, configuration, MTU, and the service loop for bridged
+ * ports.  A port is published to the workers only once it is started, and
+ * torn down only after every worker has passed a quiescent state since it
+ * was unpublished.
+ *
+ * Direct ports (net_ring, net_null, PCI devices) keep their queue state in
+ * shared memory, so workers poll and transmit on them themselves.  Ports
+ * whose state is private to the process that opened them (net_pcap's files,
+ * net_tap's and net_vhost's descriptors) are bridged: the primary polls and
+ * transmits on them and moves packets to and from the workers over SP/SC
+ * rings.  net_af_packet crashes a DPDK 22.11 secondary when it is probed
+ * there, so it is refused.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "mactable.h"
+#include "primary.h"
+#include "util.h"
+
+#define SL_RX_DESC 1024
+#define SL_TX_DESC 1024
+#define SL_MTU_MIN 68
+#define SL_MTU_MAX 9702
+#define SL_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
+
+static const char *const bridged_drivers[] = {
+	"net_pcap", "net_tap", "net_vhost", "net_memif", "net_tun",
+};
+
+static bool
+driver_is_bridged(const char *driver)
+{
+	for (size_t i = 0; i < RTE_DIM(bridged_drivers); i++)
+		if (strcmp(driver, bridged_drivers[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+sl_port_find(const char *name)
+{
+	for (unsigned int i = 0; i < SL_MAX_PORTS; i++)
+		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE &&
+		    strcmp(sl_p.shm->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+sl_port_resolve(void *ctx, const char *name, uint16_t *ofport)
+{
+	int slot = sl_port_find(name);
+
+	(void)ctx;
+	if (slot < 0)
+		return -ENOENT;
+	*ofport = sl_p.shm->ports[slot].ofport;
+	return 0;
+}
+
+static void
+publish_ports_change(void)
+{
+	__atomic_fetch_add(&sl_p.shm->ports_gen, 1, __ATOMIC_RELEASE);
+}
+
+static int
+free_slot(void)
+{
+	for (unsigned int i = 0; i < SL_MAX_PORTS; i++)
+		if (sl_p.shm->ports[i].state == SL_PORT_FREE)
+			return i;
+	return -1;
+}
+
+static uint16_t
+lowest_free_ofport(void)
+{
+	for (uint32_t of = 1; of <= SL_OFPORT_MAX; of++)
+		if (sl_p.shm->ofport_to_slot[of] == SL_NO_SLOT)
+			return of;
+	return SL_OFPORT_NONE;
+}
+
+static void
+free_bridge_rings(struct sl_port *p)
+{
+	for (unsigned int i = 0; i < SL_MAX_RXQ; i++) {
+		if (p->bridge_rx[i] != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_sc_dequeue(p->bridge_rx[i], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(p->bridge_rx[i]);
+			p->bridge_rx[i] = NULL;
+		}
+	}
+	for (unsigned int i = 0; i < SL_MAX_WORKERS; i++) {
+		if (p->bridge_tx[i] != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_sc_dequeue(p->bridge_tx[i], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(p->bridge_tx[i]);
+			p->bridge_tx[i] = NULL;
+		}
+	}
+}
+
+static int
+make_bridge_rings(unsigned int slot, struct sl_port *p, char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	for (unsigned int q = 0; q < p->n_rxq; q++) {
+		snprintf(name, sizeof(name), "sl_brx_%u_%u_%u", slot, p->gen, q);
+		p->bridge_rx[q] = rte_ring_create(name, SL_BRIDGE_RING_SIZE, rte_socket_id(),
+						  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (p->bridge_rx[q] == NULL)
+			goto fail;
+	}
+	for (unsigned int w = 0; w < sl_p.n_workers; w++) {
+		snprintf(name, sizeof(name), "sl_btx_%u_%u_%u", slot, p->gen, w);
+		p->bridge_tx[w] = rte_ring_create(name, SL_BRIDGE_RING_SIZE, rte_socket_id(),
+						  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (p->bridge_tx[w] == NULL)
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create bridge ring %s: %s", name, rte_strerror(rte_errno));
+	free_bridge_rings(p);
+	return -ENOMEM;
+}
+
+/* Apply the MTU: in the PMD if it can, else in software (workers drop). */
+static int
+apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	struct rte_eth_dev_info info;
+	int rc;
+
+	rc = rte_eth_dev_info_get(p->port_id, &info);
+	if (rc == 0 && (mtu < info.min_mtu || mtu > info.max_mtu)) {
+		snprintf(err, errlen, "mtu %u: %s accepts %u..%u", mtu, pp->driver, info.min_mtu,
+			 info.max_mtu);
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_set_mtu(p->port_id, mtu);
+	if (rc == -ENOTSUP) {
+		pp->mtu_in_software = true;
+	} else if (rc < 0) {
+		snprintf(err, errlen, "mtu %u: %s refused it: %s", mtu, pp->driver, strerror(-rc));
+		return rc;
+	} else {
+		pp->mtu_in_software = false;
+	}
+	p->mtu = mtu;
+	p->max_frame = mtu + SL_L2_OVERHEAD;
+	return 0;
+}
+
+/* Configure queues and start; the port is not yet visible to workers. */
+static int
+port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, char *err, size_t errlen)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t n_txq, rxd = SL_RX_DESC, txd = SL_TX_DESC;
+	int rc;
+
+	rc = rte_eth_dev_info_get(p->port_id, &info);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot query %s: %s", pp->devname, strerror(-rc));
+		return rc;
+	}
+	if (n_rxq > info.max_rx_queues) {
+		snprintf(err, errlen, "n_rxq=%u: %s offers at most %u rx queues", n_rxq,
+			 pp->driver, info.max_rx_queues);
+		return -EINVAL;
+	}
+	if (p->bridged) {
+		n_txq = 1;
+	} else {
+		n_txq = RTE_MIN((unsigned int)info.max_tx_queues, sl_p.n_workers + 1);
+		p->tx_shared = n_txq < sl_p.n_workers + 1;
+	}
+	p->n_rxq = n_rxq;
+	p->n_txq = n_txq;
+	if (n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+	}
+	rc = rte_eth_dev_configure(p->port_id, n_rxq, n_txq, &conf);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot configure %s: %s", pp->devname, strerror(-rc));
+		return rc;
+	}
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd);
+	pp->pool = sl_p.shm->pktmbuf_pool;
+	for (uint16_t q = 0; q < n_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(p->port_id, q, rxd, rte_eth_dev_socket_id(p->port_id),
+					    NULL, pp->pool);
+		if (rc < 0) {
+			snprintf(err, errlen, "rx queue %u of %s: %s", q, pp->devname, strerror(-rc));
+			return rc;
+		}
+	}
+	for (uint16_t q = 0; q < n_txq; q++) {
+		rc = rte_eth_tx_queue_setup(p->port_id, q, txd, rte_eth_dev_socket_id(p->port_id),
+					    NULL);
+		if (rc < 0) {
+			snprintf(err, errlen, "tx queue %u of %s: %s", q, pp->devname, strerror(-rc));
+			return rc;
+		}
+	}
+	rc = apply_mtu(slot, mtu, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_start(p->port_id);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start %s: %s", pp->devname, strerror(-rc));
+		return rc;
+	}
+	rte_eth_promiscuous_enable(p->port_id);
+	p->fp_rxq_data = rte_eth_fp_ops[p->port_id].rxq.data;
+	p->fp_txq_data = rte_eth_fp_ops[p->port_id].txq.data;
+	if (p->bridged) {
+		rc = make_bridge_rings(slot, p, err, errlen);
+		if (rc < 0) {
+			rte_eth_dev_stop(p->port_id);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void
+port_publish(unsigned int slot)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+
+	sl_p.shm->ofport_to_slot[p->ofport] = slot;
+	__atomic_store_n(&p->state, SL_PORT_ACTIVE, __ATOMIC_RELEASE);
+	publish_ports_change();
+	sl_workers_assign_rxqs();
+}
+
+/* Hide the port from workers and wait until none can still touch it. */
+static void
+port_unpublish(unsigned int slot)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+
+	__atomic_store_n(&p->state, SL_PORT_RETIRING, __ATOMIC_RELEASE);
+	sl_p.shm->ofport_to_slot[p->ofport] = SL_NO_SLOT;
+	publish_ports_change();
+	sl_workers_assign_rxqs();
+	sl_rcu_synchronize();
+}
+
+static void
+port_stop(unsigned int slot)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	int rc;
+
+	rc = rte_eth_dev_stop(p->port_id);
+	if (rc < 0)
+		PLOG(WARNING, "stop %s: %s", p->name, strerror(-rc));
+	free_bridge_rings(p);
+}
+
+static void
+port_forget(unsigned int slot)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+
+	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	memset(pp, 0, sizeof(*pp));
+	p->name[0] = '\0';
+	p->ofport = SL_OFPORT_NONE;
+	__atomic_store_n(&p->state, SL_PORT_FREE, __ATOMIC_RELEASE);
+}
+
+static int
+detach_device(unsigned int slot)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct rte_eth_dev_info info;
+	struct rte_device *dev;
+	int rc;
+
+	if (rte_eth_dev_info_get(p->port_id, &info) < 0 || info.device == NULL)
+		return -ENODEV;
+	dev = info.device;
+	rte_eth_dev_close(p->port_id);
+	rc = rte_dev_remove(dev);
+	if (rc < 0)
+		PLOG(WARNING, "remove %s: %s", sl_p.ports[slot].devname, strerror(-rc));
+	return rc;
+}
+
+static int
+validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, char *err, size_t errlen)
+{
+	size_t len = strlen(s->name);
+
+	if (len == 0 || len >= SL_PORT_NAME_LEN || strpbrk(s->name, " ,=:/\t\"") != NULL) {
+		snprintf(err, errlen,
+			 "bad port name \"%s\": 1..%d characters, none of space , = : / \"",
+			 s->name, SL_PORT_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	if (sl_port_find(s->name) >= 0) {
+		snprintf(err, errlen, "port \"%s\" already exists", s->name);
+		return -EEXIST;
+	}
+	if (s->ofport > SL_OFPORT_MAX) {
+		snprintf(err, errlen, "ofport=%u out of range 1..%u", s->ofport, SL_OFPORT_MAX);
+		return -ERANGE;
+	}
+	if (s->ofport != 0 && sl_p.shm->ofport_to_slot[s->ofport] != SL_NO_SLOT) {
+		snprintf(err, errlen, "ofport %u is taken by port \"%s\"", s->ofport,
+			 sl_p.shm->ports[sl_p.shm->ofport_to_slot[s->ofport]].name);
+		return -EEXIST;
+	}
+	*ofport = s->ofport ? s->ofport : lowest_free_ofport();
+	if (s->n_rxq > SL_MAX_RXQ) {
+		snprintf(err, errlen, "n_rxq=%u out of range 1..%u", s->n_rxq, SL_MAX_RXQ);
+		return -ERANGE;
+	}
+	if (s->mtu != 0 && (s->mtu < SL_MTU_MIN || s->mtu > SL_MTU_MAX)) {
+		snprintf(err, errlen, "mtu=%u out of range %u..%u", s->mtu, SL_MTU_MIN,
+			 SL_MTU_MAX);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* Probe the device; fills devname/driver/port_id.  Nothing else is touched on failure. */
+static int
+probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	struct rte_eth_dev_info info;
+	struct rte_devargs da;
+	uint16_t port_id;
+	int rc;
+
+	memset(&da, 0, sizeof(da));
+	rc = rte_devargs_parse(&da, devargs);
+	if (rc < 0) {
+		snprintf(err, errlen, "bad devargs \"%s\": %s", devargs, strerror(-rc));
+		return -EINVAL;
+	}
+	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);
+	rte_devargs_reset(&da);
+	if (strncmp(pp->devname, "net_af_packet", 13) == 0 ||
+	    strncmp(pp->devname, "eth_af_packet", 13) == 0) {
+		snprintf(err, errlen,
+			 "net_af_packet ports are not supported: the PMD crashes DPDK 22.11 "
+			 "secondary processes (use net_tap)");
+		return -ENOTSUP;
+	}
+	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
+		snprintf(err, errlen, "device %s is already attached", pp->devname);
+		return -EEXIST;
+	}
+	rc = rte_dev_probe(devargs);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot attach \"%s\": %s", devargs, strerror(-rc));
+		return rc;
+	}
+	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) != 0) {
+		snprintf(err, errlen, "\"%s\" attached but is not an ethernet port", devargs);
+		rte_eal_hotplug_remove("vdev", pp->devname);
+		return -ENODEV;
+	}
+	sl_p.shm->ports[slot].port_id = port_id;
+	rte_eth_dev_info_get(port_id, &info);
+	snprintf(pp->driver, sizeof(pp->driver), "%s", info.driver_name);
+	snprintf(pp->devargs, sizeof(pp->devargs), "%s", devargs);
+	return 0;
+}
+
+int
+sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
+{
+	struct sl_port *p;
+	uint16_t ofport;
+	int slot, rc;
+
+	rc = validate_spec(spec, &ofport, err, errlen);
+	if (rc < 0)
+		return rc;
+	slot = free_slot();
+	if (slot < 0 || ofport == SL_OFPORT_NONE) {
+		snprintf(err, errlen, "no room for another port (at most %d)", SL_MAX_PORTS);
+		return -ENOSPC;
+	}
+	p = &sl_p.shm->ports[slot];
+	rc = probe_device(slot, spec->devargs, err, errlen);
+	if (rc < 0) {
+		memset(&sl_p.ports[slot], 0, sizeof(sl_p.ports[slot]));
+		return rc;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", spec->name);
+	p->ofport = ofport;
+	p->bridged = driver_is_bridged(sl_p.ports[slot].driver);
+	p->tx_shared = 0;
+	p->gen++;
+	sl_p.ports[slot].req_rxq = spec->n_rxq ? spec->n_rxq : 1;
+	rc = port_start(slot, sl_p.ports[slot].req_rxq, spec->mtu ? spec->mtu : 1500, err,
+			errlen);
+	if (rc < 0) {
+		detach_device(slot);
+		port_forget(slot);
+		return rc;
+	}
+	port_publish(slot);
+	PLOG(INFO, "added port %s (ofport %u, %s, %s, %u rxq, %u txq%s)", p->name, p->ofport,
+	     sl_p.ports[slot].driver, p->bridged ? "bridged" : "direct", p->n_rxq, p->n_txq,
+	     p->tx_shared ? ", shared" : "");
+	return 0;
+}
+
+int
+sl_port_del(const char *name, char *err, size_t errlen)
+{
+	int slot = sl_port_find(name);
+
+	if (slot < 0) {
+		snprintf(err, errlen, "unknown port \"%s\"", name);
+		return -ENOENT;
+	}
+	port_unpublish(slot);
+	port_stop(slot);
+	detach_device(slot);
+	PLOG(INFO, "deleted port %s", name);
+	port_forget(slot);
+	return 0;
+}
+
+static int
+parse_setting(const char *s, const char *key, uint64_t min, uint64_t max, uint64_t *out,
+	      char *err, size_t errlen)
+{
+	size_t klen = strlen(key);
+
+	if (strncmp(s, key, klen) != 0 || s[klen] != '=')
+		return 1;
+	if (sl_parse_u64(s + klen + 1, min, max, out) < 0) {
+		snprintf(err, errlen, "%s: bad value \"%s\" (%" PRIu64 "..%" PRIu64 ")", key,
+			 s + klen + 1, min, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen)
+{
+	uint64_t mtu = 0, n_rxq = 0;
+	struct sl_port *p;
+	int slot, rc;
+
+	slot = sl_port_find(name);
+	if (slot < 0) {
+		snprintf(err, errlen, "unknown port \"%s\"", name);
+		return -ENOENT;
+	}
+	p = &sl_p.shm->ports[slot];
+	/* Validate everything before changing anything. */
+	for (size_t i = 0; i < n; i++) {
+		rc = parse_setting(settings[i], "mtu", SL_MTU_MIN, SL_MTU_MAX, &mtu, err, errlen);
+		if (rc == 1)
+			rc = parse_setting(settings[i], "n_rxq", 1, SL_MAX_RXQ, &n_rxq, err,
+					   errlen);
+		if (rc == 1) {
+			snprintf(err, errlen, "unknown setting \"%s\" (known: mtu=N, n_rxq=N)",
+				 settings[i]);
+			return -EINVAL;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (n_rxq != 0 && n_rxq != p->n_rxq) {
+		uint16_t old_rxq = p->n_rxq, new_mtu = mtu ? mtu : p->mtu;
+
+		port_unpublish(slot);
+		port_stop(slot);
+		p->gen++;
+		rc = port_start(slot, n_rxq, new_mtu, err, errlen);
+		if (rc < 0) {
+			char ignore[256];
+
+			/* Put the port back as it was; the data plane must not lose it. */
+			port_stop(slot);
+			p->gen++;
+			if (port_start(slot, old_rxq, p->mtu, ignore, sizeof(ignore)) == 0)
+				port_publish(slot);
+			else
+				PLOG(ERR, "port %s could not be restored: %s", name, ignore);
+			return rc;
+		}
+		sl_p.ports[slot].req_rxq = n_rxq;
+		port_publish(slot);
+		return 0;
+	}
+	if (mtu != 0 && mtu != p->mtu) {
+		uint16_t old = p->mtu;
+
+		rc = apply_mtu(slot, mtu, err, errlen);
+		if (rc < 0) {
+			char ignore[256];
+
+			apply_mtu(slot, old, ignore, sizeof(ignore));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Move one burst each way on every bridged port. */
+void
+sl_ports_service_bridged(unsigned int *work)
+{
+	struct sl_shm *shm = sl_p.shm;
+	struct rte_mbuf *pkts[SL_BURST];
+
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		struct sl_port *p = &shm->ports[s];
+		unsigned int n, sent;
+
+		if (!p->bridged || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SL_PORT_ACTIVE)
+			continue;
+		for (uint16_t q = 0; q < p->n_rxq; q++) {
+			/* Take no more than the worker has room for: back-pressure
+			 * to the device instead of a drop here. */
+			unsigned int room = rte_ring_free_count(p->bridge_rx[q]);
+
+			n = rte_eth_rx_burst(p->port_id, q, pkts, RTE_MIN(room, (unsigned int)SL_BURST));
+			if (n == 0)
+				continue;
+			*work += n;
+			sent = rte_ring_sp_enqueue_burst(p->bridge_rx[q], (void **)pkts, n, NULL);
+			if (sent < n) {
+				sl_p.bridge_rx_dropped[s] += n - sent;
+				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+			}
+		}
+		for (unsigned int w = 0; w < sl_p.n_workers; w++) {
+			n = rte_ring_sc_dequeue_burst(p->bridge_tx[w], (void **)pkts, SL_BURST,
+						      NULL);
+			if (n == 0)
+				continue;
+			*work += n;
+			sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+			if (sent < n) {
+				sl_p.bridge_dropped[s] += n - sent;
+				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+			}
+		}
+	}
+}
+
+void
+sl_ports_shutdown(void)
+{
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		unsigned int guard = 0;
+
+		if (sl_p.shm->ports[s].state != SL_PORT_ACTIVE)
+			continue;
+		/* Drain what workers handed over before the files close. */
+		while (guard++ < 64) {
+			unsigned int work = 0;
+
+			sl_ports_service_bridged(&work);
+			if (work == 0)
+				break;
+		}
+		port_stop(s);
+		rte_eth_dev_close(sl_p.shm->ports[s].port_id);
+	}
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sluice-primary: process-private state shared by its modules. */
+#ifndef SL_PRIMARY_H
+#define SL_PRIMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "flow.h"
+#include "shm.h"
+#include "sluice.pb-c.h"
+
+extern int sl_primary_logtype;
+#define PLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sl_primary_logtype, "sluice.primary: " fmt "\n", ##__VA_ARGS__)
+
+/* What the primary remembers of a port beyond what workers need. */
+struct sl_port_priv {
+	char devargs[512];
+	char devname[128];
+	char driver[64];
+	uint16_t req_rxq;     /* n_rxq the user asked for */
+	bool mtu_in_software; /* the PMD refused rte_eth_dev_set_mtu */
+	struct rte_mempool *pool; /* the pool its rx queues take mbufs from */
+};
+
+/* One flow as the primary keeps it (the classifier gets a copy). */
+struct sl_pflow {
+	struct sl_flow flow;
+	uint32_t id;          /* counter slot */
+	uint64_t created_ms;
+};
+
+struct sl_primary {
+	struct sl_shm *shm;
+	const char *rundir;
+	uint32_t n_workers;
+	void *zctx;
+	void *rep_sock;
+	volatile bool quit;
+	uint32_t n_mbufs;
+
+	struct sl_port_priv ports[SL_MAX_PORTS];
+	uint64_t bridge_dropped[SL_MAX_PORTS]; /* bridged tx the port refused */
+	uint64_t bridge_rx_dropped[SL_MAX_PORTS]; /* bridged rx its worker could not take */
+
+	/* The flow table: the truth the classifier snapshot is built from. */
+	struct sl_pflow *flows;
+	uint32_t n_flows, cap_flows;
+	uint32_t *free_ids; /* stack of counter ids not in use */
+	uint32_t n_free_ids;
+
+	/* Worker liveness, primary side. */
+	uint64_t last_heartbeat[SL_MAX_WORKERS];
+	uint64_t heartbeat_change_ms[SL_MAX_WORKERS];
+	uint32_t hang_ms;
+	bool rebalance_on_death; /* policy: hand a dead worker's queues to others */
+};
+
+extern struct sl_primary sl_p;
+
+/* ports.c */
+int sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen);
+int sl_port_del(const char *name, char *err, size_t errlen);
+int sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen);
+int sl_port_find(const char *name);
+void sl_ports_service_bridged(unsigned int *work);
+void sl_ports_shutdown(void);
+int sl_port_resolve(void *ctx, const char *name, uint16_t *ofport);
+
+/* workers.c */
+void sl_workers_assign_rxqs(void);
+void sl_workers_check(void);
+void sl_workers_stop_all(void);
+
+/* flows.c */
+int sl_flows_init(void);
+int sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen);
+int sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err,
+		 size_t errlen);
+int sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen);
+void sl_flows_reclaim(void);
+void sl_flows_wait_idle(void);
+void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
+
+/* Wait for every live worker to pass a quiescent state (bounded). */
+void sl_rcu_synchronize(void);
+
+/* server.c */
+int sl_server_init(void);
+void sl_server_poll(int timeout_ms);
+void sl_server_close(void);
+
+#endif /* SL_PRIMARY_H */

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The primary's command server: ZMQ_REP on ipc://RUNDIR/primary.sock.
+ * Handlers are a table indexed by the request's command; each validates,
+ * applies and fills the reply.  Any error leaves the switch as it was.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <zmq.h>
+
+#include "classifier.h"
+#include "flow_syntax.h"
+#include "msg.h"
+#include "primary.h"
+#include "util.h"
+
+typedef int (*sl_handler_fn)(const Sluice__Request *req, Sluice__Reply *rep, char *err,
+			     size_t errlen);
+
+/* Grow a repeated field by one malloc'd message. */
+#define REPLY_APPEND(rep, field, n_field, type, init)                                  \
+	({                                                                           \
+		type *m_ = malloc(sizeof(type));                                     \
+		type **arr_ = realloc((rep)->field, sizeof(type *) * ((rep)->n_field + 1)); \
+		if (m_ != NULL && arr_ != NULL) {                                    \
+			*m_ = (type)init;                                            \
+			(rep)->field = arr_;                                         \
+			arr_[(rep)->n_field++] = m_;                                 \
+		} else {                                                             \
+			free(m_);                                                    \
+			if (arr_ != NULL)                                            \
+				(rep)->field = arr_;                                 \
+			m_ = NULL;                                                   \
+		}                                                                    \
+		m_;                                                                  \
+	})
+
+static char *
+dupstr(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	return d;
+}
+
+static int
+h_hello(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	Sluice__Hello *h = malloc(sizeof(*h));
+
+	(void)req, (void)err, (void)errlen;
+	if (h == NULL)
+		return -ENOMEM;
+	sluice__hello__init(h);
+	h->role = dupstr("primary");
+	h->pid = getpid();
+	h->boot_id = sl_p.shm->boot_id;
+	rep->hello = h;
+	return 0;
+}
+
+static void
+fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
+{
+	const struct sl_port *p = &sl_p.shm->ports[slot];
+	const struct sl_port_priv *pp = &sl_p.ports[slot];
+	struct rte_eth_link link;
+	struct rte_ether_addr mac;
+	char macs[RTE_ETHER_ADDR_FMT_SIZE] = "";
+
+	pi->name = dupstr(p->name);
+	pi->devargs = dupstr(pp->devargs);
+	pi->ofport = p->ofport;
+	pi->n_rxq = p->n_rxq;
+	pi->n_txq = p->n_txq;
+	pi->mtu = p->mtu;
+	pi->driver = dupstr(pp->driver);
+	pi->bridged = p->bridged;
+	pi->tx_shared = p->tx_shared;
+	pi->port_id = p->port_id;
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
+		pi->link_up = link.link_status == RTE_ETH_LINK_UP;
+	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
+		rte_ether_format_addr(macs, sizeof(macs), &mac);
+	pi->mac = dupstr(macs);
+}
+
+static int
+h_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	char buf[32];
+	unsigned int i;
+
+	(void)req, (void)err, (void)errlen;
+	for (i = 0; i < SL_MAX_PORTS; i++) {
+		Sluice__PortInfo *pi;
+
+		if (sl_p.shm->ports[i].state != SL_PORT_ACTIVE)
+			continue;
+		pi = REPLY_APPEND(rep, ports, n_ports, Sluice__PortInfo, SLUICE__PORT_INFO__INIT);
+		if (pi == NULL)
+			return -ENOMEM;
+		fill_port_info(pi, i);
+	}
+	rep->options = calloc(3, sizeof(*rep->options));
+	if (rep->options == NULL)
+		return -ENOMEM;
+	for (i = 0; i < 3; i++) {
+		rep->options[i] = malloc(sizeof(**rep->options));
+		if (rep->options[i] == NULL)
+			return -ENOMEM;
+		sluice__reply__options_entry__init(rep->options[i]);
+		rep->n_options++;
+	}
+	rep->options[0]->key = dupstr("emc-insert-inv-prob");
+	snprintf(buf, sizeof(buf), "%u", sl_p.shm->emc_inv_prob);
+	rep->options[0]->value = dupstr(buf);
+	rep->options[1]->key = dupstr("mac-aging-time");
+	snprintf(buf, sizeof(buf), "%u", sl_p.shm->mac_aging_s);
+	rep->options[1]->value = dupstr(buf);
+	rep->options[2]->key = dupstr("pmd-maxsleep");
+	snprintf(buf, sizeof(buf), "%u", sl_p.shm->idle_sleep_us);
+	rep->options[2]->value = dupstr(buf);
+	return h_hello(req, rep, err, errlen);
+}
+
+static int
+h_add_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)rep;
+	if (req->add_port->port == NULL) {
+		snprintf(err, errlen, "add-port: no port given");
+		return -EINVAL;
+	}
+	return sl_port_add(req->add_port->port, err, errlen);
+}
+
+static int
+h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)rep;
+	return sl_port_del(req->del_port->name, err, errlen);
+}
+
+static int
+h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)rep;
+	return sl_port_set(req->set_port->name, req->set_port->n_settings,
+			   req->set_port->settings, err, errlen);
+}
+
+static int
+h_add_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	return sl_flows_add(req->add_flows->n_flows, req->add_flows->flows, &rep->n_changed, err,
+			    errlen);
+}
+
+static int
+h_del_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	return sl_flows_del(req->del_flows->n_flows, req->del_flows->flows,
+			    req->del_flows->strict, &rep->n_changed, err, errlen);
+}
+
+static int
+h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	return sl_flows_replace(req->replace_flows->n_flows, req->replace_flows->flows,
+				&rep->n_changed, err, errlen);
+}
+
+static int
+h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	uint64_t now = sl_now_ms();
+	char text[2048];
+	uint32_t i;
+
+	(void)req, (void)err, (void)errlen;
+	rep->flows = calloc(sl_p.n_flows ? sl_p.n_flows : 1, sizeof(*rep->flows));
+	if (rep->flows == NULL)
+		return -ENOMEM;
+	for (i = 0; i < sl_p.n_flows; i++) {
+		const struct sl_pflow *f = &sl_p.flows[i];
+		Sluice__FlowInfo *fi = malloc(sizeof(*fi));
+
+		if (fi == NULL)
+			return -ENOMEM;
+		sluice__flow_info__init(fi);
+		rep->flows[rep->n_flows++] = fi;
+		sl_flow_format(&f->flow, text, sizeof(text));
+		fi->text = dupstr(text);
+		sl_flow_counters_sum(f->id, &fi->n_packets, &fi->n_bytes);
+		fi->duration_ms = now - f->created_ms;
+		fi->priority = f->flow.priority;
+		fi->cookie = f->flow.cookie;
+	}
+	return 0;
+}
+
+static int
+add_port_stats(Sluice__Reply *rep, unsigned int slot)
+{
+	const struct sl_port *p = &sl_p.shm->ports[slot];
+	struct rte_eth_stats st;
+	Sluice__PortStats *ps;
+
+	ps = REPLY_APPEND(rep, port_stats, n_port_stats, Sluice__PortStats,
+			  SLUICE__PORT_STATS__INIT);
+	if (ps == NULL)
+		return -ENOMEM;
+	ps->name = dupstr(p->name);
+	ps->ofport = p->ofport;
+	if (rte_eth_stats_get(p->port_id, &st) == 0) {
+		ps->rx_packets = st.ipackets;
+		ps->rx_bytes = st.ibytes;
+		ps->rx_dropped = st.imissed + st.rx_nombuf;
+		ps->rx_errors = st.ierrors;
+		ps->tx_packets = st.opackets;
+		ps->tx_bytes = st.obytes;
+		ps->tx_errors = st.oerrors;
+	}
+	ps->tx_dropped = sl_p.bridge_dropped[slot];
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
+		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];
+	return 0;
+}
+
+static int
+h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	const char *name = req->dump_ports->name;
+	unsigned int i;
+	int slot;
+
+	if (name != NULL && name[0] != '\0') {
+		slot = sl_port_find(name);
+		if (slot < 0) {
+			snprintf(err, errlen, "unknown port \"%s\"", name);
+			return -ENOENT;
+		}
+		return add_port_stats(rep, slot);
+	}
+	for (i = 0; i < SL_MAX_PORTS; i++)
+		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE && add_port_stats(rep, i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static const char *
+worker_state_name(const struct sl_worker *w)
+{
+	switch (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE)) {
+	case SL_WORKER_RUNNING:
+		return "running";
+	case SL_WORKER_DEAD:
+		return "dead";
+	default:
+		return "free";
+	}
+}
+
+#define STAT_DELTA(w, f) ((w)->stats.f - (w)->stats_base.f)
+
+static int
+h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	(void)req, (void)err, (void)errlen;
+	for (i = 0; i < sl_p.n_workers; i++) {
+		const struct sl_worker *w = &sl_p.shm->workers[i];
+		Sluice__WorkerInfo *wi;
+
+		wi = REPLY_APPEND(rep, workers, n_workers, Sluice__WorkerInfo,
+				  SLUICE__WORKER_INFO__INIT);
+		if (wi == NULL)
+			return -ENOMEM;
+		wi->id = i;
+		wi->pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
+		wi->state = dupstr(worker_state_name(w));
+		wi->lcore = w->lcore;
+		wi->rx_packets = STAT_DELTA(w, rx_packets);
+		wi->tx_packets = STAT_DELTA(w, tx_packets);
+		wi->emc_hits = STAT_DELTA(w, emc_hits);
+		wi->cls_hits = STAT_DELTA(w, cls_hits);
+		wi->misses = STAT_DELTA(w, misses);
+		wi->tx_dropped = STAT_DELTA(w, tx_dropped);
+		wi->busy_cycles = STAT_DELTA(w, busy_cycles);
+		wi->idle_cycles = STAT_DELTA(w, idle_cycles);
+		wi->restarts = w->restarts;
+		wi->lost_mbufs = w->lost_mbufs;
+		wi->n_rxq = w->n_rxq;
+		wi->reason = dupstr("");
+	}
+	return 0;
+}
+
+static int
+h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	(void)req, (void)rep, (void)err, (void)errlen;
+	/* Workers own their counters; clearing moves our baseline instead. */
+	for (i = 0; i < SL_MAX_WORKERS; i++)
+		sl_p.shm->workers[i].stats_base = sl_p.shm->workers[i].stats;
+	return 0;
+}
+
+static int
+h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	unsigned int i, q;
+
+	(void)req, (void)err, (void)errlen;
+	for (i = 0; i < sl_p.n_workers; i++) {
+		const struct sl_worker *w = &sl_p.shm->workers[i];
+		bool dead = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING;
+
+		for (q = 0; q < w->n_rxq; q++) {
+			Sluice__RxqInfo *ri;
+
+			ri = REPLY_APPEND(rep, rxqs, n_rxqs, Sluice__RxqInfo,
+					  SLUICE__RXQ_INFO__INIT);
+			if (ri == NULL)
+				return -ENOMEM;
+			ri->worker = i;
+			ri->port = dupstr(sl_p.shm->ports[w->rxq[q].port].name);
+			ri->queue = w->rxq[q].queue;
+			ri->orphaned = dead;
+		}
+	}
+	return 0;
+}
+
+static int
+h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)req, (void)rep, (void)err, (void)errlen;
+	/* Liveness is checked from shared memory; an event just hurries it. */
+	sl_workers_check();
+	return 0;
+}
+
+static int
+h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	const char *key = req->set_option->key, *val = req->set_option->value;
+	struct sl_shm *shm = sl_p.shm;
+	uint64_t v;
+
+	(void)rep;
+	if (strcmp(key, "emc-insert-inv-prob") == 0) {
+		if (sl_parse_u64(val, 0, UINT32_MAX, &v) < 0)
+			goto bad;
+		__atomic_store_n(&shm->emc_inv_prob, (uint32_t)v, __ATOMIC_RELAXED);
+	} else if (strcmp(key, "mac-aging-time") == 0) {
+		if (sl_parse_u64(val, 1, 86400, &v) < 0)
+			goto bad;
+		__atomic_store_n(&shm->mac_aging_s, (uint32_t)v, __ATOMIC_RELAXED);
+	} else if (strcmp(key, "pmd-maxsleep") == 0) {
+		if (sl_parse_u64(val, 0, 10000, &v) < 0)
+			goto bad;
+		__atomic_store_n(&shm->idle_sleep_us, (uint32_t)v, __ATOMIC_RELAXED);
+	} else {
+		snprintf(err, errlen,
+			 "unknown option \"%s\" (known: emc-insert-inv-prob, mac-aging-time, "
+			 "pmd-maxsleep)",
+			 key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%s: bad value \"%s\"", key, val);
+	return -EINVAL;
+}
+
+static void
+add_mempool_info(struct rte_mempool *mp, void *arg)
+{
+	Sluice__Reply *rep = arg;
+	Sluice__MempoolInfo *mi;
+
+	mi = REPLY_APPEND(rep, mempools, n_mempools, Sluice__MempoolInfo,
+			  SLUICE__MEMPOOL_INFO__INIT);
+	if (mi == NULL)
+		return;
+	mi->name = dupstr(mp->name);
+	mi->size = mp->size;
+	mi->avail = rte_mempool_avail_count(mp);
+	mi->in_use = rte_mempool_in_use_count(mp);
+	mi->mbuf_size = mp->elt_size;
+}
+
+static int
+h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	rte_mempool_walk(add_mempool_info, rep);
+	return 0;
+}
+
+static int
+h_shutdown(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)req, (void)rep, (void)err, (void)errlen;
+	sl_p.quit = true;
+	return 0;
+}
+
+static int
+h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)rep;
+	if (req->worker_restart->id >= sl_p.n_workers) {
+		snprintf(err, errlen, "no worker %u (there are %u)", req->worker_restart->id,
+			 sl_p.n_workers);
+		return -ENOENT;
+	}
+	/* Processes are sluiced's to start; the primary only confirms the slot. */
+	return 0;
+}
+
+static const sl_handler_fn handlers[] = {
+	[SLUICE__REQUEST__CMD_SHOW] = h_show,
+	[SLUICE__REQUEST__CMD_ADD_PORT] = h_add_port,
+	[SLUICE__REQUEST__CMD_DEL_PORT] = h_del_port,
+	[SLUICE__REQUEST__CMD_SET_PORT] = h_set_port,
+	[SLUICE__REQUEST__CMD_ADD_FLOWS] = h_add_flows,
+	[SLUICE__REQUEST__CMD_DEL_FLOWS] = h_del_flows,
+	[SLUICE__REQUEST__CMD_REPLACE_FLOWS] = h_replace_flows,
+	[SLUICE__REQUEST__CMD_DUMP_FLOWS] = h_dump_flows,
+	[SLUICE__REQUEST__CMD_DUMP_PORTS] = h_dump_ports,
+	[SLUICE__REQUEST__CMD_PMD_STATS_SHOW] = h_worker_list,
+	[SLUICE__REQUEST__CMD_PMD_STATS_CLEAR] = h_pmd_stats_clear,
+	[SLUICE__REQUEST__CMD_PMD_RXQ_SHOW] = h_pmd_rxq_show,
+	[SLUICE__REQUEST__CMD_WORKER_LIST] = h_worker_list,
+	[SLUICE__REQUEST__CMD_WORKER_RESTART] = h_worker_restart,
+	[SLUICE__REQUEST__CMD_SHUTDOWN] = h_shutdown,
+	[SLUICE__REQUEST__CMD_HELLO] = h_hello,
+	[SLUICE__REQUEST__CMD_SET_OPTION] = h_set_option,
+	[SLUICE__REQUEST__CMD_WORKER_EVENT] = h_worker_event,
+	[SLUICE__REQUEST__CMD_MEMPOOL_SHOW] = h_mempool_show,
+};
+
+static void
+handle_one(void)
+{
+	Sluice__Request *req;
+	Sluice__Reply *rep;
+	char err[1024] = "";
+	int rc;
+
+	rc = sl_msg_recv_request(sl_p.rep_sock, ZMQ_DONTWAIT, &req, err, sizeof(err));
+	if (rc == -EAGAIN)
+		return;
+	if (rc < 0) {
+		PLOG(WARNING, "refused a request: %s", err);
+		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err);
+		return;
+	}
+	rep = malloc(sizeof(*rep));
+	if (rep == NULL) {
+		sl_msg_reply_error(sl_p.rep_sock, ENOMEM, "out of memory");
+		sluice__request__free_unpacked(req, NULL);
+		return;
+	}
+	sluice__reply__init(rep);
+	if ((size_t)req->cmd_case >= RTE_DIM(handlers) || handlers[req->cmd_case] == NULL) {
+		rc = -ENOTSUP;
+		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
+			 sl_msg_cmd_name(req));
+	} else {
+		rc = handlers[req->cmd_case](req, rep, err, sizeof(err));
+	}
+	if (rc < 0) {
+		/* A failed request answers with the error only, never half a result. */
+		sl_reply_free_built(rep);
+		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err[0] ? err : strerror(-rc));
+		PLOG(INFO, "%s: %s", sl_msg_cmd_name(req), err[0] ? err : strerror(-rc));
+	} else {
+		sl_msg_send_reply(sl_p.rep_sock, rep);
+		sl_reply_free_built(rep);
+	}
+	sluice__request__free_unpacked(req, NULL);
+}
+
+void
+sl_server_poll(int timeout_ms)
+{
+	zmq_pollitem_t pi = { .socket = sl_p.rep_sock, .events = ZMQ_POLLIN };
+
+	if (zmq_poll(&pi, 1, timeout_ms) > 0 && (pi.revents & ZMQ_POLLIN))
+		handle_one();
+}
+
+int
+sl_server_init(void)
+{
+	char ep[600], path[600];
+	int linger = 0;
+	int64_t maxsz = SL_MSG_MAX;
+
+	sl_p.zctx = zmq_ctx_new();
+	sl_p.rep_sock = zmq_socket(sl_p.zctx, ZMQ_REP);
+	if (sl_p.rep_sock == NULL)
+		return -1;
+	zmq_setsockopt(sl_p.rep_sock, ZMQ_LINGER, &linger, sizeof(linger));
+	/* Oversized messages are dropped by ZeroMQ before we ever allocate them. */
+	zmq_setsockopt(sl_p.rep_sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof(maxsz));
+	snprintf(path, sizeof(path), "%s/primary.sock", sl_p.rundir);
+	unlink(path);
+	sl_endpoint(ep, sizeof(ep), sl_p.rundir, "primary.sock");
+	if (zmq_bind(sl_p.rep_sock, ep) != 0) {
+		PLOG(ERR, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	chmod(path, 0660);
+	return 0;
+}
+
+void
+sl_server_close(void)
+{
+	char path[600];
+
+	zmq_close(sl_p.rep_sock);
+	zmq_ctx_term(sl_p.zctx);
+	snprintf(path, sizeof(path), "%s/primary.sock", sl_p.rundir);
+	unlink(path);
+}

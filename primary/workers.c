@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Workers as the primary sees them: which rx queues each polls, whether it
+ * is alive, and cleaning up after one that died.  Processes are started by
+ * sluiced; the primary only watches shared memory and pids.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "primary.h"
+#include "util.h"
+
+static bool
+worker_running(unsigned int w)
+{
+	return __atomic_load_n(&sl_p.shm->workers[w].state, __ATOMIC_ACQUIRE) ==
+	       SL_WORKER_RUNNING;
+}
+
+void
+sl_rcu_synchronize(void)
+{
+	struct rte_rcu_qsbr *q = sl_p.shm->qsbr;
+	uint64_t token = rte_rcu_qsbr_start(q), deadline = sl_now_ms() + 2 * sl_p.hang_ms;
+
+	/* Bounded: a hung worker is declared dead, which takes it out of the
+	 * quiescence set, instead of stopping the control plane. */
+	while (rte_rcu_qsbr_check(q, token, false) != 1) {
+		usleep(50);
+		if (sl_now_ms() > deadline) {
+			sl_workers_check();
+			deadline = sl_now_ms() + 2 * sl_p.hang_ms;
+		}
+	}
+}
+
+struct assignment {
+	uint16_t n;
+	struct sl_rxq_ref q[SL_MAX_RXQ];
+};
+
+static bool
+has_rxq(const struct assignment *a, struct sl_rxq_ref r)
+{
+	for (unsigned int i = 0; i < a->n; i++)
+		if (a->q[i].port == r.port && a->q[i].queue == r.queue)
+			return true;
+	return false;
+}
+
+static void
+write_assignment(unsigned int w, const struct assignment *a)
+{
+	struct sl_worker *wk = &sl_p.shm->workers[w];
+
+	/* Readers copy rxq[] between two loads of assign_gen (a seqlock):
+	 * an odd generation means "being written". */
+	__atomic_fetch_add(&wk->assign_gen, 1, __ATOMIC_ACQ_REL);
+	memcpy(wk->rxq, a->q, sizeof(a->q[0]) * a->n);
+	__atomic_store_n(&wk->n_rxq, a->n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wk->assign_gen, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Round-robin every rx queue of every active port over the worker slots
+ * (or only live ones under the rebalance policy).  A queue that moves
+ * between two workers is first taken from the old one and, after a grace
+ * period, given to the new one: never two pollers on one queue.
+ */
+void
+sl_workers_assign_rxqs(void)
+{
+	struct assignment next[SL_MAX_WORKERS] = { 0 }, keep[SL_MAX_WORKERS] = { 0 };
+	unsigned int owners[SL_MAX_WORKERS], n_owners = 0, i = 0, w;
+	bool moved = false;
+
+	for (w = 0; w < sl_p.n_workers; w++)
+		if (!sl_p.rebalance_on_death || worker_running(w))
+			owners[n_owners++] = w;
+	if (n_owners == 0)
+		for (w = 0; w < sl_p.n_workers; w++)
+			owners[n_owners++] = w;
+
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		const struct sl_port *p = &sl_p.shm->ports[s];
+
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SL_PORT_ACTIVE)
+			continue;
+		for (uint16_t q = 0; q < p->n_rxq; q++, i++) {
+			struct assignment *a = &next[owners[i % n_owners]];
+
+			if (a->n < SL_MAX_RXQ)
+				a->q[a->n++] = (struct sl_rxq_ref){ .port = s, .queue = q };
+		}
+	}
+	/* Phase 1: every worker keeps only what it keeps in the end. */
+	for (w = 0; w < sl_p.n_workers; w++) {
+		const struct sl_worker *wk = &sl_p.shm->workers[w];
+
+		for (unsigned int k = 0; k < wk->n_rxq; k++) {
+			if (has_rxq(&next[w], wk->rxq[k]))
+				keep[w].q[keep[w].n++] = wk->rxq[k];
+			else
+				moved = true;
+		}
+	}
+	if (moved) {
+		for (w = 0; w < sl_p.n_workers; w++)
+			write_assignment(w, &keep[w]);
+		sl_rcu_synchronize();
+	}
+	/* Phase 2: the final assignment. */
+	for (w = 0; w < sl_p.n_workers; w++)
+		write_assignment(w, &next[w]);
+}
+
+/* A worker's process is gone: make its slot harmless and reusable. */
+static void
+reap_worker(unsigned int w, const char *why)
+{
+	struct sl_shm *shm = sl_p.shm;
+	struct sl_worker *wk = &shm->workers[w];
+	struct rte_mempool_cache *cache;
+	int pid = wk->pid;
+
+	PLOG(WARNING, "worker %u (pid %d) %s", w, pid, why);
+	/* It can no longer report quiescence: stop waiting for it. */
+	rte_rcu_qsbr_thread_offline(shm->qsbr, w);
+	rte_rcu_qsbr_thread_unregister(shm->qsbr, w);
+
+	/* The per-lcore cache in shared memory holds mbufs it had freed;
+	 * return them now that no process uses that lcore id. */
+	if (wk->lcore < RTE_MAX_LCORE) {
+		cache = rte_mempool_default_cache(shm->pktmbuf_pool, wk->lcore);
+		if (cache != NULL)
+			rte_mempool_cache_flush(cache, shm->pktmbuf_pool);
+	}
+	/* A kill inside an SP enqueue or SC dequeue leaves head ahead of tail;
+	 * roll those back so the next incarnation starts from a sane ring. */
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		struct sl_port *p = &shm->ports[s];
+
+		if (p->state != SL_PORT_ACTIVE || !p->bridged)
+			continue;
+		if (p->bridge_tx[w] != NULL)
+			p->bridge_tx[w]->prod.head = p->bridge_tx[w]->prod.tail;
+		for (unsigned int k = 0; k < wk->n_rxq; k++)
+			if (wk->rxq[k].port == s && p->bridge_rx[wk->rxq[k].queue] != NULL) {
+				struct rte_ring *r = p->bridge_rx[wk->rxq[k].queue];
+
+				r->cons.head = r->cons.tail;
+			}
+	}
+	/* Bound of what it may have held: one burst per rx queue and per port. */
+	wk->lost_mbufs += (uint64_t)SL_BURST * (wk->n_rxq + SL_MAX_PORTS);
+	__atomic_store_n(&wk->pid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&wk->state, SL_WORKER_DEAD, __ATOMIC_RELEASE);
+	wk->restarts++;
+	if (sl_p.rebalance_on_death)
+		sl_workers_assign_rxqs();
+}
+
+void
+sl_workers_check(void)
+{
+	uint64_t now = sl_now_ms();
+
+	for (unsigned int w = 0; w < sl_p.n_workers; w++) {
+		struct sl_worker *wk = &sl_p.shm->workers[w];
+		uint64_t hb;
+		int pid;
+
+		if (!worker_running(w)) {
+			sl_p.heartbeat_change_ms[w] = now;
+			continue;
+		}
+		pid = __atomic_load_n(&wk->pid, __ATOMIC_ACQUIRE);
+		if (!sl_pid_alive(pid)) {
+			reap_worker(w, "exited");
+			continue;
+		}
+		hb = __atomic_load_n(&wk->heartbeat, __ATOMIC_RELAXED);
+		if (hb != sl_p.last_heartbeat[w]) {
+			sl_p.last_heartbeat[w] = hb;
+			sl_p.heartbeat_change_ms[w] = now;
+		} else if (now - sl_p.heartbeat_change_ms[w] > sl_p.hang_ms) {
+			/* Hung (or stopped): make sure it never runs again with a
+			 * stale view, then clean up as for a crash. */
+			kill(pid, SIGKILL);
+			for (int i = 0; i < 100 && sl_pid_alive(pid); i++)
+				usleep(1000);
+			reap_worker(w, "hung: no progress, killed");
+		}
+	}
+}
+
+void
+sl_workers_stop_all(void)
+{
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
+		int pid = __atomic_load_n(&sl_p.shm->workers[w].pid, __ATOMIC_ACQUIRE);
+
+		if (worker_running(w) && sl_pid_alive(pid))
+			kill(pid, SIGTERM);
+	}
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
+		int pid = __atomic_load_n(&sl_p.shm->workers[w].pid, __ATOMIC_ACQUIRE);
+
+		for (int i = 0; i < 200 && worker_running(w) && sl_pid_alive(pid); i++)
+			usleep(10000);
+		if (worker_running(w) && sl_pid_alive(pid))
+			kill(pid, SIGKILL);
+	}
+}

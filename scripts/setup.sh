@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what sluice needs from Debian, reserve hugepages, build.
+# Idempotent: safe to run again. Needs root (apt-get, hugepages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS="dpdk dpdk-dev libdpdk-dev libnuma-dev libzmq3-dev libprotobuf-c-dev
+      protobuf-c-compiler libpcap-dev libcriterion-dev meson ninja-build pkg-config
+      gcc tcpdump tshark iproute2 iputils-ping iperf3 python3-scapy"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# tshark asks whether non-root users may capture; answer no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# Hugepages: 1 GiB of 2 MiB pages, and hugetlbfs mounted.
+want=${SLUICE_HUGEPAGES:-512}
+have=$(cat /proc/sys/vm/nr_hugepages)
+if [ "$have" -lt "$want" ]; then
+	echo "$want" > /proc/sys/vm/nr_hugepages
+fi
+if ! grep -q " hugetlbfs " /proc/mounts; then
+	mkdir -p /dev/hugepages
+	mount -t hugetlbfs nodev /dev/hugepages
+fi
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+echo "setup: hugepages: $(cat /proc/sys/vm/nr_hugepages) reserved, $free free"
+
+if [ ! -f build/build.ninja ]; then
+	meson setup build
+fi
+ninja -C build

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The packet path of one worker: rx burst -> parse -> exact-match cache ->
+ * classifier -> actions -> per-port tx buffers -> tx burst.  No locks (but
+ * on a shared tx queue), no allocation (but copies for multi-output
+ * actions), no syscalls, no logging.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "mactable.h"
+#include "packet.h"
+#include "worker.h"
+
+void
+sl_fwd_refresh_ports(struct sl_wctx *w)
+{
+	struct sl_shm *shm = w->shm;
+
+	w->ports_gen = __atomic_load_n(&shm->ports_gen, __ATOMIC_ACQUIRE);
+	w->n_flood = 0;
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		const struct sl_port *p = &shm->ports[s];
+		struct sl_wport *wp = &w->ports[s];
+
+		/* Buffers are empty here: every loop flushes before quiescing. */
+		wp->n_buf = 0;
+		wp->active = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == SL_PORT_ACTIVE;
+		if (!wp->active)
+			continue;
+		wp->bridged = p->bridged;
+		wp->port_id = p->port_id;
+		wp->max_frame = p->max_frame;
+		if (p->bridged) {
+			wp->tx_ring = p->bridge_tx[w->id];
+			wp->shared = false;
+		} else {
+			struct rte_eth_fp_ops *fo = &rte_eth_fp_ops[p->port_id];
+
+			/* Our copy may predate the primary's configure (hotplug). */
+			fo->rxq.data = p->fp_rxq_data;
+			fo->txq.data = p->fp_txq_data;
+			wp->txq = (w->id + 1) % p->n_txq;
+			wp->shared = p->tx_shared;
+			wp->lock = &((struct sl_port *)p)->txq_lock[wp->txq];
+		}
+		w->flood[w->n_flood++] = s;
+	}
+}
+
+void
+sl_fwd_refresh_rxqs(struct sl_wctx *w)
+{
+	struct sl_worker *me = w->me;
+	struct sl_rxq_ref refs[SL_MAX_RXQ];
+	uint32_t g1, g2;
+	uint16_t n;
+
+	/* Seqlock read: retry while the primary is writing (odd) or wrote under us. */
+	do {
+		g1 = __atomic_load_n(&me->assign_gen, __ATOMIC_ACQUIRE);
+		n = __atomic_load_n(&me->n_rxq, __ATOMIC_RELAXED);
+		if (n > SL_MAX_RXQ)
+			n = SL_MAX_RXQ;
+		memcpy(refs, me->rxq, sizeof(refs[0]) * n);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		g2 = __atomic_load_n(&me->assign_gen, __ATOMIC_RELAXED);
+	} while ((g1 & 1) || g1 != g2);
+
+	w->n_rxq = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		const struct sl_port *p = &w->shm->ports[refs[i].port];
+		struct sl_wrxq *rq = &w->rxq[w->n_rxq];
+
+		if (!w->ports[refs[i].port].active)
+			continue;
+		rq->slot = refs[i].port;
+		rq->queue = refs[i].queue;
+		rq->port_id = p->port_id;
+		rq->ofport = p->ofport;
+		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
+		w->n_rxq++;
+	}
+	w->assign_gen = g1;
+	__atomic_store_n(&me->seen_assign_gen, g1, __ATOMIC_RELEASE);
+}
+
+static void
+flush_port(struct sl_wctx *w, unsigned int slot)
+{
+	struct sl_wport *wp = &w->ports[slot];
+	uint16_t n = wp->n_buf, sent;
+
+	if (n == 0)
+		return;
+	if (wp->bridged) {
+		sent = rte_ring_sp_enqueue_burst(wp->tx_ring, (void **)wp->buf, n, NULL);
+	} else if (wp->shared) {
+		rte_spinlock_lock(wp->lock);
+		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
+		rte_spinlock_unlock(wp->lock);
+	} else {
+		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
+	}
+	w->st.tx_packets += sent;
+	if (unlikely(sent < n)) {
+		w->port_tx_dropped[slot] += n - sent;
+		w->st.tx_dropped += n - sent;
+		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
+	}
+	wp->n_buf = 0;
+}
+
+void
+sl_fwd_flush_all(struct sl_wctx *w)
+{
+	for (unsigned int i = 0; i < w->n_flood; i++)
+		flush_port(w, w->flood[i]);
+}
+
+/* Queue @m on the port with slot @slot; takes ownership of @m. */
+static inline void
+tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
+{
+	struct sl_wport *wp = &w->ports[slot];
+
+	if (unlikely(!wp->active || m->pkt_len > wp->max_frame)) {
+		if (wp->active) {
+			w->st.mtu_dropped++;
+			w->port_tx_dropped[slot]++;
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	wp->buf[wp->n_buf++] = m;
+	if (unlikely(wp->n_buf == SL_TXBUF))
+		flush_port(w, slot);
+}
+
+static inline void
+tx_ofport(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m)
+{
+	uint8_t slot = w->shm->ofport_to_slot[ofport];
+
+	if (unlikely(slot == SL_NO_SLOT)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tx_slot(w, slot, m);
+}
+
+/* Send @m itself if @last, else a copy; copies keep later actions from
+ * editing a packet already queued elsewhere. */
+static inline void
+emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last)
+{
+	struct rte_mbuf *c;
+
+	if (last) {
+		tx_ofport(w, ofport, m);
+		return;
+	}
+	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	if (likely(c != NULL))
+		tx_ofport(w, ofport, c);
+	else
+		w->st.tx_dropped++;
+}
+
+static void
+flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
+{
+	int last_slot = -1;
+
+	w->st.flood_packets++;
+	for (unsigned int i = 0; i < w->n_flood; i++)
+		if (w->shm->ports[w->flood[i]].ofport != in_port)
+			last_slot = w->flood[i];
+	for (unsigned int i = 0; i < w->n_flood; i++) {
+		unsigned int s = w->flood[i];
+		struct rte_mbuf *c;
+
+		if (w->shm->ports[s].ofport == in_port)
+			continue;
+		if ((int)s == last_slot && last) {
+			tx_slot(w, s, m);
+			return;
+		}
+		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		if (c != NULL)
+			tx_slot(w, s, c);
+	}
+	if (last)
+		rte_pktmbuf_free(m);
+}
+
+static void
+normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last)
+{
+	uint16_t vlan = key->vlan_tci & SL_VLAN_VID_MASK, out;
+
+	if (!(key->dl_src[0] & 1))
+		sl_mac_learn(w->shm->mac_table, key->dl_src, vlan, key->in_port, w->now_s);
+	out = (key->dl_dst[0] & 1) ? SL_OFPORT_NONE
+				   : sl_mac_lookup(w->shm->mac_table, key->dl_dst, vlan, w->now_s,
+						   w->aging_s);
+	if (out == SL_OFPORT_NONE) {
+		flood(w, key->in_port, m, last);
+	} else if (out == key->in_port) {
+		if (last)
+			rte_pktmbuf_free(m); /* never back where it came from */
+	} else {
+		emit(w, out, m, last);
+	}
+}
+
+static int
+vlan_push(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
+{
+	struct rte_vlan_hdr *vh;
+	uint8_t *p;
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
+	    rte_pktmbuf_prepend(m, sizeof(*vh)) == NULL)
+		return -1;
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(p, p + sizeof(*vh), 2 * RTE_ETHER_ADDR_LEN);
+	*(uint16_t *)(p + 12) = rte_cpu_to_be_16(tpid);
+	vh = (struct rte_vlan_hdr *)(p + 14);
+	vh->vlan_tci = rte_cpu_to_be_16(tci);
+	return 0;
+}
+
+static void
+vlan_strip(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		return;
+	memmove(p + RTE_VLAN_HLEN, p, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
+}
+
+/* Rewrite the outer tag's TCI bits under @mask, pushing a tag if there is none. */
+static void
+vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t mask)
+{
+	if (!(key->vlan_tci & SL_VLAN_CFI)) {
+		if (vlan_push(m, RTE_ETHER_TYPE_VLAN, bits & mask) == 0)
+			key->vlan_tci = (bits & mask) | SL_VLAN_CFI;
+		return;
+	}
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t tci = rte_be_to_cpu_16(*(uint16_t *)(p + 14));
+
+	tci = (tci & ~mask) | (bits & mask);
+	*(uint16_t *)(p + 14) = rte_cpu_to_be_16(tci);
+	key->vlan_tci = (tci & ~SL_VLAN_CFI) | SL_VLAN_CFI;
+}
+
+static void
+execute(struct sl_wctx *w, const struct sl_actions *acts, struct sl_flow_key *key,
+	struct rte_mbuf *m)
+{
+	for (uint16_t i = 0; i < acts->n; i++) {
+		const struct sl_action *a = &acts->a[i];
+		bool last = i + 1 == acts->n;
+		uint8_t *p;
+
+		switch (a->type) {
+		case SL_ACT_OUTPUT:
+			emit(w, a->arg, m, last);
+			break;
+		case SL_ACT_IN_PORT:
+			emit(w, key->in_port, m, last);
+			break;
+		case SL_ACT_NORMAL:
+			normal(w, key, m, last);
+			break;
+		case SL_ACT_FLOOD:
+		case SL_ACT_ALL:
+			flood(w, key->in_port, m, last);
+			break;
+		case SL_ACT_SET_VLAN_VID:
+			vlan_set(m, key, a->arg, SL_VLAN_VID_MASK);
+			break;
+		case SL_ACT_SET_VLAN_PCP:
+			vlan_set(m, key, a->arg << SL_VLAN_PCP_SHIFT, 0xe000);
+			break;
+		case SL_ACT_STRIP_VLAN:
+			if (key->vlan_tci & SL_VLAN_CFI) {
+				vlan_strip(m);
+				key->vlan_tci = 0;
+			}
+			break;
+		case SL_ACT_PUSH_VLAN:
+			if (vlan_push(m, a->arg, 0) == 0)
+				key->vlan_tci = SL_VLAN_CFI;
+			break;
+		case SL_ACT_SET_DL_SRC:
+		case SL_ACT_SET_DL_DST:
+			p = rte_pktmbuf_mtod(m, uint8_t *);
+			if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN)
+				memcpy(p + (a->type == SL_ACT_SET_DL_SRC ? 6 : 0), a->mac, 6);
+			break;
+		default:
+			break;
+		}
+		if (last && (a->type >= SL_ACT_SET_VLAN_VID))
+			rte_pktmbuf_free(m); /* list ended without an output */
+	}
+	if (acts->n == 0)
+		rte_pktmbuf_free(m);
+}
+
+/* Find the rule for every packet of a burst. */
+static inline const struct sl_cls_rule *
+lookup(struct sl_wctx *w, const struct sl_flow_key *key)
+{
+	uint32_t hash = sl_flow_key_hash(key);
+	const struct sl_cls_rule *r;
+
+	r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
+	if (likely(r != NULL)) {
+		w->st.emc_hits++;
+		return r;
+	}
+	r = w->cls != NULL ? sl_cls_lookup(w->cls, key) : NULL;
+	if (r != NULL) {
+		w->st.cls_hits++;
+		sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
+	}
+	return r;
+}
+
+static void
+process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sl_flow_key keys[SL_BURST];
+	const struct sl_cls_rule *rules[SL_BURST];
+
+	/* Stage 1: parse, with the next packet's header on its way to cache. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		sl_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *), rte_pktmbuf_data_len(pkts[i]),
+			 rq->ofport, &keys[i], NULL);
+	}
+	/* Stage 2: classify and count. */
+	for (uint16_t i = 0; i < n; i++) {
+		rules[i] = lookup(w, &keys[i]);
+		if (likely(rules[i] != NULL)) {
+			struct sl_flow_counter *c = &w->counters[rules[i]->id];
+
+			c->packets++;
+			c->bytes += pkts[i]->pkt_len;
+		}
+	}
+	/* Stage 3: act. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(rules[i] == NULL)) {
+			w->st.misses++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		execute(w, &rules[i]->actions, &keys[i], pkts[i]);
+	}
+}
+
+unsigned int
+sl_fwd_poll(struct sl_wctx *w)
+{
+	struct rte_mbuf *pkts[SL_BURST];
+	unsigned int total = 0;
+
+	for (uint16_t q = 0; q < w->n_rxq; q++) {
+		const struct sl_wrxq *rq = &w->rxq[q];
+		uint16_t n;
+
+		if (rq->ring != NULL)
+			n = rte_ring_sc_dequeue_burst(rq->ring, (void **)pkts, SL_BURST, NULL);
+		else
+			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, SL_BURST);
+		if (n == 0)
+			continue;
+		total += n;
+		process_burst(w, rq, pkts, n);
+	}
+	if (total)
+		sl_fwd_flush_all(w);
+	w->st.rx_packets += total;
+	return total;
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-worker: a DPDK secondary process that forwards on one lcore.  It
+ * owns nothing persistent: it claims its worker slot in shared memory,
+ * polls the rx queues the primary assigned to that slot, and can be killed
+ * and restarted at any time.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_memzone.h>
+#include <rte_pause.h>
+
+#include "util.h"
+#include "worker.h"
+
+int sl_worker_logtype;
+static volatile bool quit;
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- --id N [--rundir DIR]\n\n"
+	       "A sluice forwarding worker: a DPDK secondary process that polls the rx\n"
+	       "queues assigned to worker slot N and forwards. Normally started by sluiced.\n\n"
+	       "  --id N        worker slot (0..%d, below the primary's --workers)\n"
+	       "  --rundir DIR  the instance's run directory (for messages only)\n"
+	       "  --help        this text\n\n"
+	       "EAL options must include --proc-type=secondary, the primary's --file-prefix,\n"
+	       "and an lcore id of its own (sluiced uses --lcores <1+N>@CPU).\n",
+	       prog, SL_MAX_WORKERS - 1);
+}
+
+static int
+parse_args(int argc, char **argv, unsigned int *id)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_id = false;
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (sl_parse_u64(optarg, 0, SL_MAX_WORKERS - 1, &v) < 0) {
+				fprintf(stderr, "sluice-worker: --id: %s is not in 0..%d\n", optarg,
+					SL_MAX_WORKERS - 1);
+				return -EINVAL;
+			}
+			*id = v;
+			have_id = true;
+			break;
+		case 'r':
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			usage(argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (!have_id) {
+		fprintf(stderr, "sluice-worker: --id N is required\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+static struct sl_shm *
+attach_shm(void)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(SL_SHM_NAME);
+	struct sl_shm *shm;
+
+	if (mz == NULL)
+		rte_exit(2, "sluice-worker: no sluice shared state: is sluice-primary running "
+			    "with the same --file-prefix?\n");
+	shm = mz->addr;
+	if (shm->magic != SL_SHM_MAGIC || shm->layout_version != SL_LAYOUT_VERSION)
+		rte_exit(2,
+			 "sluice-worker: shared-memory layout version mismatch: this worker "
+			 "speaks %u, the primary %u (magic %#x)\n",
+			 SL_LAYOUT_VERSION, shm->layout_version, shm->magic);
+	if (mz->len < sizeof(*shm))
+		rte_exit(2, "sluice-worker: shared state is %zu bytes, expected %zu\n", mz->len,
+			 sizeof(*shm));
+	return shm;
+}
+
+/* Take slot @id, waiting for the primary to reap a previous incarnation. */
+static void
+claim_slot(struct sl_wctx *w)
+{
+	struct sl_worker *me = w->me;
+	int i;
+
+	if (w->id >= w->shm->n_workers)
+		rte_exit(2, "sluice-worker: --id %u: the primary has only %u worker slots\n", w->id,
+			 w->shm->n_workers);
+	for (i = 0; i < 500; i++) {
+		int pid = __atomic_load_n(&me->pid, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING)
+			break;
+		if (sl_pid_alive(pid) && i == 0)
+			rte_exit(2, "sluice-worker: worker slot %u is in use by pid %d\n", w->id,
+				 pid);
+		usleep(10000);
+	}
+	if (i == 500)
+		rte_exit(2, "sluice-worker: slot %u still held by a dead worker: is the "
+			    "primary alive?\n", w->id);
+	if (rte_rcu_qsbr_thread_register(w->shm->qsbr, w->id) != 0)
+		rte_exit(2, "sluice-worker: cannot register with RCU\n");
+	rte_rcu_qsbr_thread_online(w->shm->qsbr, w->id);
+	me->lcore = rte_lcore_id();
+	me->heartbeat = 0;
+	__atomic_store_n(&me->pid, getpid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&me->state, SL_WORKER_RUNNING, __ATOMIC_RELEASE);
+}
+
+static void
+release_slot(struct sl_wctx *w)
+{
+	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->id);
+	__atomic_store_n(&w->me->pid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->me->state, SL_WORKER_FREE, __ATOMIC_RELEASE);
+}
+
+static void
+publish_stats(struct sl_wctx *w)
+{
+	/* Plain stores to our own cache lines; readers tolerate a stale value. */
+	w->me->stats = w->st;
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
+		w->me->port_tx_dropped[s] = w->port_tx_dropped[s];
+}
+
+/* Pick up what the primary changed since the last iteration. */
+static inline void
+refresh(struct sl_wctx *w)
+{
+	struct sl_shm *shm = w->shm;
+	uint32_t prob;
+
+	if (unlikely(__atomic_load_n(&shm->ports_gen, __ATOMIC_ACQUIRE) != w->ports_gen)) {
+		sl_fwd_refresh_ports(w);
+		sl_fwd_refresh_rxqs(w);
+	}
+	if (unlikely(__atomic_load_n(&w->me->assign_gen, __ATOMIC_ACQUIRE) != w->assign_gen))
+		sl_fwd_refresh_rxqs(w);
+	w->cls_gen = __atomic_load_n(&shm->cls_gen, __ATOMIC_ACQUIRE);
+	w->cls = __atomic_load_n(&shm->cls, __ATOMIC_ACQUIRE);
+	w->now_s = __atomic_load_n(&shm->coarse_now_s, __ATOMIC_RELAXED);
+	w->aging_s = __atomic_load_n(&shm->mac_aging_s, __ATOMIC_RELAXED);
+	prob = __atomic_load_n(&shm->emc_inv_prob, __ATOMIC_RELAXED);
+	if (unlikely(prob != w->emc_inv_prob)) {
+		sl_emc_set_inv_prob(&w->emc, prob);
+		w->emc_inv_prob = prob;
+	}
+}
+
+static void
+main_loop(struct sl_wctx *w)
+{
+	uint64_t idle_polls = 0, last = rte_rdtsc(), last_pub = last;
+	uint64_t pub_every = rte_get_tsc_hz() / 100;
+
+	while (!quit) {
+		unsigned int n;
+		uint64_t now;
+
+		refresh(w);
+		n = sl_fwd_poll(w);
+		rte_rcu_qsbr_quiescent(w->shm->qsbr, w->id);
+		__atomic_store_n(&w->me->heartbeat, w->me->heartbeat + 1, __ATOMIC_RELAXED);
+
+		now = rte_rdtsc();
+		if (n) {
+			w->st.busy_cycles += now - last;
+			idle_polls = 0;
+		} else {
+			w->st.idle_cycles += now - last;
+			/* Back off when idle so that a 2-core host stays usable. */
+			if (++idle_polls > 1000) {
+				uint32_t us = __atomic_load_n(&w->shm->idle_sleep_us,
+							      __ATOMIC_RELAXED);
+
+				if (us)
+					usleep(RTE_MIN(us, (uint32_t)(idle_polls / 1000)));
+				else
+					rte_pause();
+			} else if (idle_polls > 100) {
+				rte_pause();
+			}
+			now = rte_rdtsc();
+		}
+		last = now;
+		if (now - last_pub > pub_every) {
+			publish_stats(w);
+			last_pub = now;
+		}
+	}
+	publish_stats(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sl_wctx w; /* big (the EMC): keep it off the stack */
+	unsigned int id = 0;
+	int ret, i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(argv[0]);
+			return 0;
+		}
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		;
+	if (i == argc || parse_args(argc - i, argv + i, &id) < 0) {
+		if (i == argc)
+			fprintf(stderr, "sluice-worker: missing \"-- --id N\"\n");
+		return 2;
+	}
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(2, "sluice-worker: EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
+		rte_exit(2, "sluice-worker: must run with --proc-type=secondary\n");
+	sl_worker_logtype = rte_log_register_type_and_pick_level("sluice.worker", RTE_LOG_INFO);
+
+	w.id = id;
+	w.shm = attach_shm();
+	w.me = &w.shm->workers[id];
+	w.counters = sl_flow_counter(w.shm, id, 0);
+	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;
+	w.assign_gen = UINT32_MAX;
+	w.emc_inv_prob = w.shm->emc_inv_prob;
+	sl_emc_init(&w.emc, w.emc_inv_prob);
+	/* Counters of a previous incarnation carry on. */
+	w.st = w.me->stats;
+	memcpy(w.port_tx_dropped, w.me->port_tx_dropped, sizeof(w.port_tx_dropped));
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	claim_slot(&w);
+	WLOG(INFO, "worker %u attached (pid %d, lcore %u)", id, getpid(), rte_lcore_id());
+
+	main_loop(&w);
+
+	sl_fwd_flush_all(&w);
+	release_slot(&w);
+	WLOG(INFO, "worker %u stopped", id);
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sluice-worker: one forwarding process, private state. */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "classifier.h"
+#include "emc.h"
+#include "shm.h"
+
+extern int sl_worker_logtype;
+#define WLOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sl_worker_logtype, "sluice.worker: " fmt "\n", ##__VA_ARGS__)
+
+#define SL_TXBUF 64
+
+/* The worker's copy of a port, refreshed when ports_gen changes. */
+struct sl_wport {
+	bool active;
+	bool bridged;
+	bool shared;     /* tx queue shared with other processes: lock */
+	uint16_t port_id;
+	uint16_t txq;
+	uint32_t max_frame;
+	struct rte_ring *tx_ring; /* bridged: to the primary */
+	rte_spinlock_t *lock;
+	uint16_t n_buf;
+	struct rte_mbuf *buf[SL_TXBUF];
+};
+
+struct sl_wrxq {
+	uint16_t slot;
+	uint16_t queue;
+	uint16_t port_id;
+	uint16_t ofport;
+	struct rte_ring *ring; /* bridged: from the primary */
+};
+
+struct sl_wctx {
+	unsigned int id;
+	struct sl_shm *shm;
+	struct sl_worker *me;
+	struct sl_worker_stats st; /* private, copied out once per loop */
+	struct sl_flow_counter *counters;
+	uint64_t port_tx_dropped[SL_MAX_PORTS];
+
+	uint32_t ports_gen;
+	struct sl_wport ports[SL_MAX_PORTS];
+	uint16_t flood[SL_MAX_PORTS]; /* active port slots */
+	uint16_t n_flood;
+
+	uint32_t assign_gen;
+	uint16_t n_rxq;
+	struct sl_wrxq rxq[SL_MAX_RXQ];
+
+	const struct sl_cls *cls;
+	uint32_t cls_gen;
+	uint32_t now_s;
+	uint32_t aging_s;
+
+	uint32_t emc_inv_prob;
+	struct sl_emc emc;
+};
+
+/* forward.c */
+void sl_fwd_refresh_ports(struct sl_wctx *w);
+void sl_fwd_refresh_rxqs(struct sl_wctx *w);
+unsigned int sl_fwd_poll(struct sl_wctx *w);
+void sl_fwd_flush_all(struct sl_wctx *w);
+
+#endif /* SL_WORKER_H */
