@@ -68,8 +68,7 @@ put_vlan(struct frame *f, uint16_t tpid, uint16_t tci)
 
 /* IPv4 header with @opt_words 32-bit words of options (NOP filled). */
 static void
-put_ipv4(struct frame *f, uint8_t proto, uint32_t opt_words, uint16_t frag,
-		     uint16_t payload)
+put_ipv4(struct frame *f, uint8_t proto, uint32_t opt_words, uint16_t frag, uint16_t payload)
 {
 	uint32_t hlen = 20 + opt_words * 4;
 
@@ -122,8 +121,7 @@ put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint16_t payload)
 
 /* Parse the first @len bytes of @f from a heap copy of exactly @len bytes. */
 static int
-parse_len(const struct frame *f, uint32_t len, struct sl_flow_key *key,
-		     struct sl_layers *l)
+parse_len(const struct frame *f, uint32_t len, struct sl_flow_key *key, struct sl_layers *l)
 {
 	uint8_t *buf = malloc(len ? len : 1);
 	int rc;

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Starting and cleaning one sluice instance for a system test: real
+ * sluice-primary and sluice-worker processes with their own --file-prefix
+ * and rundir, driven over the real ZeroMQ socket.  inst_stop() removes the
+ * processes, hugepage files and run directories whether the test passed or
+ * not; inst_start() also sweeps what a crashed earlier run left behind.
+ */
+#ifndef SL_TEST_INSTANCE_H
+#define SL_TEST_INSTANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "msg.h"
+
+#define INST_MAX_WORKERS 4
+
+struct inst {
+	char name[32];
+	char rundir[128];  /* also holds the test's pcap files */
+	char prefix[64];
+	char endpoint[256];
+	pid_t primary;
+	pid_t workers[INST_MAX_WORKERS];
+	int n_workers;
+	void *zctx;
+};
+
+/* Start a primary and @n_workers workers (all workers on CPU 1). */
+void inst_start(struct inst *in, const char *name, int n_workers);
+
+/* Shut the instance down and remove every trace of it. */
+void inst_stop(struct inst *in);
+
+/* Start (or restart) worker @id. */
+void inst_start_worker(struct inst *in, int id);
+
+/* Path of a file in the instance's directory. */
+const char *inst_path(struct inst *in, const char *file);
+
+/* Send one request; returns the reply status (0 ok) and the message in @err. */
+int inst_call(struct inst *in, Sluice__Request *req, Sluice__Reply **rep, char *err,
+	      size_t errlen);
+
+int inst_add_port(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
+		  char *err, size_t errlen);
+int inst_del_port(struct inst *in, const char *name, char *err, size_t errlen);
+int inst_flows(struct inst *in, const char *verb, const char *const *flows, size_t n,
+	       char *err, size_t errlen);
+
+/* Sum of rx_packets over all workers. */
+uint64_t inst_worker_rx(struct inst *in);
+
+/* Wait until the workers have received @n packets; returns what they got. */
+uint64_t inst_wait_rx(struct inst *in, uint64_t n, int timeout_ms);
+
+/* A frame as the tests build and read them. */
+struct frame {
+	uint32_t len;
+	uint8_t data[1600];
+};
+
+/* Write @n frames to a pcap file (n may be 0: an empty capture). */
+void pcap_write_frames(const char *path, const struct frame *f, size_t n);
+
+/* Read every frame of a pcap file; returns the count, frames malloc'd in *out. */
+size_t pcap_read_frames(const char *path, struct frame **out);
+
+/* Build an Ethernet(/802.1Q)/IPv4/UDP frame of @len bytes (>= 60). */
+void frame_udp(struct frame *f, const char *src_mac, const char *dst_mac, int vlan,
+	       const char *src_ip, const char *dst_ip, uint16_t sport, uint16_t dport,
+	       uint32_t len);
+
+#endif /* SL_TEST_INSTANCE_H */
