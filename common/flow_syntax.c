@@ -131,9 +131,9 @@ sl_fail(struct sl_pctx *c, int rc, const char *fmt, ...) __attribute__((format(p
 static int
 sl_fail(struct sl_pctx *c, int rc, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (c->err != NULL && c->errlen > 0) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
@@ -164,10 +164,11 @@ sl_num_masked(struct sl_pctx *c, const char *what, char *val, uint64_t max, uint
 	      uint64_t *mask)
 {
 	char *slash = strchr(val, '/');
-	int rc;
 
 	*mask = max;
 	if (slash != NULL) {
+		int rc;
+
 		*slash = '\0';
 		rc = sl_num(c, what, slash + 1, 0, max, mask);
 		if (rc < 0)
@@ -256,13 +257,11 @@ bad:
 static int
 sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 {
-	uint64_t v;
-	int rc;
-
 	if (strcasecmp(val, "LOCAL") == 0)
 		return sl_fail(c, -ENOTSUP, "%s: port LOCAL is not supported", what);
 	if (val[0] >= '0' && val[0] <= '9') {
-		rc = sl_num(c, what, val, 1, SL_OFPORT_MAX, &v);
+		uint64_t v = 0;
+		int rc = sl_num(c, what, val, 1, SL_OFPORT_MAX, &v);
 		*port = (uint16_t)v;
 		return rc;
 	}
@@ -306,7 +305,7 @@ sl_set_nw_proto(struct sl_pctx *c, const char *what, uint8_t proto)
 static int
 sl_parse_priority(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 
 	c->flow->priority = (uint32_t)v;
@@ -322,7 +321,7 @@ sl_parse_cookie(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_table(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, 254, &v);
 
 	if (rc == 0 && v != 0)
@@ -334,7 +333,7 @@ sl_parse_table(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 
 	if (rc == 0 && v != 0)
@@ -374,7 +373,7 @@ sl_parse_mac(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_dl_type(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 
 	return rc < 0 ? rc : sl_set_dl_type(c, f->name, (uint16_t)v);
@@ -400,7 +399,7 @@ static int
 sl_parse_dl_vlan(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	struct sl_match *m = c->m;
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_vlan_conflict(c, f);
 
 	if (rc < 0)
@@ -426,7 +425,7 @@ static int
 sl_parse_dl_vlan_pcp(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	struct sl_match *m = c->m;
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_vlan_conflict(c, f);
 
 	if (rc == 0)
@@ -441,7 +440,7 @@ sl_parse_dl_vlan_pcp(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_vlan_tci(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v, mask;
+	uint64_t v = 0, mask = 0;
 	int rc = sl_vlan_conflict(c, f);
 
 	if (rc == 0)
@@ -468,7 +467,7 @@ sl_parse_ipv6(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_nw_proto(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT8_MAX, &v);
 
 	return rc < 0 ? rc : sl_set_nw_proto(c, f->name, (uint8_t)v);
@@ -478,7 +477,7 @@ sl_parse_nw_proto(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_nw_tos(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT8_MAX, &v);
 
 	if (rc < 0)
@@ -494,7 +493,7 @@ sl_parse_nw_tos(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_nw_ecn(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, SL_TOS_ECN_MASK, &v);
 
 	if (rc < 0)
@@ -507,7 +506,7 @@ sl_parse_nw_ecn(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_u8(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT8_MAX, &v);
 
 	*SL_KEY(c, f) = (uint8_t)v;
@@ -519,7 +518,7 @@ sl_parse_u8(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_tp(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v, mask;
+	uint64_t v = 0, mask = 0;
 	uint16_t be_v, be_mask;
 	int rc = sl_num_masked(c, f->name, val, UINT16_MAX, &v, &mask);
 
@@ -536,7 +535,7 @@ sl_parse_tp(struct sl_pctx *c, const struct sl_field *f, char *val)
 static int
 sl_parse_icmp(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	uint16_t be_v, be_mask = 0xffff;
 	int rc = sl_num(c, f->name, val, 0, UINT8_MAX, &v);
 

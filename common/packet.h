@@ -16,7 +16,7 @@ struct sl_layers {
  * (fully written, unused fields zero).  Truncated headers are parsed as far
  * as they go: fields of a layer that does not fit stay zero, and a runt
  * shorter than an Ethernet header yields dl_type 0.  Returns 0, or -EINVAL
- * for a runt (the key is still valid to look up).
+ * for a runt (the key is still valid to look up).  @layers may be NULL.
  */
 int sl_parse(const uint8_t *data, uint32_t len, uint16_t in_port, struct sl_flow_key *key,
 	     struct sl_layers *layers);

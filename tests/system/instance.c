@@ -259,6 +259,13 @@ int
 inst_add_port(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
 	      char *err, size_t errlen)
 {
+	return inst_add_port_rxq(in, name, devargs, ofport, 0, err, errlen);
+}
+
+int
+inst_add_port_rxq(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
+		  uint32_t n_rxq, char *err, size_t errlen)
+{
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__AddPort ap = SLUICE__ADD_PORT__INIT;
 	Sluice__PortSpec ps = SLUICE__PORT_SPEC__INIT;
@@ -266,6 +273,7 @@ inst_add_port(struct inst *in, const char *name, const char *devargs, uint32_t o
 	ps.name = (char *)name;
 	ps.devargs = (char *)devargs;
 	ps.ofport = ofport;
+	ps.n_rxq = n_rxq;
 	ap.port = &ps;
 	req.cmd_case = SLUICE__REQUEST__CMD_ADD_PORT;
 	req.add_port = &ap;
@@ -438,4 +446,55 @@ frame_udp(struct frame *f, const char *src_mac, const char *dst_mac, int vlan, c
 	p[0] = sport >> 8, p[1] = sport & 0xff;
 	p[2] = dport >> 8, p[3] = dport & 0xff;
 	p[4] = (l3len - 20) >> 8, p[5] = (l3len - 20) & 0xff;
+}
+
+int
+inst_port_counts(struct inst *in, const char *name, struct port_counts *pc)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__DumpPorts dp = SLUICE__DUMP_PORTS__INIT;
+	Sluice__Reply *rep = NULL;
+	char err[256];
+	int rc;
+
+	dp.name = (char *)name;
+	req.cmd_case = SLUICE__REQUEST__CMD_DUMP_PORTS;
+	req.dump_ports = &dp;
+	rc = inst_call(in, &req, &rep, err, sizeof(err));
+	if (rc != 0)
+		return rc;
+	cr_assert_eq(rep->n_port_stats, 1);
+	pc->rx_packets = rep->port_stats[0]->rx_packets;
+	pc->tx_packets = rep->port_stats[0]->tx_packets;
+	pc->rx_dropped = rep->port_stats[0]->rx_dropped;
+	pc->tx_dropped = rep->port_stats[0]->tx_dropped;
+	sluice__reply__free_unpacked(rep, NULL);
+	return 0;
+}
+
+int
+inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep = NULL;
+	char err[256];
+	int rc;
+
+	req.cmd_case = SLUICE__REQUEST__CMD_PMD_STATS_SHOW;
+	req.pmd_stats_show = &e;
+	rc = inst_call(in, &req, &rep, err, sizeof(err));
+	if (rc != 0)
+		return rc;
+	cr_assert((size_t)id < rep->n_workers);
+	wc->rx_packets = rep->workers[id]->rx_packets;
+	wc->tx_packets = rep->workers[id]->tx_packets;
+	wc->misses = rep->workers[id]->misses;
+	wc->tx_dropped = rep->workers[id]->tx_dropped;
+	wc->emc_hits = rep->workers[id]->emc_hits;
+	wc->cls_hits = rep->workers[id]->cls_hits;
+	wc->pid = rep->workers[id]->pid;
+	snprintf(wc->state, sizeof(wc->state), "%s", rep->workers[id]->state);
+	sluice__reply__free_unpacked(rep, NULL);
+	return 0;
 }

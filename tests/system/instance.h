@@ -46,6 +46,8 @@ int inst_call(struct inst *in, Sluice__Request *req, Sluice__Reply **rep, char *
 
 int inst_add_port(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
 		  char *err, size_t errlen);
+int inst_add_port_rxq(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
+		      uint32_t n_rxq, char *err, size_t errlen);
 int inst_del_port(struct inst *in, const char *name, char *err, size_t errlen);
 int inst_flows(struct inst *in, const char *verb, const char *const *flows, size_t n,
 	       char *err, size_t errlen);
@@ -74,3 +76,17 @@ void frame_udp(struct frame *f, const char *src_mac, const char *dst_mac, int vl
 	       uint32_t len);
 
 #endif /* SL_TEST_INSTANCE_H */
+
+/* Port counters as dump-ports reports them; returns 0 or the error status. */
+struct port_counts {
+	uint64_t rx_packets, tx_packets, rx_dropped, tx_dropped;
+};
+int inst_port_counts(struct inst *in, const char *name, struct port_counts *pc);
+
+/* Worker counters (pmd-stats-show) of worker @id. */
+struct worker_counts {
+	uint64_t rx_packets, tx_packets, misses, tx_dropped, emc_hits, cls_hits;
+	int pid;
+	char state[16];
+};
+int inst_worker_counts(struct inst *in, int id, struct worker_counts *wc);

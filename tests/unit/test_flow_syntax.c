@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ovs-ofctl flow syntax: round trips, port names, errors, prerequisites. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "flow_syntax.h"
+
+/* Test ports: p1 -> 1, p2 -> 2, uplink -> 10. */
+static int
+resolve(void *ctx, const char *name, uint16_t *ofport)
+{
+	static const struct {
+		const char *name;
+		uint16_t ofport;
+	} ports[] = { { "p1", 1 }, { "p2", 2 }, { "uplink", 10 } };
+	size_t i;
+
+	cr_assert_eq(ctx, (void *)resolve, "resolver gets the caller's ctx");
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		if (strcmp(name, ports[i].name) == 0) {
+			*ofport = ports[i].ofport;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int
+parse(const char *text, struct sl_flow *flow, char *err, size_t errlen)
+{
+	return sl_flow_parse(text, SL_PARSE_FLOW, resolve, (void *)resolve, flow, err, errlen);
+}
+
+static void
+parse_ok(const char *text, struct sl_flow *flow)
+{
+	char err[256] = "";
+	int rc = parse(text, flow, err, sizeof(err));
+
+	cr_assert_eq(rc, 0, "parsing \"%s\" failed: %d %s", text, rc, err);
+}
+
+/* ---- round trips ---- */
+
+struct flow_text {
+	char text[160];
+};
+
+static const struct flow_text round_trip_flows[] = {
+	{ "actions=drop" },
+	{ "priority=100,ip,in_port=1,nw_dst=10.0.0.0/24,actions=output:2" },
+	{ "in_port=p1,actions=output:p2" },
+	{ "in_port=uplink,actions=NORMAL" },
+	{ "dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=flood" },
+	{ "dl_type=0x88cc,actions=drop" },
+	{ "dl_vlan=100,actions=strip_vlan,output:3" },
+	{ "dl_vlan=0xffff,actions=mod_vlan_vid:10,output:4" },
+	{ "dl_vlan_pcp=5,actions=normal" },
+	{ "dl_vlan=7,dl_vlan_pcp=2,actions=ALL" },
+	{ "vlan_tci=0x1000/0x1000,actions=in_port" },
+	{ "vlan_tci=0x0000/0x1fff,actions=drop" },
+	{ "tcp,tp_dst=80,actions=output:1" },
+	{ "udp,nw_src=192.168.0.0/16,tp_src=53,actions=output:2" },
+	{ "sctp,tp_dst=0x1000/0xf000,actions=drop" },
+	{ "icmp,icmp_type=8,icmp_code=0,actions=normal" },
+	{ "icmp6,icmp_type=135,actions=normal" },
+	{ "ipv6,ipv6_src=2001:db8::/32,ipv6_dst=fe80::1,actions=output:5" },
+	{ "tcp6,ipv6_dst=2001:db8::1/64,tp_src=22,actions=output:6" },
+	{ "arp,arp_spa=10.0.0.1,arp_tpa=10.0.0.0/8,arp_op=1,actions=flood" },
+	{ "arp,nw_src=10.1.2.3,actions=normal" },
+	{ "ip,nw_tos=184,nw_ttl=64,actions=drop" },
+	{ "ip,nw_ecn=3,nw_tos=8,actions=drop" },
+	{ "ip,nw_proto=47,actions=drop" },
+	{ "ipv6,nw_proto=89,actions=drop" },
+	{ "cookie=0xdeadbeef,priority=0,actions=drop" },
+	{ "ip,nw_src=10.0.0.0/255.0.255.0,actions=drop" },
+	{ "priority=65535,in_port=65279,actions=output:1,output:2,output:3" },
+	{ "actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:2:0:0:0:0:2,mod_vlan_pcp:7,"
+	  "push_vlan:0x88a8,pop_vlan,output:1" },
+	{ "  Priority = 7 , TCP , nw_dst=1.2.3.4 , Actions = Output:1 , NORMAL " },
+	{ "table=0,idle_timeout=0,hard_timeout=0,udp,actions=drop" },
+	{ "ip nw_src=1.2.3.4 actions=drop" },
+	{ "nw_src=1.2.3.4,ip,actions=drop" },
+	{ "actions=1,2,3" },
+	{ "ip,nw_dst=10.0.0.77/24,nw_src=1.1.1.1/0,actions=drop" },
+	{ "udp6,ipv6_src=::1/ffff::,tp_dst=4789,actions=output:1" },
+	{ "priority=1,cookie=18446744073709551615,dl_vlan=4095,actions=drop" },
+	{ "actions=" },
+};
+
+ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
+{
+	return cr_make_param_array(struct flow_text, round_trip_flows,
+				   sizeof(round_trip_flows) / sizeof(round_trip_flows[0]));
+}
+
+ParameterizedTest(const struct flow_text *param, flow_syntax, round_trip_is_identical)
+{
+	const char *text = param->text;
+	struct sl_flow a, b;
+	char s1[512], s2[512];
+	int n;
+
+	parse_ok(text, &a);
+	n = sl_flow_format(&a, s1, sizeof(s1));
+	cr_assert_eq((size_t)n, strlen(s1));
+	parse_ok(s1, &b);
+	cr_assert_arr_eq(&a, &b, sizeof(a), "\"%s\" -> \"%s\" changed the flow", text, s1);
+	sl_flow_format(&b, s2, sizeof(s2));
+	cr_assert_str_eq(s1, s2, "canonical text is stable");
+}
+
+/* The canonical text for a few inputs, so the printed form cannot drift. */
+static void
+assert_canonical(const char *text, const char *want)
+{
+	struct sl_flow f;
+	char buf[512];
+
+	parse_ok(text, &f);
+	sl_flow_format(&f, buf, sizeof(buf));
+	cr_assert_str_eq(buf, want, "for \"%s\"", text);
+}
+
+Test(flow_syntax, canonical_text)
+{
+	assert_canonical("ip,in_port=1,nw_dst=10.0.0.0/24,priority=100,actions=output:2",
+			 "priority=100,ip,in_port=1,nw_dst=10.0.0.0/24,actions=output:2");
+	assert_canonical("actions=drop", "priority=32768,actions=drop");
+	assert_canonical("actions=", "priority=32768,actions=drop");
+	assert_canonical("cookie=255,tcp,tp_dst=80,actions=normal",
+			 "cookie=0xff,priority=32768,tcp,tp_dst=80,actions=NORMAL");
+	assert_canonical("ipv6,nw_proto=6,actions=drop", "priority=32768,tcp6,actions=drop");
+	assert_canonical("dl_vlan=0xffff,actions=drop",
+			 "priority=32768,vlan_tci=0x0000,actions=drop");
+	assert_canonical("ip,nw_dst=10.0.0.77/24,nw_src=1.1.1.1/0,actions=drop",
+			 "priority=32768,ip,nw_dst=10.0.0.0/24,actions=drop");
+	assert_canonical("arp,nw_src=10.1.2.3,nw_proto=2,actions=drop",
+			 "priority=32768,arp,arp_spa=10.1.2.3,arp_op=2,actions=drop");
+	assert_canonical("icmp,icmp_code=3,icmp_type=3,actions=drop",
+			 "priority=32768,icmp,icmp_type=3,icmp_code=3,actions=drop");
+	assert_canonical("actions=pop_vlan,1,in_port,all,flood",
+			 "priority=32768,actions=strip_vlan,output:1,IN_PORT,ALL,FLOOD");
+}
+
+/* ---- what the parsed struct holds ---- */
+
+Test(flow_syntax, defaults)
+{
+	struct sl_flow f;
+	struct sl_match zero;
+
+	memset(&zero, 0, sizeof(zero));
+	parse_ok("actions=drop", &f);
+	cr_assert_eq(f.priority, SL_FLOW_DEFAULT_PRIORITY);
+	cr_assert_eq(f.priority, 32768);
+	cr_assert_eq(f.cookie, 0);
+	cr_assert_eq(f.actions.n, 0);
+	cr_assert_arr_eq(&f.match, &zero, sizeof(zero), "no field given: match all");
+}
+
+Test(flow_syntax, fields_land_in_key_and_mask)
+{
+	struct sl_flow f;
+	static const uint8_t dst24[4] = { 10, 0, 0, 0 }, mask24[4] = { 255, 255, 255, 0 };
+
+	parse_ok("tcp,in_port=3,dl_vlan=100,nw_dst=10.0.0.9/24,tp_dst=80,actions=output:2", &f);
+	cr_assert_eq(f.match.key.in_port, 3);
+	cr_assert_eq(f.match.mask.in_port, 0xffff);
+	cr_assert_eq(f.match.key.dl_type, 0x0800);
+	cr_assert_eq(f.match.key.nw_proto, 6);
+	cr_assert_eq(f.match.key.vlan_tci, 100 | SL_VLAN_CFI);
+	cr_assert_eq(f.match.mask.vlan_tci, 0x1fff);
+	cr_assert_arr_eq(f.match.key.nw_dst, dst24, 4);
+	cr_assert_arr_eq(f.match.mask.nw_dst, mask24, 4);
+	cr_assert_eq(f.match.key.tp_dst, htons(80));
+	cr_assert_eq(f.match.mask.tp_dst, 0xffff);
+	cr_assert_eq(f.match.mask.tp_src, 0);
+	cr_assert_eq(f.actions.n, 1);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_OUTPUT);
+	cr_assert_eq(f.actions.a[0].arg, 2);
+}
+
+Test(flow_syntax, dl_vlan_ffff_means_untagged)
+{
+	struct sl_flow f;
+
+	parse_ok("dl_vlan=0xffff,actions=drop", &f);
+	cr_assert_eq(f.match.key.vlan_tci, 0);
+	cr_assert_eq(f.match.mask.vlan_tci, 0xffff);
+}
+
+Test(flow_syntax, icmp_type_is_tp_src_in_network_order)
+{
+	struct sl_flow f;
+
+	parse_ok("icmp,icmp_type=8,icmp_code=1,actions=drop", &f);
+	cr_assert_eq(f.match.key.tp_src, htons(8));
+	cr_assert_eq(f.match.key.tp_dst, htons(1));
+}
+
+Test(flow_syntax, action_arguments)
+{
+	struct sl_flow f;
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+	parse_ok("actions=mod_vlan_vid:10,mod_vlan_pcp:3,push_vlan:0x8100,mod_dl_src:02:00:00:00:00:01,"
+		 "output:uplink,normal",
+		 &f);
+	cr_assert_eq(f.actions.n, 6);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_SET_VLAN_VID);
+	cr_assert_eq(f.actions.a[0].arg, 10);
+	cr_assert_eq(f.actions.a[1].type, SL_ACT_SET_VLAN_PCP);
+	cr_assert_eq(f.actions.a[1].arg, 3);
+	cr_assert_eq(f.actions.a[2].type, SL_ACT_PUSH_VLAN);
+	cr_assert_eq(f.actions.a[2].arg, 0x8100);
+	cr_assert_eq(f.actions.a[3].type, SL_ACT_SET_DL_SRC);
+	cr_assert_arr_eq(f.actions.a[3].mac, mac, 6);
+	cr_assert_eq(f.actions.a[4].type, SL_ACT_OUTPUT);
+	cr_assert_eq(f.actions.a[4].arg, 10);
+	cr_assert_eq(f.actions.a[5].type, SL_ACT_NORMAL);
+}
+
+Test(flow_syntax, port_names_resolve)
+{
+	struct sl_flow f;
+
+	char err[128];
+
+	parse_ok("in_port=p2,actions=output:p1,3", &f);
+	cr_assert_eq(f.match.key.in_port, 2);
+	cr_assert_eq(f.actions.a[0].arg, 1);
+	cr_assert_eq(f.actions.a[1].arg, 3);
+	/* A bare number is an output port; a bare name would shadow actions. */
+	cr_assert_eq(parse("actions=p1", &f, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "unknown action \"p1\""), "%s", err);
+}
+
+Test(flow_syntax, names_need_a_resolver)
+{
+	struct sl_flow f;
+	char err[128];
+
+	cr_assert_eq(sl_flow_parse("in_port=p1,actions=drop", SL_PARSE_FLOW, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -ENOENT);
+	cr_assert_not_null(strstr(err, "unknown port \"p1\""), "%s", err);
+	cr_assert_eq(sl_flow_parse("in_port=4,actions=5", SL_PARSE_FLOW, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0);
+}
+
+Test(flow_syntax, sixteen_actions_fit)
+{
+	struct sl_flow f;
+
+	parse_ok("actions=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", &f);
+	cr_assert_eq(f.actions.n, SL_MAX_ACTIONS);
+	cr_assert_eq(f.actions.a[15].arg, 16);
+}
+
+Test(flow_syntax, match_mode_takes_no_actions)
+{
+	struct sl_flow f;
+	char err[128];
+	char buf[256];
+	struct sl_flow g;
+
+	cr_assert_eq(sl_flow_parse("priority=5,tcp,in_port=p1", SL_PARSE_MATCH, resolve,
+				   (void *)resolve, &f, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.priority, 5);
+	cr_assert_eq(f.match.key.in_port, 1);
+	cr_assert_eq(sl_flow_parse("", SL_PARSE_MATCH, NULL, NULL, &g, err, sizeof(err)), 0);
+	cr_assert_eq(g.priority, 32768);
+
+	/* sl_match_format prints what SL_PARSE_MATCH reads. */
+	sl_match_format(&f.match, f.priority, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "priority=5,tcp,in_port=1");
+	cr_assert_eq(sl_flow_parse(buf, SL_PARSE_MATCH, NULL, NULL, &g, err, sizeof(err)), 0);
+	cr_assert_arr_eq(&f, &g, sizeof(f));
+
+	cr_assert_eq(sl_flow_parse("ip,actions=drop", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "actions"), "%s", err);
+}
+
+Test(flow_syntax, format_reports_full_length_when_truncated)
+{
+	struct sl_flow f;
+	char full[256], small[10];
+	int n;
+
+	parse_ok("priority=100,ip,in_port=1,nw_dst=10.0.0.0/24,actions=output:2", &f);
+	n = sl_flow_format(&f, full, sizeof(full));
+	cr_assert_eq(sl_flow_format(&f, small, sizeof(small)), n);
+	cr_assert_eq(strlen(small), sizeof(small) - 1);
+	cr_assert_eq(strncmp(small, full, sizeof(small) - 1), 0);
+	cr_assert_eq(sl_flow_format(&f, NULL, 0), n);
+	cr_assert_eq(sl_actions_format(&f.actions, full, sizeof(full)), 8);
+	cr_assert_str_eq(full, "output:2");
+}
+
+/* ---- rejections ---- */
+
+/*
+ * Criterion runs each test in a fresh process, so parameters must not hold
+ * pointers into the parent's image: the strings are stored inline.
+ */
+struct bad_flow {
+	char text[96];
+	int rc;
+	char msg[64]; /* must appear in the error text */
+};
+
+static const struct bad_flow bad_flows[] = {
+	{ "ip,nw_src=10.0.0.300,actions=drop", -EINVAL,
+	  "nw_src: bad IPv4 address \"10.0.0.300\"" },
+	{ "ip,nw_src=10.0.0.300/24,actions=drop", -EINVAL,
+	  "nw_src: bad IPv4 prefix \"10.0.0.300/24\"" },
+	{ "ip,nw_dst=10.0.0.0/33,actions=drop", -EINVAL, "nw_dst: bad IPv4 prefix" },
+	{ "foo=1,actions=drop", -EINVAL, "unknown field \"foo\"" },
+	{ "in_port=p9,actions=drop", -ENOENT, "unknown port \"p9\"" },
+	{ "actions=output:p9", -ENOENT, "unknown port \"p9\"" },
+	{ "actions=bogus", -EINVAL, "actions: unknown action \"bogus\"" },
+	{ "actions=output:1,bogus:3", -EINVAL, "actions: unknown action \"bogus\"" },
+	{ "ip,nw_src=1.2.3.4", -EINVAL, "missing actions=" },
+	{ "", -EINVAL, "missing actions=" },
+	{ "priority=70000,actions=drop", -ERANGE, "priority: 70000 out of range 0..65535" },
+	{ "priority=abc,actions=drop", -EINVAL, "priority: bad number \"abc\"" },
+	{ "priority=-1,actions=drop", -EINVAL, "priority: bad number \"-1\"" },
+	{ "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", -EINVAL, "duplicate field \"nw_src\"" },
+	{ "arp,nw_src=1.1.1.1,arp_spa=2.2.2.2,actions=drop", -EINVAL,
+	  "duplicate field \"arp_spa\"" },
+	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: port LOCAL is not supported" },
+	{ "actions=output:local", -ENOTSUP, "LOCAL is not supported" },
+	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
+	{ "table=1,actions=drop", -ENOTSUP, "table: only table 0" },
+	{ "idle_timeout=10,actions=drop", -ENOTSUP, "idle_timeout: timeouts are not supported" },
+	{ "hard_timeout=5,actions=drop", -ENOTSUP, "hard_timeout: timeouts are not supported" },
+	{ "dl_vlan=4096,actions=drop", -ERANGE, "dl_vlan: 4096 out of range 0..4095" },
+	{ "dl_vlan_pcp=8,actions=drop", -ERANGE, "dl_vlan_pcp: 8 out of range" },
+	{ "dl_src=00:11:22:33:44,actions=drop", -EINVAL,
+	  "dl_src: bad Ethernet address \"00:11:22:33:44\"" },
+	{ "dl_dst=00:11:22:33:44:55/ff,actions=drop", -EINVAL,
+	  "dl_dst: bad Ethernet address \"00:11:22:33:44:55/ff\"" },
+	{ "dl_type=0x10000,actions=drop", -ERANGE, "dl_type: 0x10000 out of range" },
+	{ "actions=mod_vlan_vid:5000", -ERANGE, "mod_vlan_vid: 5000 out of range 0..4095" },
+	{ "actions=mod_vlan_pcp:9", -ERANGE, "mod_vlan_pcp: 9 out of range 0..7" },
+	{ "actions=mod_dl_dst:zz:00:00:00:00:00", -EINVAL,
+	  "mod_dl_dst: bad Ethernet address \"zz:00:00:00:00:00\"" },
+	{ "actions=drop,output:1", -EINVAL, "\"drop\" must be the only action" },
+	{ "actions=output:1,drop", -EINVAL, "\"drop\" must be the only action" },
+	{ "actions=output:1,,output:2", -EINVAL, "empty action" },
+	{ "actions=output:1,", -EINVAL, "empty action" },
+	{ "actions=push_vlan:0x9100", -EINVAL, "push_vlan: TPID 0x9100" },
+	{ "actions=normal:1", -EINVAL, "normal takes no argument" },
+	{ "actions=output", -EINVAL, "output needs an argument" },
+	{ "actions=output:0", -ERANGE, "output: 0 out of range" },
+	{ "actions=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", -E2BIG, "more than 16 actions" },
+	{ "tcp,udp,actions=drop", -EINVAL, "udp: conflicts with nw_proto=6" },
+	{ "ip,dl_type=0x86dd,actions=drop", -EINVAL, "dl_type: conflicts with dl_type=0x0800" },
+	{ "dl_vlan=5,vlan_tci=0x1005,actions=drop", -EINVAL, "vlan_tci: conflicts with dl_vlan" },
+	{ "vlan_tci=0x1005,dl_vlan_pcp=1,actions=drop", -EINVAL,
+	  "dl_vlan_pcp: conflicts with vlan_tci" },
+	{ "dl_vlan=0xffff,dl_vlan_pcp=3,actions=drop", -EINVAL, "dl_vlan_pcp: conflicts" },
+	{ "dl_vlan_pcp=3,dl_vlan=0xffff,actions=drop", -EINVAL, "dl_vlan: 0xffff" },
+	{ "ip,nw_tos=3,actions=drop", -EINVAL, "nw_tos: 3 has ECN bits set" },
+	{ "ipv6,ipv6_src=2001:db8::zz,actions=drop", -EINVAL,
+	  "ipv6_src: bad IPv6 address \"2001:db8::zz\"" },
+	{ "ipv6,ipv6_dst=::1/129,actions=drop", -EINVAL, "ipv6_dst: bad IPv6 prefix \"::1/129\"" },
+	{ "ip=1,actions=drop", -EINVAL, "ip: takes no value" },
+	{ "ip,nw_src,actions=drop", -EINVAL, "nw_src: missing value" },
+	{ "=5,actions=drop", -EINVAL, "bad syntax near \"=5" },
+	{ "tcp,tp_dst=65536,actions=drop", -ERANGE, "tp_dst: 65536 out of range" },
+	{ "icmp,icmp_type=256,actions=drop", -ERANGE, "icmp_type: 256 out of range" },
+};
+
+ParameterizedTestParameters(flow_syntax, bad_flow_is_rejected_with_named_part)
+{
+	return cr_make_param_array(struct bad_flow, bad_flows,
+				   sizeof(bad_flows) / sizeof(bad_flows[0]));
+}
+
+ParameterizedTest(const struct bad_flow *bad, flow_syntax, bad_flow_is_rejected_with_named_part)
+{
+	struct sl_flow f;
+	char err[256] = "";
+	int rc = parse(bad->text, &f, err, sizeof(err));
+
+	cr_assert_eq(rc, bad->rc, "\"%s\": rc %d, want %d (%s)", bad->text, rc, bad->rc, err);
+	cr_assert_not_null(strstr(err, bad->msg), "\"%s\": message \"%s\" lacks \"%s\"", bad->text,
+			   err, bad->msg);
+	cr_assert_null(strchr(err, '\n'), "one line");
+}
+
+/* ---- prerequisites ---- */
+
+static const struct bad_flow missing_prereqs[] = {
+	{ "nw_src=10.0.0.1,actions=drop", -EINVAL, "nw_src: missing prerequisite" },
+	{ "nw_dst=10.0.0.1,dl_type=0x88cc,actions=drop", -EINVAL, "nw_dst: missing prerequisite" },
+	{ "ipv6,nw_src=1.2.3.4,actions=drop", -EINVAL, "nw_src: missing prerequisite" },
+	{ "tp_dst=80,actions=drop", -EINVAL, "tp_dst: missing prerequisite" },
+	{ "ip,tp_dst=80,actions=drop", -EINVAL, "tp_dst: missing prerequisite, needs tcp" },
+	{ "icmp,tp_src=1,actions=drop", -EINVAL, "tp_src: missing prerequisite" },
+	{ "icmp_type=8,tcp,actions=drop", -EINVAL, "icmp_type: missing prerequisite" },
+	{ "ipv6,nw_proto=1,icmp_type=8,actions=drop", -EINVAL, "icmp_type: missing prerequisite" },
+	{ "ip,ipv6_src=::1,actions=drop", -EINVAL, "ipv6_src: missing prerequisite, needs ipv6" },
+	{ "arp,nw_tos=4,actions=drop", -EINVAL, "nw_tos: missing prerequisite" },
+	{ "nw_ttl=4,actions=drop", -EINVAL, "nw_ttl: missing prerequisite" },
+	{ "ip,arp_op=1,actions=drop", -EINVAL, "arp_op: missing prerequisite, needs arp" },
+	{ "ip,arp_tpa=1.2.3.4,actions=drop", -EINVAL, "arp_tpa: missing prerequisite" },
+	{ "nw_proto=6,tp_dst=80,actions=drop", -EINVAL, "nw_proto: missing prerequisite" },
+};
+
+ParameterizedTestParameters(flow_syntax, missing_prerequisite_is_an_error)
+{
+	return cr_make_param_array(struct bad_flow, missing_prereqs,
+				   sizeof(missing_prereqs) / sizeof(missing_prereqs[0]));
+}
+
+ParameterizedTest(const struct bad_flow *bad, flow_syntax, missing_prerequisite_is_an_error)
+{
+	struct sl_flow f;
+	char err[256] = "";
+	int rc = parse(bad->text, &f, err, sizeof(err));
+
+	cr_assert_eq(rc, bad->rc, "\"%s\": rc %d (%s)", bad->text, rc, err);
+	cr_assert_not_null(strstr(err, bad->msg), "\"%s\": message \"%s\" lacks \"%s\"", bad->text,
+			   err, bad->msg);
+}
+
+Test(flow_syntax, prerequisites_met_in_any_order)
+{
+	struct sl_flow f;
+
+	parse_ok("tp_dst=80,nw_proto=6,dl_type=0x0800,actions=drop", &f);
+	parse_ok("icmp_type=3,icmp6,actions=drop", &f);
+	parse_ok("arp_op=2,arp_tpa=1.2.3.4,arp,actions=drop", &f);
+}
+
+Test(flow_syntax, err_may_be_null_or_tiny)
+{
+	struct sl_flow f;
+	char err[8];
+
+	cr_assert_eq(sl_flow_parse("foo,actions=drop", SL_PARSE_FLOW, NULL, NULL, &f, NULL, 0),
+		     -EINVAL);
+	cr_assert_eq(sl_flow_parse("foo,actions=drop", SL_PARSE_FLOW, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -EINVAL);
+	cr_assert_eq(strlen(err), sizeof(err) - 1);
+}
