@@ -370,7 +370,8 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	memset(&da, 0, sizeof(da));
 	rc = rte_devargs_parse(&da, devargs);
 	if (rc < 0) {
-		snprintf(err, errlen, "bad devargs \"%s\": %s", devargs, strerror(-rc));
+		snprintf(err, errlen, "cannot attach \"%s\": no bus or driver recognizes it",
+			 devargs);
 		return -EINVAL;
 	}
 	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);

@@ -141,7 +141,7 @@ worker_running(struct inst *in, int id)
 void
 inst_start(struct inst *in, const char *name, int n_workers)
 {
-	char bin[512], prefix[96], rundir_arg[160], nw[8], log[256];
+	char bin[512], prefix[96], rundir_arg[160], nw[16], log[256];
 	char *argv[] = { bin, "--no-pci", prefix, "--proc-type=primary", "--lcores", "0@0",
 			 "--log-level=lib.eal:error", "--", "--rundir", rundir_arg, "--workers", nw,
 			 "--hang-ms", "400", NULL };
@@ -165,7 +165,8 @@ inst_start(struct inst *in, const char *name, int n_workers)
 	snprintf(bin, sizeof(bin), "%s/primary/sluice-primary", build_dir());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", in->prefix);
 	snprintf(rundir_arg, sizeof(rundir_arg), "%s", in->rundir);
-	snprintf(nw, sizeof(nw), "%d", n_workers);
+	/* Zero workers: one slot, left for the test to fill. */
+	snprintf(nw, sizeof(nw), "%d", n_workers > 0 ? n_workers : 1);
 	snprintf(log, sizeof(log), "%s/primary.log", in->rundir);
 	in->primary = spawn(argv, log);
 

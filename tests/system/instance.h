@@ -28,7 +28,7 @@ struct inst {
 	void *zctx;
 };
 
-/* Start a primary and @n_workers workers (all workers on CPU 1). */
+/* Start a primary and @n_workers workers (all workers on CPU 1; 0: one slot, no worker). */
 void inst_start(struct inst *in, const char *name, int n_workers);
 
 /* Shut the instance down and remove every trace of it. */
