@@ -27,6 +27,7 @@
 #include <rte_memzone.h>
 #include <rte_random.h>
 
+#include "capture.h"
 #include "primary.h"
 #include "util.h"
 
@@ -48,6 +49,8 @@ usage(const char *prog)
 	       "                 and killed (default 1000)\n"
 	       "  --rebalance    hand a dead worker's rx queues to the live ones at once\n"
 	       "                 (default: keep them for its restart)\n"
+	       "  --mempool-ops NAME  mbuf pool driver (default lf_stack: safe when a\n"
+	       "                 worker is killed mid-operation; ring_mp_mc is DPDK's default)\n"
 	       "  --help         this text\n\n"
 	       "EAL options must include --proc-type=primary and a --file-prefix shared\n"
 	       "with the workers; use --no-pci unless a real NIC is the point.\n",
@@ -63,6 +66,7 @@ parse_app_args(int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "hang-ms", required_argument, NULL, 'H' },
 		{ "rebalance", no_argument, NULL, 'R' },
+		{ "mempool-ops", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +77,7 @@ parse_app_args(int argc, char **argv)
 	sl_p.n_workers = 1;
 	sl_p.n_mbufs = 32767;
 	sl_p.hang_ms = 1000;
+	sl_p.mempool_ops = "lf_stack";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -104,6 +109,9 @@ parse_app_args(int argc, char **argv)
 			break;
 		case 'R':
 			sl_p.rebalance_on_death = true;
+			break;
+		case 'M':
+			sl_p.mempool_ops = optarg;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -181,8 +189,20 @@ shm_create(void)
 		for (unsigned int q = 0; q <= SL_MAX_WORKERS; q++)
 			rte_spinlock_init(&shm->ports[i].txq_lock[q]);
 
-	shm->pktmbuf_pool = rte_pktmbuf_pool_create("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
-						    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	/* A worker killed with -9 inside a ring-based mempool get or put can
+	 * leave the ring stuck for every other process; a lock-free stack's
+	 * single compare-and-swap either happened or did not.  Fall back to
+	 * the default ring where the stack driver is missing. */
+	shm->pktmbuf_pool = rte_pktmbuf_pool_create_by_ops("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
+							   RTE_MBUF_DEFAULT_BUF_SIZE,
+							   rte_socket_id(), sl_p.mempool_ops);
+	if (shm->pktmbuf_pool == NULL) {
+		PLOG(WARNING, "mempool ops \"%s\" unavailable (%s); using the default",
+		     sl_p.mempool_ops, rte_strerror(rte_errno));
+		shm->pktmbuf_pool = rte_pktmbuf_pool_create("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
+							    RTE_MBUF_DEFAULT_BUF_SIZE,
+							    rte_socket_id());
+	}
 	if (shm->pktmbuf_pool == NULL)
 		return -rte_errno;
 
@@ -255,6 +275,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
 	sl_flows_reclaim();
+	sl_capture_reap();
 }
 
 static void
@@ -321,6 +342,9 @@ main(int argc, char **argv)
 	ret = shm_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: shared state: %s\n", strerror(-ret));
+	ret = sl_capture_zone_create();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));
 	if (sl_flows_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot allocate the flow table\n");
 	if (sl_server_init() < 0)

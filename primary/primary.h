@@ -41,6 +41,7 @@ struct sl_primary {
 	void *rep_sock;
 	volatile bool quit;
 	uint32_t n_mbufs;
+	const char *mempool_ops;
 
 	struct sl_port_priv ports[SL_MAX_PORTS];
 	uint64_t bridge_dropped[SL_MAX_PORTS]; /* bridged tx the port refused */

@@ -499,3 +499,33 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	sluice__reply__free_unpacked(rep, NULL);
 	return 0;
 }
+
+uint32_t
+inst_mbufs_in_use(struct inst *in)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep = NULL;
+	uint32_t in_use = UINT32_MAX;
+	char err[256];
+
+	req.cmd_case = SLUICE__REQUEST__CMD_MEMPOOL_SHOW;
+	req.mempool_show = &e;
+	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
+	for (size_t i = 0; i < rep->n_mempools; i++)
+		if (strcmp(rep->mempools[i]->name, "sl_mbuf_pool") == 0)
+			in_use = rep->mempools[i]->in_use;
+	sluice__reply__free_unpacked(rep, NULL);
+	return in_use;
+}
+
+bool
+inst_wait_worker(struct inst *in, int id, int timeout_ms)
+{
+	for (int i = 0; i < timeout_ms; i += 2) {
+		if (worker_running(in, id))
+			return true;
+		usleep(2000);
+	}
+	return false;
+}

@@ -9,6 +9,7 @@
 #ifndef SL_TEST_INSTANCE_H
 #define SL_TEST_INSTANCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -90,3 +91,9 @@ struct worker_counts {
 	char state[16];
 };
 int inst_worker_counts(struct inst *in, int id, struct worker_counts *wc);
+
+/* mbufs in use in the packet pool (mempool-show). */
+uint32_t inst_mbufs_in_use(struct inst *in);
+
+/* Wait until worker @id is running with the pid we started; false on timeout. */
+bool inst_wait_worker(struct inst *in, int id, int timeout_ms);

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Workers fail and restart alone: kill -9 one worker again and again while
+ * the other forwards, stop one with SIGSTOP, change flows while one is
+ * dead.  The test plays sluiced's part of restarting the process.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "instance.h"
+
+static struct inst in;
+
+static void
+teardown(void)
+{
+	inst_stop(&in);
+}
+
+TestSuite(restart, .fini = teardown, .timeout = 120);
+
+static uint64_t
+sink_tx(const char *name)
+{
+	struct port_counts pc;
+
+	cr_assert_eq(inst_port_counts(&in, name, &pc), 0);
+	return pc.tx_packets;
+}
+
+static struct worker_counts
+worker(int id)
+{
+	struct worker_counts wc;
+
+	cr_assert_eq(inst_worker_counts(&in, id, &wc), 0);
+	return wc;
+}
+
+static int
+hugepage_files(void)
+{
+	char want[96];
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/dev/hugepages");
+
+	snprintf(want, sizeof(want), "%smap_", in.prefix);
+	while (d != NULL && (de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, want, strlen(want)) == 0;
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Worker 0 forwards src0 -> sink0, worker 1 forwards src1 -> sink1. */
+static void
+two_lanes(const char *name)
+{
+	static const char *const table[] = {
+		"in_port=1,actions=output:3",
+		"in_port=2,actions=output:4",
+	};
+	char err[512];
+
+	inst_start(&in, name, 2);
+	/* Slots are assigned round robin in the order ports are added. */
+	cr_assert_eq(inst_add_port(&in, "sink0", "net_null_k0,no-rx=1", 3, err, sizeof(err)), 0);
+	cr_assert_eq(inst_add_port(&in, "sink1", "net_null_k1,no-rx=1", 4, err, sizeof(err)), 0);
+	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(inst_add_port(&in, "src0", "net_null_s0", 1, err, sizeof(err)), 0);
+	cr_assert_eq(inst_add_port(&in, "src1", "net_null_s1", 2, err, sizeof(err)), 0);
+	usleep(200000);
+	cr_assert_gt(sink_tx("sink0"), 0);
+	cr_assert_gt(sink_tx("sink1"), 0);
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * kill -9 worker 0 twenty times, restarting it each time: worker 1 never
+ * drops a packet and never stops forwarding; worker 0 forwards again after
+ * every restart; mbufs and hugepages do not grow beyond the counted bound.
+ */
+Test(restart, kill9_worker_repeatedly_the_other_loses_nothing)
+{
+	enum { KILLS = 20 };
+	double resume_ms[KILLS];
+	uint32_t in_use_before, in_use_after;
+	uint64_t lost_bound;
+	struct worker_counts w1;
+	int pages_before;
+	char err[256];
+
+	two_lanes("kill9");
+	in_use_before = inst_mbufs_in_use(&in);
+	pages_before = hugepage_files();
+	for (int k = 0; k < KILLS; k++) {
+		uint64_t s0 = sink_tx("sink0"), s1 = sink_tx("sink1");
+		struct timespec t0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		kill(in.workers[0], SIGKILL);
+		waitpid(in.workers[0], NULL, 0);
+		inst_start_worker(&in, 0);
+		cr_assert(inst_wait_worker(&in, 0, 5000), "kill %d: worker 0 did not come back", k);
+		/* Forwarding again: its sink moves past where it was. */
+		for (s0 = sink_tx("sink0"); sink_tx("sink0") <= s0;)
+			cr_assert_lt(ms_since(&t0), 5000, "kill %d: worker 0 never forwarded again", k);
+		resume_ms[k] = ms_since(&t0);
+		cr_assert_gt(sink_tx("sink1"), s1, "kill %d: worker 1 stopped forwarding", k);
+	}
+	w1 = worker(1);
+	cr_assert_eq(w1.tx_dropped, 0, "worker 1 dropped %lu packets", (unsigned long)w1.tx_dropped);
+	cr_assert_eq(w1.misses, 0);
+	cr_assert_eq(strcmp(w1.state, "running"), 0);
+
+	/* Quiesce, then count mbufs: what the dead ones held is within the bound. */
+	cr_assert_eq(inst_del_port(&in, "src0", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(inst_del_port(&in, "src1", err, sizeof(err)), 0, "%s", err);
+	usleep(100000);
+	in_use_after = inst_mbufs_in_use(&in);
+	lost_bound = (uint64_t)KILLS * 32 * (1 + 32);
+	cr_assert_leq(in_use_after, in_use_before + lost_bound, "mbufs in use %u -> %u (bound %lu)",
+		      in_use_before, in_use_after, (unsigned long)lost_bound);
+	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew");
+
+	qsort(resume_ms, KILLS, sizeof(double), cmp_double);
+	cr_log_info("kill -9 to forwarding again: median %.1f ms, max %.1f ms; mbufs in use %u -> %u",
+		    resume_ms[KILLS / 2], resume_ms[KILLS - 1], in_use_before, in_use_after);
+	fprintf(stderr, "restart: kill -9 to forwarding again: median %.1f ms, max %.1f ms; "
+		"mbufs in use %u -> %u\n", resume_ms[KILLS / 2], resume_ms[KILLS - 1],
+		in_use_before, in_use_after);
+}
+
+/* A stopped worker stops reporting progress: it is declared hung, killed and replaced. */
+Test(restart, sigstopped_worker_is_detected_as_hung_and_replaced)
+{
+	pid_t old;
+	int status;
+
+	two_lanes("hung");
+	old = in.workers[0];
+	kill(old, SIGSTOP);
+	/* The primary (hang threshold 400 ms in tests) must kill it. */
+	for (int i = 0; i < 300 && waitpid(old, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "the hung worker was not killed");
+	cr_assert_str_eq(worker(0).state, "dead");
+	inst_start_worker(&in, 0);
+	cr_assert(inst_wait_worker(&in, 0, 5000), "no replacement");
+	usleep(100000);
+	uint64_t s0 = sink_tx("sink0");
+	usleep(100000);
+	cr_assert_gt(sink_tx("sink0"), s0, "the replacement does not forward");
+}
+
+/* With worker 0 dead, flow changes still complete and worker 1 applies them. */
+Test(restart, flow_updates_work_while_a_worker_is_dead)
+{
+	static const char *const redirect[] = {
+		"in_port=1,actions=output:3",
+		"in_port=2,actions=output:3",
+	};
+	struct timespec t0;
+	char err[256];
+	uint64_t s0;
+
+	two_lanes("deadflows");
+	kill(in.workers[0], SIGKILL);
+	waitpid(in.workers[0], NULL, 0);
+	usleep(50000);
+	s0 = sink_tx("sink0");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(inst_flows(&in, "replace", redirect, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_lt(ms_since(&t0), 2000, "replace-flows waited on the dead worker");
+	usleep(200000);
+	/* Worker 1's traffic (src1) now lands on sink0 although worker 0 is dead. */
+	cr_assert_gt(sink_tx("sink0"), s0 + 1000);
+	inst_start_worker(&in, 0);
+	cr_assert(inst_wait_worker(&in, 0, 5000));
+}
