@@ -97,10 +97,18 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 	return 0;
 }
 
-/* Open-addressing index of (match, priority) -> table position. */
+/*
+ * Open-addressing index of (match, priority) over two arrays at once: the
+ * current table (positions 0..n_old-1) and a parsed batch (positions
+ * n_old..), so a batch is checked against the table and against itself in
+ * linear time.
+ */
 struct flow_index {
 	uint32_t mask;
-	int32_t *slot;
+	int32_t *slot; /* position, or -1 */
+	const struct sl_pflow *old;
+	uint32_t n_old;
+	const struct sl_flow *batch;
 };
 
 static uint32_t
@@ -120,37 +128,44 @@ same_rule(const struct sl_flow *a, const struct sl_flow *b)
 	return a->priority == b->priority && sl_match_equal(&a->match, &b->match);
 }
 
+static int32_t *index_slot_of(struct flow_index *ix, const struct sl_flow *f);
+
 static int
-index_init(struct flow_index *ix, uint32_t n)
+index_init(struct flow_index *ix, const struct sl_flow *batch, uint32_t n_batch)
 {
 	uint32_t size = 16;
 
-	while (size < 2 * n)
+	ix->old = sl_p.flows;
+	ix->n_old = sl_p.n_flows;
+	ix->batch = batch;
+	while (size < 2 * (ix->n_old + n_batch))
 		size <<= 1;
 	ix->mask = size - 1;
 	ix->slot = malloc(sizeof(int32_t) * size);
 	if (ix->slot == NULL)
 		return -ENOMEM;
 	memset(ix->slot, 0xff, sizeof(int32_t) * size);
+	for (uint32_t i = 0; i < ix->n_old; i++)
+		*index_slot_of(ix, &ix->old[i].flow) = i;
 	return 0;
 }
 
-/* Position of a rule equal to @f among @table, or -1; inserts @pos if absent and pos >= 0. */
-static int32_t
-index_find_or_add(struct flow_index *ix, const struct sl_flow *table, size_t stride,
-		  const struct sl_flow *f, int32_t pos)
+static const struct sl_flow *
+index_flow(const struct flow_index *ix, int32_t pos)
+{
+	return (uint32_t)pos < ix->n_old ? &ix->old[pos].flow : &ix->batch[pos - ix->n_old];
+}
+
+/* The slot holding a rule equal to @f, or the empty slot where it would go. */
+static int32_t *
+index_slot_of(struct flow_index *ix, const struct sl_flow *f)
 {
 	uint32_t i = flow_hash(f) & ix->mask;
 
 	for (;; i = (i + 1) & ix->mask) {
-		int32_t s = ix->slot[i];
+		int32_t *s = &ix->slot[i];
 
-		if (s < 0) {
-			if (pos >= 0)
-				ix->slot[i] = pos;
-			return -1;
-		}
-		if (same_rule((const struct sl_flow *)((const char *)table + stride * s), f))
+		if (*s < 0 || same_rule(index_flow(ix, *s), f))
 			return s;
 	}
 }
@@ -255,42 +270,42 @@ build_or_fail(const struct sl_cls_rule *rules, uint32_t n, struct sl_cls **cls, 
 int
 sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
-	uint32_t old_n = sl_p.n_flows, total = old_n, n_new = 0;
+	uint32_t old_n = sl_p.n_flows, total, n_new = 0, k;
 	struct sl_cls_rule *rules = NULL;
 	struct flow_index ix = { 0 };
 	struct sl_flow *parsed;
-	int32_t *where = NULL;
+	int32_t *where = NULL; /* per batch flow: table position, NEW, or SUPERSEDED */
 	struct sl_cls *cls;
 	int rc;
 
+	enum { NEW = -1, SUPERSEDED = -2 };
 	rc = parse_all(n, texts, SL_PARSE_FLOW, &parsed, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = -ENOMEM;
 	where = malloc(sizeof(*where) * (n ? n : 1));
-	if (where == NULL || index_init(&ix, old_n + n) < 0)
+	if (where == NULL || index_init(&ix, parsed, n) < 0) {
+		snprintf(err, errlen, "out of memory for %zu flows", n);
 		goto out;
-	for (uint32_t i = 0; i < old_n; i++)
-		index_find_or_add(&ix, &sl_p.flows[0].flow, sizeof(struct sl_pflow),
-				  &sl_p.flows[i].flow, i);
+	}
 	/* Same match and priority replaces (OpenFlow add semantics); within
 	 * one batch the later duplicate wins. */
 	for (size_t i = 0; i < n; i++) {
-		int32_t s = index_find_or_add(&ix, &sl_p.flows[0].flow, sizeof(struct sl_pflow),
-					      &parsed[i], -1);
+		int32_t *slot = index_slot_of(&ix, &parsed[i]);
 
-		for (size_t j = 0; s < 0 && j < i; j++)
-			if (where[j] < 0 && same_rule(&parsed[j], &parsed[i])) {
-				where[j] = INT32_MIN; /* superseded */
-				break;
-			}
-		where[i] = s;
-		if (s < 0)
+		if (*slot < 0) {
+			where[i] = NEW;
 			n_new++;
+		} else if ((uint32_t)*slot < old_n) {
+			where[i] = *slot;
+		} else {
+			where[i] = where[*slot - old_n];
+			where[*slot - old_n] = SUPERSEDED;
+		}
+		*slot = old_n + i;
+		if (where[i] >= 0)
+			*slot = where[i]; /* the table keeps its position */
 	}
-	for (size_t i = 0; i < n; i++)
-		if (where[i] == INT32_MIN)
-			n_new--;
 	total = old_n + n_new;
 	if (total > SL_MAX_FLOWS || n_new > sl_p.n_free_ids) {
 		snprintf(err, errlen, "too many flows: %u would exceed the limit of %u", total,
@@ -298,31 +313,27 @@ sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errl
 		rc = -ENOSPC;
 		goto out;
 	}
-	if (ensure_cap(total) < 0) {
+	rules = malloc(sizeof(*rules) * (total ? total : 1));
+	if (rules == NULL || ensure_cap(total) < 0) {
 		snprintf(err, errlen, "out of memory for %u flows", total);
 		goto out;
 	}
-	rules = malloc(sizeof(*rules) * (total ? total : 1));
-	if (rules == NULL)
-		goto out;
 	for (uint32_t i = 0; i < old_n; i++)
 		rule_from(&rules[i], &sl_p.flows[i].flow, sl_p.flows[i].id);
-	for (size_t i = 0, k = old_n; i < n; i++) {
-		if (where[i] == INT32_MIN)
+	k = old_n;
+	for (size_t i = 0; i < n; i++) {
+		if (where[i] == SUPERSEDED)
 			continue;
-		if (where[i] >= 0)
-			rules[where[i]].actions = parsed[i].actions, rules[where[i]].cookie =
-									  parsed[i].cookie;
-		else
-			rule_from(&rules[k++], &parsed[i], UINT32_MAX); /* id assigned below */
+		if (where[i] >= 0) {
+			rules[where[i]].actions = parsed[i].actions;
+			rules[where[i]].cookie = parsed[i].cookie;
+		} else {
+			rule_from(&rules[k++], &parsed[i], alloc_id());
+		}
 	}
-	/* Ids now: the build below cannot fail after this point except for
-	 * memory, and then the ids go straight back. */
-	for (uint32_t k = old_n; k < total; k++)
-		rules[k].id = alloc_id();
 	rc = build_or_fail(rules, total, &cls, err, errlen);
 	if (rc < 0) {
-		for (uint32_t k = old_n; k < total; k++)
+		for (k = old_n; k < total; k++)
 			sl_p.free_ids[sl_p.n_free_ids++] = rules[k].id;
 		goto out;
 	}
@@ -340,7 +351,7 @@ sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errl
 	}
 	sl_p.n_flows = total;
 	publish(cls, NULL, 0);
-	*n_changed = n - 0;
+	*n_changed = n;
 	rc = 0;
 out:
 	free(rules);
@@ -444,58 +455,62 @@ sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 int
 sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
-	uint32_t old_n = sl_p.n_flows, k = 0, n_dead = 0, changed = 0;
+	uint32_t old_n = sl_p.n_flows, k = 0, n_dead = 0, changed = 0, n_new_ids = 0;
 	struct sl_cls_rule *rules = NULL;
 	struct flow_index ix = { 0 };
+	struct sl_pflow *next = NULL;
 	struct sl_flow *parsed;
+	int32_t *from = NULL; /* per rule: old table position or -1 */
 	uint32_t *dead = NULL;
 	bool *kept = NULL;
+	uint64_t now = sl_now_ms();
 	struct sl_cls *cls;
 	int rc;
 
 	rc = parse_all(n, texts, SL_PARSE_FLOW, &parsed, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (n > SL_MAX_FLOWS) {
-		snprintf(err, errlen, "too many flows: %zu exceeds the limit of %u", n,
-			 SL_MAX_FLOWS);
-		free(parsed);
-		return -ENOSPC;
-	}
 	rc = -ENOMEM;
 	rules = malloc(sizeof(*rules) * (n ? n : 1));
+	from = malloc(sizeof(*from) * (n ? n : 1));
+	next = malloc(sizeof(*next) * (n ? n : 1));
 	kept = calloc(old_n ? old_n : 1, sizeof(*kept));
 	dead = malloc(sizeof(*dead) * (old_n ? old_n : 1));
-	if (rules == NULL || kept == NULL || dead == NULL || index_init(&ix, old_n) < 0 ||
-	    ensure_cap(n) < 0) {
+	if (rules == NULL || from == NULL || next == NULL || kept == NULL || dead == NULL ||
+	    index_init(&ix, parsed, n) < 0) {
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		goto out;
 	}
-	for (uint32_t i = 0; i < old_n; i++)
-		index_find_or_add(&ix, &sl_p.flows[0].flow, sizeof(struct sl_pflow),
-				  &sl_p.flows[i].flow, i);
-	/* A flow that stays keeps its counters: replace-flows only changes
-	 * what differs, as ovs-ofctl does. */
+	/* A flow that stays keeps its counters: replace-flows changes only
+	 * what differs, as ovs-ofctl does.  Within the batch the later
+	 * duplicate wins. */
 	for (size_t i = 0; i < n; i++) {
-		int32_t s = index_find_or_add(&ix, &sl_p.flows[0].flow, sizeof(struct sl_pflow),
-					      &parsed[i], -1);
+		int32_t *slot = index_slot_of(&ix, &parsed[i]);
 
-		if (s >= 0 && !kept[s]) {
-			kept[s] = true;
-			rule_from(&rules[k++], &parsed[i], sl_p.flows[s].id);
-			if (memcmp(&parsed[i].actions, &sl_p.flows[s].flow.actions,
-				   sizeof(parsed[i].actions)) != 0)
-				changed++;
-		} else if (s < 0) {
-			rule_from(&rules[k++], &parsed[i], UINT32_MAX);
-			changed++;
+		if (*slot >= 0 && (uint32_t)*slot >= old_n) {
+			uint32_t r = (uint32_t)(*slot - old_n); /* rule made from the earlier twin */
+
+			rules[r].actions = parsed[i].actions;
+			rules[r].cookie = parsed[i].cookie;
+			*slot = old_n + r;
+			continue;
 		}
+		from[k] = *slot;
+		if (*slot >= 0) {
+			kept[*slot] = true;
+			rule_from(&rules[k], &parsed[i], sl_p.flows[*slot].id);
+		} else {
+			rule_from(&rules[k], &parsed[i], UINT32_MAX);
+			n_new_ids++;
+		}
+		*slot = old_n + k;
+		k++;
 	}
 	for (uint32_t i = 0; i < old_n; i++)
 		if (!kept[i])
 			dead[n_dead++] = sl_p.flows[i].id;
-	if (k - (old_n - n_dead) > sl_p.n_free_ids + n_dead) {
-		snprintf(err, errlen, "too many flows");
+	if (n_new_ids > sl_p.n_free_ids) {
+		snprintf(err, errlen, "too many flows: %u exceeds the limit of %u", k, SL_MAX_FLOWS);
 		rc = -ENOSPC;
 		goto out;
 	}
@@ -504,50 +519,37 @@ sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t 
 			rules[i].id = alloc_id();
 	rc = build_or_fail(rules, k, &cls, err, errlen);
 	if (rc < 0) {
-		for (uint32_t i = 0; i < k; i++) {
-			bool was_old = false;
-
-			for (uint32_t j = 0; j < old_n && !was_old; j++)
-				was_old = kept[j] && sl_p.flows[j].id == rules[i].id;
-			if (!was_old)
+		for (uint32_t i = 0; i < k; i++)
+			if (from[i] < 0)
 				sl_p.free_ids[sl_p.n_free_ids++] = rules[i].id;
-		}
 		goto out;
 	}
-	{
-		uint64_t now = sl_now_ms();
-		struct sl_pflow *next = malloc(sizeof(*next) * (sl_p.cap_flows ? sl_p.cap_flows : 1));
+	for (uint32_t i = 0; i < k; i++) {
+		const struct sl_pflow *old = from[i] >= 0 ? &sl_p.flows[from[i]] : NULL;
 
-		if (next == NULL) {
-			rte_free(cls);
-			snprintf(err, errlen, "out of memory");
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (uint32_t i = 0; i < k; i++) {
-			int32_t s = -1;
-
-			next[i].flow.match = rules[i].match;
-			next[i].flow.priority = rules[i].priority;
-			next[i].flow.cookie = rules[i].cookie;
-			next[i].flow.actions = rules[i].actions;
-			next[i].id = rules[i].id;
-			next[i].created_ms = now;
-			s = index_find_or_add(&ix, &sl_p.flows[0].flow, sizeof(struct sl_pflow),
-					      &next[i].flow, -1);
-			if (s >= 0)
-				next[i].created_ms = sl_p.flows[s].created_ms;
-		}
-		free(sl_p.flows);
-		sl_p.flows = next;
-		sl_p.n_flows = k;
+		next[i].flow.match = rules[i].match;
+		next[i].flow.priority = rules[i].priority;
+		next[i].flow.cookie = rules[i].cookie;
+		next[i].flow.actions = rules[i].actions;
+		next[i].id = rules[i].id;
+		next[i].created_ms = old ? old->created_ms : now;
+		if (old == NULL || memcmp(&old->flow.actions, &rules[i].actions,
+					  sizeof(rules[i].actions)) != 0)
+			changed++;
 	}
+	free(sl_p.flows);
+	sl_p.flows = next;
+	sl_p.n_flows = k;
+	sl_p.cap_flows = n ? n : 1;
+	next = NULL;
 	publish(cls, dead, n_dead);
 	dead = NULL;
 	*n_changed = changed + n_dead;
 	rc = 0;
 out:
 	free(rules);
+	free(from);
+	free(next);
 	free(kept);
 	free(dead);
 	free(ix.slot);
