@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sluiced's config DB: file format, atomic save, validation of ports and options. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "flow_syntax.h"
+
+static char dir[64];
+static char path[128];
+static char err[512];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/sl_test_db.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sluice.db", dir);
+	err[0] = '\0';
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", dir);
+}
+
+TestSuite(db, .init = setup, .fini = teardown);
+
+static void
+write_file(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+read_file(const char *p)
+{
+	static char buf[8192];
+	FILE *f = fopen(p, "r");
+	size_t n;
+
+	cr_assert_not_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+add_port(struct sl_db *db, const char *name, const char *devargs, uint32_t ofport)
+{
+	struct sl_db_port p = { 0 };
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	p.devargs = (char *)devargs;
+	p.ofport = ofport;
+	cr_assert_eq(sl_db_port_check(db, &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_port_add(db, &p), 0);
+}
+
+static void
+add_flow(struct sl_db *db, const char *text)
+{
+	struct sl_flow f;
+
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(sl_flow_parse(text, SL_PARSE_FLOW, sl_db_resolve_port, db, &f, err,
+				   sizeof(err)), 0, "%s: %s", text, err);
+	cr_assert(sl_ftable_add(&db->flows, &f) >= 0);
+}
+
+Test(db, missing_file_loads_as_empty_db)
+{
+	struct sl_db db;
+
+	cr_assert_eq(sl_db_load(&db, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(db.n_ports, 0);
+	cr_assert_eq(db.flows.n, 0);
+	cr_assert_eq(db.n_options, 0);
+	sl_db_fini(&db);
+}
+
+Test(db, save_then_load_gives_the_same_config)
+{
+	struct sl_db db, back;
+	struct sl_db_port *p;
+	char tmp[160];
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0", 0);
+	add_port(&db, "uplink", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap", 7);
+	cr_assert_eq(sl_db_port_setting(sl_db_port_find(&db, "uplink"), "mtu=9000", true, err,
+					 sizeof(err)), 0);
+	cr_assert_eq(sl_db_port_setting(sl_db_port_find(&db, "uplink"), "rx-flow-ctrl=on", true,
+					 err, sizeof(err)), 0);
+	add_flow(&db, "priority=100,in_port=p0,actions=output:uplink");
+	add_flow(&db, "in_port=uplink,dl_type=0x0800,nw_dst=10.0.0.0/24,actions=output:1");
+	cr_assert_eq(sl_db_option_set(&db, "emc-insert-inv-prob", "100"), 0);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+
+	snprintf(tmp, sizeof(tmp), "%s/.sluice.db.tmp", dir);
+	cr_assert_neq(access(tmp, F_OK), 0, "the temp file is gone after a save");
+
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.n_ports, 2);
+	p = sl_db_port_find(&back, "uplink");
+	cr_assert_not_null(p);
+	cr_assert_eq(p->ofport, 7);
+	cr_assert_eq(p->mtu, 9000);
+	cr_assert_eq(p->n_rxq, 1);
+	cr_assert_str_eq(p->devargs, "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
+	cr_assert_eq(p->n_extra, 1);
+	cr_assert_str_eq(p->extra[0], "rx-flow-ctrl=on");
+	cr_assert_eq(sl_db_port_find(&back, "p0")->ofport, 1, "lowest free ofport was picked");
+	cr_assert_eq(back.flows.n, 2);
+	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
+	cr_assert_str_eq(sl_db_option_get(&back, "emc-insert-inv-prob"), "100");
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+}
+
+Test(db, failed_save_leaves_the_old_file_intact)
+{
+	static const char old[] = "sluice-db 1\nport p0 ofport=1 n_rxq=1 mtu=1500 devargs=net_null0\n";
+	struct sl_db db;
+	char tmp[160];
+
+	write_file(path, old);
+	cr_assert_eq(sl_db_load(&db, path, err, sizeof(err)), 0, "%s", err);
+	add_port(&db, "p1", "net_null1", 0);
+	/* A directory where the temp file must go makes the save fail, even for root. */
+	snprintf(tmp, sizeof(tmp), "%s/.sluice.db.tmp", dir);
+	cr_assert_eq(mkdir(tmp, 0755), 0);
+	cr_assert_lt(sl_db_save(&db, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ".sluice.db.tmp"), NULL, "message names the file: %s", err);
+	cr_assert_str_eq(read_file(path), old);
+	sl_db_fini(&db);
+}
+
+Test(db, save_into_a_missing_directory_fails_cleanly)
+{
+	struct sl_db db;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/nodir/sluice.db", dir);
+	cr_assert_eq(sl_db_init(&db, p), 0);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), -ENOENT);
+	sl_db_fini(&db);
+}
+
+Test(db, corrupt_line_is_reported_with_its_number)
+{
+	struct sl_db db;
+
+	write_file(path, "sluice-db 1\n# comment\n\nport p0 ofport=1 n_rxq=1 mtu=1500 devargs=net_null0\n"
+			 "flow in_port=1,actions=output:1\nfrobnicate everything\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ":6:"), NULL, "%s", err);
+	cr_assert_neq(strstr(err, path), NULL, "%s", err);
+}
+
+Test(db, bad_flow_line_is_an_error)
+{
+	struct sl_db db;
+
+	write_file(path, "sluice-db 1\nflow in_port=1,actions=output:1\nflow nw_src=1.2.3.4.5,actions=drop\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ":3:"), NULL, "%s", err);
+}
+
+Test(db, missing_or_unknown_header_is_an_error)
+{
+	struct sl_db db;
+
+	write_file(path, "port p0 ofport=1 n_rxq=1 mtu=1500 devargs=net_null0\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ":1:"), NULL, "%s", err);
+	write_file(path, "sluice-db 99\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "version 99"), NULL, "%s", err);
+}
+
+Test(db, duplicate_port_in_file_is_an_error)
+{
+	struct sl_db db;
+
+	write_file(path, "sluice-db 1\nport p0 ofport=1 n_rxq=1 mtu=1500 devargs=net_null0\n"
+			 "port p1 ofport=1 n_rxq=1 mtu=1500 devargs=net_null1\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ":3: ofport 1 is already port \"p0\""), NULL, "%s", err);
+}
+
+Test(db, port_check_applies_defaults_and_refuses_conflicts)
+{
+	struct sl_db db;
+	struct sl_db_port p = { .name = "p1", .devargs = "net_null1" };
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0,size=64", 1);
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), 0);
+	cr_assert_eq(p.ofport, 2);
+	cr_assert_eq(p.mtu, 1500);
+	cr_assert_eq(p.n_rxq, 1);
+
+	p = (struct sl_db_port){ .name = "p0", .devargs = "net_null5" };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST);
+	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null0" };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST, "same device");
+	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .ofport = 1 };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST, "same ofport");
+	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 67 };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
+	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 9703 };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
+	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 9702 };
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), 0);
+	sl_db_fini(&db);
+}
+
+Test(db, port_names_that_flow_syntax_would_misread_are_refused)
+{
+	cr_assert_eq(sl_db_check_name("p0", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("42", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("normal", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("a b", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("abcdefghijklmnopqrstuvwxyz0123456", err, sizeof(err)), 0);
+}
+
+Test(db, port_settings_are_validated_before_they_apply)
+{
+	struct sl_db_port p = { .name = "p0", .mtu = 1500, .n_rxq = 1 };
+
+	cr_assert_lt(sl_db_port_setting(&p, "mtu=67", false, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_port_setting(&p, "mtu=abc", false, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_port_setting(&p, "ofport=3", false, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_port_setting(&p, "noequals", false, err, sizeof(err)), 0);
+	cr_assert_eq(sl_db_port_setting(&p, "mtu=9000", false, err, sizeof(err)), 0);
+	cr_assert_eq(p.mtu, 1500, "validation alone changes nothing");
+	cr_assert_eq(sl_db_port_setting(&p, "mtu=9000", true, err, sizeof(err)), 0);
+	cr_assert_eq(p.mtu, 9000);
+	cr_assert_eq(sl_db_port_setting(&p, "n_rxq=4", true, err, sizeof(err)), 0);
+	cr_assert_eq(p.n_rxq, 4);
+	cr_assert_eq(sl_db_port_setting(&p, "x=1", true, err, sizeof(err)), 0);
+	cr_assert_eq(sl_db_port_setting(&p, "x=2", true, err, sizeof(err)), 0);
+	cr_assert_eq(p.n_extra, 1, "a key set again replaces its value");
+	cr_assert_str_eq(p.extra[0], "x=2");
+	free(p.extra[0]);
+	free(p.extra);
+}
+
+Test(db, delete_port_and_resolve_names)
+{
+	struct sl_db db;
+	uint16_t of = 0;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0", 3);
+	add_port(&db, "p1", "net_null1", 0);
+	cr_assert_eq(sl_db_resolve_port(&db, "p0", &of), 0);
+	cr_assert_eq(of, 3);
+	cr_assert_eq(sl_db_port_del(&db, "p0"), 0);
+	cr_assert_eq(sl_db_resolve_port(&db, "p0", &of), -ENOENT);
+	cr_assert_eq(sl_db_port_del(&db, "p0"), -ENOENT);
+	cr_assert_eq(sl_db_free_ofport(&db), 2);
+	sl_db_fini(&db);
+}
+
+Test(db, options_are_set_and_replaced)
+{
+	struct sl_db db;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	cr_assert_lt(sl_db_check_option("bad key", "1", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_option("k", "", err, sizeof(err)), 0);
+	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep", "50"), 0);
+	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep", "100"), 0);
+	cr_assert_eq(db.n_options, 1);
+	cr_assert_str_eq(sl_db_option_get(&db, "pmd-maxsleep"), "100");
+	cr_assert_null(sl_db_option_get(&db, "nope"));
+	sl_db_fini(&db);
+}
