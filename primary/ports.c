@@ -428,6 +428,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
 	p->ofport = ofport;
 	p->bridged = driver_is_bridged(sl_p.ports[slot].driver);
+	p->lossless = strcmp(sl_p.ports[slot].driver, "net_pcap") == 0;
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].req_rxq = spec->n_rxq ? spec->n_rxq : 1;

@@ -24,6 +24,7 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 
 	w->ports_gen = __atomic_load_n(&shm->ports_gen, __ATOMIC_ACQUIRE);
 	w->n_flood = 0;
+	w->n_lossless = 0;
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
 		const struct sl_port *p = &shm->ports[s];
 		struct sl_wport *wp = &w->ports[s];
@@ -39,6 +40,8 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 		if (p->bridged) {
 			wp->tx_ring = p->bridge_tx[w->id];
 			wp->shared = false;
+			if (p->lossless)
+				w->lossless[w->n_lossless++] = wp->tx_ring;
 		} else {
 			struct rte_eth_fp_ops *fo = &rte_eth_fp_ops[p->port_id];
 
@@ -373,11 +376,28 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	}
 }
 
+/* Room for what one loop can send, in every lossless port's ring? */
+static inline bool
+lossless_room(const struct sl_wctx *w)
+{
+	unsigned int need = (unsigned int)w->n_rxq * SL_BURST;
+
+	for (uint16_t i = 0; i < w->n_lossless; i++)
+		if (rte_ring_free_count(w->lossless[i]) < need)
+			return false;
+	return true;
+}
+
 unsigned int
 sl_fwd_poll(struct sl_wctx *w)
 {
 	struct rte_mbuf *pkts[SL_BURST];
 	unsigned int total = 0;
+
+	/* A file port cannot drop: leave packets in their rx queues until
+	 * the primary has written out what we gave it. */
+	if (unlikely(w->n_lossless != 0) && !lossless_room(w))
+		return 0;
 
 	for (uint16_t q = 0; q < w->n_rxq; q++) {
 		const struct sl_wrxq *rq = &w->rxq[q];

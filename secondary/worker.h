@@ -53,6 +53,8 @@ struct sl_wctx {
 	struct sl_wport ports[SL_MAX_PORTS];
 	uint16_t flood[SL_MAX_PORTS]; /* active port slots */
 	uint16_t n_flood;
+	struct rte_ring *lossless[SL_MAX_PORTS]; /* our tx rings to lossless ports */
+	uint16_t n_lossless;
 
 	uint32_t assign_gen;
 	uint16_t n_rxq;
