@@ -8,10 +8,13 @@
  * Direct ports (net_ring, net_null, PCI devices) keep their queue state in
  * shared memory, so workers poll and transmit on them themselves.  Ports
  * whose state is private to the process that opened them (net_pcap's files,
- * net_tap's and net_vhost's descriptors) are bridged: the primary polls and
- * transmits on them and moves packets to and from the workers over SP/SC
- * rings.  net_af_packet crashes a DPDK 22.11 secondary when it is probed
- * there, so it is refused.
+ * net_tap's and net_vhost's descriptors, net_af_packet's socket) are
+ * bridged: the primary polls and transmits on them and moves packets to and
+ * from the workers over SP/SC rings.  A bridged device is attached in the
+ * primary alone (rte_vdev_init, not rte_dev_probe): no secondary opens its
+ * files or sockets, so a worker starting or restarting cannot truncate a
+ * pcap output, a stopped secondary cannot block its hotplug, and PMDs that
+ * crash in a secondary (net_af_packet in 22.11) are safe to use.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include <rte_bus.h>
+#include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_ethdev.h>
@@ -37,14 +41,16 @@
 #define SL_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
 
 static const char *const bridged_drivers[] = {
-	"net_pcap", "net_tap", "net_vhost", "net_memif", "net_tun",
+	"net_pcap", "eth_pcap", "net_tap", "net_vhost", "eth_vhost", "net_memif", "net_tun",
+	"net_af_packet", "eth_af_packet",
 };
 
+/* By driver name, or by a vdev name (which starts with its driver's name). */
 static bool
-driver_is_bridged(const char *driver)
+driver_is_bridged(const char *name)
 {
 	for (size_t i = 0; i < RTE_DIM(bridged_drivers); i++)
-		if (strcmp(driver, bridged_drivers[i]) == 0)
+		if (strncmp(name, bridged_drivers[i], strlen(bridged_drivers[i])) == 0)
 			return true;
 	return false;
 }
@@ -306,6 +312,7 @@ static int
 detach_device(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
 	struct rte_eth_dev_info info;
 	struct rte_device *dev;
 	int rc;
@@ -314,9 +321,9 @@ detach_device(unsigned int slot)
 		return -ENODEV;
 	dev = info.device;
 	rte_eth_dev_close(p->port_id);
-	rc = rte_dev_remove(dev);
+	rc = pp->local_only ? rte_vdev_uninit(pp->devname) : rte_dev_remove(dev);
 	if (rc < 0)
-		PLOG(WARNING, "remove %s: %s", sl_p.ports[slot].devname, strerror(-rc));
+		PLOG(WARNING, "remove %s: %s", pp->devname, strerror(-rc));
 	return rc;
 }
 
@@ -364,6 +371,7 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 	struct rte_eth_dev_info info;
 	struct rte_devargs da;
+	char args[512] = "";
 	uint16_t port_id;
 	int rc;
 
@@ -375,26 +383,26 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);
+	if (da.args != NULL)
+		snprintf(args, sizeof(args), "%s", da.args);
+	pp->local_only = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0 &&
+			 driver_is_bridged(pp->devname);
 	rte_devargs_reset(&da);
-	if (strncmp(pp->devname, "net_af_packet", 13) == 0 ||
-	    strncmp(pp->devname, "eth_af_packet", 13) == 0) {
-		snprintf(err, errlen,
-			 "net_af_packet ports are not supported: the PMD crashes DPDK 22.11 "
-			 "secondary processes (use net_tap)");
-		return -ENOTSUP;
-	}
 	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
 		snprintf(err, errlen, "device %s is already attached", pp->devname);
 		return -EEXIST;
 	}
-	rc = rte_dev_probe(devargs);
+	rc = pp->local_only ? rte_vdev_init(pp->devname, args) : rte_dev_probe(devargs);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot attach \"%s\": %s", devargs, strerror(-rc));
 		return rc;
 	}
 	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) != 0) {
 		snprintf(err, errlen, "\"%s\" attached but is not an ethernet port", devargs);
-		rte_eal_hotplug_remove("vdev", pp->devname);
+		if (pp->local_only)
+			rte_vdev_uninit(pp->devname);
+		else
+			rte_eal_hotplug_remove("vdev", pp->devname);
 		return -ENODEV;
 	}
 	sl_p.shm->ports[slot].port_id = port_id;

@@ -136,12 +136,6 @@ unknown_driver(char *err, size_t errlen)
 }
 
 static int
-af_packet(char *err, size_t errlen)
-{
-	return inst_add_port(&in, "p3", "net_af_packet0,iface=lo", 0, err, errlen);
-}
-
-static int
 device_already_attached(char *err, size_t errlen)
 {
 	return inst_add_port(&in, "p3", "net_null_bad1,no-rx=1", 0, err, errlen);
@@ -195,7 +189,6 @@ static const struct bad_case cases[] = {
 	{ "ofport taken", taken_ofport, "ofport 2 is taken" },
 	{ "devargs that fail to probe", devargs_that_fail, "cannot attach" },
 	{ "unknown driver", unknown_driver, "cannot attach" },
-	{ "net_af_packet", af_packet, "net_af_packet" },
 	{ "device already attached", device_already_attached, "already attached" },
 	{ "del-port of an unknown port", del_unknown_port, "unknown port \"p9\"" },
 	{ "mtu 20", mtu_too_small, "mtu" },

@@ -204,3 +204,43 @@ Test(restart, flow_updates_work_while_a_worker_is_dead)
 	inst_start_worker(&in, 0);
 	cr_assert(inst_wait_worker(&in, 0, 5000));
 }
+
+/*
+ * Restarting a worker leaves a pcap port's output file alone: the device
+ * lives in the primary only, so no new process reopens (and truncates) it.
+ */
+Test(restart, worker_restart_does_not_truncate_pcap_output)
+{
+	static const char *const table[] = { "in_port=1,actions=output:2", "in_port=3,actions=output:2" };
+	struct frame f[2], *got;
+	char devargs[512], err[512];
+
+	inst_start(&in, "pcaprst", 1);
+	frame_udp(&f[0], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.2", 1, 2, 64);
+	frame_udp(&f[1], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.3", 1, 2, 64);
+	pcap_write_frames(inst_path(&in, "a.pcap"), &f[0], 1);
+	pcap_write_frames(inst_path(&in, "b.pcap"), &f[1], 1);
+	pcap_write_frames(inst_path(&in, "e.pcap"), NULL, 0);
+	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_ro,rx_pcap=%s,tx_pcap=%s", inst_path(&in, "e.pcap"),
+		 inst_path(&in, "out.pcap"));
+	cr_assert_eq(inst_add_port(&in, "out", devargs, 2, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_ra,rx_pcap=%s,tx_pcap=%s", inst_path(&in, "a.pcap"),
+		 inst_path(&in, "ao.pcap"));
+	cr_assert_eq(inst_add_port(&in, "a", devargs, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(inst_wait_rx(&in, 1, 5000), 1);
+	kill(in.workers[0], SIGKILL);
+	waitpid(in.workers[0], NULL, 0);
+	inst_start_worker(&in, 0);
+	cr_assert(inst_wait_worker(&in, 0, 5000));
+	snprintf(devargs, sizeof(devargs), "net_pcap_rb,rx_pcap=%s,tx_pcap=%s", inst_path(&in, "b.pcap"),
+		 inst_path(&in, "bo.pcap"));
+	cr_assert_eq(inst_add_port(&in, "b", devargs, 3, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(inst_wait_rx(&in, 2, 5000), 2);
+	cr_assert_eq(inst_del_port(&in, "out", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pcap_read_frames(inst_path(&in, "out.pcap"), &got), 2,
+		     "the output lost what was written before the restart");
+	cr_assert_eq(memcmp(got[0].data, f[0].data, 64), 0);
+	cr_assert_eq(memcmp(got[1].data, f[1].data, 64), 0);
+	free(got);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A whole sluice instance run the way a user runs it: sluiced starting the
+ * primary and the workers, sluicectl as the only way in.  ctl_stop() leaves
+ * no process, hugepage file or directory behind, pass or fail.
+ */
+#ifndef SL_TEST_CONTROL_H
+#define SL_TEST_CONTROL_H
+
+#include <sys/types.h>
+
+struct ctl {
+	char name[32];
+	char rundir[128];
+	char prefix[64];
+	int workers;
+	pid_t sluiced;
+};
+
+/* Start sluiced with @workers workers and wait until it answers. */
+void ctl_start(struct ctl *c, const char *name, int workers);
+
+/* (Re)start only sluiced, on the same rundir. */
+void ctl_start_daemon(struct ctl *c);
+
+/* Run `sluicectl --rundir DIR ARGS...`; returns its exit status, output in @out. */
+int ctl_run(struct ctl *c, char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* `sluicectl shutdown`, then remove every trace. */
+void ctl_stop(struct ctl *c);
+
+/* Contents of a file in the rundir (malloc'd, "" if missing). */
+char *ctl_file(struct ctl *c, const char *name);
+
+/* pid written in RUNDIR/NAME.pid, or 0. */
+pid_t ctl_pid(struct ctl *c, const char *name);
+
+/* A number following @key in @text ("tx pkts=" -> 123), or -1. */
+long long ctl_number_after(const char *text, const char *key);
+
+#endif /* SL_TEST_CONTROL_H */

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane end to end: sluiced, sluicectl, the real primary and
+ * workers, real sockets and pcap files.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <zmq.h>
+
+#include "control.h"
+#include "instance.h"
+#include "msg.h"
+
+static struct ctl c;
+static char out[1 << 16];
+
+static void
+teardown(void)
+{
+	ctl_stop(&c);
+}
+
+TestSuite(control, .fini = teardown, .timeout = 90);
+
+#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+
+static long long
+sink_tx(const char *port)
+{
+	OK("dump-ports %s", port);
+	return ctl_number_after(out, "tx pkts=");
+}
+
+/* Ports, flows and pcap traffic through sluicectl: exact outputs and live counters. */
+Test(control, sluicectl_configures_a_switch_that_forwards_pcap_traffic)
+{
+	struct frame in[3], *got;
+	char path[256];
+
+	ctl_start(&c, "e2e", 1);
+	frame_udp(&in[0], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.1.1", 1, 80, 64);
+	frame_udp(&in[1], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.2.1", 1, 80, 64);
+	frame_udp(&in[2], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.1.9", 1, 53, 64);
+	snprintf(path, sizeof(path), "%s/in.pcap", c.rundir);
+	pcap_write_frames(path, in, 3);
+	snprintf(path, sizeof(path), "%s/empty.pcap", c.rundir);
+	pcap_write_frames(path, NULL, 0);
+
+	OK("add-port out net_pcap_e2eo,rx_pcap=%s/empty.pcap,tx_pcap=%s/out.pcap ofport=2", c.rundir,
+	   c.rundir);
+	OK("add-flow 'priority=100,ip,nw_dst=10.0.1.0/24,actions=output:out'");
+	OK("add-flow 'priority=200,udp,tp_dst=53,actions=drop'");
+	OK("add-port in net_pcap_e2ei,rx_pcap=%s/in.pcap,tx_pcap=%s/inout.pcap ofport=1", c.rundir,
+	   c.rundir);
+	for (int i = 0; i < 100; i++) {
+		OK("pmd-stats-show");
+		if (ctl_number_after(out, "packets received: ") >= 3)
+			break;
+		usleep(20000);
+	}
+	OK("dump-flows");
+	cr_assert(strstr(out, "n_packets=1,") != NULL, "counters: %s", out);
+	cr_assert(strstr(out, "priority=100,ip,nw_dst=10.0.1.0/24,actions=output:2") != NULL, "%s", out);
+	OK("del-port out"); /* closes out.pcap */
+	snprintf(path, sizeof(path), "%s/out.pcap", c.rundir);
+	cr_assert_eq(pcap_read_frames(path, &got), 1);
+	cr_assert_eq(memcmp(got[0].data, in[0].data, 64), 0);
+	free(got);
+	OK("--json show");
+	cr_assert(strstr(out, "\"name\": \"in\"") != NULL, "%s", out);
+}
+
+/* kill -9 sluiced while traffic flows: forwarding never stops; the new sluiced adopts all. */
+Test(control, killing_sluiced_never_stops_forwarding_and_it_comes_back_intact)
+{
+	char *db_before, *show_before;
+	pid_t primary, worker;
+	long long t0, t1, t2;
+
+	ctl_start(&c, "kill", 1);
+	OK("add-port sink net_null_ks,no-rx=1 ofport=2");
+	OK("add-flow in_port=1,actions=output:2");
+	OK("add-port src net_null_kr ofport=1");
+	OK("show");
+	show_before = strdup(strstr(out, "Port"));
+	db_before = ctl_file(&c, "sluice.db");
+	primary = ctl_pid(&c, "primary");
+	OK("worker-list");
+	worker = (pid_t)ctl_number_after(out, "0   ");
+
+	t0 = sink_tx("sink");
+	kill(c.sluiced, SIGKILL);
+	waitpid(c.sluiced, NULL, 0);
+	c.sluiced = 0;
+	usleep(300000);
+	cr_assert_neq(ctl_run(&c, out, sizeof(out), "--timeout 500 show"), 0,
+		      "sluiced should be gone");
+	ctl_start_daemon(&c);
+	t1 = sink_tx("sink");
+	cr_assert_gt(t1, t0 + 100000, "traffic stalled while sluiced was down (%lld -> %lld)", t0, t1);
+	cr_assert_eq(ctl_pid(&c, "primary"), primary, "the primary was restarted");
+	OK("worker-list");
+	cr_assert_eq(ctl_number_after(out, "0   "), worker, "the worker was restarted: %s", out);
+	OK("show");
+	cr_assert_str_eq(strstr(out, "Port"), show_before);
+	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db_before);
+	usleep(100000);
+	t2 = sink_tx("sink");
+	cr_assert_gt(t2, t1);
+	free(db_before);
+	free(show_before);
+}
+
+/* A crashed primary is restarted and the whole configuration comes back. */
+Test(control, a_restarted_primary_gets_the_configuration_replayed)
+{
+	char *flows_before;
+	pid_t primary;
+	long long t;
+
+	ctl_start(&c, "replay", 1);
+	OK("add-port sink net_null_rs,no-rx=1 ofport=2 mtu=9000");
+	OK("add-flow 'priority=5,in_port=1,actions=output:2'");
+	OK("add-flow 'priority=9,ip,nw_dst=10.9.0.0/16,actions=drop'");
+	OK("add-port src net_null_rr ofport=1");
+	OK("dump-flows");
+	flows_before = strdup(out);
+	primary = ctl_pid(&c, "primary");
+	kill(primary, SIGKILL);
+	for (int i = 0; i < 200; i++) {
+		if (ctl_pid(&c, "primary") != primary &&
+		    ctl_run(&c, out, sizeof(out), "dump-ports sink") == 0 &&
+		    ctl_number_after(out, "tx pkts=") > 1000)
+			break;
+		usleep(50000);
+	}
+	t = sink_tx("sink");
+	cr_assert_gt(t, 1000, "no traffic after the primary restart: %s", out);
+	OK("show");
+	cr_assert(strstr(out, "mtu: 9000") != NULL, "%s", out);
+	OK("dump-flows");
+	cr_assert(strstr(out, "priority=9,ip,nw_dst=10.9.0.0/16,actions=drop") != NULL, "%s", out);
+	cr_assert(strstr(out, "priority=5,in_port=1,actions=output:2") != NULL, "%s", out);
+	(void)flows_before;
+	free(flows_before);
+}
+
+/* Bad input through sluicectl: one clear line, non-zero exit, nothing changed. */
+Test(control, bad_input_is_refused_and_changes_nothing)
+{
+	static const struct {
+		const char *args, *expect;
+	} bad[] = {
+		{ "frobnicate", "frobnicate" },
+		{ "add-flow 'in_port=p9,actions=drop'", "unknown port \"p9\"" },
+		{ "add-flow 'nw_dst=10.0.0.1,actions=drop'", "nw_dst" },
+		{ "add-flow 'ip,actions=output:2,bogus'", "bogus" },
+		{ "del-port nosuch", "nosuch" },
+		{ "set-port sink mtu=20", "mtu" },
+		{ "set-port sink mtu=100000", "mtu" },
+		{ "set-port sink colour=blue", "colour" },
+		{ "add-port sink net_null_bx", "sink" },
+		{ "add-port p3 net_pcap_bx,rx_pcap=/nonexistent.pcap", "nonexistent" },
+		{ "add-port p3 net_nosuchdriver0", "net_nosuchdriver0" },
+		{ "add-port p3 net_af_packet0,iface=nosuchiface0", "nosuchiface0" },
+	};
+	char *db, *show, *flows;
+
+	ctl_start(&c, "badctl", 1);
+	OK("add-port sink net_null_bs,no-rx=1 ofport=2");
+	OK("add-flow 'priority=7,ip,actions=output:2'");
+	db = ctl_file(&c, "sluice.db");
+	OK("show");
+	show = strdup(out);
+	OK("dump-flows");
+	flows = strdup(strstr(out, "priority"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = ctl_run(&c, out, sizeof(out), "%s", bad[i].args);
+
+		cr_assert_neq(rc, 0, "\"%s\" was accepted: %s", bad[i].args, out);
+		cr_assert(strncmp(out, "sluicectl: ", 11) == 0, "\"%s\": %s", bad[i].args, out);
+		cr_assert(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
+		cr_assert(strstr(out, bad[i].expect) != NULL, "\"%s\": \"%s\" lacks \"%s\"",
+			  bad[i].args, out, bad[i].expect);
+		cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "\"%s\" changed the DB", bad[i].args);
+	}
+	OK("show");
+	cr_assert_str_eq(out, show);
+	OK("dump-flows");
+	cr_assert(strstr(out, flows) != NULL, "%s", out);
+	free(db), free(show), free(flows);
+}
+
+/* Garbage and oversized messages straight onto sluiced's socket. */
+Test(control, malformed_bytes_on_the_socket_get_an_error_and_sluiced_serves_on)
+{
+	char ep[256], reply[4096];
+	void *z = zmq_ctx_new(), *s;
+	int linger = 0, tmo = 3000, n;
+	Sluice__Reply *rep;
+	size_t big = 70u << 20;
+	char *huge = calloc(1, big);
+
+	ctl_start(&c, "rawctl", 1);
+	snprintf(ep, sizeof(ep), "ipc://%s/sluiced.sock", c.rundir);
+	s = zmq_socket(z, ZMQ_REQ);
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
+	zmq_connect(s, ep);
+	zmq_send(s, "\x08\x01\xff\xff\xff garbage", 14, 0);
+	n = zmq_recv(s, reply, sizeof(reply), 0);
+	cr_assert_gt(n, 0, "no reply to garbage");
+	rep = sluice__reply__unpack(NULL, n, (uint8_t *)reply);
+	cr_assert_not_null(rep);
+	cr_assert_neq(rep->status, 0);
+	sluice__reply__free_unpacked(rep, NULL);
+	zmq_close(s);
+	s = zmq_socket(z, ZMQ_REQ);
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	tmo = 1000;
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof(tmo));
+	zmq_connect(s, ep);
+	zmq_send(s, huge, big, 0);
+	zmq_recv(s, reply, sizeof(reply), 0);
+	zmq_close(s);
+	zmq_ctx_term(z);
+	free(huge);
+	OK("show");
+	OK("add-port sink net_null_rw,no-rx=1");
+}
+
+/* Thousands of flows from a file in one transaction; shutdown frees everything. */
+Test(control, add_flows_from_a_file_and_shutdown_frees_hugepages)
+{
+	char path[256], cmd[512];
+	FILE *f;
+
+	ctl_start(&c, "bulk", 1);
+	OK("add-port sink net_null_bk,no-rx=1 ofport=2");
+	snprintf(path, sizeof(path), "%s/flows.txt", c.rundir);
+	f = fopen(path, "w");
+	fprintf(f, "# generated\n\n");
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "priority=%d,ip,nw_src=10.%d.%d.%d,actions=output:sink\n", i % 50,
+			(i >> 16) & 255, (i >> 8) & 255, i & 255);
+	fclose(f);
+	OK("add-flows %s", path);
+	OK("dump-flows | wc -l");
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "dump-flows > %s/dump.txt", c.rundir), 0);
+	snprintf(cmd, sizeof(cmd), "test $(grep -c priority= %s/dump.txt) -eq 20000", c.rundir);
+	cr_assert_eq(system(cmd), 0, "dump-flows does not list 20000 flows");
+	OK("shutdown");
+	for (int i = 0; i < 500 && waitpid(c.sluiced, NULL, WNOHANG) == 0; i++)
+		usleep(10000);
+	c.sluiced = 0;
+	snprintf(cmd, sizeof(cmd), "ls /dev/hugepages | grep -q '^%smap_'", c.prefix);
+	cr_assert_neq(system(cmd), 0, "hugepage files left after shutdown");
+	snprintf(cmd, sizeof(cmd), "pgrep -f -- '--file-prefix=%s( |$)' >/dev/null", c.prefix);
+	cr_assert_neq(system(cmd), 0, "processes left after shutdown");
+}
