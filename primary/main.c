@@ -27,6 +27,7 @@
 #include <rte_memzone.h>
 #include <rte_random.h>
 
+#include "capture.h"
 #include "primary.h"
 #include "util.h"
 
@@ -274,6 +275,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
 	sl_flows_reclaim();
+	sl_capture_reap();
 }
 
 static void
@@ -340,6 +342,9 @@ main(int argc, char **argv)
 	ret = shm_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: shared state: %s\n", strerror(-ret));
+	ret = sl_capture_zone_create();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));
 	if (sl_flows_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot allocate the flow table\n");
 	if (sl_server_init() < 0)

@@ -13,6 +13,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "capture_hooks.h"
 #include "mactable.h"
 #include "packet.h"
 #include "worker.h"
@@ -101,6 +102,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 
 	if (n == 0)
 		return;
+	sl_capture_tx(w, slot, wp->buf, n);
 	if (wp->bridged) {
 		sent = rte_ring_sp_enqueue_burst(wp->tx_ring, (void **)wp->buf, n, NULL);
 	} else if (wp->shared) {
@@ -409,6 +411,7 @@ sl_fwd_poll(struct sl_wctx *w)
 			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, SL_BURST);
 		if (n == 0)
 			continue;
+		sl_capture_rx(w, rq->slot, pkts, n);
 		total += n;
 		process_burst(w, rq, pkts, n);
 	}

@@ -21,6 +21,7 @@
 #include <rte_memzone.h>
 #include <rte_pause.h>
 
+#include "capture_hooks.h"
 #include "util.h"
 #include "worker.h"
 
@@ -174,6 +175,7 @@ refresh(struct sl_wctx *w)
 	}
 	if (unlikely(__atomic_load_n(&w->me->assign_gen, __ATOMIC_ACQUIRE) != w->assign_gen))
 		sl_fwd_refresh_rxqs(w);
+	sl_capture_check(w);
 	w->cls_gen = __atomic_load_n(&shm->cls_gen, __ATOMIC_ACQUIRE);
 	w->cls = __atomic_load_n(&shm->cls, __ATOMIC_ACQUIRE);
 	w->now_s = __atomic_load_n(&shm->coarse_now_s, __ATOMIC_RELAXED);

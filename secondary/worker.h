@@ -67,6 +67,15 @@ struct sl_wctx {
 
 	uint32_t emc_inv_prob;
 	struct sl_emc emc;
+
+	/* Capture (capture.c): port slots with an rx / tx capture on them,
+	 * tested once per burst; the rest is private to capture.c. */
+	uint32_t cap_rx_ports;
+	uint32_t cap_tx_ports;
+	uint32_t cap_gen;
+	uint32_t cap_ports_gen;      /* ports_gen the port names were resolved at */
+	const uint32_t *cap_gen_ptr; /* the capture zone's gen */
+	struct sl_wcap *cap;
 };
 
 /* forward.c */
