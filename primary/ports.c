@@ -597,20 +597,22 @@ sl_ports_service_bridged(unsigned int *work)
 void
 sl_ports_shutdown(void)
 {
+	unsigned int guard = 0, work = 1;
+
+	/* Workers are gone: write out what they handed over before the files
+	 * close, then take every port down. */
+	while (work != 0 && guard++ < 64) {
+		work = 0;
+		sl_ports_service_bridged(&work);
+	}
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
-		unsigned int guard = 0;
+		struct sl_port *p = &sl_p.shm->ports[s];
 
-		if (sl_p.shm->ports[s].state != SL_PORT_ACTIVE)
+		if (p->state != SL_PORT_ACTIVE)
 			continue;
-		/* Drain what workers handed over before the files close. */
-		while (guard++ < 64) {
-			unsigned int work = 0;
-
-			sl_ports_service_bridged(&work);
-			if (work == 0)
-				break;
-		}
+		__atomic_store_n(&p->state, SL_PORT_RETIRING, __ATOMIC_RELEASE);
 		port_stop(s);
-		rte_eth_dev_close(sl_p.shm->ports[s].port_id);
+		detach_device(s);
+		port_forget(s);
 	}
 }

@@ -190,16 +190,20 @@ inst_start(struct inst *in, const char *name, int n_workers)
 	}
 }
 
-static void
+/* Wait for @pid to exit (killing it after @ms); returns its wait status. */
+static int
 wait_gone(pid_t pid, int ms)
 {
+	int st = 0;
+
 	for (int i = 0; i < ms / 10; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
 		usleep(10000);
 	}
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	waitpid(pid, &st, 0);
+	return st;
 }
 
 void
@@ -208,6 +212,7 @@ inst_stop(struct inst *in)
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
+	int primary_status = 0;
 	char err[256];
 
 	if (in->zctx == NULL)
@@ -220,12 +225,16 @@ inst_stop(struct inst *in)
 		if (in->workers[w] > 0)
 			wait_gone(in->workers[w], 3000);
 	if (in->primary > 0)
-		wait_gone(in->primary, 5000);
+		primary_status = wait_gone(in->primary, 5000);
 	sweep(in->prefix);
 	if (getenv("SLUICE_KEEP_TEST_DIR") == NULL)
 		remove_tree(in->rundir);
 	zmq_ctx_term(in->zctx);
 	in->zctx = NULL;
+	/* A clean shutdown is part of every test (tests call inst_stop() last;
+	 * Criterion ignores assertions made in .fini). */
+	cr_assert(WIFEXITED(primary_status) && WEXITSTATUS(primary_status) == 0,
+		  "sluice-primary did not exit cleanly (wait status %#x)", primary_status);
 }
 
 int

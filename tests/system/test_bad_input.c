@@ -211,6 +211,7 @@ Test(bad_input, each_refused_with_a_clear_error_and_nothing_changed)
 		free(after);
 	}
 	free(before);
+	inst_stop(&in);
 }
 
 /* Raw bytes straight onto the primary's socket: an error reply, still serving. */
@@ -288,6 +289,7 @@ Test(bad_input, malformed_and_oversized_messages_get_an_error_and_the_primary_se
 	cr_assert_str_eq(after, before);
 	free(before);
 	free(after);
+	inst_stop(&in);
 }
 
 static int
@@ -328,6 +330,7 @@ Test(bad_input, a_second_primary_on_the_same_rundir_is_refused)
 	cr_assert_neq(run_capture(argv, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "another sluice-primary") != NULL, "said: %s", out);
 	cr_assert_eq(inst_worker_rx(&in), 0); /* and the first one still answers */
+	inst_stop(&in);
 }
 
 Test(bad_input, a_worker_for_another_layout_version_refuses_to_attach)
@@ -345,4 +348,5 @@ Test(bad_input, a_worker_for_another_layout_version_refuses_to_attach)
 	snprintf(bin, sizeof(bin), "%s/secondary/sluice-worker", getenv("SLUICE_BUILD"));
 	cr_assert_neq(run_capture(worker, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "layout version mismatch") != NULL, "said: %s", out);
+	inst_stop(&in);
 }

@@ -397,6 +397,7 @@ Test(capture, rx_capture_without_filter_holds_every_input_packet)
 	cr_assert_eq(st.dropped, 0);
 	expect_capture("cap.pcap", f, N, UINT32_MAX, t0, wall_ns());
 	free(f);
+	inst_stop(&in);
 }
 
 static bool
@@ -426,6 +427,7 @@ Test(capture, filter_captures_exactly_matching_packets_and_counts_the_rest)
 	cr_assert_eq(st.dropped, 0);
 	expect_capture("dns.pcap", want, k, UINT32_MAX, t0, wall_ns());
 	free(f), free(want);
+	inst_stop(&in);
 }
 
 Test(capture, tx_capture_equals_the_port_output_file)
@@ -449,6 +451,7 @@ Test(capture, tx_capture_equals_the_port_output_file)
 	cr_assert_eq(st.captured, N);
 	expect_capture("tx.pcap", out, n_out, UINT32_MAX, t0, wall_ns());
 	free(f), free(out);
+	inst_stop(&in);
 }
 
 /* Lines tcpdump prints for @cmd's output. */
@@ -491,6 +494,7 @@ Test(capture, stdout_pipes_into_tcpdump_and_count_stops_the_capture)
 	cr_assert_eq(lines, n_dns, "tcpdump printed %zu packets, expected %zu", lines, n_dns);
 	cr_assert(file_has(errfile, "packets captured"));
 	free(f);
+	inst_stop(&in);
 }
 
 Test(capture, pcapng_names_each_interface_after_its_port)
@@ -531,6 +535,7 @@ Test(capture, pcapng_names_each_interface_after_its_port)
 	cr_assert_eq(n_p2, N, "tshark: %zu packets on p2", n_p2);
 	cr_assert_eq(other, 0);
 	free(f);
+	inst_stop(&in);
 }
 
 /* Forward the mix from @in_name (ofport 1) to @out_name (ofport 2, writing @outfile). */
@@ -597,6 +602,7 @@ Test(capture, forwarding_output_is_identical_with_and_without_capture)
 	cr_assert_eq(st.filtered, 2 * N - (2 * n_udp - n_dns));
 	cr_assert_eq(st.dropped, 0);
 	free(a), free(b), free(f);
+	inst_stop(&in);
 }
 
 static bool
@@ -645,6 +651,7 @@ Test(capture, four_captures_at_once_each_get_their_own_packets)
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(st[i].dropped, 0, "capture %d dropped %lu", i, st[i].dropped);
 	free(f), free(dns), free(small), free(out);
+	inst_stop(&in);
 }
 
 /*
@@ -691,6 +698,7 @@ Test(capture, killed_capture_is_torn_down_and_the_next_one_works)
 	cr_assert_eq(st.dropped, 0);
 	expect_capture("cap.pcap", f, N, UINT32_MAX, 0, wall_ns());
 	free(f);
+	inst_stop(&in);
 }
 
 /*
@@ -741,6 +749,7 @@ Test(capture, full_ring_drops_and_counts_and_never_holds_up_forwarding)
 	del_port("p2");
 	cr_assert_eq(pcap_read_frames(inst_path(&in, "out2.pcap"), &out), BIG);
 	free(out), free(f);
+	inst_stop(&in);
 }
 
 Test(capture, unknown_port_and_bad_filter_exit_2_with_a_message)
@@ -759,4 +768,5 @@ Test(capture, unknown_port_and_bad_filter_exit_2_with_a_message)
 	status = system(cmd);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %#x", status);
 	cr_assert(file_has(inst_path(&in, "e2"), "bad filter"));
+	inst_stop(&in);
 }

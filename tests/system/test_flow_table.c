@@ -85,6 +85,7 @@ Test(flow_table, add_replaces_same_match_and_priority_and_batches_keep_the_last)
 	cr_assert(strstr(d, "priority=30,arp,actions=FLOOD\n") != NULL, "%s", d);
 	cr_assert(strstr(d, "NORMAL") == NULL, "%s", d);
 	free(d);
+	inst_stop(&in);
 }
 
 Test(flow_table, del_flows_loose_and_strict)
@@ -114,6 +115,7 @@ Test(flow_table, del_flows_loose_and_strict)
 	d = dump(NULL, NULL);
 	cr_assert_eq(lines(d), 0, "%s", d);
 	free(d);
+	inst_stop(&in);
 }
 
 Test(flow_table, replace_keeps_counters_of_unchanged_flows)
@@ -137,6 +139,7 @@ Test(flow_table, replace_keeps_counters_of_unchanged_flows)
 	free(d);
 	cr_assert_geq(after, before, "replace-flows reset the counters (%lu -> %lu)",
 		      (unsigned long)before, (unsigned long)after);
+	inst_stop(&in);
 }
 
 Test(flow_table, hundred_thousand_flows_in_one_batch)
@@ -157,4 +160,5 @@ Test(flow_table, hundred_thousand_flows_in_one_batch)
 	for (int i = 0; i < N; i++)
 		free(f[i]);
 	free(f);
+	inst_stop(&in);
 }

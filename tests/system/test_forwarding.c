@@ -135,6 +135,7 @@ Test(forwarding, priority_prefix_drop_and_vlan_actions_give_exact_outputs)
 	expect_frames("out1.pcap", NULL, 0);
 	expect_frames("out2.pcap", out2, n2);
 	expect_frames("out3.pcap", out3, n3);
+	inst_stop(&in);
 }
 
 /* Frames in @got and @want are the same multiset (two workers interleave). */
@@ -201,6 +202,7 @@ Test(forwarding, two_workers_forward_both_inputs_exactly_once)
 	expect_frames("out1.pcap", NULL, 0);
 	expect_frames("out2.pcap", NULL, 0);
 	free(a), free(b), free(o3), free(o4);
+	inst_stop(&in);
 }
 
 /*
@@ -236,6 +238,7 @@ Test(forwarding, normal_floods_unknown_then_unicasts_learned)
 	expect_frames("out3.pcap", (struct frame[]){ ab, bcast }, 2);
 	expect_frames("out1.pcap", (struct frame[]){ ba, bcast }, 2);
 	expect_frames("out2b.pcap", NULL, 0);
+	inst_stop(&in);
 }
 
 /* Frame number @i, recoverable from the frame (source IP and port). */
@@ -320,4 +323,5 @@ Test(forwarding, replace_flows_under_traffic_loses_and_misdirects_nothing, .time
 	expect_frames("out4.pcap", NULL, 0);
 	expect_frames("out1.pcap", NULL, 0);
 	free(o2), free(o3), free(seen), free(table), free(churn);
+	inst_stop(&in);
 }

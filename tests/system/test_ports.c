@@ -83,6 +83,7 @@ Test(ports, null_and_ring_ports_forward_from_a_worker)
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
 	cr_assert_eq(wc.misses, 0);
 	cr_assert_gt(wc.emc_hits, 0, "the exact-match cache never hit");
+	inst_stop(&in);
 }
 
 /*
@@ -117,4 +118,5 @@ Test(ports, hotplug_under_traffic_adds_and_removes_live_ports)
 		cr_assert_gt(after.tx_packets, before.tx_packets + 1000,
 			     "forwarding stalled after the removal");
 	}
+	inst_stop(&in);
 }

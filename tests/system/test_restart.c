@@ -154,6 +154,7 @@ Test(restart, kill9_worker_repeatedly_the_other_loses_nothing)
 	fprintf(stderr, "restart: kill -9 to forwarding again: median %.1f ms, max %.1f ms; "
 		"mbufs in use %u -> %u\n", resume_ms[KILLS / 2], resume_ms[KILLS - 1],
 		in_use_before, in_use_after);
+	inst_stop(&in);
 }
 
 /* A stopped worker stops reporting progress: it is declared hung, killed and replaced. */
@@ -177,6 +178,7 @@ Test(restart, sigstopped_worker_is_detected_as_hung_and_replaced)
 	uint64_t s0 = sink_tx("sink0");
 	usleep(100000);
 	cr_assert_gt(sink_tx("sink0"), s0, "the replacement does not forward");
+	inst_stop(&in);
 }
 
 /* With worker 0 dead, flow changes still complete and worker 1 applies them. */
@@ -203,6 +205,7 @@ Test(restart, flow_updates_work_while_a_worker_is_dead)
 	cr_assert_gt(sink_tx("sink0"), s0 + 1000);
 	inst_start_worker(&in, 0);
 	cr_assert(inst_wait_worker(&in, 0, 5000));
+	inst_stop(&in);
 }
 
 /*
@@ -243,4 +246,5 @@ Test(restart, worker_restart_does_not_truncate_pcap_output)
 	cr_assert_eq(memcmp(got[0].data, f[0].data, 64), 0);
 	cr_assert_eq(memcmp(got[1].data, f[1].data, 64), 0);
 	free(got);
+	inst_stop(&in);
 }

@@ -77,6 +77,7 @@ Test(tap, hosts_in_namespaces_ping_and_transfer_tcp_through_normal)
 	/* 4 MB of TCP went from a to b: thousands of segments each way. */
 	cr_assert_gt(a.rx_packets, 1000, "port ta received %lu", (unsigned long)a.rx_packets);
 	cr_assert_gt(b.tx_packets, 1000, "port tb sent %lu", (unsigned long)b.tx_packets);
+	inst_stop(&in);
 }
 
 /*
@@ -109,4 +110,5 @@ Test(tap, af_packet_ports_on_veth_pairs_carry_traffic)
 	cr_assert(inst_wait_worker(&in, 0, 5000), "worker did not come back");
 	cr_assert_eq(sh("ip netns exec sltap_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0,
 		     "ping failed after the worker restart");
+	inst_stop(&in);
 }
