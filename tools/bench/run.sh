@@ -1,0 +1,700 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tools/bench/run.sh: forwarding benchmark of sluice against DPDK testpmd
+# (io forwarding, the upper bound) and OVS-DPDK 3.1, on the same virtual
+# devices and the same generated traffic, one forwarding core each.
+# Run ./tools/bench/run.sh --help for the details.
+# Functions run from traps and subshells: shellcheck cannot see them called.
+# shellcheck disable=SC2317
+set -euo pipefail
+
+PROG=tools/bench/run.sh
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+
+REPS=3
+SECONDS_MEASURE=3
+WARMUP=1
+ONLY=""
+NO_OVS=0
+QUICK=0
+DOCS=""        # "" = default (write unless --quick), 1 = write, 0 = don't
+DOCS_FILE="$SRC/docs/benchmark.md"
+BUILD="${SLUICE_BUILD:-$SRC/build}"
+KEEP=0
+SLUICE_OPTS=""
+FWD_CPU=1      # the forwarding core of every switch
+CTL_CPU=0      # everything else (testpmd main lcore, sluice primary, OVS main thread)
+MBUFS=131071   # >= packets in the largest pcap file + what is in flight
+PKTS_64=100000
+PKTS_1518=20000
+ORIG_ARGS=("$@")
+
+ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules normal null"
+
+usage() {
+	cat <<EOF
+Usage: $PROG [--quick] [--reps N] [--seconds S] [--warmup S] [--only LIST]
+                         [--no-ovs] [--docs | --no-docs] [--output FILE] [--keep]
+                         [--sluice-opts "ARGS"]
+
+Forwarding benchmark: sluice against DPDK testpmd (io forwarding, no rules:
+the upper bound) and OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk,
+installed if missing and run from a private directory, never as the system
+service), with one forwarding core each (CPU $FWD_CPU), on the same virtual
+devices and the same generated traffic:
+
+  a 64b-1flow             64-byte UDP, 1 flow,    rule in_port=1,actions=output:2
+  b 64b-1kflows           64-byte UDP, 1000 flows, same rule
+  c 64b-100kflows         64-byte UDP, 100000 flows, same rule
+  d 1518b-1flow           1518-byte UDP, 1 flow, same rule
+  e 64b-1kflows-1krules   1000 flows, 999 non-matching wildcard rules (nw_dst,
+                          nw_src prefixes of varied lengths, tp_dst) above the
+                          matching in_port=1,actions=output:2 at priority 1
+  f normal                1000 flows, actions=NORMAL (learning switch; the
+                          destination MAC is never learnt, so it floods to p2)
+  g null                  rx net_null0 (64-byte packets made by the PMD) ->
+                          tx net_null1: no port is bridged by the sluice primary
+
+Traffic a-f: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
+genpcap), tx net_null1,no-rx=1 (a sink).  Every DPDK process gets --no-pci;
+the machine's NIC is never used.  Each measurement starts the switch afresh,
+warms up, then measures the sink port's tx packets over the interval
+(testpmd: its own per-second Tx-pps of the sink port).  Cycles per packet:
+OVS 'avg processing cycles per packet' of dpif-netdev/pmd-stats-show over the
+interval; sluice: worker busy_cycles / worker rx_packets over the interval.
+
+Options:
+  --quick        1 repetition of 1 s (a smoke run); does not write docs/
+                 unless --docs is given
+  --reps N       repetitions per measurement (default $REPS); the table
+                 shows the median and the spread (min..max)
+  --seconds S    measured interval, whole seconds (default $SECONDS_MEASURE)
+  --warmup S     warm-up before it, whole seconds (default $WARMUP)
+  --only LIST    comma-separated scenarios, by letter or name (e.g. a,c,null)
+  --no-ovs       skip OVS-DPDK
+  --docs         write the table to the output file even with --quick
+  --no-docs      only print the table
+  --output FILE  where to write it (default docs/benchmark.md)
+  --keep         keep the work directory (logs, pcaps, raw samples)
+  --sluice-opts "ARGS"  more sluice-primary options (after --), e.g.
+                 "--mempool-ops ring_mp_mc"
+  --help         this text
+
+Needs: root, hugepages (scripts/setup.sh reserves them), the built tree
+(\$SLUICE_BUILD or build/), dpdk-testpmd (Debian package dpdk).  Two runs
+cannot overlap (a lock).  Every process it starts, and the hugepage files
+of its prefixes bench_tp, bench_sl and bench_ovs, are removed on exit, on
+error and on Ctrl-C.
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--help|-h) usage; exit 0 ;;
+	--quick) QUICK=1; REPS=1; SECONDS_MEASURE=1; WARMUP=1 ;;
+	--reps) [ $# -ge 2 ] || die "--reps needs a value"; REPS=$2; shift ;;
+	--seconds) [ $# -ge 2 ] || die "--seconds needs a value"; SECONDS_MEASURE=$2; shift ;;
+	--warmup) [ $# -ge 2 ] || die "--warmup needs a value"; WARMUP=$2; shift ;;
+	--only) [ $# -ge 2 ] || die "--only needs a value"; ONLY=$2; shift ;;
+	--no-ovs) NO_OVS=1 ;;
+	--docs) DOCS=1 ;;
+	--no-docs) DOCS=0 ;;
+	--output) [ $# -ge 2 ] || die "--output needs a value"; DOCS_FILE=$2; DOCS=${DOCS:-1}; shift ;;
+	--keep) KEEP=1 ;;
+	--sluice-opts) [ $# -ge 2 ] || die "--sluice-opts needs a value"; SLUICE_OPTS=$2; shift ;;
+	*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || die "--reps: $REPS is not a positive integer"
+[[ $SECONDS_MEASURE =~ ^[1-9][0-9]*$ ]] || die "--seconds: $SECONDS_MEASURE is not a positive integer"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup: $WARMUP is not an integer"
+if [ -z "$DOCS" ]; then
+	if [ $QUICK = 1 ]; then DOCS=0; else DOCS=1; fi
+fi
+
+# --only: letters or names.
+scenario_name() {
+	case "$1" in
+	a|64b-1flow) echo 64b-1flow ;;
+	b|64b-1kflows) echo 64b-1kflows ;;
+	c|64b-100kflows) echo 64b-100kflows ;;
+	d|1518b-1flow) echo 1518b-1flow ;;
+	e|64b-1kflows-1krules) echo 64b-1kflows-1krules ;;
+	f|normal) echo normal ;;
+	g|null) echo null ;;
+	*) return 1 ;;
+	esac
+}
+SCENARIOS=$ALL_SCENARIOS
+if [ -n "$ONLY" ]; then
+	SCENARIOS=""
+	IFS=, read -r -a _only <<<"$ONLY"
+	for s in "${_only[@]}"; do
+		n=$(scenario_name "$s") || die "--only: unknown scenario '$s' (one of: a..g, $ALL_SCENARIOS)"
+		SCENARIOS="$SCENARIOS $n"
+	done
+fi
+SWITCHES="testpmd"
+[ $NO_OVS = 1 ] || SWITCHES="$SWITCHES ovs"
+SWITCHES="$SWITCHES sluice"
+
+# ---------------------------------------------------------------- checks
+[ "$(id -u)" = 0 ] || die "needs root (DPDK hugepages)"
+[ "$(nproc)" -ge 2 ] || die "needs at least 2 CPUs (forwarding core is CPU $FWD_CPU)"
+mountpoint -q /dev/hugepages || die "hugetlbfs is not mounted on /dev/hugepages: run scripts/setup.sh"
+HP_TOTAL=$(awk '/^HugePages_Total/ {print $2}' /proc/meminfo)
+HP_FREE=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+HP_KB=$(awk '/^Hugepagesize/ {print $2}' /proc/meminfo)
+[ "${HP_TOTAL:-0}" -gt 0 ] || die "no hugepages reserved: run scripts/setup.sh"
+# The largest user is OVS: its shared mempool of 262144 mbufs (~700 MB);
+# sluice and testpmd take ~400 MB for $MBUFS mbufs.  One runs at a time.
+need_kb=$((900 * 1024))
+if [ $((HP_FREE * HP_KB)) -lt $need_kb ]; then
+	log "warning: only $((HP_FREE * HP_KB / 1024)) MB of hugepages free; about 900 MB are needed" \
+	    "(echo 1024 > /proc/sys/vm/nr_hugepages)"
+fi
+for b in primary/sluice-primary secondary/sluice-worker; do
+	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
+done
+TESTPMD=$(command -v dpdk-testpmd || true)
+[ -n "$TESTPMD" ] || die "dpdk-testpmd not found: apt-get install dpdk"
+
+# One benchmark at a time: the prefixes and CPUs are fixed.
+exec 9>/run/lock/sluice-bench.lock
+flock -n 9 || die "another benchmark run holds /run/lock/sluice-bench.lock"
+
+for p in bench_tp bench_sl bench_ovs; do
+	if pgrep -f -- "--file-prefix=$p( |$)" >/dev/null; then
+		die "a process with --file-prefix=$p is running (pid $(pgrep -f -- "--file-prefix=$p( |$)" | tr '\n' ' ')); not touching it"
+	fi
+done
+
+# Short paths: sluice (as of this writing) fails to attach a pcap vdev whose
+# devargs string is longer than about 73 characters while a worker runs.
+WORK=$(mktemp -d /tmp/slbench.XXXXXX)
+PIDFILE=$WORK/pids
+: >"$PIDFILE"
+POLICY_RC_CREATED=0
+
+# ---------------------------------------------------------------- cleanup
+# Stop every process this run started (their pids are in $PIDFILE, also
+# those started inside measurement subshells), then remove the hugepage
+# and runtime files of our prefixes.
+proc_start() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null || true; }
+
+stop_pids() {
+	local pid st alive=()
+	[ -s "$PIDFILE" ] || return 0
+	# Only pids that still are the process we started (same start time).
+	while read -r pid st; do
+		[ -n "$pid" ] && [ -n "$st" ] && [ "$(proc_start "$pid")" = "$st" ] && alive+=("$pid")
+	done <"$PIDFILE"
+	if [ ${#alive[@]} -gt 0 ]; then
+		kill -TERM "${alive[@]}" 2>/dev/null || true
+		for _ in $(seq 50); do
+			local any=0
+			for pid in "${alive[@]}"; do
+				kill -0 "$pid" 2>/dev/null && any=1
+			done
+			[ $any = 0 ] && break
+			sleep 0.1
+		done
+		kill -KILL "${alive[@]}" 2>/dev/null || true
+		sleep 0.2
+	fi
+	: >"$PIDFILE"
+}
+
+remove_prefix_files() {
+	local p
+	for p in bench_tp bench_sl bench_ovs; do
+		pgrep -f -- "--file-prefix=$p( |$)" >/dev/null && continue
+		rm -f /dev/hugepages/"${p}"map_* 2>/dev/null || true
+		rm -rf /var/run/dpdk/"$p" 2>/dev/null || true
+	done
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_pids
+	remove_prefix_files
+	[ "$POLICY_RC_CREATED" = 1 ] && rm -f /usr/sbin/policy-rc.d
+	if [ "$KEEP" = 1 ] || [ "$rc" != 0 ]; then
+		log "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Start "$@" in the background with output to file $1; its pid in BG_PID
+# and in $PIDFILE.
+bg_start() {
+	local logf=$1
+	shift
+	"$@" >"$logf" 2>&1 &
+	BG_PID=$!
+	echo "$BG_PID $(proc_start "$BG_PID")" >>"$PIDFILE"
+}
+
+# Wait up to $2 s for our child $1 to exit, kill it after that; its exit
+# status in WAIT_RC (137: we had to kill it).
+wait_gone() {
+	local pid=$1 secs=$2
+	WAIT_RC=0
+	for _ in $(seq $((secs * 10))); do
+		if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
+			wait "$pid" 2>/dev/null || WAIT_RC=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || WAIT_RC=$?
+}
+
+# Things worth reading that are not a failure (a crash at shutdown, ...).
+note() { echo "$*" >>"$WORK/notes.txt"; }
+
+# ---------------------------------------------------------------- tools
+# genpcap and slbench-ctl come from the build tree once tools/ is part of
+# the meson build; until then they are compiled here from their sources.
+GENPCAP=$BUILD/tools/bench/genpcap
+SLCTL=$BUILD/tools/bench/slbench-ctl
+if [ ! -x "$GENPCAP" ] || [ "$HERE/genpcap.c" -nt "$GENPCAP" ]; then
+	GENPCAP=$WORK/genpcap
+	cc -O2 -std=gnu11 -Wall -Wextra -o "$GENPCAP" "$HERE/genpcap.c" || die "cannot build genpcap"
+fi
+if [ ! -x "$SLCTL" ] || [ "$HERE/slbench-ctl.c" -nt "$SLCTL" ]; then
+	SLCTL=$WORK/slbench-ctl
+	[ -f "$BUILD/common/libsluice_common.a" ] && [ -f "$BUILD/proto/libsluice_proto.a" ] ||
+		die "$BUILD/common/libsluice_common.a missing: build first"
+	# shellcheck disable=SC2046
+	cc -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I"$SRC/common" -I"$BUILD/proto" \
+		-o "$SLCTL" "$HERE/slbench-ctl.c" "$BUILD/common/libsluice_common.a" \
+		"$BUILD/proto/libsluice_proto.a" -lzmq -lprotobuf-c $(pkg-config --libs libdpdk) ||
+		die "cannot build slbench-ctl"
+fi
+
+# ---------------------------------------------------------------- OVS install
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+if [ $NO_OVS = 0 ]; then
+	if [ ! -x "$OVS_VSWITCHD" ]; then
+		log "installing openvswitch-switch-dpdk (system services are kept from starting)"
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+			chmod 755 /usr/sbin/policy-rc.d
+			POLICY_RC_CREATED=1
+		fi
+		apt-get update -qq >"$WORK/apt.log" 2>&1 || true
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openvswitch-switch-dpdk \
+			>>"$WORK/apt.log" 2>&1 || die "apt-get install openvswitch-switch-dpdk failed (see $WORK/apt.log)"
+		if [ $POLICY_RC_CREATED = 1 ]; then
+			rm -f /usr/sbin/policy-rc.d
+			POLICY_RC_CREATED=0
+		fi
+	fi
+	[ -x "$OVS_VSWITCHD" ] || die "$OVS_VSWITCHD missing after install"
+	[ -f "$OVS_SCHEMA" ] || die "$OVS_SCHEMA missing"
+fi
+
+# ---------------------------------------------------------------- traffic
+log "generating traffic and rules in $WORK"
+"$GENPCAP" -o "$WORK/64-1.pcap" -n $PKTS_64 -f 1 -s 64
+"$GENPCAP" -o "$WORK/64-1k.pcap" -n $PKTS_64 -f 1000 -s 64
+"$GENPCAP" -o "$WORK/64-100k.pcap" -n $PKTS_64 -f 100000 -s 64
+"$GENPCAP" -o "$WORK/1518-1.pcap" -n $PKTS_1518 -f 1 -s 1518
+
+echo "in_port=1,actions=output:2" >"$WORK/rules-simple.txt"
+echo "actions=NORMAL" >"$WORK/rules-normal.txt"
+# 999 rules that the traffic (10.x.x.x:1024+ -> 192.0.2.1:9, UDP) never
+# matches, of three shapes (nw_dst and nw_src in 172.16.0.0/12, udp tp_dst)
+# and five prefix lengths, above the matching one.
+awk 'BEGIN {
+	split("16 20 24 28 32", lens, " ");
+	for (i = 0; i < 999; i++) {
+		len = lens[int(i / 3) % 5 + 1];
+		a = 172 * 16777216 + (16 + i % 16) * 65536 + (i * 37 % 256) * 256 + i * 13 % 256;
+		net = a - a % (2 ^ (32 - len));
+		ip = sprintf("%d.%d.%d.%d", int(net / 16777216), int(net / 65536) % 256,
+			     int(net / 256) % 256, net % 256);
+		if (i % 3 == 0)
+			printf "priority=%d,ip,nw_dst=%s/%d,actions=drop\n", 1000 + i, ip, len;
+		else if (i % 3 == 1)
+			printf "priority=%d,ip,nw_src=%s/%d,actions=drop\n", 1000 + i, ip, len;
+		else
+			printf "priority=%d,udp,tp_dst=%d,actions=drop\n", 1000 + i, 10000 + i;
+	}
+	print "priority=1,in_port=1,actions=output:2";
+}' >"$WORK/rules-1k.txt"
+
+# Devices and rules of a scenario.
+scenario_setup() {
+	case "$1" in
+	64b-1flow) RX_DEV="net_pcap0,rx_pcap=$WORK/64-1.pcap,infinite_rx=1"; RULES=$WORK/rules-simple.txt ;;
+	64b-1kflows) RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-simple.txt ;;
+	64b-100kflows) RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-simple.txt ;;
+	1518b-1flow) RX_DEV="net_pcap0,rx_pcap=$WORK/1518-1.pcap,infinite_rx=1"; RULES=$WORK/rules-simple.txt ;;
+	64b-1kflows-1krules)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-1k.txt ;;
+	normal)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-normal.txt ;;
+	null)
+		RX_DEV="net_null0"; RULES=$WORK/rules-simple.txt ;;
+	esac
+	TX_DEV="net_null1,no-rx=1"
+}
+
+# ---------------------------------------------------------------- testpmd
+# Prints "MPPS CYCLES" (cycles: "-", testpmd is not asked for them).
+measure_testpmd() {
+	local dir=$WORK/run/$1 logf want n
+	mkdir -p "$dir"
+	logf=$dir/testpmd.log
+	want=$((1 + WARMUP + SECONDS_MEASURE))
+	bg_start "$logf" stdbuf -oL "$TESTPMD" --no-pci --file-prefix=bench_tp -l "$CTL_CPU,$FWD_CPU" \
+		--log-level=lib.eal:error --vdev "$RX_DEV" --vdev "$TX_DEV" -- \
+		--forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=$((MBUFS + 1)) \
+		--auto-start --stats-period 1
+	local pid=$BG_PID
+	# One block of port statistics per second; the first is printed at start.
+	for _ in $(seq $(((want + 40) * 10))); do
+		n=$(grep -c 'NIC statistics for port 1' "$logf" || true)
+		[ "$n" -ge "$want" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	wait_gone "$pid" 10
+	[ "$WAIT_RC" = 0 ] || note "$1: dpdk-testpmd exited with status $WAIT_RC"
+	# Mean of the sink port's per-second Tx-pps over the measured seconds.
+	awk -v skip=$((1 + WARMUP)) -v take="$SECONDS_MEASURE" '
+		/NIC statistics for port/ { port = $(NF - 1) + 0 }
+		/Tx-pps:/ && port == 1 { k++; if (k > skip && k <= skip + take) { s += $2; m++ } }
+		END { if (m == take) printf "%.3f -\n", s / m / 1e6; else exit 1 }' "$logf" ||
+		{ echo "testpmd: no statistics (see $logf)" >&2; tail -5 "$logf" >&2; return 1; }
+}
+
+# ---------------------------------------------------------------- OVS-DPDK
+# Each measure_* runs in a subshell of its own: its EXIT trap stops what
+# it started, whether it ends well or not (the main loop also kills
+# whatever is left, from $PIDFILE).
+OVS_PIDS=()
+ovs_stop() {
+	local d=$OVS_D pid
+	[ -S "$d/ovs-vswitchd.ctl" ] && timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" exit >/dev/null 2>&1 || true
+	[ -S "$d/ovsdb-server.ctl" ] && timeout 5 ovs-appctl -t "$d/ovsdb-server.ctl" exit >/dev/null 2>&1 || true
+	for pid in "${OVS_PIDS[@]}"; do
+		wait_gone "$pid" 10
+		[ "$WAIT_RC" = 0 ] || note "$OVS_TAG: an OVS process exited with status $WAIT_RC"
+	done
+	OVS_PIDS=()
+}
+
+measure_ovs() {
+	local dir=$WORK/run/$1 d
+	mkdir -p "$dir"
+	d=$dir/ovs
+	OVS_D=$d OVS_TAG=$1
+	mkdir -p "$d/etc"
+	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d/etc
+	trap ovs_stop EXIT
+	ovsdb-tool create "$d/conf.db" "$OVS_SCHEMA"
+	bg_start "$d/ovsdb-server.out" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+		--pidfile="$d/ovsdb-server.pid" --unixctl="$d/ovsdb-server.ctl" \
+		--log-file="$d/ovsdb-server.log"
+	OVS_PIDS+=("$BG_PID")
+	for _ in $(seq 100); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
+	local vsctl=(ovs-vsctl --db="unix:$d/db.sock" --timeout=60)
+	"${vsctl[@]}" --no-wait init
+	"${vsctl[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		"other_config:dpdk-extra=--no-pci --file-prefix=bench_ovs --log-level=lib.eal:error" \
+		"other_config:dpdk-lcore-mask=$(printf 0x%x $((1 << CTL_CPU)))" \
+		"other_config:pmd-cpu-mask=$(printf 0x%x $((1 << FWD_CPU)))"
+	bg_start "$d/ovs-vswitchd.out" "$OVS_VSWITCHD" "unix:$d/db.sock" \
+		--pidfile="$d/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
+		--log-file="$d/ovs-vswitchd.log"
+	OVS_PIDS+=("$BG_PID")
+	for _ in $(seq 300); do [ -S "$d/ovs-vswitchd.ctl" ] && break; sleep 0.1; done
+	[ -S "$d/ovs-vswitchd.ctl" ] || { echo "ovs-vswitchd did not start (see $d)" >&2; return 1; }
+	"${vsctl[@]}" add-br br0 -- set bridge br0 datapath_type=netdev \
+		-- add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$RX_DEV" ofport_request=1 \
+		-- add-port br0 p2 -- set Interface p2 type=dpdk "options:dpdk-devargs=$TX_DEV" ofport_request=2
+	local of1 of2
+	of1=$("${vsctl[@]}" get Interface p1 ofport)
+	of2=$("${vsctl[@]}" get Interface p2 ofport)
+	if [ "$of1" != 1 ] || [ "$of2" != 2 ]; then
+		echo "OVS: ports did not come up (ofport $of1, $of2): $("${vsctl[@]}" get Interface p1 error) $("${vsctl[@]}" get Interface p2 error)" >&2
+		return 1
+	fi
+	# The bridge's own internal port would take a copy of every flooded
+	# packet (NORMAL); sluice has no such port.
+	ovs-ofctl mod-port br0 br0 no-flood
+	ovs-ofctl del-flows br0
+	ovs-ofctl add-flows br0 "$RULES"
+	sleep "$WARMUP"
+	local t0 t1 p0 p1 cyc
+	ovs_tx() { ovs-ofctl dump-ports br0 2 | awk -F'[=,]' '/tx pkts/ { print $2 + 0 }'; }
+	timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear >/dev/null
+	t0=$(date +%s.%N); p0=$(ovs_tx)
+	sleep "$SECONDS_MEASURE"
+	t1=$(date +%s.%N); p1=$(ovs_tx)
+	timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show >"$dir/ovs-pmd-stats.txt"
+	cyc=$(awk -v core="$FWD_CPU" '
+		/^pmd thread/ { on = ($0 ~ ("core_id " core ":")) }
+		on && /avg processing cycles per packet:/ { print $6; exit }' "$dir/ovs-pmd-stats.txt")
+	ovs-ofctl dump-flows br0 >"$dir/ovs-flows.txt" 2>&1 || true
+	awk -v t0="$t0" -v t1="$t1" -v p0="$p0" -v p1="$p1" -v c="${cyc:--}" \
+		'BEGIN { printf "%.3f %s\n", (p1 - p0) / (t1 - t0) / 1e6, c }'
+}
+
+# ---------------------------------------------------------------- sluice
+SL_PPID="" SL_WPID=""
+sluice_stop() {
+	timeout 10 "${SL_CTL[@]}" --timeout 3000 shutdown >/dev/null 2>&1 || true
+	if [ -n "$SL_WPID" ]; then
+		wait_gone "$SL_WPID" 5
+		[ "$WAIT_RC" = 0 ] || note "$SL_TAG: sluice-worker exited with status $WAIT_RC"
+	fi
+	if [ -n "$SL_PPID" ]; then
+		wait_gone "$SL_PPID" 10
+		[ "$WAIT_RC" = 0 ] || note "$SL_TAG: sluice-primary exited with status $WAIT_RC"
+	fi
+}
+
+measure_sluice() {
+	local dir=$WORK/run/$1 rd
+	mkdir -p "$dir"
+	rd=$dir/sl
+	mkdir -p "$rd"
+	SL_CTL=("$SLCTL" --rundir "$rd")
+	SL_TAG=$1
+	local ctl=("${SL_CTL[@]}") extra=()
+	read -r -a extra <<<"$SLUICE_OPTS"
+	trap sluice_stop EXIT
+	bg_start "$dir/sluice-primary.log" "$BUILD/primary/sluice-primary" --no-pci --file-prefix=bench_sl \
+		--proc-type=primary --lcores "0@$CTL_CPU" --log-level=lib.eal:error -- \
+		--rundir "$rd" --workers 1 --mbufs "$MBUFS" "${extra[@]}"
+	SL_PPID=$BG_PID
+	"${ctl[@]}" wait-ready 30 0 || { tail -5 "$dir/sluice-primary.log" >&2; return 1; }
+	bg_start "$dir/sluice-worker.log" "$BUILD/secondary/sluice-worker" --no-pci --file-prefix=bench_sl \
+		--proc-type=secondary --lcores "1@$FWD_CPU" --log-level=lib.eal:error -- --id 0
+	SL_WPID=$BG_PID
+	"${ctl[@]}" wait-ready 30 1 || { tail -5 "$dir/sluice-worker.log" >&2; return 1; }
+	# Rules first, so that the first packets already find them.
+	"${ctl[@]}" add-flows "$RULES"
+	"${ctl[@]}" add-port p1 "$RX_DEV" 1
+	"${ctl[@]}" add-port p2 "$TX_DEV" 2
+	sleep "$WARMUP"
+	local s0 s1
+	s0=$("${ctl[@]}" sample p2)
+	sleep "$SECONDS_MEASURE"
+	s1=$("${ctl[@]}" sample p2)
+	"${ctl[@]}" pmd-stats >"$dir/sluice-pmd-stats.txt" || true
+	"${ctl[@]}" port-stats p1 >"$dir/sluice-port-stats.txt" || true
+	"${ctl[@]}" port-stats p2 >>"$dir/sluice-port-stats.txt" || true
+	printf '%s\n%s\n' "$s0" "$s1" >"$dir/sluice-samples.txt"
+	awk '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[NR, kv[1]] = kv[2] } }
+		END {
+			dt = v[2, "t"] - v[1, "t"];
+			tx = v[2, "port_tx_packets"] - v[1, "port_tx_packets"];
+			rx = v[2, "worker_rx_packets"] - v[1, "worker_rx_packets"];
+			busy = v[2, "busy_cycles"] - v[1, "busy_cycles"];
+			if (dt <= 0) exit 1;
+			if (rx > 0) printf "%.3f %.1f\n", tx / dt / 1e6, busy / rx;
+			else printf "%.3f -\n", tx / dt / 1e6;
+		}' "$dir/sluice-samples.txt"
+}
+
+# ---------------------------------------------------------------- main loop
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+OTHER_DPDK=$(pgrep -af -- '--file-prefix=' | grep -cv -- '--file-prefix=bench_' || true)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+n_total=$(( REPS * $(wc -w <<<"$SCENARIOS") * $(wc -w <<<"$SWITCHES") ))
+i=0
+log "scenarios:$SCENARIOS; switches: $SWITCHES; $REPS x (${WARMUP}s warm-up + ${SECONDS_MEASURE}s)"
+# Repetitions outermost, so that slow drifts of a shared machine spread
+# over every switch and scenario alike.
+for rep in $(seq "$REPS"); do
+	for sc in $SCENARIOS; do
+		scenario_setup "$sc"
+		for sw in $SWITCHES; do
+			i=$((i + 1))
+			tag="$sc.$sw.$rep"
+			# Other people's DPDK processes share the 2 CPUs: say so.
+			foreign=$(pgrep -af -- '--file-prefix=' | grep -cv -- '--file-prefix=bench_' || true)
+			[ "$foreign" = 0 ] || note "$tag: measured while $foreign other DPDK process(es) ran"
+			set +e
+			out=$( set -e; "measure_$sw" "$tag" 2>"$WORK/$tag.err" )
+			rc=$?
+			set -e
+			stop_pids
+			remove_prefix_files
+			if [ $rc != 0 ] || [ -z "$out" ]; then
+				log "($i/$n_total) $sc $sw rep $rep: FAILED (rc $rc)"
+				sed 's/^/    /' "$WORK/$tag.err" | tail -8 >&2
+				out="- -"
+				FAILED=1
+			else
+				log "($i/$n_total) $sc $sw rep $rep: $out (Mpps cycles/pkt)"
+			fi
+			echo "$sc $sw $rep $out" >>"$RESULTS"
+		done
+	done
+done
+
+# ---------------------------------------------------------------- table
+# median and min..max per scenario and switch; ratios of the medians.
+table() {
+	awk -v scenarios="$SCENARIOS" -v no_ovs="$NO_OVS" '
+	function median(list,    a, n, i, j, t) {
+		n = split(list, a, " ");
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		if (n == 0) return "";
+		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2;
+	}
+	function minmax(list,    a, n, i, lo, hi) {
+		n = split(list, a, " ");
+		lo = hi = a[1];
+		for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
+		return sprintf("%.2f..%.2f", lo, hi);
+	}
+	function cell(key,    m) {
+		if (!(key in mpps)) return "n/a";
+		m = median(mpps[key]);
+		if (cnt[key] > 1) return sprintf("%.2f (%s)", m, minmax(mpps[key]));
+		return sprintf("%.2f", m);
+	}
+	function ratio(a, b) {
+		if (!(a in mpps) || !(b in mpps)) return "n/a";
+		if (median(mpps[b]) + 0 == 0) return "n/a";
+		return sprintf("%.2f", median(mpps[a]) / median(mpps[b]));
+	}
+	function cyc(key) {
+		if (!(key in cycles)) return "n/a";
+		return sprintf("%.0f", median(cycles[key]));
+	}
+	{
+		key = $1 SUBSEP $2;
+		if ($4 != "-") { mpps[key] = mpps[key] " " $4; cnt[key]++ }
+		if ($5 != "-") cycles[key] = cycles[key] " " $5;
+	}
+	END {
+		print "| scenario | testpmd Mpps | OVS Mpps | sluice Mpps | sluice/OVS | sluice/testpmd | OVS cycles/pkt | sluice cycles/pkt |";
+		print "|---|---|---|---|---|---|---|---|";
+		n = split(scenarios, sc, " ");
+		for (i = 1; i <= n; i++) {
+			s = sc[i];
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s,
+				cell(s SUBSEP "testpmd"), no_ovs ? "skipped" : cell(s SUBSEP "ovs"),
+				cell(s SUBSEP "sluice"),
+				no_ovs ? "n/a" : ratio(s SUBSEP "sluice", s SUBSEP "ovs"),
+				ratio(s SUBSEP "sluice", s SUBSEP "testpmd"),
+				no_ovs ? "n/a" : cyc(s SUBSEP "ovs"), cyc(s SUBSEP "sluice");
+		}
+	}' "$RESULTS"
+}
+
+TABLE=$(table)
+echo
+echo "$TABLE"
+echo
+if [ -s "$WORK/notes.txt" ]; then
+	log "seen during the run:"
+	sed 's/^/    /' "$WORK/notes.txt" >&2
+fi
+
+if [ "$DOCS" = 1 ]; then
+	DPDK_VER=$(pkg-config --modversion libdpdk 2>/dev/null || dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown)
+	OVS_VER=-
+	[ $NO_OVS = 1 ] || OVS_VER=$("$OVS_VSWITCHD" --version 2>/dev/null | head -1 || echo unknown)
+	COMMIT=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	if [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		COMMIT="$COMMIT (with uncommitted changes)"
+	fi
+	mkdir -p "$(dirname "$DOCS_FILE")"
+	{
+		echo "# Benchmark"
+		echo
+		echo "Produced by \`$PROG${ORIG_ARGS[*]:+ ${ORIG_ARGS[*]}}\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+		[ $QUICK = 1 ] && echo "**A --quick smoke run: one repetition of 1 s. Not a measurement to quote.**"
+		echo
+		echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)," \
+		     "kernel $(uname -r); DPDK $DPDK_VER; $OVS_VER; sluice $COMMIT."
+		echo "Load average at start: $LOADAVG; DPDK processes of others running at start: $OTHER_DPDK."
+		echo
+		echo "Mpps: median of $REPS repetition(s) of ${SECONDS_MEASURE} s each after ${WARMUP} s of" \
+		     "warm-up, with the spread (min..max) when more than one. Ratios are of the medians."
+		echo
+		echo "$TABLE"
+		echo
+		echo "## How it was measured"
+		echo
+		echo "- Every switch forwards on one core, CPU $FWD_CPU: testpmd's forwarding lcore," \
+		     "OVS's only PMD thread (pmd-cpu-mask), sluice's only worker."
+		echo "- Devices are identical for all three: rx \`net_pcap0,rx_pcap=FILE,infinite_rx=1\`" \
+		     "(64-byte files hold $PKTS_64 packets, the 1518-byte file $PKTS_1518), tx" \
+		     "\`net_null1,no-rx=1\` (a sink). Scenario null: rx \`net_null0\` (the PMD makes" \
+		     "64-byte packets), tx the same sink. \`--no-pci\` everywhere."
+		echo "- Flows vary source IP and UDP source port; destination 192.0.2.1:9."
+		echo "- Rules: \`in_port=1,actions=output:2\` (64b-*, 1518b, null);" \
+		     "\`actions=NORMAL\` (normal, 1000 flows; the destination MAC is never learnt, so it" \
+		     "floods to the only other port; OVS's bridge-internal port is set no-flood);" \
+		     "64b-1kflows-1krules: 999 non-matching drop rules (nw_dst and nw_src prefixes of" \
+		     "/16../32, udp tp_dst) at priorities 1000..1998 above the matching rule at priority 1." \
+		     "OVS and sluice load the same rule file; testpmd has no rules."
+		echo "- Mpps: the sink port's tx packets over the interval (OVS: \`ovs-ofctl dump-ports\`;" \
+		     "sluice: dump_ports; testpmd: mean of its per-second Tx-pps of the sink port)."
+		echo "- Cycles per packet, TSC cycles: OVS \`avg processing cycles per packet\` of" \
+		     "\`dpif-netdev/pmd-stats-show\` cleared at the start of the interval; sluice: the" \
+		     "worker's busy_cycles / rx_packets over the interval (pmd-stats). Both count only" \
+		     "iterations that received packets."
+		echo "- **sluice bridges net_pcap ports**: sluice-primary reads the pcap file on CPU" \
+		     "$CTL_CPU and hands the packets to the worker over a ring, so in the pcap scenarios" \
+		     "sluice also uses CPU $CTL_CPU (where testpmd and OVS read the file on their forwarding" \
+		     "core). Its cycles per packet count only the worker. The null scenario has no" \
+		     "bridged port and compares one forwarding core with one exactly."
+		echo "- Busy cycles (OVS and sluice alike) count every poll that returned at least one" \
+		     "packet. When sluice's worker is fed by the bridge slower than it could forward," \
+		     "its polls return few packets and its cycles per packet include that waiting:" \
+		     "the null scenario shows the worker's own cost."
+		echo "- sluice-primary's mbuf pool uses the lf_stack mempool driver by default (a worker" \
+		     "killed inside a ring operation cannot wedge it). In the bridged scenarios every" \
+		     "mbuf is allocated on the primary's lcore and freed on the worker's, so it goes" \
+		     "through the pool itself; \`--sluice-opts \"--mempool-ops ring_mp_mc\"\` shows that cost."
+		echo "- OVS runs with its defaults (EMC, SMC off, shared mempool of 262144 mbufs, --in-memory" \
+		     "EAL as OVS 3.1 adds it); sluice-primary with --mbufs $MBUFS${SLUICE_OPTS:+ $SLUICE_OPTS}" \
+		     "(its default mbuf pool driver otherwise); testpmd with" \
+		     "--total-num-mbufs=$((MBUFS + 1))."
+		echo "- Each measurement starts the switch afresh. Repetitions are the outer loop."
+		echo "- A 2-CPU machine shared with other work: compare within one run."
+		echo
+		if [ -s "$WORK/notes.txt" ]; then
+			echo "## Seen during this run"
+			echo
+			sed 's/^/- /' "$WORK/notes.txt"
+			echo
+		fi
+		echo "## Raw samples (scenario switch repetition Mpps cycles/pkt)"
+		echo
+		echo '```'
+		cat "$RESULTS"
+		echo '```'
+	} >"$DOCS_FILE"
+	log "wrote $DOCS_FILE"
+fi
+[ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
+exit 0
