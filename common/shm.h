@@ -24,7 +24,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 1u
+#define SL_LAYOUT_VERSION 2u
 
 #define SL_MAX_RXQ 64             /* rx queues one worker may poll */
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
@@ -72,7 +72,14 @@ enum sl_worker_state {
 	SL_WORKER_FREE = 0, /* never started, or cleaned up */
 	SL_WORKER_RUNNING,  /* W sets it after attaching; P clears it on death */
 	SL_WORKER_DEAD,     /* P: process gone or hung; slot reclaimed */
+	SL_WORKER_HANDOFF,  /* W: a planned restart; the old process let go and
+			     * its replacement (takeover_pid) now claims the slot */
 };
+
+/* RCU thread ids: slot N uses N or N + SL_MAX_WORKERS, alternating across
+ * planned restarts, so the replacement can register before the old one
+ * leaves.  Likewise lcore ids 1 + N and 1 + N + SL_MAX_WORKERS. */
+#define SL_RCU_IDS (2 * SL_MAX_WORKERS)
 
 /* Per-worker counters, one cache line per writer. */
 struct sl_worker_stats {
@@ -100,6 +107,8 @@ struct sl_worker {
 	uint64_t heartbeat;          /* W: loop counter, atomic relaxed */
 	uint32_t seen_assign_gen;    /* W: the assignment it is polling */
 	uint32_t lcore;              /* W */
+	uint32_t rcu_id;             /* W: its RCU thread id (see SL_RCU_IDS) */
+	int32_t takeover_pid;        /* W: a replacement waiting for the slot, atomic */
 	struct sl_worker_stats stats; /* W; P resets via stats_base */
 	/* Written by the primary. */
 	struct sl_worker_stats stats_base __rte_cache_aligned; /* P: pmd-stats-clear */

@@ -58,6 +58,8 @@ struct sl_daemon {
 	unsigned int n_cpus;
 	char **eal_args;
 	unsigned int n_eal_args;
+	char **primary_args; /* appended to the primary's own options */
+	unsigned int n_primary_args;
 	char primary_bin[PATH_MAX];
 	char worker_bin[PATH_MAX];
 	bool detach;
@@ -704,6 +706,88 @@ h_set_option(struct sl_daemon *d, Sluice__Request *req)
 }
 
 static void worker_start(struct sl_daemon *d, unsigned int id);
+static void worker_spawn(struct sl_daemon *d, unsigned int id, unsigned int lcore_id,
+			 bool takeover);
+
+/* The primary's view of worker @id: pid, lcore and state. */
+static int
+worker_info(struct sl_daemon *d, unsigned int id, int *pid, unsigned int *lcore, char *state,
+	    size_t statelen)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep;
+	char err[256];
+	int rc = -ENOENT;
+
+	req.cmd_case = SLUICE__REQUEST__CMD_WORKER_LIST;
+	req.worker_list = &e;
+	if (sl_msg_call(d->zctx, d->primary_ep, &req, &rep, 1000, err, sizeof(err)) < 0)
+		return -EAGAIN;
+	for (size_t i = 0; rep->status == 0 && i < rep->n_workers; i++) {
+		if (rep->workers[i]->id != id)
+			continue;
+		*pid = rep->workers[i]->pid;
+		*lcore = rep->workers[i]->lcore;
+		snprintf(state, statelen, "%s", rep->workers[i]->state);
+		rc = 0;
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+/*
+ * A planned restart that loses nothing: the replacement attaches beside the
+ * running worker (on the slot's other lcore id) and takes its queues over
+ * the moment the old one lets go; the old one then exits by itself.
+ * Returns 0 once the replacement forwards, or -errno with the old worker
+ * still in place (or gone, if it died meanwhile).
+ */
+static int
+planned_restart(struct sl_daemon *d, unsigned int id)
+{
+	struct sl_proc *w = &d->workers[id];
+	unsigned int lcore = 0, alt;
+	pid_t old = w->pid, repl;
+	char state[32];
+	int pid = 0, st;
+
+	if (worker_info(d, id, &pid, &lcore, state, sizeof(state)) < 0 || pid != old ||
+	    strcmp(state, "running") != 0)
+		return -ENOENT;
+	alt = lcore == id + 1 ? id + 1 + SL_MAX_WORKERS : id + 1;
+	sl_proc_forgive(w);
+	worker_spawn(d, id, alt, true);
+	if (w->state != SL_PROC_RUNNING) {
+		w->pid = old; /* nothing started: the old one carries on */
+		w->state = SL_PROC_RUNNING;
+		return -ECHILD;
+	}
+	repl = w->pid;
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(repl, &st, WNOHANG) == repl) {
+			sl_log("worker %u: replacement pid %d exited before taking over", id,
+			       (int)repl);
+			w->pid = old;
+			w->state = SL_PROC_RUNNING;
+			return -ECHILD;
+		}
+		if (worker_info(d, id, &pid, &lcore, state, sizeof(state)) == 0 && pid == repl &&
+		    strcmp(state, "running") == 0) {
+			sl_log("worker %u: pid %d took over from pid %d (planned restart)", id,
+			       (int)repl, (int)old);
+			worker_event(d, id, old, "exited");
+			return 0;
+		}
+		usleep(10000);
+	}
+	sl_log("worker %u: replacement pid %d did not take over in 10 s", id, (int)repl);
+	kill(repl, SIGKILL);
+	waitpid(repl, NULL, 0);
+	w->pid = old;
+	w->state = SL_PROC_RUNNING;
+	return -ETIMEDOUT;
+}
 
 /* An operator's restart: no back-off, and a crash loop is forgiven. */
 static Sluice__Reply *
@@ -719,6 +803,8 @@ h_worker_restart(struct sl_daemon *d, Sluice__Request *req)
 		return primary_unavailable(d);
 	w = &d->workers[id];
 	old = w->pid;
+	if (old > 0 && sl_proc_alive(old) && planned_restart(d, id) == 0)
+		return reply_new();
 	if (old > 0 && sl_proc_stop(w, 1000) < 0)
 		return reply_err(EBUSY, "worker %u (pid %d) would not die", id, (int)old);
 	if (old > 0) {
@@ -1148,7 +1234,7 @@ static char **
 build_argv(const struct sl_daemon *d, const char *bin, const char *proc_type, const char *lcores,
 	   const char *key, const char *value)
 {
-	char **argv = calloc(d->n_eal_args + 12, sizeof(char *));
+	char **argv = calloc(d->n_eal_args + d->n_primary_args + 12, sizeof(char *));
 	unsigned int n = 0, i;
 
 	if (argv == NULL)
@@ -1164,6 +1250,9 @@ build_argv(const struct sl_daemon *d, const char *bin, const char *proc_type, co
 	argv[n++] = (char *)d->rundir;
 	argv[n++] = (char *)key;
 	argv[n++] = (char *)value;
+	if (strcmp(proc_type, "--proc-type=primary") == 0)
+		for (i = 0; i < d->n_primary_args; i++)
+			argv[n++] = d->primary_args[i];
 	return argv;
 }
 
@@ -1190,20 +1279,37 @@ spawn(struct sl_daemon *d, struct sl_proc *p, char **argv, const char *logname)
 	return 0;
 }
 
+/*
+ * Start worker @id with lcore id @lcore_id (1 + id, or 1 + id + SL_MAX_WORKERS
+ * for a replacement that runs beside its predecessor for a moment).
+ */
 static void
-worker_start(struct sl_daemon *d, unsigned int id)
+worker_spawn(struct sl_daemon *d, unsigned int id, unsigned int lcore_id, bool takeover)
 {
 	struct sl_proc *w = &d->workers[id];
 	char lcores[32], ids[16], logname[32];
+	char **argv;
+	unsigned int n;
 
-	snprintf(lcores, sizeof(lcores), "%u@%d", id + 1, worker_cpu(d, id));
+	snprintf(lcores, sizeof(lcores), "%u@%d", lcore_id, worker_cpu(d, id));
 	snprintf(ids, sizeof(ids), "%u", id);
 	snprintf(logname, sizeof(logname), "worker-%u.log", id);
 	if (w->last_exit[0] != '\0')
 		w->restarts++;
-	if (spawn(d, w, build_argv(d, d->worker_bin, "--proc-type=secondary", lcores, "--id", ids),
-		  logname) == 0)
+	argv = build_argv(d, d->worker_bin, "--proc-type=secondary", lcores, "--id", ids);
+	if (argv != NULL && takeover) {
+		for (n = 0; argv[n] != NULL; n++)
+			;
+		argv[n] = "--takeover";
+	}
+	if (spawn(d, w, argv, logname) == 0)
 		worker_event(d, id, w->pid, "started");
+}
+
+static void
+worker_start(struct sl_daemon *d, unsigned int id)
+{
+	worker_spawn(d, id, id + 1, false);
 }
 
 static void
@@ -1456,7 +1562,7 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: sluiced [--rundir DIR] [--db FILE] [--workers N] [--lcores LIST]\n"
-		"               [--eal-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
+		"               [--eal-args \"ARGS\"] [--primary-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
 		"               [--worker-bin PATH] [--help]\n"
 		"\n"
 		"Control daemon of one sluice instance: keeps the config DB, answers\n"
@@ -1472,6 +1578,8 @@ usage(FILE *out)
 		"                     first too if it is the only one)\n"
 		"  --eal-args ARGS    DPDK EAL arguments, split on spaces\n"
 		"                     (default: \"--no-pci --file-prefix=sluice\")\n"
+		"  --primary-args ARGS  more sluice-primary options, split on spaces, e.g.\n"
+		"                     \"--rebalance --hang-ms 500\" (see sluice-primary --help)\n"
 		"  --detach           run in the background; return once the primary is up\n"
 		"  --primary-bin PATH sluice-primary to run; by default looked for next to\n"
 		"                     sluiced, then in ../primary/ (build tree), then in $PATH\n"
@@ -1513,18 +1621,19 @@ parse_cpus(struct sl_daemon *d, const char *list)
 	return rc == 0 && d->n_cpus > 0 ? 0 : -EINVAL;
 }
 
+/* Split @args on blanks into a NULL-terminated vector. */
 static int
-split_eal_args(struct sl_daemon *d, const char *args)
+split_args(const char *args, char ***vec, unsigned int *n)
 {
 	char *copy = sl_strdup(args), *tok, *save = NULL;
 
 	if (copy == NULL)
 		return -ENOMEM;
-	d->eal_args = calloc(strlen(args) / 2 + 2, sizeof(char *));
-	if (d->eal_args == NULL)
+	*vec = calloc(strlen(args) / 2 + 2, sizeof(char *));
+	if (*vec == NULL)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save))
-		d->eal_args[d->n_eal_args++] = tok;
+		(*vec)[(*n)++] = tok;
 	return 0; /* copy stays: the tokens point into it */
 }
 
@@ -1580,6 +1689,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "lcores", required_argument, NULL, 'l' },
 		{ "eal-args", required_argument, NULL, 'e' },
+		{ "primary-args", required_argument, NULL, 'A' },
 		{ "detach", no_argument, NULL, 'D' },
 		{ "primary-bin", required_argument, NULL, 'P' },
 		{ "worker-bin", required_argument, NULL, 'W' },
@@ -1588,6 +1698,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 	};
 	const char *rundir = NULL, *db = NULL, *lcores = "0,1";
 	const char *eal = "--no-pci --file-prefix=sluice", *pbin = NULL, *wbin = NULL;
+	const char *pargs = "";
 	uint64_t n = 1;
 	int c;
 
@@ -1597,6 +1708,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'l': lcores = optarg; break;
 		case 'e': eal = optarg; break;
+		case 'A': pargs = optarg; break;
 		case 'D': d->detach = true; break;
 		case 'P': pbin = optarg; break;
 		case 'W': wbin = optarg; break;
@@ -1622,7 +1734,8 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		fprintf(stderr, "sluiced: --lcores: bad CPU list \"%s\" (e.g. 0,1 or 0-3)\n", lcores);
 		exit(2);
 	}
-	if (split_eal_args(d, eal) < 0)
+	if (split_args(eal, &d->eal_args, &d->n_eal_args) < 0 ||
+	    split_args(pargs, &d->primary_args, &d->n_primary_args) < 0)
 		exit(1);
 	if (db != NULL)
 		d->db_path = sl_strdup(db);

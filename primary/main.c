@@ -206,9 +206,9 @@ shm_create(void)
 	if (shm->pktmbuf_pool == NULL)
 		return -rte_errno;
 
-	size_t qsz = rte_rcu_qsbr_get_memsize(SL_MAX_WORKERS);
+	size_t qsz = rte_rcu_qsbr_get_memsize(SL_RCU_IDS);
 	shm->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (shm->qsbr == NULL || rte_rcu_qsbr_init(shm->qsbr, SL_MAX_WORKERS) != 0)
+	if (shm->qsbr == NULL || rte_rcu_qsbr_init(shm->qsbr, SL_RCU_IDS) != 0)
 		return -ENOMEM;
 
 	shm->flow_counters = rte_zmalloc("sl_flow_counters",

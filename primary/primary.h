@@ -57,6 +57,7 @@ struct sl_primary {
 	/* Worker liveness, primary side. */
 	uint64_t last_heartbeat[SL_MAX_WORKERS];
 	uint64_t heartbeat_change_ms[SL_MAX_WORKERS];
+	bool was_running[SL_MAX_WORKERS];
 	uint32_t hang_ms;
 	bool rebalance_on_death; /* policy: hand a dead worker's queues to others */
 };

@@ -264,6 +264,8 @@ worker_state_name(const struct sl_worker *w)
 		return "running";
 	case SL_WORKER_DEAD:
 		return "dead";
+	case SL_WORKER_HANDOFF:
+		return "handoff";
 	default:
 		return "free";
 	}

@@ -131,8 +131,8 @@ reap_worker(unsigned int w, const char *why)
 
 	PLOG(WARNING, "worker %u (pid %d) %s", w, pid, why);
 	/* It can no longer report quiescence: stop waiting for it. */
-	rte_rcu_qsbr_thread_offline(shm->qsbr, w);
-	rte_rcu_qsbr_thread_unregister(shm->qsbr, w);
+	rte_rcu_qsbr_thread_offline(shm->qsbr, wk->rcu_id);
+	rte_rcu_qsbr_thread_unregister(shm->qsbr, wk->rcu_id);
 
 	/* The per-lcore cache in shared memory holds mbufs it had freed;
 	 * return them now that no process uses that lcore id. */
@@ -176,9 +176,32 @@ sl_workers_check(void)
 		uint64_t hb;
 		int pid;
 
-		if (!worker_running(w)) {
-			sl_p.heartbeat_change_ms[w] = now;
+		if (__atomic_load_n(&wk->state, __ATOMIC_ACQUIRE) == SL_WORKER_HANDOFF &&
+		    !sl_pid_alive(__atomic_load_n(&wk->takeover_pid, __ATOMIC_ACQUIRE)) &&
+		    now - sl_p.heartbeat_change_ms[w] > sl_p.hang_ms) {
+			/* The replacement died between the hand-over and its claim:
+			 * nobody uses either of the slot's RCU ids now. */
+			rte_rcu_qsbr_thread_offline(sl_p.shm->qsbr, w + SL_MAX_WORKERS);
+			rte_rcu_qsbr_thread_unregister(sl_p.shm->qsbr, w + SL_MAX_WORKERS);
+			rte_rcu_qsbr_thread_offline(sl_p.shm->qsbr, w);
+			rte_rcu_qsbr_thread_unregister(sl_p.shm->qsbr, w);
+			__atomic_store_n(&wk->takeover_pid, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&wk->state, SL_WORKER_DEAD, __ATOMIC_RELEASE);
+			PLOG(WARNING, "worker %u: its replacement died during the hand-over", w);
 			continue;
+		}
+		if (!worker_running(w)) {
+			if (__atomic_load_n(&wk->state, __ATOMIC_ACQUIRE) != SL_WORKER_HANDOFF)
+				sl_p.heartbeat_change_ms[w] = now;
+			sl_p.was_running[w] = false;
+			continue;
+		}
+		if (!sl_p.was_running[w]) {
+			/* Back (or new): under the rebalance policy it gets its
+			 * share of the queues back from the others. */
+			sl_p.was_running[w] = true;
+			if (sl_p.rebalance_on_death)
+				sl_workers_assign_rxqs();
 		}
 		pid = __atomic_load_n(&wk->pid, __ATOMIC_ACQUIRE);
 		if (!sl_pid_alive(pid)) {

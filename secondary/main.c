@@ -31,22 +31,26 @@ static volatile bool quit;
 static void
 usage(const char *prog)
 {
-	printf("Usage: %s [EAL options] -- --id N [--rundir DIR]\n\n"
+	printf("Usage: %s [EAL options] -- --id N [--takeover] [--rundir DIR]\n\n"
 	       "A sluice forwarding worker: a DPDK secondary process that polls the rx\n"
 	       "queues assigned to worker slot N and forwards. Normally started by sluiced.\n\n"
 	       "  --id N        worker slot (0..%d, below the primary's --workers)\n"
+	       "  --takeover    planned restart: attach while the slot's worker still runs,\n"
+	       "                then take its queues over the moment it lets go (no packet\n"
+	       "                is lost); use the slot's other lcore id, 1+N+%d or 1+N\n"
 	       "  --rundir DIR  the instance's run directory (for messages only)\n"
 	       "  --help        this text\n\n"
 	       "EAL options must include --proc-type=secondary, the primary's --file-prefix,\n"
 	       "and an lcore id of its own (sluiced uses --lcores <1+N>@CPU).\n",
-	       prog, SL_MAX_WORKERS - 1);
+	       prog, SL_MAX_WORKERS - 1, SL_MAX_WORKERS);
 }
 
 static int
-parse_args(int argc, char **argv, unsigned int *id)
+parse_args(int argc, char **argv, unsigned int *id, bool *takeover)
 {
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },
+		{ "takeover", no_argument, NULL, 't' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -68,6 +72,9 @@ parse_args(int argc, char **argv, unsigned int *id)
 			have_id = true;
 			break;
 		case 'r':
+			break;
+		case 't':
+			*takeover = true;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -112,9 +119,68 @@ attach_shm(void)
 	return shm;
 }
 
+static void
+register_rcu(struct sl_wctx *w, uint32_t rcu_id)
+{
+	if (rte_rcu_qsbr_thread_register(w->shm->qsbr, rcu_id) != 0)
+		rte_exit(2, "sluice-worker: cannot register with RCU\n");
+	rte_rcu_qsbr_thread_online(w->shm->qsbr, rcu_id);
+	w->rcu_id = rcu_id;
+}
+
+static void
+take_slot(struct sl_wctx *w)
+{
+	struct sl_worker *me = w->me;
+
+	/* Counters of the previous incarnation carry on. */
+	w->st = me->stats;
+	memcpy(w->port_tx_dropped, me->port_tx_dropped, sizeof(w->port_tx_dropped));
+	me->lcore = rte_lcore_id();
+	me->rcu_id = w->rcu_id;
+	__atomic_store_n(&me->pid, getpid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&me->takeover_pid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&me->state, SL_WORKER_RUNNING, __ATOMIC_RELEASE);
+}
+
+/*
+ * Planned restart: register under the slot's other RCU id, ask the running
+ * worker to let go, and take over the moment it has (its queues are idle
+ * for microseconds, so nothing is lost).  Returns false if there is no live
+ * worker to take over from (then the slot is claimed the ordinary way).
+ */
+static bool
+take_over(struct sl_wctx *w)
+{
+	struct sl_worker *me = w->me;
+	int old = __atomic_load_n(&me->pid, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING ||
+	    !sl_pid_alive(old))
+		return false;
+	register_rcu(w, me->rcu_id == w->id ? w->id + SL_MAX_WORKERS : w->id);
+	__atomic_store_n(&me->takeover_pid, getpid(), __ATOMIC_RELEASE);
+	for (int i = 0; i < 5000; i++) {
+		uint32_t st = __atomic_load_n(&me->state, __ATOMIC_ACQUIRE);
+
+		if (st == SL_WORKER_HANDOFF) {
+			take_slot(w);
+			WLOG(INFO, "worker %u took over from pid %d", w->id, old);
+			return true;
+		}
+		if (st != SL_WORKER_RUNNING || !sl_pid_alive(old))
+			break; /* it died instead: the primary reaps it, we claim below */
+		usleep(1000);
+	}
+	__atomic_store_n(&me->takeover_pid, 0, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
+	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->rcu_id);
+	return false;
+}
+
 /* Take slot @id, waiting for the primary to reap a previous incarnation. */
 static void
-claim_slot(struct sl_wctx *w)
+claim_slot(struct sl_wctx *w, bool takeover)
 {
 	struct sl_worker *me = w->me;
 	int i;
@@ -122,33 +188,40 @@ claim_slot(struct sl_wctx *w)
 	if (w->id >= w->shm->n_workers)
 		rte_exit(2, "sluice-worker: --id %u: the primary has only %u worker slots\n", w->id,
 			 w->shm->n_workers);
+	if (takeover && take_over(w))
+		return;
 	for (i = 0; i < 500; i++) {
 		int pid = __atomic_load_n(&me->pid, __ATOMIC_ACQUIRE);
 
 		if (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING)
 			break;
-		if (sl_pid_alive(pid) && i == 0)
-			rte_exit(2, "sluice-worker: worker slot %u is in use by pid %d\n", w->id,
-				 pid);
+		if (sl_pid_alive(pid) && i == 0 && !takeover)
+			rte_exit(2, "sluice-worker: worker slot %u is in use by pid %d (--takeover "
+				    "replaces it)\n", w->id, pid);
 		usleep(10000);
 	}
 	if (i == 500)
 		rte_exit(2, "sluice-worker: slot %u still held by a dead worker: is the "
 			    "primary alive?\n", w->id);
-	if (rte_rcu_qsbr_thread_register(w->shm->qsbr, w->id) != 0)
-		rte_exit(2, "sluice-worker: cannot register with RCU\n");
-	rte_rcu_qsbr_thread_online(w->shm->qsbr, w->id);
-	me->lcore = rte_lcore_id();
-	me->heartbeat = 0;
-	__atomic_store_n(&me->pid, getpid(), __ATOMIC_RELEASE);
-	__atomic_store_n(&me->state, SL_WORKER_RUNNING, __ATOMIC_RELEASE);
+	register_rcu(w, w->id);
+	take_slot(w);
 }
 
+/* Leave the slot: free, or handed to a waiting replacement. */
 static void
-release_slot(struct sl_wctx *w)
+release_slot(struct sl_wctx *w, bool handoff)
 {
-	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->id);
-	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->id);
+	struct rte_mempool *mp = w->shm->pktmbuf_pool;
+
+	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
+	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->rcu_id);
+	/* Our lcore's cache would be stranded until a process with our lcore
+	 * id came back: give the mbufs back now. */
+	rte_mempool_cache_flush(rte_mempool_default_cache(mp, rte_lcore_id()), mp);
+	if (handoff) {
+		__atomic_store_n(&w->me->state, SL_WORKER_HANDOFF, __ATOMIC_RELEASE);
+		return;
+	}
 	__atomic_store_n(&w->me->pid, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->me->state, SL_WORKER_FREE, __ATOMIC_RELEASE);
 }
@@ -197,9 +270,13 @@ main_loop(struct sl_wctx *w)
 		unsigned int n;
 		uint64_t now;
 
+		/* A replacement is ready: stop here, between two bursts, with
+		 * every tx buffer flushed. */
+		if (unlikely(__atomic_load_n(&w->me->takeover_pid, __ATOMIC_RELAXED) != 0))
+			break;
 		refresh(w);
 		n = sl_fwd_poll(w);
-		rte_rcu_qsbr_quiescent(w->shm->qsbr, w->id);
+		rte_rcu_qsbr_quiescent(w->shm->qsbr, w->rcu_id);
 		__atomic_store_n(&w->me->heartbeat, w->me->heartbeat + 1, __ATOMIC_RELAXED);
 
 		now = rte_rdtsc();
@@ -236,6 +313,7 @@ main(int argc, char **argv)
 {
 	static struct sl_wctx w; /* big (the EMC): keep it off the stack */
 	unsigned int id = 0;
+	bool takeover = false;
 	int ret, i;
 
 	for (i = 1; i < argc; i++)
@@ -245,7 +323,7 @@ main(int argc, char **argv)
 		}
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		;
-	if (i == argc || parse_args(argc - i, argv + i, &id) < 0) {
+	if (i == argc || parse_args(argc - i, argv + i, &id, &takeover) < 0) {
 		if (i == argc)
 			fprintf(stderr, "sluice-worker: missing \"-- --id N\"\n");
 		return 2;
@@ -266,19 +344,16 @@ main(int argc, char **argv)
 	w.assign_gen = UINT32_MAX;
 	w.emc_inv_prob = w.shm->emc_inv_prob;
 	sl_emc_init(&w.emc, w.emc_inv_prob);
-	/* Counters of a previous incarnation carry on. */
-	w.st = w.me->stats;
-	memcpy(w.port_tx_dropped, w.me->port_tx_dropped, sizeof(w.port_tx_dropped));
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	claim_slot(&w);
+	claim_slot(&w, takeover);
 	WLOG(INFO, "worker %u attached (pid %d, lcore %u)", id, getpid(), rte_lcore_id());
 
 	main_loop(&w);
 
 	sl_fwd_flush_all(&w);
-	release_slot(&w);
+	release_slot(&w, __atomic_load_n(&w.me->takeover_pid, __ATOMIC_ACQUIRE) != 0);
 	WLOG(INFO, "worker %u stopped", id);
 	rte_eal_cleanup();
 	return 0;

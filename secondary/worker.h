@@ -43,6 +43,7 @@ struct sl_wrxq {
 
 struct sl_wctx {
 	unsigned int id;
+	uint32_t rcu_id;
 	struct sl_shm *shm;
 	struct sl_worker *me;
 	struct sl_worker_stats st; /* private, copied out once per loop */

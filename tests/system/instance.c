@@ -107,13 +107,20 @@ spawn(char *const argv[], const char *log)
 void
 inst_start_worker(struct inst *in, int id)
 {
+	inst_start_worker_opt(in, id, 1 + id, false);
+}
+
+void
+inst_start_worker_opt(struct inst *in, int id, int lcore_id, bool takeover)
+{
 	char bin[512], prefix[96], lcores[32], ids[8], log[256];
 	char *argv[] = { bin, "--no-pci", prefix, "--proc-type=secondary", "--lcores", lcores,
-			 "--log-level=lib.eal:error", "--", "--id", ids, NULL };
+			 "--log-level=lib.eal:error", "--", "--id", ids,
+			 takeover ? "--takeover" : NULL, NULL };
 
 	snprintf(bin, sizeof(bin), "%s/secondary/sluice-worker", build_dir());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", in->prefix);
-	snprintf(lcores, sizeof(lcores), "%d@1", 1 + id);
+	snprintf(lcores, sizeof(lcores), "%d@1", lcore_id);
 	snprintf(ids, sizeof(ids), "%d", id);
 	snprintf(log, sizeof(log), "%s/worker%d.log", in->rundir, id);
 	in->workers[id] = spawn(argv, log);
@@ -141,10 +148,16 @@ worker_running(struct inst *in, int id)
 void
 inst_start(struct inst *in, const char *name, int n_workers)
 {
+	inst_start_opt(in, name, n_workers, NULL);
+}
+
+void
+inst_start_opt(struct inst *in, const char *name, int n_workers, const char *primary_opt)
+{
 	char bin[512], prefix[96], rundir_arg[160], nw[16], log[256];
 	char *argv[] = { bin, "--no-pci", prefix, "--proc-type=primary", "--lcores", "0@0",
 			 "--log-level=lib.eal:error", "--", "--rundir", rundir_arg, "--workers", nw,
-			 "--hang-ms", "400", NULL };
+			 "--hang-ms", "400", (char *)primary_opt, NULL };
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__Hello hello = SLUICE__HELLO__INIT;
 	Sluice__Reply *rep = NULL;
@@ -503,6 +516,7 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->tx_dropped = rep->workers[id]->tx_dropped;
 	wc->emc_hits = rep->workers[id]->emc_hits;
 	wc->cls_hits = rep->workers[id]->cls_hits;
+	wc->n_rxq = rep->workers[id]->n_rxq;
 	wc->pid = rep->workers[id]->pid;
 	snprintf(wc->state, sizeof(wc->state), "%s", rep->workers[id]->state);
 	sluice__reply__free_unpacked(rep, NULL);

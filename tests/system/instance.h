@@ -32,11 +32,17 @@ struct inst {
 /* Start a primary and @n_workers workers (all workers on CPU 1; 0: one slot, no worker). */
 void inst_start(struct inst *in, const char *name, int n_workers);
 
+/* The same, with one more sluice-primary option (e.g. "--rebalance"). */
+void inst_start_opt(struct inst *in, const char *name, int n_workers, const char *primary_opt);
+
 /* Shut the instance down and remove every trace of it. */
 void inst_stop(struct inst *in);
 
 /* Start (or restart) worker @id. */
 void inst_start_worker(struct inst *in, int id);
+
+/* Start worker @id on lcore id @lcore_id, optionally with --takeover. */
+void inst_start_worker_opt(struct inst *in, int id, int lcore_id, bool takeover);
 
 /* Path of a file in the instance's directory. */
 const char *inst_path(struct inst *in, const char *file);
@@ -86,7 +92,7 @@ int inst_port_counts(struct inst *in, const char *name, struct port_counts *pc);
 
 /* Worker counters (pmd-stats-show) of worker @id. */
 struct worker_counts {
-	uint64_t rx_packets, tx_packets, misses, tx_dropped, emc_hits, cls_hits;
+	uint64_t rx_packets, tx_packets, misses, tx_dropped, emc_hits, cls_hits, n_rxq;
 	int pid;
 	char state[16];
 };

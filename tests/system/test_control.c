@@ -265,3 +265,26 @@ Test(control, add_flows_from_a_file_and_shutdown_frees_hugepages)
 	snprintf(cmd, sizeof(cmd), "pgrep -f -- '--file-prefix=%s( |$)' >/dev/null", c.prefix);
 	cr_assert_neq(system(cmd), 0, "processes left after shutdown");
 }
+
+/* worker-restart is a planned hand-over: a new pid, traffic never stops. */
+Test(control, worker_restart_hands_over_to_a_new_process)
+{
+	long long before, after, t0;
+
+	ctl_start(&c, "wrst", 1);
+	OK("add-port sink net_null_wk,no-rx=1 ofport=2");
+	OK("add-flow in_port=1,actions=output:2");
+	OK("add-port src net_null_ws ofport=1");
+	OK("worker-list");
+	before = ctl_number_after(out, "\n0   ");
+	t0 = sink_tx("sink");
+	OK("worker-restart 0");
+	OK("worker-list");
+	after = ctl_number_after(out, "\n0   ");
+	cr_assert(after > 0 && after != before, "worker 0 is still pid %lld: %s", after, out);
+	cr_assert(strstr(out, "running") != NULL, "%s", out);
+	usleep(100000);
+	cr_assert_gt(sink_tx("sink"), t0 + 1000, "no traffic after the restart");
+	cr_assert(kill((pid_t)before, 0) != 0, "the old worker %lld is still alive", before);
+	ctl_stop(&c);
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <pcap/pcap.h>
 
 #include "instance.h"
 
@@ -63,7 +64,7 @@ hugepage_files(void)
 
 /* Worker 0 forwards src0 -> sink0, worker 1 forwards src1 -> sink1. */
 static void
-two_lanes(const char *name)
+two_lanes_opt(const char *name, const char *primary_opt)
 {
 	static const char *const table[] = {
 		"in_port=1,actions=output:3",
@@ -71,7 +72,7 @@ two_lanes(const char *name)
 	};
 	char err[512];
 
-	inst_start(&in, name, 2);
+	inst_start_opt(&in, name, 2, primary_opt);
 	/* Slots are assigned round robin in the order ports are added. */
 	cr_assert_eq(inst_add_port(&in, "sink0", "net_null_k0,no-rx=1", 3, err, sizeof(err)), 0);
 	cr_assert_eq(inst_add_port(&in, "sink1", "net_null_k1,no-rx=1", 4, err, sizeof(err)), 0);
@@ -81,6 +82,12 @@ two_lanes(const char *name)
 	usleep(200000);
 	cr_assert_gt(sink_tx("sink0"), 0);
 	cr_assert_gt(sink_tx("sink1"), 0);
+}
+
+static void
+two_lanes(const char *name)
+{
+	two_lanes_opt(name, NULL);
 }
 
 static double
@@ -246,5 +253,119 @@ Test(restart, worker_restart_does_not_truncate_pcap_output)
 	cr_assert_eq(memcmp(got[0].data, f[0].data, 64), 0);
 	cr_assert_eq(memcmp(got[1].data, f[1].data, 64), 0);
 	free(got);
+	inst_stop(&in);
+}
+
+/*
+ * --rebalance: a dead worker's queues go to the live worker at once (its
+ * traffic keeps flowing while it is down) and come back when it returns.
+ */
+Test(restart, rebalance_policy_hands_queues_over_and_back)
+{
+	uint64_t s0, rx0;
+
+	two_lanes_opt("rebal", "--rebalance");
+	kill(in.workers[0], SIGKILL);
+	waitpid(in.workers[0], NULL, 0);
+	usleep(300000);
+	cr_assert_eq(worker(1).n_rxq, 4, "worker 1 did not take over all queues");
+	s0 = sink_tx("sink0");
+	usleep(200000);
+	cr_assert_gt(sink_tx("sink0"), s0 + 1000, "worker 0's traffic stopped while it was dead");
+	inst_start_worker(&in, 0);
+	cr_assert(inst_wait_worker(&in, 0, 5000));
+	usleep(300000);
+	cr_assert_eq(worker(0).n_rxq, 2, "worker 0 got its queues not back");
+	cr_assert_eq(worker(1).n_rxq, 2);
+	rx0 = worker(0).rx_packets;
+	usleep(100000);
+	cr_assert_gt(worker(0).rx_packets, rx0, "worker 0 does not forward after its return");
+	inst_stop(&in);
+}
+
+/* Frame number @i is in the source address and UDP source port. */
+static void
+numbered(struct frame *f, uint32_t i)
+{
+	char src[32];
+
+	snprintf(src, sizeof(src), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	frame_udp(f, "00:00:00:00:00:01", "00:00:00:00:00:02", -1, src, "10.200.0.1",
+		  (uint16_t)i, 80, 64);
+}
+
+static uint32_t
+number_of(const struct frame *f)
+{
+	return (uint32_t)f->data[27] << 16 | (uint32_t)f->data[28] << 8 | f->data[29];
+}
+
+/*
+ * Planned restarts (--takeover) while a pcap file streams through worker 0:
+ * each replacement attaches beside the running worker and takes its queues
+ * over; every packet comes out exactly once and in order.
+ */
+Test(restart, planned_restart_with_takeover_loses_no_packet, .timeout = 120)
+{
+	enum { N = 3000000 };
+	static const char *const table[] = { "in_port=1,actions=output:2" };
+	char devargs[512], err[512];
+	int lcore = 1, handovers = 0;
+	size_t n;
+
+	inst_start(&in, "takeover", 1);
+	{
+		/* Streamed: three million frames do not fit in memory as structs. */
+		pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+		pcap_dumper_t *d = pcap_dump_open(p, inst_path(&in, "in.pcap"));
+		struct frame f;
+
+		cr_assert_not_null(d);
+		for (uint32_t i = 0; i < N; i++) {
+			struct pcap_pkthdr h = { .caplen = 64, .len = 64 };
+
+			numbered(&f, i);
+			pcap_dump((u_char *)d, &h, f.data);
+		}
+		pcap_dump_close(d);
+		pcap_close(p);
+	}
+	pcap_write_frames(inst_path(&in, "e.pcap"), NULL, 0);
+	cr_assert_eq(inst_flows(&in, "add", table, 1, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_to,rx_pcap=%s,tx_pcap=%s",
+		 inst_path(&in, "e.pcap"), inst_path(&in, "out.pcap"));
+	cr_assert_eq(inst_add_port(&in, "out", devargs, 2, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_ti,rx_pcap=%s,tx_pcap=%s",
+		 inst_path(&in, "in.pcap"), inst_path(&in, "io.pcap"));
+	cr_assert_eq(inst_add_port(&in, "in", devargs, 1, err, sizeof(err)), 0, "%s", err);
+	while (inst_worker_rx(&in) < N && handovers < 5) {
+		pid_t old = in.workers[0];
+
+		lcore = lcore == 1 ? 1 + 8 : 1;
+		inst_start_worker_opt(&in, 0, lcore, true);
+		cr_assert(inst_wait_worker(&in, 0, 10000), "the replacement never took over");
+		cr_assert_eq(waitpid(old, NULL, 0), old, "the old worker did not exit");
+		handovers++;
+	}
+	cr_assert_geq(handovers, 2, "traffic ended before two hand-overs (%d)", handovers);
+	cr_assert_eq(inst_wait_rx(&in, N, 20000), N);
+	cr_assert_eq(inst_del_port(&in, "out", err, sizeof(err)), 0, "%s", err);
+	{
+		char eb[PCAP_ERRBUF_SIZE];
+		pcap_t *p = pcap_open_offline(inst_path(&in, "out.pcap"), eb);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		struct frame f;
+
+		cr_assert_not_null(p, "%s", eb);
+		for (n = 0; pcap_next_ex(p, &h, &data) == 1; n++) {
+			memcpy(f.data, data, 30);
+			cr_assert_eq(number_of(&f), n, "packet %zu lost, duplicated or reordered", n);
+		}
+		pcap_close(p);
+	}
+	cr_assert_eq(n, N, "%zu of %d packets came out over %d hand-overs", n, N, handovers);
+	fprintf(stderr, "restart: %d planned hand-overs under traffic, %zu of %d packets out, in order\n",
+		handovers, n, N);
 	inst_stop(&in);
 }
