@@ -649,7 +649,7 @@ static const struct sl_verb sl_verbs[] = {
 	{ "pmd-rxq-show", 0, 0, "", "which worker polls which rx queue", build_empty, print_rxqs },
 	{ "worker-list", 0, 0, "", "workers: pid, lcore, state, restarts, reason", build_empty,
 	  print_worker_list },
-	{ "worker-restart", 1, 1, "ID", "kill and restart one worker", build_worker_restart,
+	{ "worker-restart", 1, 1, "ID", "planned restart: a new process takes over, no loss", build_worker_restart,
 	  print_nothing },
 	{ "mempool-show", 0, 0, "", "mbuf pools: size, available, in use", build_empty,
 	  print_mempools },
