@@ -120,3 +120,56 @@ Test(ports, hotplug_under_traffic_adds_and_removes_live_ports)
 	}
 	inst_stop(&in);
 }
+
+/*
+ * A peer DPDK process stands in for a VM or container: dpdk-testpmd in
+ * txonly mode on a virtio-user (vhost-user) or memif client port sends
+ * into sluice, which forwards everything to a sink.
+ */
+static void
+peer_sends_through(const char *name, const char *sluice_devargs, const char *peer_vdev,
+		   const char *sock)
+{
+	static const char *const table[] = { "in_port=1,actions=output:2" };
+	struct port_counts sink;
+	struct worker_counts wc;
+	char err[512], cmd[1024];
+
+	inst_start(&in, name, 1);
+	unlink(sock);
+	must_add("sink", "net_null_pk,no-rx=1", 2);
+	must_flows(table, 1);
+	must_add("peer", sluice_devargs, 1);
+	/* virtio-user needs its memory in few segments (--single-file-segments). */
+	snprintf(cmd, sizeof(cmd),
+		 "timeout -s INT 3 dpdk-testpmd --no-pci --file-prefix=%s_peer "
+		 "--single-file-segments -l 0,1 --log-level=lib.eal:error --vdev=%s -- "
+		 "--forward-mode=txonly --auto-start > %s 2>&1; rm -f /dev/hugepages/%s_peermap_*; "
+		 "rm -rf /var/run/dpdk/%s_peer",
+		 in.prefix, peer_vdev, inst_path(&in, "peer.log"), in.prefix, in.prefix);
+	cr_assert_neq(system(cmd), -1);
+	usleep(100000);
+	sink = counts("sink");
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	cr_assert_gt(sink.tx_packets, 10000, "the sink got %lu packets from the peer",
+		     (unsigned long)sink.tx_packets);
+	cr_assert_eq(sink.tx_packets, wc.tx_packets, "forwarded %lu, sink sent %lu",
+		     (unsigned long)wc.tx_packets, (unsigned long)sink.tx_packets);
+	cr_assert_eq(inst_del_port(&in, "peer", err, sizeof(err)), 0, "%s", err);
+	unlink(sock);
+}
+
+Test(ports, vhost_user_port_carries_a_virtio_user_peers_traffic)
+{
+	peer_sends_through("vhost", "net_vhost_t0,iface=/tmp/sltest-vhu0",
+			   "net_virtio_user0,path=/tmp/sltest-vhu0", "/tmp/sltest-vhu0");
+	inst_stop(&in);
+}
+
+Test(ports, memif_port_carries_a_memif_peers_traffic)
+{
+	peer_sends_through("memif", "net_memif_t0,role=server,socket=/tmp/sltest-memif.sock",
+			   "net_memif0,role=client,socket=/tmp/sltest-memif.sock",
+			   "/tmp/sltest-memif.sock");
+	inst_stop(&in);
+}
