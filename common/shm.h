@@ -24,7 +24,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 2u
+#define SL_LAYOUT_VERSION 3u
 
 #define SL_MAX_RXQ 64             /* rx queues one worker may poll */
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
@@ -61,6 +61,13 @@ struct sl_port {
 	 * its own rte_eth_fp_ops; workers refresh them from here. */
 	void *fp_rxq_data;
 	void *fp_txq_data;
+	/* P: where the primary's burst functions sit in the PMD's shared
+	 * library (offsets from its load address).  Every process loads the
+	 * same library, so a worker finds the very functions the primary chose
+	 * at start (e.g. net_pcap's infinite rx) in its own mapping. */
+	char fp_lib[128];
+	uint64_t fp_rx_off;
+	uint64_t fp_tx_off;
 	/* Bridged ports: primary -> worker (one per rx queue, SP/SC) and
 	 * worker -> primary (one per worker slot, SP/SC). */
 	struct rte_ring *bridge_rx[SL_MAX_RXQ];

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,4 +70,45 @@ char *
 sl_strdup(const char *s)
 {
 	return s == NULL ? NULL : strdup(s);
+}
+
+static int
+load_base(const char *lib, uintptr_t *base)
+{
+	struct link_map *lm = NULL;
+	void *h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD);
+	int rc = -ENOENT;
+
+	if (h == NULL)
+		return rc;
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL) {
+		*base = lm->l_addr;
+		rc = 0;
+	}
+	dlclose(h);
+	return rc;
+}
+
+int
+sl_fn_locate(const void *fn, char *lib, size_t liblen, uint64_t *off)
+{
+	uintptr_t base;
+	Dl_info di;
+
+	if (fn == NULL || dladdr(fn, &di) == 0 || di.dli_fname == NULL ||
+	    strlen(di.dli_fname) >= liblen || load_base(di.dli_fname, &base) < 0)
+		return -ENOENT;
+	snprintf(lib, liblen, "%s", di.dli_fname);
+	*off = (uintptr_t)fn - base;
+	return 0;
+}
+
+void *
+sl_fn_resolve(const char *lib, uint64_t off)
+{
+	uintptr_t base;
+
+	if (lib[0] == '\0' || load_base(lib, &base) < 0)
+		return NULL;
+	return (void *)(base + off);
 }

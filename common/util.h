@@ -27,4 +27,12 @@ bool sl_pid_alive(int pid);
 /* Duplicate a string; exits on allocation failure only at start-up callers' discretion: returns NULL on ENOMEM. */
 char *sl_strdup(const char *s);
 
+/* The shared library holding code address @fn, and @fn's offset from its
+ * load address.  Returns 0, or -ENOENT if @fn is not in a shared library. */
+int sl_fn_locate(const void *fn, char *lib, size_t liblen, uint64_t *off);
+
+/* Offset @off of shared library @lib as this process loaded it, or NULL if
+ * the library is not loaded here. */
+void *sl_fn_resolve(const char *lib, uint64_t off);
+
 #endif /* SL_UTIL_H */

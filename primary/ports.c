@@ -14,7 +14,8 @@
  * primary alone (rte_vdev_init, not rte_dev_probe): no secondary opens its
  * files or sockets, so a worker starting or restarting cannot truncate a
  * pcap output, a stopped secondary cannot block its hotplug, and PMDs that
- * crash in a secondary (net_af_packet in 22.11) are safe to use.
+ * crash in a secondary (net_af_packet in 22.11) are safe to use.  A pcap
+ * port that only reads is direct (see needs_bridge()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static const char *const bridged_drivers[] = {
 	"net_af_packet", "eth_af_packet",
 };
 
-/* By driver name, or by a vdev name (which starts with its driver's name). */
+/* By a vdev name, which starts with its driver's name. */
 static bool
 driver_is_bridged(const char *name)
 {
@@ -53,6 +54,29 @@ driver_is_bridged(const char *name)
 		if (strncmp(name, bridged_drivers[i], strlen(bridged_drivers[i])) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Longest devargs rte_dev_probe passes intact to the secondaries (their
+ * copy of a longer one came out cut, failing the hotplug).
+ */
+#define SL_MP_DEVARGS_SAFE 80
+
+/*
+ * Whether the primary must service the port.  A net_pcap port that only
+ * reads a file (no tx_pcap=, no interface) is the exception: every process
+ * may open the file for reading, and with infinite_rx its packets sit in
+ * shared memory, so workers poll it themselves, as fast as testpmd does.
+ */
+static bool
+needs_bridge(const char *devname, const char *args, size_t devargs_len)
+{
+	bool pcap = strncmp(devname, "net_pcap", 8) == 0 || strncmp(devname, "eth_pcap", 8) == 0;
+
+	if (!driver_is_bridged(devname))
+		return false;
+	return !pcap || strstr(args, "tx_pcap=") != NULL || strstr(args, "iface=") != NULL ||
+	       devargs_len >= SL_MP_DEVARGS_SAFE;
 }
 
 int
@@ -181,6 +205,21 @@ apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen)
 	return 0;
 }
 
+/* Tell workers which burst functions the primary's ethdev chose at start. */
+static void
+publish_burst_fns(struct sl_port *p)
+{
+	const struct rte_eth_fp_ops *fo = &rte_eth_fp_ops[p->port_id];
+	char tx_lib[sizeof(p->fp_lib)];
+
+	if (sl_fn_locate((const void *)fo->rx_pkt_burst, p->fp_lib, sizeof(p->fp_lib),
+			 &p->fp_rx_off) < 0 ||
+	    sl_fn_locate((const void *)fo->tx_pkt_burst, tx_lib, sizeof(tx_lib),
+			 &p->fp_tx_off) < 0 ||
+	    strcmp(tx_lib, p->fp_lib) != 0)
+		p->fp_lib[0] = '\0'; /* workers keep what their own probe chose */
+}
+
 /* Configure queues and start; the port is not yet visible to workers. */
 static int
 port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, char *err, size_t errlen)
@@ -249,6 +288,7 @@ port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, char *err, size_t er
 	rte_eth_promiscuous_enable(p->port_id);
 	p->fp_rxq_data = rte_eth_fp_ops[p->port_id].rxq.data;
 	p->fp_txq_data = rte_eth_fp_ops[p->port_id].txq.data;
+	publish_burst_fns(p);
 	if (p->bridged) {
 		rc = make_bridge_rings(slot, p, err, errlen);
 		if (rc < 0) {
@@ -385,8 +425,9 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);
 	if (da.args != NULL)
 		snprintf(args, sizeof(args), "%s", da.args);
-	pp->local_only = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0 &&
-			 driver_is_bridged(pp->devname);
+	pp->bridged = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0 &&
+		      needs_bridge(pp->devname, args, strlen(devargs));
+	pp->local_only = pp->bridged;
 	rte_devargs_reset(&da);
 	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
 		snprintf(err, errlen, "device %s is already attached", pp->devname);
@@ -435,8 +476,8 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	}
 	snprintf(p->name, sizeof(p->name), "%s", spec->name);
 	p->ofport = ofport;
-	p->bridged = driver_is_bridged(sl_p.ports[slot].driver);
-	p->lossless = strcmp(sl_p.ports[slot].driver, "net_pcap") == 0;
+	p->bridged = sl_p.ports[slot].bridged;
+	p->lossless = p->bridged && strcmp(sl_p.ports[slot].driver, "net_pcap") == 0;
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].req_rxq = spec->n_rxq ? spec->n_rxq : 1;

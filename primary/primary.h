@@ -23,6 +23,7 @@ struct sl_port_priv {
 	char driver[64];
 	uint16_t req_rxq;     /* n_rxq the user asked for */
 	bool mtu_in_software; /* the PMD refused rte_eth_dev_set_mtu */
+	bool bridged;         /* serviced by the primary (see ports.c) */
 	bool local_only;      /* attached in the primary only (bridged vdev) */
 	struct rte_mempool *pool; /* the pool its rx queues take mbufs from */
 };

@@ -16,7 +16,20 @@
 #include "capture_hooks.h"
 #include "mactable.h"
 #include "packet.h"
+#include "util.h"
 #include "worker.h"
+
+static void
+adopt_burst_fns(struct rte_eth_fp_ops *fo, const struct sl_port *p)
+{
+	void *rx = sl_fn_resolve(p->fp_lib, p->fp_rx_off);
+	void *tx = sl_fn_resolve(p->fp_lib, p->fp_tx_off);
+
+	if (rx != NULL && tx != NULL) {
+		fo->rx_pkt_burst = (eth_rx_burst_t)rx;
+		fo->tx_pkt_burst = (eth_tx_burst_t)tx;
+	}
+}
 
 void
 sl_fwd_refresh_ports(struct sl_wctx *w)
@@ -46,9 +59,12 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 		} else {
 			struct rte_eth_fp_ops *fo = &rte_eth_fp_ops[p->port_id];
 
-			/* Our copy may predate the primary's configure (hotplug). */
+			/* Our copy may predate the primary's configure (hotplug),
+			 * and our probe may have chosen other burst functions
+			 * than the primary's start did. */
 			fo->rxq.data = p->fp_rxq_data;
 			fo->txq.data = p->fp_txq_data;
+			adopt_burst_fns(fo, p);
 			wp->txq = (w->id + 1) % p->n_txq;
 			wp->shared = p->tx_shared;
 			wp->lock = &((struct sl_port *)p)->txq_lock[wp->txq];

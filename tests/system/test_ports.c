@@ -173,3 +173,46 @@ Test(ports, memif_port_carries_a_memif_peers_traffic)
 			   "/tmp/sltest-memif.sock");
 	inst_stop(&in);
 }
+
+/*
+ * A read-only pcap port with infinite_rx is polled by the worker itself,
+ * with the primary's infinite-rx burst function: traffic keeps coming
+ * far beyond the file's length.
+ */
+Test(ports, read_only_pcap_with_infinite_rx_is_polled_by_the_worker)
+{
+	static const char *const table[] = { "in_port=1,actions=output:2" };
+	struct frame f[4];
+	struct port_counts sink;
+	char devargs[256];
+
+	inst_start(&in, "pcapinf", 1);
+	for (int i = 0; i < 4; i++)
+		frame_udp(&f[i], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.2",
+			  1000 + i, 80, 64);
+	pcap_write_frames(inst_path(&in, "in.pcap"), f, 4);
+	must_add("sink", "net_null_pik,no-rx=1", 2);
+	must_flows(table, 1);
+	snprintf(devargs, sizeof(devargs), "net_pcap_pi,rx_pcap=%s,infinite_rx=1",
+		 inst_path(&in, "in.pcap"));
+	must_add("src", devargs, 1);
+	{
+		Sluice__Request req = SLUICE__REQUEST__INIT;
+		Sluice__Empty e = SLUICE__EMPTY__INIT;
+		Sluice__Reply *rep = NULL;
+		char err[256];
+
+		req.cmd_case = SLUICE__REQUEST__CMD_SHOW;
+		req.show = &e;
+		cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "%s", err);
+		for (size_t i = 0; i < rep->n_ports; i++)
+			if (strcmp(rep->ports[i]->name, "src") == 0)
+				cr_assert(!rep->ports[i]->bridged, "the read-only pcap port is bridged");
+		sluice__reply__free_unpacked(rep, NULL);
+	}
+	usleep(300000);
+	sink = counts("sink");
+	cr_assert_gt(sink.tx_packets, 100000, "a 4-packet file replayed only %lu times",
+		     (unsigned long)sink.tx_packets);
+	inst_stop(&in);
+}
