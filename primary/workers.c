@@ -169,7 +169,14 @@ reap_worker(unsigned int w, const char *why)
 void
 sl_workers_check(void)
 {
+	static uint64_t last_check_ms;
 	uint64_t now = sl_now_ms();
+	bool blind;
+
+	/* If we did not look for a while (a long flow-table build), a worker's
+	 * heartbeat may have moved unseen: judge hangs only on what we saw. */
+	blind = last_check_ms != 0 && now - last_check_ms > sl_p.hang_ms / 4;
+	last_check_ms = now;
 
 	for (unsigned int w = 0; w < sl_p.n_workers; w++) {
 		struct sl_worker *wk = &sl_p.shm->workers[w];
@@ -209,7 +216,7 @@ sl_workers_check(void)
 			continue;
 		}
 		hb = __atomic_load_n(&wk->heartbeat, __ATOMIC_RELAXED);
-		if (hb != sl_p.last_heartbeat[w]) {
+		if (hb != sl_p.last_heartbeat[w] || blind) {
 			sl_p.last_heartbeat[w] = hb;
 			sl_p.heartbeat_change_ms[w] = now;
 		} else if (now - sl_p.heartbeat_change_ms[w] > sl_p.hang_ms) {
