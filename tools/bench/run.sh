@@ -12,6 +12,10 @@ set -euo pipefail
 PROG=tools/bench/run.sh
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
+BENCH_NAME=run.sh
+BENCH_PREFIXES="bench_tp bench_sl bench_ovs"
+# shellcheck source=tools/bench/lib.sh
+. "$HERE/lib.sh"
 
 REPS=3
 SECONDS_MEASURE=3
@@ -55,7 +59,7 @@ devices and the same generated traffic:
   f normal                1000 flows, actions=NORMAL (learning switch; the
                           destination MAC is never learnt, so it floods to p2)
   g null                  rx net_null0 (64-byte packets made by the PMD) ->
-                          tx net_null1: no port is bridged by the sluice primary
+                          tx net_null1
 
 Traffic a-f: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
 genpcap), tx net_null1,no-rx=1 (a sink).  Every DPDK process gets --no-pci;
@@ -89,9 +93,6 @@ of its prefixes bench_tp, bench_sl and bench_ovs, are removed on exit, on
 error and on Ctrl-C.
 EOF
 }
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -145,20 +146,9 @@ SWITCHES="testpmd"
 SWITCHES="$SWITCHES sluice"
 
 # ---------------------------------------------------------------- checks
-[ "$(id -u)" = 0 ] || die "needs root (DPDK hugepages)"
-[ "$(nproc)" -ge 2 ] || die "needs at least 2 CPUs (forwarding core is CPU $FWD_CPU)"
-mountpoint -q /dev/hugepages || die "hugetlbfs is not mounted on /dev/hugepages: run scripts/setup.sh"
-HP_TOTAL=$(awk '/^HugePages_Total/ {print $2}' /proc/meminfo)
-HP_FREE=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
-HP_KB=$(awk '/^Hugepagesize/ {print $2}' /proc/meminfo)
-[ "${HP_TOTAL:-0}" -gt 0 ] || die "no hugepages reserved: run scripts/setup.sh"
 # The largest user is OVS: its shared mempool of 262144 mbufs (~700 MB);
 # sluice and testpmd take ~400 MB for $MBUFS mbufs.  One runs at a time.
-need_kb=$((900 * 1024))
-if [ $((HP_FREE * HP_KB)) -lt $need_kb ]; then
-	log "warning: only $((HP_FREE * HP_KB / 1024)) MB of hugepages free; about 900 MB are needed" \
-	    "(echo 1024 > /proc/sys/vm/nr_hugepages)"
-fi
+bench_check_host 900
 for b in primary/sluice-primary secondary/sluice-worker; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
 done
@@ -166,14 +156,8 @@ TESTPMD=$(command -v dpdk-testpmd || true)
 [ -n "$TESTPMD" ] || die "dpdk-testpmd not found: apt-get install dpdk"
 
 # One benchmark at a time: the prefixes and CPUs are fixed.
-exec 9>/run/lock/sluice-bench.lock
-flock -n 9 || die "another benchmark run holds /run/lock/sluice-bench.lock"
-
-for p in bench_tp bench_sl bench_ovs; do
-	if pgrep -f -- "--file-prefix=$p( |$)" >/dev/null; then
-		die "a process with --file-prefix=$p is running (pid $(pgrep -f -- "--file-prefix=$p( |$)" | tr '\n' ' ')); not touching it"
-	fi
-done
+bench_lock
+bench_check_prefixes_free
 
 # Short paths: sluice (as of this writing) fails to attach a pcap vdev whose
 # devargs string is longer than about 73 characters while a worker runs.
@@ -183,88 +167,12 @@ PIDFILE=$WORK/pids
 POLICY_RC_CREATED=0
 
 # ---------------------------------------------------------------- cleanup
-# Stop every process this run started (their pids are in $PIDFILE, also
-# those started inside measurement subshells), then remove the hugepage
-# and runtime files of our prefixes.
-proc_start() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null || true; }
-
-stop_pids() {
-	local pid st alive=()
-	[ -s "$PIDFILE" ] || return 0
-	# Only pids that still are the process we started (same start time).
-	while read -r pid st; do
-		[ -n "$pid" ] && [ -n "$st" ] && [ "$(proc_start "$pid")" = "$st" ] && alive+=("$pid")
-	done <"$PIDFILE"
-	if [ ${#alive[@]} -gt 0 ]; then
-		kill -TERM "${alive[@]}" 2>/dev/null || true
-		for _ in $(seq 50); do
-			local any=0
-			for pid in "${alive[@]}"; do
-				kill -0 "$pid" 2>/dev/null && any=1
-			done
-			[ $any = 0 ] && break
-			sleep 0.1
-		done
-		kill -KILL "${alive[@]}" 2>/dev/null || true
-		sleep 0.2
-	fi
-	: >"$PIDFILE"
-}
-
-remove_prefix_files() {
-	local p
-	for p in bench_tp bench_sl bench_ovs; do
-		pgrep -f -- "--file-prefix=$p( |$)" >/dev/null && continue
-		rm -f /dev/hugepages/"${p}"map_* 2>/dev/null || true
-		rm -rf /var/run/dpdk/"$p" 2>/dev/null || true
-	done
-}
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	stop_pids
-	remove_prefix_files
-	[ "$POLICY_RC_CREATED" = 1 ] && rm -f /usr/sbin/policy-rc.d
-	if [ "$KEEP" = 1 ] || [ "$rc" != 0 ]; then
-		log "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
+# cleanup (lib.sh) stops every process this run started (their pids are in
+# $PIDFILE, also those started inside measurement subshells), then removes
+# the hugepage and runtime files of our prefixes.
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Start "$@" in the background with output to file $1; its pid in BG_PID
-# and in $PIDFILE.
-bg_start() {
-	local logf=$1
-	shift
-	"$@" >"$logf" 2>&1 &
-	BG_PID=$!
-	echo "$BG_PID $(proc_start "$BG_PID")" >>"$PIDFILE"
-}
-
-# Wait up to $2 s for our child $1 to exit, kill it after that; its exit
-# status in WAIT_RC (137: we had to kill it).
-wait_gone() {
-	local pid=$1 secs=$2
-	WAIT_RC=0
-	for _ in $(seq $((secs * 10))); do
-		if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
-			wait "$pid" 2>/dev/null || WAIT_RC=$?
-			return 0
-		fi
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || WAIT_RC=$?
-}
-
-# Things worth reading that are not a failure (a crash at shutdown, ...).
-note() { echo "$*" >>"$WORK/notes.txt"; }
 
 # ---------------------------------------------------------------- tools
 # genpcap and slbench-ctl come from the build tree once tools/ is part of
@@ -287,27 +195,7 @@ if [ ! -x "$SLCTL" ] || [ "$HERE/slbench-ctl.c" -nt "$SLCTL" ]; then
 fi
 
 # ---------------------------------------------------------------- OVS install
-OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
-if [ $NO_OVS = 0 ]; then
-	if [ ! -x "$OVS_VSWITCHD" ]; then
-		log "installing openvswitch-switch-dpdk (system services are kept from starting)"
-		if [ ! -e /usr/sbin/policy-rc.d ]; then
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-			chmod 755 /usr/sbin/policy-rc.d
-			POLICY_RC_CREATED=1
-		fi
-		apt-get update -qq >"$WORK/apt.log" 2>&1 || true
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openvswitch-switch-dpdk \
-			>>"$WORK/apt.log" 2>&1 || die "apt-get install openvswitch-switch-dpdk failed (see $WORK/apt.log)"
-		if [ $POLICY_RC_CREATED = 1 ]; then
-			rm -f /usr/sbin/policy-rc.d
-			POLICY_RC_CREATED=0
-		fi
-	fi
-	[ -x "$OVS_VSWITCHD" ] || die "$OVS_VSWITCHD missing after install"
-	[ -f "$OVS_SCHEMA" ] || die "$OVS_SCHEMA missing"
-fi
+[ $NO_OVS = 1 ] || ovs_install
 
 # ---------------------------------------------------------------- traffic
 log "generating traffic and rules in $WORK"
@@ -390,44 +278,13 @@ measure_testpmd() {
 # Each measure_* runs in a subshell of its own: its EXIT trap stops what
 # it started, whether it ends well or not (the main loop also kills
 # whatever is left, from $PIDFILE).
-OVS_PIDS=()
-ovs_stop() {
-	local d=$OVS_D pid
-	[ -S "$d/ovs-vswitchd.ctl" ] && timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" exit >/dev/null 2>&1 || true
-	[ -S "$d/ovsdb-server.ctl" ] && timeout 5 ovs-appctl -t "$d/ovsdb-server.ctl" exit >/dev/null 2>&1 || true
-	for pid in "${OVS_PIDS[@]}"; do
-		wait_gone "$pid" 10
-		[ "$WAIT_RC" = 0 ] || note "$OVS_TAG: an OVS process exited with status $WAIT_RC"
-	done
-	OVS_PIDS=()
-}
-
 measure_ovs() {
-	local dir=$WORK/run/$1 d
+	local dir=$WORK/run/$1
 	mkdir -p "$dir"
-	d=$dir/ovs
-	OVS_D=$d OVS_TAG=$1
-	mkdir -p "$d/etc"
-	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d/etc
+	OVS_TAG=$1
 	trap ovs_stop EXIT
-	ovsdb-tool create "$d/conf.db" "$OVS_SCHEMA"
-	bg_start "$d/ovsdb-server.out" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
-		--pidfile="$d/ovsdb-server.pid" --unixctl="$d/ovsdb-server.ctl" \
-		--log-file="$d/ovsdb-server.log"
-	OVS_PIDS+=("$BG_PID")
-	for _ in $(seq 100); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
-	local vsctl=(ovs-vsctl --db="unix:$d/db.sock" --timeout=60)
-	"${vsctl[@]}" --no-wait init
-	"${vsctl[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		"other_config:dpdk-extra=--no-pci --file-prefix=bench_ovs --log-level=lib.eal:error" \
-		"other_config:dpdk-lcore-mask=$(printf 0x%x $((1 << CTL_CPU)))" \
-		"other_config:pmd-cpu-mask=$(printf 0x%x $((1 << FWD_CPU)))"
-	bg_start "$d/ovs-vswitchd.out" "$OVS_VSWITCHD" "unix:$d/db.sock" \
-		--pidfile="$d/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
-		--log-file="$d/ovs-vswitchd.log"
-	OVS_PIDS+=("$BG_PID")
-	for _ in $(seq 300); do [ -S "$d/ovs-vswitchd.ctl" ] && break; sleep 0.1; done
-	[ -S "$d/ovs-vswitchd.ctl" ] || { echo "ovs-vswitchd did not start (see $d)" >&2; return 1; }
+	ovs_start "$dir/ovs" bench_ovs
+	local vsctl=("${OVS_VSCTL[@]}")
 	"${vsctl[@]}" add-br br0 -- set bridge br0 datapath_type=netdev \
 		-- add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$RX_DEV" ofport_request=1 \
 		-- add-port br0 p2 -- set Interface p2 type=dpdk "options:dpdk-devargs=$TX_DEV" ofport_request=2
@@ -618,13 +475,6 @@ if [ -s "$WORK/notes.txt" ]; then
 fi
 
 if [ "$DOCS" = 1 ]; then
-	DPDK_VER=$(pkg-config --modversion libdpdk 2>/dev/null || dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo unknown)
-	OVS_VER=-
-	[ $NO_OVS = 1 ] || OVS_VER=$("$OVS_VSWITCHD" --version 2>/dev/null | head -1 || echo unknown)
-	COMMIT=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	if [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-		COMMIT="$COMMIT (with uncommitted changes)"
-	fi
 	mkdir -p "$(dirname "$DOCS_FILE")"
 	{
 		echo "# Benchmark"
@@ -632,8 +482,7 @@ if [ "$DOCS" = 1 ]; then
 		echo "Produced by \`$PROG${ORIG_ARGS[*]:+ ${ORIG_ARGS[*]}}\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
 		[ $QUICK = 1 ] && echo "**A --quick smoke run: one repetition of 1 s. Not a measurement to quote.**"
 		echo
-		echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)," \
-		     "kernel $(uname -r); DPDK $DPDK_VER; $OVS_VER; sluice $COMMIT."
+		bench_machine_line
 		echo "Load average at start: $LOADAVG; DPDK processes of others running at start: $OTHER_DPDK."
 		echo
 		echo "Mpps: median of $REPS repetition(s) of ${SECONDS_MEASURE} s each after ${WARMUP} s of" \
@@ -662,19 +511,14 @@ if [ "$DOCS" = 1 ]; then
 		     "\`dpif-netdev/pmd-stats-show\` cleared at the start of the interval; sluice: the" \
 		     "worker's busy_cycles / rx_packets over the interval (pmd-stats). Both count only" \
 		     "iterations that received packets."
-		echo "- **sluice bridges net_pcap ports**: sluice-primary reads the pcap file on CPU" \
-		     "$CTL_CPU and hands the packets to the worker over a ring, so in the pcap scenarios" \
-		     "sluice also uses CPU $CTL_CPU (where testpmd and OVS read the file on their forwarding" \
-		     "core). Its cycles per packet count only the worker. The null scenario has no" \
-		     "bridged port and compares one forwarding core with one exactly."
+		echo "- sluice polls the read-only pcap port (rx_pcap with infinite_rx, no tx_pcap) in" \
+		     "its worker, with the same infinite-rx burst function the primary's start chose," \
+		     "so all three switches read the file on their forwarding core (CPU 1)."
 		echo "- Busy cycles (OVS and sluice alike) count every poll that returned at least one" \
-		     "packet. When sluice's worker is fed by the bridge slower than it could forward," \
-		     "its polls return few packets and its cycles per packet include that waiting:" \
-		     "the null scenario shows the worker's own cost."
+		     "packet."
 		echo "- sluice-primary's mbuf pool uses the lf_stack mempool driver by default (a worker" \
-		     "killed inside a ring operation cannot wedge it). In the bridged scenarios every" \
-		     "mbuf is allocated on the primary's lcore and freed on the worker's, so it goes" \
-		     "through the pool itself; \`--sluice-opts \"--mempool-ops ring_mp_mc\"\` shows that cost."
+		     "killed inside a ring operation cannot wedge it); here every mbuf is allocated and" \
+		     "freed on the worker's lcore, so its per-lcore cache absorbs that cost."
 		echo "- OVS runs with its defaults (EMC, SMC off, shared mempool of 262144 mbufs, --in-memory" \
 		     "EAL as OVS 3.1 adds it); sluice-primary with --mbufs $MBUFS${SLUICE_OPTS:+ $SLUICE_OPTS}" \
 		     "(its default mbuf pool driver otherwise); testpmd with" \
