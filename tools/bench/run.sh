@@ -303,11 +303,11 @@ measure_ovs() {
 	sleep "$WARMUP"
 	local t0 t1 p0 p1 cyc
 	ovs_tx() { ovs-ofctl dump-ports br0 2 | awk -F'[=,]' '/tx pkts/ { print $2 + 0 }'; }
-	timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear >/dev/null
+	timeout 10 ovs-appctl -t "$OVS_D/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-clear >/dev/null
 	t0=$(date +%s.%N); p0=$(ovs_tx)
 	sleep "$SECONDS_MEASURE"
 	t1=$(date +%s.%N); p1=$(ovs_tx)
-	timeout 10 ovs-appctl -t "$d/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show >"$dir/ovs-pmd-stats.txt"
+	timeout 10 ovs-appctl -t "$OVS_D/ovs-vswitchd.ctl" dpif-netdev/pmd-stats-show >"$dir/ovs-pmd-stats.txt"
 	cyc=$(awk -v core="$FWD_CPU" '
 		/^pmd thread/ { on = ($0 ~ ("core_id " core ":")) }
 		on && /avg processing cycles per packet:/ { print $6; exit }' "$dir/ovs-pmd-stats.txt")
