@@ -589,6 +589,14 @@ sl_apply_proto_word(struct sl_pctx *c, const struct sl_proto_word *w)
 	return rc;
 }
 
+/* Case-insensitive equality with a lower-case keyword; the first letter
+ * settles most comparisons (this runs for every token of every flow). */
+static inline bool
+sl_word_eq(const char *s, const char *lower)
+{
+	return (s[0] | 0x20) == lower[0] && strcasecmp(s, lower) == 0;
+}
+
 /* One "key" or "key=value" of the match part; @val is NULL without '='. */
 static int
 sl_apply_token(struct sl_pctx *c, const char *key, char *val)
@@ -597,14 +605,14 @@ sl_apply_token(struct sl_pctx *c, const char *key, char *val)
 	size_t i;
 
 	for (i = 0; i < SL_ARRAY_SIZE(sl_proto_words); i++) {
-		if (strcasecmp(key, sl_proto_words[i].name) != 0)
+		if (!sl_word_eq(key, sl_proto_words[i].name))
 			continue;
 		if (val != NULL)
 			return sl_fail(c, -EINVAL, "%s: takes no value", key);
 		return sl_apply_proto_word(c, &sl_proto_words[i]);
 	}
 	for (i = 0; i < SL_ARRAY_SIZE(sl_fields) && f == NULL; i++)
-		if (strcasecmp(key, sl_fields[i].name) == 0)
+		if (sl_word_eq(key, sl_fields[i].name))
 			f = &sl_fields[i];
 	if (f == NULL)
 		return sl_fail(c, -EINVAL, "unknown field \"%s\"", key);
@@ -753,7 +761,7 @@ sl_parse_action(struct sl_pctx *c, char *tok, struct sl_action *a)
 	if (arg != NULL)
 		*arg++ = '\0';
 	for (i = 0; i < SL_ARRAY_SIZE(sl_act_words) && w == NULL; i++)
-		if (strcasecmp(tok, sl_act_words[i].name) == 0)
+		if (sl_word_eq(tok, sl_act_words[i].name))
 			w = &sl_act_words[i];
 	if (w == NULL)
 		return sl_fail(c, -EINVAL, "actions: unknown action \"%s\"", tok);
@@ -920,11 +928,53 @@ sl_out(struct sl_out *o, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* Most pieces are plain words: skip printf's machinery for them
+	 * (dump-flows and the DB format every flow of big tables). */
+	if (strchr(fmt, '%') == NULL) {
+		size_t l = strlen(fmt);
+
+		if (room > 0) {
+			size_t c = l < room - 1 ? l : room - 1;
+
+			memcpy(o->buf + o->pos, fmt, c);
+			o->buf[o->pos + c] = '\0';
+		}
+		o->pos += l;
+		return;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(room > 0 ? o->buf + o->pos : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		o->pos += (size_t)n;
+}
+
+/* Append @str as is. */
+static void
+sl_put(struct sl_out *o, const char *str)
+{
+	size_t l = strlen(str), room = o->pos < o->len ? o->len - o->pos : 0;
+
+	if (room > 0) {
+		size_t c = l < room - 1 ? l : room - 1;
+
+		memcpy(o->buf + o->pos, str, c);
+		o->buf[o->pos + c] = '\0';
+	}
+	o->pos += l;
+}
+
+/* Append a decimal number without printf. */
+static void
+sl_put_u(struct sl_out *o, uint64_t v)
+{
+	char d[24], *p = d + sizeof(d) - 1;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	sl_put(o, p);
 }
 
 /* Start a new comma-separated item. */
@@ -988,7 +1038,8 @@ sl_out_mac_field(struct sl_out *o, const char *name, const uint8_t *key, const u
 	if (sl_all_zero(mask, 6))
 		return;
 	sl_item(o);
-	sl_out(o, "%s=", name);
+	sl_put(o, name);
+	sl_put(o, "=");
 	sl_out_mac(o, key);
 	if (!sl_all_ones(mask, 6)) {
 		sl_out(o, "/");
@@ -1008,7 +1059,9 @@ sl_out_addr_field(struct sl_out *o, const char *name, int af, const uint8_t *key
 		return;
 	sl_item(o);
 	inet_ntop(af, key, addr, sizeof(addr));
-	sl_out(o, "%s=%s", name, addr);
+	sl_put(o, name);
+	sl_put(o, "=");
+	sl_put(o, addr);
 	if (plen < 0) {
 		inet_ntop(af, mask, addr, sizeof(addr));
 		sl_out(o, "/%s", addr);
@@ -1027,10 +1080,13 @@ sl_out_tp_field(struct sl_out *o, const char *name, uint16_t be_key, uint16_t be
 	if (mask == 0)
 		return;
 	sl_item(o);
-	if (icmp || mask == 0xffff)
-		sl_out(o, "%s=%u", name, key);
-	else
+	if (icmp || mask == 0xffff) {
+		sl_put(o, name);
+		sl_put(o, "=");
+		sl_put_u(o, key);
+	} else {
 		sl_out(o, "%s=0x%04x/0x%04x", name, key, mask);
+	}
 }
 
 /* The shorthand that covers dl_type (and nw_proto if it can); NULL if none. */
@@ -1129,7 +1185,7 @@ sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
 	sl_out(o, "priority=%" PRIu32, priority);
 	if (w != NULL) {
 		sl_item(o);
-		sl_out(o, "%s", w->name);
+		sl_put(o, w->name);
 	} else if (m->mask.dl_type != 0) {
 		sl_item(o);
 		sl_out(o, "dl_type=0x%04x", m->key.dl_type);

@@ -563,7 +563,10 @@ write_db(FILE *f, const struct sl_db *db)
 		fprintf(f, "option %s=%s\n", db->options[i].key, db->options[i].value);
 	for (i = 0; i < db->flows.n; i++) {
 		sl_db_flow_text(&db->flows.flows[i], text, sizeof(text));
-		fprintf(f, "flow %s\n", text);
+		/* Plain puts: this loop runs once per flow of the table. */
+		fputs("flow ", f);
+		fputs(text, f);
+		fputc('\n', f);
 	}
 }
 
