@@ -1058,15 +1058,25 @@ sl_out_addr_field(struct sl_out *o, const char *name, int af, const uint8_t *key
 	if (plen == 0)
 		return;
 	sl_item(o);
-	inet_ntop(af, key, addr, sizeof(addr));
 	sl_put(o, name);
 	sl_put(o, "=");
-	sl_put(o, addr);
+	if (af == AF_INET) {
+		/* glibc's inet_ntop goes through sprintf; dotted quads are easy. */
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				sl_put(o, ".");
+			sl_put_u(o, key[i]);
+		}
+	} else {
+		inet_ntop(af, key, addr, sizeof(addr));
+		sl_put(o, addr);
+	}
 	if (plen < 0) {
 		inet_ntop(af, mask, addr, sizeof(addr));
 		sl_out(o, "/%s", addr);
 	} else if ((size_t)plen != bytes * 8) {
-		sl_out(o, "/%d", plen);
+		sl_put(o, "/");
+		sl_put_u(o, (uint64_t)plen);
 	}
 }
 
@@ -1182,7 +1192,8 @@ sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
 	bool icmp = sl_prereq_met(m, SL_PRE_ICMP);
 
 	sl_item(o);
-	sl_out(o, "priority=%" PRIu32, priority);
+	sl_put(o, "priority=");
+	sl_put_u(o, priority);
 	if (w != NULL) {
 		sl_item(o);
 		sl_put(o, w->name);
@@ -1192,7 +1203,8 @@ sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
 	}
 	if (m->mask.in_port != 0) {
 		sl_item(o);
-		sl_out(o, "in_port=%u", m->key.in_port);
+		sl_put(o, "in_port=");
+		sl_put_u(o, m->key.in_port);
 	}
 	sl_out_vlan(o, m);
 	sl_out_mac_field(o, "dl_src", m->key.dl_src, m->mask.dl_src);
@@ -1209,7 +1221,8 @@ sl_out_action(struct sl_out *o, const struct sl_action *a)
 
 	switch ((enum sl_action_type)a->type) {
 	case SL_ACT_OUTPUT:
-		sl_out(o, "output:%u", a->arg);
+		sl_put(o, "output:");
+		sl_put_u(o, a->arg);
 		return;
 	case SL_ACT_NORMAL:
 		sl_out(o, "NORMAL");
