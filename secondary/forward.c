@@ -285,6 +285,14 @@ vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t ma
 	key->vlan_tci = (tci & ~SL_VLAN_CFI) | SL_VLAN_CFI;
 }
 
+/* True for actions that hand the packet (or a copy) to a port. */
+static inline bool
+sl_action_sends(uint16_t type)
+{
+	return type == SL_ACT_OUTPUT || type == SL_ACT_IN_PORT || type == SL_ACT_NORMAL ||
+	       type == SL_ACT_FLOOD || type == SL_ACT_ALL;
+}
+
 static void
 execute(struct sl_wctx *w, const struct sl_actions *acts, struct sl_flow_key *key,
 	struct rte_mbuf *m)
@@ -333,7 +341,7 @@ execute(struct sl_wctx *w, const struct sl_actions *acts, struct sl_flow_key *ke
 		default:
 			break;
 		}
-		if (last && (a->type >= SL_ACT_SET_VLAN_VID))
+		if (last && !sl_action_sends(a->type))
 			rte_pktmbuf_free(m); /* list ended without an output */
 	}
 	if (acts->n == 0)
