@@ -55,7 +55,31 @@ struct sl_cls_subtable {
 	uint8_t word[SL_FLOW_KEY_WORDS];
 	uint64_t buckets_off; /* struct sl_cls_entry[bucket_mask + 1] */
 	uint64_t wmask[SL_FLOW_KEY_WORDS];
+	/*
+	 * Bits set (ones) and clear (zeros) in the masked key of every rule
+	 * here.  A packet that disagrees on one of them matches no rule, which
+	 * a few ANDs tell before any hashing: rules in 172.16/12 never cost a
+	 * probe to 10/8 traffic.
+	 */
+	uint64_t ones[SL_FLOW_KEY_WORDS];
+	uint64_t zeros[SL_FLOW_KEY_WORDS];
+	uint32_t n_rules;
 };
+
+/* False if no rule of @st can match @kw (see ones/zeros). */
+static inline bool
+sl_cls_may_match(const struct sl_cls_subtable *st, const uint64_t *kw)
+{
+	uint64_t bad = 0;
+	uint32_t i;
+
+	for (i = 0; i < st->n_words; i++) {
+		uint64_t w = kw[st->word[i]];
+
+		bad |= (~w & st->ones[i]) | (w & st->zeros[i]);
+	}
+	return bad == 0;
+}
 
 /* Word @i of a key; memcpy keeps this free of strict-aliasing trouble and compiles to one load. */
 static inline uint64_t
@@ -156,6 +180,8 @@ sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 		/* Equal priority must still be searched: an earlier rule wins the tie. */
 		if (st->max_priority < best_prio)
 			break;
+		if (!sl_cls_may_match(st, kw))
+			continue;
 		r = sl_cls_subtable_find(cls, st, kw);
 		if (r == SL_CLS_NO_RULE)
 			continue;
@@ -358,6 +384,12 @@ sl_cls_insert(struct sl_cls *cls, struct sl_cls_subtable *st, uint32_t r)
 	uint32_t hash, i;
 
 	memcpy(kw, &rules[r].match.key, sizeof(kw));
+	/* zeros[] collects the union of keys until sl_cls_fill turns it round. */
+	for (i = 0; i < st->n_words; i++) {
+		st->ones[i] = st->n_rules ? st->ones[i] & kw[st->word[i]] : kw[st->word[i]];
+		st->zeros[i] |= kw[st->word[i]];
+	}
+	st->n_rules++;
 	hash = sl_cls_hash(st, kw);
 	for (i = hash & st->bucket_mask; b[i].rule != SL_CLS_NO_RULE; i = sl_cls_next_slot(st, i)) {
 		if (b[i].hash == hash && sl_cls_rule_has_key(&rules[b[i].rule], st, kw)) {
@@ -418,6 +450,9 @@ sl_cls_fill(struct sl_cls *cls, const struct sl_cls_scratch *s, const struct sl_
 	}
 	for (i = 0; i < cls->n_rules; i++)
 		sl_cls_insert(cls, &st[s->mask_pos[s->rule_mask[i]]], i);
+	for (pos = 0; pos < s->n_masks; pos++)
+		for (i = 0; i < st[pos].n_words; i++)
+			st[pos].zeros[i] = st[pos].wmask[i] & ~st[pos].zeros[i];
 }
 
 struct sl_cls *

@@ -35,7 +35,7 @@ PKTS_64=100000
 PKTS_1518=20000
 ORIG_ARGS=("$@")
 
-ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules normal null"
+ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal null"
 
 usage() {
 	cat <<EOF
@@ -56,12 +56,13 @@ devices and the same generated traffic:
   e 64b-1kflows-1krules   1000 flows, 999 non-matching wildcard rules (nw_dst,
                           nw_src prefixes of varied lengths, tp_dst) above the
                           matching in_port=1,actions=output:2 at priority 1
+  h 64b-100kflows-1krules 100000 flows, the same 1000 rules
   f normal                1000 flows, actions=NORMAL (learning switch; the
                           destination MAC is never learnt, so it floods to p2)
   g null                  rx net_null0 (64-byte packets made by the PMD) ->
                           tx net_null1
 
-Traffic a-f: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
+Traffic a-f, h: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
 genpcap), tx net_null1,no-rx=1 (a sink).  Every DPDK process gets --no-pci;
 the machine's NIC is never used.  Each measurement starts the switch afresh,
 warms up, then measures the sink port's tx packets over the interval
@@ -127,6 +128,7 @@ scenario_name() {
 	c|64b-100kflows) echo 64b-100kflows ;;
 	d|1518b-1flow) echo 1518b-1flow ;;
 	e|64b-1kflows-1krules) echo 64b-1kflows-1krules ;;
+	h|64b-100kflows-1krules) echo 64b-100kflows-1krules ;;
 	f|normal) echo normal ;;
 	g|null) echo null ;;
 	*) return 1 ;;
@@ -236,6 +238,8 @@ scenario_setup() {
 	1518b-1flow) RX_DEV="net_pcap0,rx_pcap=$WORK/1518-1.pcap,infinite_rx=1"; RULES=$WORK/rules-simple.txt ;;
 	64b-1kflows-1krules)
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-1k.txt ;;
+	64b-100kflows-1krules)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-1k.txt ;;
 	normal)
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-normal.txt ;;
 	null)
