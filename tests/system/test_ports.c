@@ -142,7 +142,7 @@ peer_sends_through(const char *name, const char *sluice_devargs, const char *pee
 	must_add("peer", sluice_devargs, 1);
 	/* virtio-user needs its memory in few segments (--single-file-segments). */
 	snprintf(cmd, sizeof(cmd),
-		 "timeout -s INT 3 dpdk-testpmd --no-pci --file-prefix=%s_peer "
+		 "timeout -s INT -k 5 3 dpdk-testpmd --no-pci --file-prefix=%s_peer "
 		 "--single-file-segments -l 0,1 --log-level=lib.eal:error --vdev=%s -- "
 		 "--forward-mode=txonly --auto-start > %s 2>&1; rm -f /dev/hugepages/%s_peermap_*; "
 		 "rm -rf /var/run/dpdk/%s_peer",
