@@ -304,7 +304,7 @@ db_commit(struct sl_daemon *d, Sluice__Reply *rep)
 
 struct sl_batch {
 	struct sl_flow *flows;
-	char **texts; /* canonical text, sent to the primary */
+	char **texts; /* what is sent to the primary */
 	size_t n;
 };
 
@@ -343,11 +343,15 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 			batch_free(b);
 			return reply_err(EINVAL, "%s in \"%s\"", err, fm->flows[i]);
 		}
-		if (mode == SL_PARSE_FLOW)
-			sl_flow_format(f, text, sizeof(text));
-		else
+		/* Full flows go to the primary as the user wrote them: it has
+		 * the same ports and the same parser, and formatting 100k flows
+		 * here would cost as much as parsing them. */
+		if (mode == SL_PARSE_FLOW) {
+			b->texts[i] = sl_strdup(fm->flows[i]);
+		} else {
 			sl_match_format(&f->match, f->priority, text, sizeof(text));
-		b->texts[i] = sl_strdup(text);
+			b->texts[i] = sl_strdup(text);
+		}
 		b->n = i + 1;
 		if (b->texts[i] == NULL) {
 			batch_free(b);
