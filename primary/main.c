@@ -258,6 +258,22 @@ remove_hugepage_files(void)
 	fclose(mounts);
 }
 
+/* RUNDIR/file-prefix tells secondaries such as sluice-dump which instance to join. */
+static void
+write_file_prefix(void)
+{
+	const char *rt = rte_eal_get_runtime_dir(), *base = strrchr(rt, '/');
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/file-prefix", sl_p.rundir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return;
+	fprintf(f, "%s\n", base ? base + 1 : rt);
+	fclose(f);
+}
+
 static void
 on_signal(int sig)
 {
@@ -338,6 +354,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "sluice-primary: must run with --proc-type=primary\n");
 	sl_primary_logtype = rte_log_register_type_and_pick_level("sluice.primary",
 								   RTE_LOG_INFO);
+	write_file_prefix();
 
 	ret = shm_create();
 	if (ret < 0)

@@ -85,7 +85,7 @@ demo: the switch is still running. Try:
   $CTL show
   $CTL pmd-rxq-show
   ip netns exec sl-demo-a ping 10.99.0.2
-  $top/build/tools/sluice-dump --rundir $RUNDIR --file-prefix $PREFIX -i tap-b -c 5 -w - | tcpdump -n -r -
+  $top/build/tools/sluice-dump --rundir $RUNDIR -i tap-b -c 5 -w - | tcpdump -n -r -
 Stop it with:
   $top/scripts/demo.sh --stop
 EOF

@@ -91,7 +91,8 @@ usage(FILE *f)
 		"  --pcapng              write pcapng, one interface per port, named after it\n"
 		"  --wait                accept ports that do not exist yet: each is captured\n"
 		"                        from its first packet once it is added\n"
-		"  --file-prefix NAME    the instance's DPDK --file-prefix (default sluice)\n"
+		"  --file-prefix NAME    the instance's DPDK --file-prefix (default: what its\n"
+		"                        primary wrote in RUNDIR/file-prefix, else sluice)\n"
 		"  --rundir DIR          the instance's run directory (default $SLUICE_RUNDIR\n"
 		"                        or %s; used for messages only)\n"
 		"  --help                this text\n\n"
@@ -142,6 +143,25 @@ parse_num(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t
 	return -EINVAL;
 }
 
+/* The --file-prefix the instance's primary recorded in RUNDIR, else "sluice". */
+static const char *
+rundir_file_prefix(const char *rundir)
+{
+	static char prefix[128];
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/file-prefix", rundir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return "sluice";
+	if (fgets(prefix, sizeof(prefix), f) == NULL)
+		prefix[0] = '\0';
+	fclose(f);
+	prefix[strcspn(prefix, "\n")] = '\0';
+	return prefix[0] ? prefix : "sluice";
+}
+
 static int
 parse_args(int argc, char **argv, struct dump_opts *o)
 {
@@ -163,7 +183,7 @@ parse_args(int argc, char **argv, struct dump_opts *o)
 
 	o->dir = SL_CAP_BOTH;
 	o->snaplen = DEFAULT_SNAPLEN;
-	o->prefix = "sluice";
+	o->prefix = NULL;
 	while ((c = getopt_long(argc, argv, "i:s:c:w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -226,6 +246,8 @@ parse_args(int argc, char **argv, struct dump_opts *o)
 			return -ENOMEM;
 	}
 	o->rundir = sl_rundir(o->rundir);
+	if (o->prefix == NULL)
+		o->prefix = rundir_file_prefix(o->rundir);
 	return 0;
 }
 

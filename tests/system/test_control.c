@@ -288,3 +288,22 @@ Test(control, worker_restart_hands_over_to_a_new_process)
 	cr_assert(kill((pid_t)before, 0) != 0, "the old worker %lld is still alive", before);
 	ctl_stop(&c);
 }
+
+/* sluice-dump finds the instance from --rundir alone (the primary records its file prefix). */
+Test(control, sluice_dump_joins_the_instance_named_by_its_rundir)
+{
+	char cmd[1024], path[256];
+	struct frame *got;
+
+	ctl_start(&c, "dumprd", 1);
+	OK("add-port sink net_null_dk,no-rx=1 ofport=2");
+	OK("add-flow in_port=1,actions=output:2");
+	OK("add-port src net_null_ds ofport=1");
+	snprintf(path, sizeof(path), "%s/cap.pcap", c.rundir);
+	snprintf(cmd, sizeof(cmd), "timeout 20 %s/tools/sluice-dump --rundir %s -i src -c 5 -w %s 2>/dev/null",
+		 getenv("SLUICE_BUILD"), c.rundir, path);
+	cr_assert_eq(system(cmd), 0, "sluice-dump --rundir %s failed", c.rundir);
+	cr_assert_eq(pcap_read_frames(path, &got), 5);
+	free(got);
+	ctl_stop(&c);
+}
