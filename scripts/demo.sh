@@ -12,6 +12,7 @@ top=$(pwd)
 
 RUNDIR=${SLUICE_RUNDIR:-/run/sluice}
 PREFIX=sluice
+DB=$RUNDIR/demo.db # the demo's own configuration, made afresh each time
 CTL="$top/build/ctl/sluicectl --rundir $RUNDIR"
 
 stop() {
@@ -45,7 +46,8 @@ stop
 
 echo "demo: starting sluiced (rundir $RUNDIR, 1 worker on CPU 1)"
 mkdir -p "$RUNDIR"
-"$top/build/ctl/sluiced" --rundir "$RUNDIR" --workers 1 --lcores 0,1 \
+rm -f "$DB"
+"$top/build/ctl/sluiced" --rundir "$RUNDIR" --db "$DB" --workers 1 --lcores 0,1 \
 	--eal-args "--no-pci --file-prefix=$PREFIX --log-level=lib.eal:error" --detach
 
 say() { echo; echo "\$ sluicectl $*"; $CTL "$@"; }
