@@ -608,31 +608,51 @@ h_set_port(struct sl_daemon *d, Sluice__Request *req)
 	return rep;
 }
 
+/* sl_ftable_replace returns a count; flows_change wants 0 or -errno. */
+static int
+db_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
+{
+	return sl_ftable_replace(t, flows, n) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * add-flows and replace-flows: parse everything, forward, and apply to the
+ * DB with @apply only what the primary accepted.
+ */
 static Sluice__Reply *
-h_add_flows(struct sl_daemon *d, Sluice__Request *req)
+flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__CmdCase cmd,
+	     int (*apply)(struct sl_ftable *, const struct sl_flow *, uint32_t))
 {
 	Sluice__Request fwd;
 	Sluice__FlowMod fm;
 	struct sl_batch b;
 	Sluice__Reply *rep;
 
-	rep = batch_parse(d, req->add_flows, SL_PARSE_FLOW, &b);
+	rep = batch_parse(d, in, SL_PARSE_FLOW, &b);
 	if (rep != NULL)
 		return rep;
-	if (b.n == 0) {
+	/* Adding nothing changes nothing; replacing with nothing empties. */
+	if (b.n == 0 && cmd == SLUICE__REQUEST__CMD_ADD_FLOWS) {
 		batch_free(&b);
 		return reply_new();
 	}
-	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_ADD_FLOWS, &b, false);
-	rep = forward(d, &fwd, timeout_for(b.n));
+	batch_request(&fwd, &fm, cmd, &b, false);
+	rep = forward(d, &fwd, timeout_for(b.n + d->db.flows.n));
 	if (rep != NULL && rep->status == 0) {
-		if (sl_ftable_add_batch(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
+		if (apply(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
 			db_commit(d, rep);
 	}
 	batch_free(&b);
 	return rep;
+}
+
+static Sluice__Reply *
+h_add_flows(struct sl_daemon *d, Sluice__Request *req)
+{
+	return flows_change(d, req->add_flows, SLUICE__REQUEST__CMD_ADD_FLOWS,
+			    sl_ftable_add_batch);
 }
 
 static Sluice__Reply *
@@ -670,24 +690,8 @@ h_del_flows(struct sl_daemon *d, Sluice__Request *req)
 static Sluice__Reply *
 h_replace_flows(struct sl_daemon *d, Sluice__Request *req)
 {
-	Sluice__Request fwd;
-	Sluice__FlowMod fm;
-	struct sl_batch b;
-	Sluice__Reply *rep;
-
-	rep = batch_parse(d, req->replace_flows, SL_PARSE_FLOW, &b);
-	if (rep != NULL)
-		return rep;
-	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_REPLACE_FLOWS, &b, false);
-	rep = forward(d, &fwd, timeout_for(b.n + d->db.flows.n));
-	if (rep != NULL && rep->status == 0) {
-		if (sl_ftable_replace(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
-			sl_reply_set_error(rep, ENOMEM, "out of memory");
-		else
-			db_commit(d, rep);
-	}
-	batch_free(&b);
-	return rep;
+	return flows_change(d, req->replace_flows, SLUICE__REQUEST__CMD_REPLACE_FLOWS,
+			    db_replace);
 }
 
 static Sluice__Reply *

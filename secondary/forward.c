@@ -50,6 +50,7 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 			continue;
 		wp->bridged = p->bridged;
 		wp->port_id = p->port_id;
+		wp->ofport = p->ofport;
 		wp->max_frame = p->max_frame;
 		if (p->bridged) {
 			wp->tx_ring = p->bridge_tx[w->id];
@@ -200,13 +201,13 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 
 	w->st.flood_packets++;
 	for (unsigned int i = 0; i < w->n_flood; i++)
-		if (w->shm->ports[w->flood[i]].ofport != in_port)
+		if (w->ports[w->flood[i]].ofport != in_port)
 			last_slot = w->flood[i];
 	for (unsigned int i = 0; i < w->n_flood; i++) {
 		unsigned int s = w->flood[i];
 		struct rte_mbuf *c;
 
-		if (w->shm->ports[s].ofport == in_port)
+		if (w->ports[s].ofport == in_port)
 			continue;
 		if ((int)s == last_slot && last) {
 			tx_slot(w, s, m);

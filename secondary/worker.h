@@ -25,6 +25,7 @@ struct sl_wport {
 	bool bridged;
 	bool shared;     /* tx queue shared with other processes: lock */
 	uint16_t port_id;
+	uint16_t ofport;
 	uint16_t txq;
 	uint32_t max_frame;
 	struct rte_ring *tx_ring; /* bridged: to the primary */

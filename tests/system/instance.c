@@ -552,3 +552,26 @@ inst_wait_worker(struct inst *in, int id, int timeout_ms)
 	}
 	return false;
 }
+
+char *
+inst_flows_text(struct inst *in, const char *find, uint64_t *packets)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep = NULL;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	req.cmd_case = SLUICE__REQUEST__CMD_DUMP_FLOWS;
+	req.dump_flows = &e;
+	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "dump-flows: %s", err);
+	for (size_t i = 0; i < rep->n_flows; i++) {
+		fprintf(f, "%s\n", rep->flows[i]->text);
+		if (find != NULL && strstr(rep->flows[i]->text, find) != NULL)
+			*packets = rep->flows[i]->n_packets;
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+	fclose(f);
+	return buf;
+}

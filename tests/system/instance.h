@@ -98,6 +98,12 @@ struct worker_counts {
 };
 int inst_worker_counts(struct inst *in, int id, struct worker_counts *wc);
 
+/*
+ * dump-flows as text, one flow a line (malloc'd); if @find is not NULL,
+ * *packets gets the counter of the flow whose text contains it.
+ */
+char *inst_flows_text(struct inst *in, const char *find, uint64_t *packets);
+
 /* mbufs in use in the packet pool (mempool-show). */
 uint32_t inst_mbufs_in_use(struct inst *in);
 

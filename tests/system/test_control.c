@@ -307,3 +307,34 @@ Test(control, sluice_dump_joins_the_instance_named_by_its_rundir)
 	free(got);
 	ctl_stop(&c);
 }
+
+/* replace-flows from stdin: the table (and the DB) become exactly the new set. */
+Test(control, replace_flows_from_stdin_makes_table_and_db_exactly_the_new_set)
+{
+	char *db;
+
+	ctl_start(&c, "replctl", 1);
+	OK("add-port sink net_null_rk,no-rx=1 ofport=2");
+	OK("add-flow 'priority=5,ip,nw_dst=10.0.0.0/8,actions=output:2'");
+	OK("add-flow 'priority=6,arp,actions=NORMAL'");
+	{
+		char path[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/new-flows.txt", c.rundir);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fputs("# new table\npriority=6,arp,actions=NORMAL\n"
+		      "priority=7,udp,tp_dst=53,actions=drop\n", f);
+		fclose(f);
+		OK("replace-flows - < %s", path);
+	}
+	OK("dump-flows");
+	cr_assert(strstr(out, "priority=6,arp,actions=NORMAL") != NULL, "%s", out);
+	cr_assert(strstr(out, "priority=7,udp,tp_dst=53,actions=drop") != NULL, "%s", out);
+	cr_assert(strstr(out, "nw_dst=10.0.0.0/8") == NULL, "the old flow survived: %s", out);
+	db = ctl_file(&c, "sluice.db");
+	cr_assert(strstr(db, "tp_dst=53") != NULL && strstr(db, "10.0.0.0/8") == NULL, "%s", db);
+	free(db);
+	ctl_stop(&c);
+}

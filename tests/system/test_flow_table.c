@@ -19,30 +19,6 @@ teardown(void)
 
 TestSuite(flow_table, .fini = teardown, .timeout = 60);
 
-/* dump-flows as "text" lines, and the counters of the flow whose text contains @find. */
-static char *
-dump(const char *find, uint64_t *packets)
-{
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
-	Sluice__Reply *rep = NULL;
-	char err[256], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	req.cmd_case = SLUICE__REQUEST__CMD_DUMP_FLOWS;
-	req.dump_flows = &e;
-	cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "%s", err);
-	for (size_t i = 0; i < rep->n_flows; i++) {
-		fprintf(f, "%s\n", rep->flows[i]->text);
-		if (find != NULL && strstr(rep->flows[i]->text, find) != NULL)
-			*packets = rep->flows[i]->n_packets;
-	}
-	sluice__reply__free_unpacked(rep, NULL);
-	fclose(f);
-	return buf;
-}
-
 static void
 ok(const char *verb, const char *const *f, size_t n)
 {
@@ -78,7 +54,7 @@ Test(flow_table, add_replaces_same_match_and_priority_and_batches_keep_the_last)
 	inst_start(&in, "ftadd", 1);
 	ok("add", first, 3);
 	ok("add", again, 3);
-	d = dump(NULL, NULL);
+	d = inst_flows_text(&in, NULL, NULL);
 	cr_assert_eq(lines(d), 4, "table:\n%s", d);
 	cr_assert(strstr(d, "priority=10,ip,nw_dst=10.0.0.0/8,actions=output:3\n") != NULL, "%s", d);
 	cr_assert(strstr(d, "output:1") == NULL, "%s", d);
@@ -103,16 +79,16 @@ Test(flow_table, del_flows_loose_and_strict)
 	inst_start(&in, "ftdel", 1);
 	ok("add", table, 4);
 	ok("del-strict", strict, 1); /* no such priority: nothing goes */
-	d = dump(NULL, NULL);
+	d = inst_flows_text(&in, NULL, NULL);
 	cr_assert_eq(lines(d), 4, "%s", d);
 	free(d);
 	ok("del", loose, 1); /* covers both 10/8 and 10.1/16, not udp/53 nor arp */
-	d = dump(NULL, NULL);
+	d = inst_flows_text(&in, NULL, NULL);
 	cr_assert_eq(lines(d), 2, "%s", d);
 	cr_assert(strstr(d, "tp_dst=53") != NULL && strstr(d, "arp") != NULL, "%s", d);
 	free(d);
 	ok("del", NULL, 0);
-	d = dump(NULL, NULL);
+	d = inst_flows_text(&in, NULL, NULL);
 	cr_assert_eq(lines(d), 0, "%s", d);
 	free(d);
 	inst_stop(&in);
@@ -131,10 +107,10 @@ Test(flow_table, replace_keeps_counters_of_unchanged_flows)
 	ok("add", table, 1);
 	cr_assert_eq(inst_add_port(&in, "src", "net_null_fts", 1, err, sizeof(err)), 0);
 	usleep(200000);
-	free(dump("in_port=1", &before));
+	free(inst_flows_text(&in, "in_port=1", &before));
 	cr_assert_gt(before, 0);
 	ok("replace", next, 2);
-	d = dump("in_port=1", &after);
+	d = inst_flows_text(&in, "in_port=1", &after);
 	cr_assert_eq(lines(d), 2, "%s", d);
 	free(d);
 	cr_assert_geq(after, before, "replace-flows reset the counters (%lu -> %lu)",
@@ -160,7 +136,7 @@ Test(flow_table, two_hundred_thousand_flows_in_one_batch_and_the_worker_carries_
 	 * worker's. */
 	ok("add", (const char *const *)f, N);
 	usleep(200000);
-	d = dump(NULL, NULL);
+	d = inst_flows_text(&in, NULL, NULL);
 	cr_assert_eq(lines(d), N);
 	free(d);
 	cr_assert_eq(inst_worker_counts(&in, 0, &after), 0);
