@@ -18,6 +18,10 @@
 #define SL_OFPORT_NONE 0
 #define SL_MAX_ACTIONS 16
 #define SL_PORT_NAME_LEN 32
+#define SL_MAX_RXQ 64        /* rx queues of one port, and that one worker may poll */
+#define SL_MTU_MIN 68        /* Open vSwitch's bounds for mtu_request */
+#define SL_MTU_MAX 9702
+#define SL_DEVARGS_MAX 512   /* devargs, with the terminating NUL */
 
 /*
  * What the parser extracts from a packet; what rules match on.

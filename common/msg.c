@@ -8,6 +8,8 @@
 #include <zmq.h>
 
 #include "msg.h"
+#include "settings.h"
+#include "util.h"
 
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -45,6 +47,7 @@ sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Repl
 	    int timeout_ms, char *err, size_t errlen)
 {
 	int linger = 0, rc;
+	uint64_t deadline;
 	zmq_pollitem_t pi;
 	zmq_msg_t zm;
 	void *sock;
@@ -67,8 +70,14 @@ sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Repl
 		set_err(err, errlen, "cannot send to %s: %s", endpoint, zmq_strerror(-rc));
 		goto out;
 	}
-	pi = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
-	rc = zmq_poll(&pi, 1, timeout_ms);
+	/* A signal (SIGCHLD in sluiced) interrupts the wait; only the clock ends it. */
+	deadline = sl_now_ms() + (uint64_t)timeout_ms;
+	do {
+		uint64_t now = sl_now_ms();
+
+		pi = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
+		rc = zmq_poll(&pi, 1, now < deadline ? (long)(deadline - now) : 0);
+	} while (rc < 0 && zmq_errno() == EINTR && sl_now_ms() < deadline);
 	if (rc <= 0) {
 		rc = -ETIMEDOUT;
 		set_err(err, errlen, "no answer from %s within %d ms", endpoint, timeout_ms);
@@ -127,31 +136,102 @@ sl_msg_recv_request(void *sock, int flags, Sluice__Request **req, char *err, siz
 		zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &optlen);
 		rc = -EBADMSG;
 	}
-	if (rc == 0 && zmq_msg_size(&zm) > SL_MSG_MAX) {
-		set_err(err, errlen, "request of %zu bytes exceeds the %u-byte limit",
-			zmq_msg_size(&zm), SL_MSG_MAX);
-		rc = -EMSGSIZE;
-	} else if (rc == 0) {
-		*req = sluice__request__unpack(NULL, zmq_msg_size(&zm), zmq_msg_data(&zm));
-		if (*req == NULL) {
-			set_err(err, errlen, "malformed request: not a sluice.Request message");
-			rc = -EBADMSG;
-		} else if ((*req)->version != SL_PROTO_VERSION) {
-			set_err(err, errlen, "version mismatch: client speaks %u, we speak %u",
-				(*req)->version, SL_PROTO_VERSION);
-			sluice__request__free_unpacked(*req, NULL);
-			*req = NULL;
-			rc = -EPROTO;
-		} else if ((*req)->cmd_case == SLUICE__REQUEST__CMD__NOT_SET) {
-			set_err(err, errlen, "request names no command");
-			sluice__request__free_unpacked(*req, NULL);
-			*req = NULL;
-			rc = -EBADMSG;
-		}
-	} else {
+	if (rc == 0)
+		rc = sl_msg_decode_request(zmq_msg_data(&zm), zmq_msg_size(&zm), req, err, errlen);
+	else
 		set_err(err, errlen, "malformed request: multi-part message");
-	}
 	zmq_msg_close(&zm);
+	return rc;
+}
+
+int
+sl_msg_decode_request(const void *data, size_t len, Sluice__Request **req, char *err,
+		      size_t errlen)
+{
+	*req = NULL;
+	if (len > SL_MSG_MAX) {
+		set_err(err, errlen, "request of %zu bytes exceeds the %u-byte limit", len,
+			SL_MSG_MAX);
+		return -EMSGSIZE;
+	}
+	*req = sluice__request__unpack(NULL, len, data);
+	if (*req == NULL) {
+		set_err(err, errlen, "malformed request: not a sluice.Request message");
+		return -EBADMSG;
+	}
+	if ((*req)->version != SL_PROTO_VERSION) {
+		set_err(err, errlen, "version mismatch: client speaks %u, we speak %u",
+			(*req)->version, SL_PROTO_VERSION);
+		sluice__request__free_unpacked(*req, NULL);
+		*req = NULL;
+		return -EPROTO;
+	}
+	if ((*req)->cmd_case == SLUICE__REQUEST__CMD__NOT_SET &&
+	    (*req)->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET) {
+		set_err(err, errlen, "request names no command");
+		sluice__request__free_unpacked(*req, NULL);
+		*req = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int
+sl_msg_recv_routed(void *sock, int flags, struct sl_peer *peer, Sluice__Request **req, char *err,
+		   size_t errlen)
+{
+	zmq_msg_t part[3];
+	size_t n = 0, extra = 0;
+	int more = 1, rc = 0;
+	size_t optlen = sizeof(more);
+
+	*req = NULL;
+	peer->idlen = 0;
+	/* ROUTER frames from a REQ client: identity, empty delimiter, payload. */
+	while (more && rc == 0) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, n + extra == 0 ? flags : 0) < 0) {
+			rc = -zmq_errno();
+			zmq_msg_close(&m);
+			break;
+		}
+		if (n < 3)
+			part[n++] = m;
+		else
+			extra++, zmq_msg_close(&m);
+		zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &optlen);
+	}
+	if (rc == 0 && n >= 1 && zmq_msg_size(&part[0]) > 0 &&
+	    zmq_msg_size(&part[0]) <= sizeof(peer->id)) {
+		peer->idlen = zmq_msg_size(&part[0]);
+		memcpy(peer->id, zmq_msg_data(&part[0]), peer->idlen);
+	}
+	if (rc == 0 && peer->idlen == 0) {
+		rc = -EAGAIN; /* nobody to answer */
+	} else if (rc == 0 && (n != 3 || extra != 0 || zmq_msg_size(&part[1]) != 0)) {
+		set_err(err, errlen, "malformed request: not one REQ message");
+		rc = -EBADMSG;
+	} else if (rc == 0) {
+		rc = sl_msg_decode_request(zmq_msg_data(&part[2]), zmq_msg_size(&part[2]), req,
+					   err, errlen);
+	}
+	for (size_t i = 0; i < n; i++)
+		zmq_msg_close(&part[i]);
+	return rc;
+}
+
+int
+sl_msg_send_routed(void *sock, const struct sl_peer *peer, Sluice__Reply *rep)
+{
+	int rc;
+
+	rep->version = SL_PROTO_VERSION;
+	if (zmq_send(sock, peer->id, peer->idlen, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(sock, "", 0, ZMQ_SNDMORE) < 0)
+		return -zmq_errno();
+	rc = send_packed(sock, &rep->base);
 	return rc;
 }
 
@@ -193,13 +273,20 @@ sl_msg_reply_error(void *sock, int status, const char *fmt, ...)
 }
 
 const char *
-sl_msg_cmd_name(const Sluice__Request *req)
+sl_state_name(Sluice__ProcState state)
 {
-	const ProtobufCFieldDescriptor *f;
-
-	f = protobuf_c_message_descriptor_get_field(&sluice__request__descriptor,
-						    (unsigned int)req->cmd_case);
-	return f != NULL ? f->name : "unknown";
+	switch (state) {
+	case SLUICE__PROC_STATE__PROC_FREE: return "free";
+	case SLUICE__PROC_STATE__PROC_RUNNING: return "running";
+	case SLUICE__PROC_STATE__PROC_DEAD: return "dead";
+	case SLUICE__PROC_STATE__PROC_HUNG: return "hung";
+	case SLUICE__PROC_STATE__PROC_HANDOFF: return "handoff";
+	case SLUICE__PROC_STATE__PROC_STARTING: return "starting";
+	case SLUICE__PROC_STATE__PROC_RESTARTING: return "restarting";
+	case SLUICE__PROC_STATE__PROC_FAILED: return "failed";
+	case SLUICE__PROC_STATE__PROC_STOPPED: return "stopped";
+	default: return "unknown";
+	}
 }
 
 void
@@ -208,4 +295,42 @@ sl_reply_free_built(Sluice__Reply *rep)
 	/* Handlers build replies with malloc'd parts, as unpack would. */
 	if (rep != NULL)
 		sluice__reply__free_unpacked(rep, NULL);
+}
+
+/* Both map entry types are { base, key, value }: one filler for either. */
+#define FILL_MAP(arr_, count_, type_, init_, tbl_, vals_)                          \
+	({                                                                       \
+		int rc_ = 0;                                                     \
+		(arr_) = calloc((tbl_)->n ? (tbl_)->n : 1, sizeof(*(arr_)));     \
+		if ((arr_) == NULL)                                              \
+			rc_ = -ENOMEM;                                           \
+		for (size_t i_ = 0; rc_ == 0 && i_ < (tbl_)->n; i_++) {          \
+			type_ *e_ = malloc(sizeof(*e_));                         \
+			if (e_ == NULL) {                                        \
+				rc_ = -ENOMEM;                                   \
+				break;                                           \
+			}                                                        \
+			init_(e_);                                               \
+			e_->key = strdup((tbl_)->s[i_].key);                     \
+			e_->value = strdup((vals_)->v[i_]);                      \
+			(arr_)[(count_)++] = e_;                                 \
+			if (e_->key == NULL || e_->value == NULL)                \
+				rc_ = -ENOMEM;                                   \
+		}                                                                \
+		rc_;                                                             \
+	})
+
+int
+sl_port_info_settings(Sluice__PortInfo *pi, const struct sl_settings *t,
+		      const struct sl_values *vals)
+{
+	return FILL_MAP(pi->settings, pi->n_settings, Sluice__PortInfo__SettingsEntry,
+			sluice__port_info__settings_entry__init, t, vals);
+}
+
+int
+sl_reply_options(Sluice__Reply *rep, const struct sl_settings *t, const struct sl_values *vals)
+{
+	return FILL_MAP(rep->options, rep->n_options, Sluice__Reply__OptionsEntry,
+			sluice__reply__options_entry__init, t, vals);
 }

@@ -10,7 +10,7 @@
 
 #include "sluice.pb-c.h"
 
-#define SL_PROTO_VERSION 1u
+#define SL_PROTO_VERSION 2u
 #define SL_MSG_MAX (64u << 20) /* larger messages are refused unread */
 
 /*
@@ -33,6 +33,33 @@ int sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__
  */
 int sl_msg_recv_request(void *sock, int flags, Sluice__Request **req, char *err, size_t errlen);
 
+/*
+ * Check and unpack the bytes of one request: size limit, protobuf, version,
+ * a command present.  Returns 0 with *req set, or -EMSGSIZE / -EBADMSG /
+ * -EPROTO with @err set.
+ */
+int sl_msg_decode_request(const void *data, size_t len, Sluice__Request **req, char *err,
+			  size_t errlen);
+
+/* Who sent a request to a ZMQ_ROUTER socket: the reply goes back there. */
+struct sl_peer {
+	unsigned char id[256];
+	size_t idlen;
+};
+
+/*
+ * Receive one request from REQ clients on a ZMQ_ROUTER socket, so that
+ * replies may be sent later and out of order.  Returns as
+ * sl_msg_recv_request; on -EBADMSG/-EMSGSIZE/-EPROTO @peer is set and
+ * should get an error reply; -EAGAIN also for frames nobody can be
+ * answered for.
+ */
+int sl_msg_recv_routed(void *sock, int flags, struct sl_peer *peer, Sluice__Request **req,
+		       char *err, size_t errlen);
+
+/* Send @rep to @peer on a ZMQ_ROUTER socket. Returns 0 or -errno. */
+int sl_msg_send_routed(void *sock, const struct sl_peer *peer, Sluice__Reply *rep);
+
 /* Pack and send @rep (its version field is set here). Returns 0 or -errno. */
 int sl_msg_send_reply(void *sock, Sluice__Reply *rep);
 
@@ -48,7 +75,17 @@ void sl_reply_set_error(Sluice__Reply *rep, int status, const char *fmt, ...)
  * sub-messages), the way handlers build them. */
 void sl_reply_free_built(Sluice__Reply *rep);
 
-/* Name of the request's command, for messages ("add_port"). */
-const char *sl_msg_cmd_name(const Sluice__Request *req);
+struct sl_settings;
+struct sl_values;
+
+/* Fill @pi's settings map with every setting of @t (value in force). Returns 0 or -ENOMEM. */
+int sl_port_info_settings(Sluice__PortInfo *pi, const struct sl_settings *t,
+			  const struct sl_values *vals);
+
+/* Fill @rep's options map likewise. Returns 0 or -ENOMEM. */
+int sl_reply_options(Sluice__Reply *rep, const struct sl_settings *t, const struct sl_values *vals);
+
+/* "running", "dead", "hung", ... for a process state. */
+const char *sl_state_name(Sluice__ProcState state);
 
 #endif /* SL_MSG_H */

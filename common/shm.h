@@ -21,12 +21,12 @@
 #include <rte_spinlock.h>
 
 #include "flow.h"
+#include "slots.h"
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
 #define SL_LAYOUT_VERSION 3u
 
-#define SL_MAX_RXQ 64             /* rx queues one worker may poll */
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
 #define SL_BURST 32

@@ -112,3 +112,30 @@ sl_fn_resolve(const char *lib, uint64_t off)
 		return NULL;
 	return (void *)(base + off);
 }
+
+char *
+sl_printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return buf;
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		size_t need = (c >= 0x20 && c < 0x7f) ? 1 : 4;
+
+		if (o + need + 1 > len) {
+			if (len >= 4)
+				memcpy(buf + (o > len - 4 ? len - 4 : o), "...", 4);
+			else
+				buf[o] = '\0';
+			return buf;
+		}
+		if (need == 1)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -35,4 +35,11 @@ int sl_fn_locate(const void *fn, char *lib, size_t liblen, uint64_t *off);
  * the library is not loaded here. */
 void *sl_fn_resolve(const char *lib, uint64_t off);
 
+/*
+ * @s made safe to echo into a terminal, a log or a one-line error: bytes
+ * outside printable ASCII become \xNN, and the text is cut (ending "...")
+ * to fit @len.  Returns @buf.
+ */
+char *sl_printable(const char *s, char *buf, size_t len);
+
 #endif /* SL_UTIL_H */

@@ -38,6 +38,7 @@ sl_db_init(struct sl_db *db, const char *path)
 {
 	memset(db, 0, sizeof(*db));
 	sl_ftable_init(&db->flows);
+	sl_values_init(&db->options, &sl_options);
 	db->path = sl_strdup(path);
 	return db->path == NULL ? -ENOMEM : 0;
 }
@@ -45,13 +46,8 @@ sl_db_init(struct sl_db *db, const char *path)
 static void
 port_free(struct sl_db_port *p)
 {
-	size_t i;
-
 	free(p->devargs);
-	for (i = 0; i < p->n_extra; i++)
-		free(p->extra[i]);
-	free(p->extra);
-	memset(p, 0, sizeof(*p));
+	p->devargs = NULL;
 }
 
 void
@@ -62,11 +58,6 @@ sl_db_fini(struct sl_db *db)
 	for (i = 0; i < db->n_ports; i++)
 		port_free(&db->ports[i]);
 	free(db->ports);
-	for (i = 0; i < db->n_options; i++) {
-		free(db->options[i].key);
-		free(db->options[i].value);
-	}
-	free(db->options);
 	sl_ftable_fini(&db->flows);
 	free(db->path);
 	memset(db, 0, sizeof(*db));
@@ -131,52 +122,13 @@ sl_db_free_ofport(const struct sl_db *db)
 	return 0;
 }
 
-static bool
-is_ident(const char *s)
+void
+sl_db_port_init(struct sl_db_port *p, const char *name, const char *devargs)
 {
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && strchr("_.:-", *s) == NULL)
-			return false;
-	return true;
-}
-
-int
-sl_db_check_name(const char *name, char *err, size_t errlen)
-{
-	/* Flow syntax takes a port by number or by name, and these words mean something else there. */
-	static const char *const reserved[] = { "LOCAL", "NORMAL", "FLOOD", "ALL",  "IN_PORT",
-						"CONTROLLER", "NONE", "ANY", "DROP" };
-	size_t i;
-
-	if (strlen(name) >= SL_PORT_NAME_LEN)
-		return set_err(err, errlen, -EINVAL, "port name \"%s\" is longer than %d characters",
-			       name, SL_PORT_NAME_LEN - 1);
-	if (!is_ident(name))
-		return set_err(err, errlen, -EINVAL,
-			       "bad port name \"%s\": use letters, digits, '_', '.', ':' or '-'", name);
-	if (strspn(name, "0123456789") == strlen(name))
-		return set_err(err, errlen, -EINVAL,
-			       "bad port name \"%s\": a number would be taken for an ofport", name);
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strcasecmp(name, reserved[i]) == 0)
-			return set_err(err, errlen, -EINVAL,
-				       "bad port name \"%s\": reserved word in flow syntax", name);
-	return 0;
-}
-
-static int
-check_u32(const char *what, const char *val, uint64_t min, uint64_t max, uint32_t *out, char *err,
-	  size_t errlen)
-{
-	uint64_t v;
-
-	if (sl_parse_u64(val, min, max, &v) < 0)
-		return set_err(err, errlen, -EINVAL, "%s: \"%s\" is not a number in %llu..%llu",
-			       what, val, (unsigned long long)min, (unsigned long long)max);
-	*out = (uint32_t)v;
-	return 0;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->devargs = (char *)devargs;
+	sl_values_init(&p->settings, &sl_port_settings);
 }
 
 int
@@ -185,16 +137,14 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 	struct sl_db_port *o;
 	int rc;
 
-	rc = sl_db_check_name(p->name, err, errlen);
+	rc = sl_port_name_check(p->name, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (sl_db_port_find(db, p->name) != NULL)
 		return set_err(err, errlen, -EEXIST, "port \"%s\" already exists", p->name);
-	if (p->devargs == NULL || p->devargs[0] == '\0')
-		return set_err(err, errlen, -EINVAL, "port \"%s\": empty devargs", p->name);
-	if (strpbrk(p->devargs, " \t\r\n") != NULL)
-		return set_err(err, errlen, -EINVAL, "port \"%s\": devargs contain white space: \"%s\"",
-			       p->name, p->devargs);
+	rc = sl_devargs_check(p->devargs != NULL ? p->devargs : "", err, errlen);
+	if (rc < 0)
+		return rc;
 	o = sl_db_port_by_device(db, p->devargs);
 	if (o != NULL) {
 		char dev[128];
@@ -210,49 +160,25 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 	o = sl_db_port_by_ofport(db, p->ofport);
 	if (o != NULL)
 		return set_err(err, errlen, -EEXIST, "ofport %u is already port \"%s\"", p->ofport, o->name);
-	if (p->n_rxq == 0)
-		p->n_rxq = 1;
-	if (p->n_rxq > SL_NRXQ_MAX)
-		return set_err(err, errlen, -ERANGE, "n_rxq %u out of range 1..%d", p->n_rxq, SL_NRXQ_MAX);
-	if (p->mtu == 0)
-		p->mtu = SL_DEFAULT_MTU;
-	if (p->mtu < SL_MTU_MIN || p->mtu > SL_MTU_MAX)
-		return set_err(err, errlen, -ERANGE, "mtu %u out of range %d..%d", p->mtu, SL_MTU_MIN,
-			       SL_MTU_MAX);
 	return 0;
-}
-
-static int
-port_copy(struct sl_db_port *dst, const struct sl_db_port *src)
-{
-	size_t i;
-
-	*dst = *src;
-	dst->devargs = sl_strdup(src->devargs);
-	dst->extra = src->n_extra ? calloc(src->n_extra, sizeof(char *)) : NULL;
-	if (dst->devargs == NULL || (src->n_extra && dst->extra == NULL))
-		goto nomem;
-	for (i = 0; i < src->n_extra; i++)
-		if ((dst->extra[i] = sl_strdup(src->extra[i])) == NULL)
-			goto nomem;
-	return 0;
-nomem:
-	dst->n_extra = dst->extra ? src->n_extra : 0;
-	port_free(dst);
-	return -ENOMEM;
 }
 
 int
 sl_db_port_add(struct sl_db *db, const struct sl_db_port *p)
 {
 	struct sl_db_port *ports;
+	char *devargs = sl_strdup(p->devargs);
 
 	ports = realloc(db->ports, (db->n_ports + 1) * sizeof(*ports));
-	if (ports == NULL)
+	if (ports == NULL || devargs == NULL) {
+		free(devargs);
+		if (ports != NULL)
+			db->ports = ports;
 		return -ENOMEM;
+	}
 	db->ports = ports;
-	if (port_copy(&db->ports[db->n_ports], p) < 0)
-		return -ENOMEM;
+	db->ports[db->n_ports] = *p;
+	db->ports[db->n_ports].devargs = devargs;
 	db->n_ports++;
 	return 0;
 }
@@ -272,117 +198,45 @@ sl_db_port_del(struct sl_db *db, const char *name)
 	return 0;
 }
 
-/* Store "KEY=VALUE" among the extras, replacing an earlier value of KEY. */
-static int
-extra_set(struct sl_db_port *p, const char *kv, size_t keylen)
-{
-	char *copy = sl_strdup(kv), **ex;
-	size_t i;
-
-	if (copy == NULL)
-		return -ENOMEM;
-	for (i = 0; i < p->n_extra; i++)
-		if (strncmp(p->extra[i], kv, keylen + 1) == 0) {
-			free(p->extra[i]);
-			p->extra[i] = copy;
-			return 0;
-		}
-	ex = realloc(p->extra, (p->n_extra + 1) * sizeof(*ex));
-	if (ex == NULL) {
-		free(copy);
-		return -ENOMEM;
-	}
-	p->extra = ex;
-	p->extra[p->n_extra++] = copy;
-	return 0;
-}
-
 int
 sl_db_port_setting(struct sl_db_port *p, const char *kv, bool apply, char *err, size_t errlen)
 {
-	const char *eq = strchr(kv, '=');
-	char key[64];
-	uint32_t v = 0;
-	size_t klen;
-	int rc;
+	static const char *const fixed[] = { "ofport", "name", "devargs" };
+	struct sl_values scratch;
+	size_t klen = strcspn(kv, "=");
 
-	if (eq == NULL || eq == kv || eq[1] == '\0')
-		return set_err(err, errlen, -EINVAL, "bad setting \"%s\": expected KEY=VALUE", kv);
-	klen = (size_t)(eq - kv);
-	if (klen >= sizeof(key))
-		return set_err(err, errlen, -EINVAL, "bad setting \"%s\": key too long", kv);
-	memcpy(key, kv, klen);
-	key[klen] = '\0';
-	if (strcmp(key, "mtu") == 0) {
-		rc = check_u32("mtu", eq + 1, SL_MTU_MIN, SL_MTU_MAX, &v, err, errlen);
-		if (rc == 0 && apply)
-			p->mtu = v;
-		return rc;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strlen(fixed[i]) == klen && strncmp(kv, fixed[i], klen) == 0)
+			return set_err(err, errlen, -EINVAL,
+				       "%s of a port cannot change: delete and add the port again",
+				       fixed[i]);
+	if (!apply) {
+		scratch = p->settings;
+		return sl_values_set_kv(&sl_port_settings, &scratch, kv, err, errlen);
 	}
-	if (strcmp(key, "n_rxq") == 0) {
-		rc = check_u32("n_rxq", eq + 1, 1, SL_NRXQ_MAX, &v, err, errlen);
-		if (rc == 0 && apply)
-			p->n_rxq = v;
-		return rc;
-	}
-	if (strcmp(key, "ofport") == 0 || strcmp(key, "name") == 0 || strcmp(key, "devargs") == 0)
-		return set_err(err, errlen, -EINVAL,
-			       "%s of a port cannot change: delete and add the port again", key);
-	if (!is_ident(key) || strpbrk(eq + 1, " \t\r\n") != NULL)
-		return set_err(err, errlen, -EINVAL, "bad setting \"%s\"", kv);
-	return apply ? extra_set(p, kv, klen) : 0;
+	return sl_values_set_kv(&sl_port_settings, &p->settings, kv, err, errlen);
 }
 
 int
-sl_db_check_option(const char *key, const char *value, char *err, size_t errlen)
+sl_db_option_set(struct sl_db *db, const char *kv, bool apply, char *err, size_t errlen)
 {
-	if (!is_ident(key))
-		return set_err(err, errlen, -EINVAL, "bad option name \"%s\"", key);
-	if (value[0] == '\0' || strpbrk(value, "\r\n") != NULL)
-		return set_err(err, errlen, -EINVAL, "option %s: bad value \"%s\"", key, value);
-	return 0;
-}
+	struct sl_values scratch;
 
-int
-sl_db_option_set(struct sl_db *db, const char *key, const char *value)
-{
-	struct sl_db_option *o;
-	char *v = sl_strdup(value), *k;
-	size_t i;
-
-	if (v == NULL)
-		return -ENOMEM;
-	for (i = 0; i < db->n_options; i++)
-		if (strcmp(db->options[i].key, key) == 0) {
-			free(db->options[i].value);
-			db->options[i].value = v;
-			return 0;
-		}
-	k = sl_strdup(key);
-	o = realloc(db->options, (db->n_options + 1) * sizeof(*o));
-	if (k == NULL || o == NULL) {
-		free(k);
-		free(v);
-		if (o != NULL)
-			db->options = o;
-		return -ENOMEM;
+	if (!apply) {
+		scratch = db->options;
+		return sl_values_set_kv(&sl_options, &scratch, kv, err, errlen);
 	}
-	db->options = o;
-	db->options[db->n_options].key = k;
-	db->options[db->n_options].value = v;
-	db->n_options++;
-	return 0;
+	return sl_values_set_kv(&sl_options, &db->options, kv, err, errlen);
 }
 
 const char *
 sl_db_option_get(const struct sl_db *db, const char *key)
 {
-	size_t i;
+	int id = sl_settings_find(&sl_options, key);
 
-	for (i = 0; i < db->n_options; i++)
-		if (strcmp(db->options[i].key, key) == 0)
-			return db->options[i].value;
-	return NULL;
+	if (id < 0 || !(db->options.given & (UINT64_C(1) << id)))
+		return NULL;
+	return db->options.v[id];
 }
 
 int
@@ -404,11 +258,24 @@ sl_db_flow_text(const struct sl_flow *f, char *buf, size_t len)
 
 /* ---- loading ---- */
 
-/* "port NAME ofport=N n_rxq=N mtu=N [KEY=VALUE...] devargs=REST" */
+static int
+check_u32(const char *what, const char *val, uint64_t min, uint64_t max, uint32_t *out, char *err,
+	  size_t errlen)
+{
+	uint64_t v;
+
+	if (strspn(val, "0123456789") != strlen(val) || sl_parse_u64(val, min, max, &v) < 0)
+		return set_err(err, errlen, -EINVAL, "%s: \"%s\" is not a number in %llu..%llu",
+			       what, val, (unsigned long long)min, (unsigned long long)max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "port NAME ofport=N [KEY=VALUE...] devargs=REST" */
 static int
 load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 {
-	struct sl_db_port p = { 0 };
+	struct sl_db_port p;
 	char *tok, *save = NULL, *devargs;
 	int rc = 0;
 
@@ -416,26 +283,23 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 	if (devargs == NULL)
 		return set_err(err, errlen, -EINVAL, "port line without devargs=");
 	*devargs = '\0';
-	p.devargs = devargs + strlen(" devargs=");
 	tok = strtok_r(rest, " ", &save);
-	if (tok == NULL || strlen(tok) >= sizeof(p.name))
+	if (tok == NULL || strlen(tok) >= SL_PORT_NAME_LEN)
 		return set_err(err, errlen, -EINVAL, "port line without a valid name");
-	strcpy(p.name, tok);
-	while (rc == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
+	sl_db_port_init(&p, tok, devargs + strlen(" devargs="));
+	while (rc >= 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strncmp(tok, "ofport=", 7) == 0)
 			rc = check_u32("ofport", tok + 7, 1, SL_OFPORT_MAX, &p.ofport, err, errlen);
 		else
 			rc = sl_db_port_setting(&p, tok, true, err, errlen);
 	}
-	if (rc == 0 && p.ofport == 0)
+	if (rc >= 0 && p.ofport == 0)
 		rc = set_err(err, errlen, -EINVAL, "port \"%s\" without ofport=", p.name);
-	if (rc == 0)
+	if (rc >= 0)
 		rc = sl_db_port_check(db, &p, err, errlen);
-	if (rc == 0)
+	if (rc >= 0)
 		rc = sl_db_port_add(db, &p);
-	p.devargs = NULL; /* points into the line */
-	port_free(&p);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -457,16 +321,15 @@ load_flow(struct sl_db *db, const char *text, char *err, size_t errlen)
 static int
 load_option(struct sl_db *db, char *kv, char *err, size_t errlen)
 {
-	char *eq = strchr(kv, '=');
-	int rc;
+	char key[64];
+	size_t klen = strcspn(kv, "=");
 
-	if (eq == NULL)
+	if (kv[klen] != '=')
 		return set_err(err, errlen, -EINVAL, "option line without KEY=VALUE");
-	*eq = '\0';
-	rc = sl_db_check_option(kv, eq + 1, err, errlen);
-	if (rc == 0 && sl_db_option_get(db, kv) != NULL)
-		rc = set_err(err, errlen, -EEXIST, "option %s given twice", kv);
-	return rc ? rc : sl_db_option_set(db, kv, eq + 1);
+	snprintf(key, sizeof(key), "%.*s", (int)klen, kv);
+	if (sl_db_option_get(db, key) != NULL)
+		return set_err(err, errlen, -EEXIST, "option %s given twice", key);
+	return sl_db_option_set(db, kv, true, err, errlen) < 0 ? -EINVAL : 0;
 }
 
 static int
@@ -541,11 +404,10 @@ sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 static void
 write_port(FILE *f, const struct sl_db_port *p)
 {
-	size_t i;
-
-	fprintf(f, "port %s ofport=%u n_rxq=%u mtu=%u", p->name, p->ofport, p->n_rxq, p->mtu);
-	for (i = 0; i < p->n_extra; i++)
-		fprintf(f, " %s", p->extra[i]);
+	fprintf(f, "port %s ofport=%u", p->name, p->ofport);
+	for (size_t i = 0; i < sl_port_settings.n; i++)
+		if (p->settings.given & (UINT64_C(1) << i))
+			fprintf(f, " %s=%s", sl_port_settings.s[i].key, p->settings.v[i]);
 	fprintf(f, " devargs=%s\n", p->devargs);
 }
 
@@ -559,8 +421,9 @@ write_db(FILE *f, const struct sl_db *db)
 		SL_DB_VERSION);
 	for (i = 0; i < db->n_ports; i++)
 		write_port(f, &db->ports[i]);
-	for (i = 0; i < db->n_options; i++)
-		fprintf(f, "option %s=%s\n", db->options[i].key, db->options[i].value);
+	for (i = 0; i < sl_options.n; i++)
+		if (db->options.given & (UINT64_C(1) << i))
+			fprintf(f, "option %s=%s\n", sl_options.s[i].key, db->options.v[i]);
 	for (i = 0; i < db->flows.n; i++) {
 		sl_db_flow_text(&db->flows.flows[i], text, sizeof(text));
 		/* Plain puts: this loop runs once per flow of the table. */

@@ -4,9 +4,12 @@
  * instance, in memory and in a line-oriented text file:
  *
  *   sluice-db 1
- *   port NAME ofport=N n_rxq=N mtu=N [KEY=VALUE...] devargs=REST OF LINE
+ *   port NAME ofport=N [KEY=VALUE...] devargs=REST OF LINE
  *   flow CANONICAL FLOW TEXT
  *   option KEY=VALUE
+ *
+ * Port settings and options are those of common/settings.h; only the ones
+ * given explicitly are written, so a changed default reaches old DBs.
  *
  * '#' lines and blank lines are ignored.  The file is replaced atomically
  * (temp file, fsync, rename, fsync of the directory), so a crash leaves
@@ -21,27 +24,16 @@
 
 #include "flow.h"
 #include "ftable.h"
+#include "settings.h"
 
 #define SL_DB_VERSION 1
-#define SL_MTU_MIN 68
-#define SL_MTU_MAX 9702
-#define SL_NRXQ_MAX 64
-#define SL_DEFAULT_MTU 1500
 #define SL_FLOW_TEXT_MAX 2048
 
 struct sl_db_port {
 	char name[SL_PORT_NAME_LEN];
 	char *devargs;
 	uint32_t ofport;
-	uint32_t n_rxq;
-	uint32_t mtu;
-	char **extra; /* other "KEY=VALUE" settings, kept and replayed verbatim */
-	size_t n_extra;
-};
-
-struct sl_db_option {
-	char *key;
-	char *value;
+	struct sl_values settings; /* of sl_port_settings */
 };
 
 struct sl_db {
@@ -49,8 +41,7 @@ struct sl_db {
 	struct sl_db_port *ports;
 	size_t n_ports;
 	struct sl_ftable flows; /* ports by number */
-	struct sl_db_option *options;
-	size_t n_options;
+	struct sl_values options; /* of sl_options */
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */
@@ -81,10 +72,10 @@ struct sl_db_port *sl_db_port_by_device(const struct sl_db *db, const char *deva
 /* Lowest ofport no port uses (1..SL_OFPORT_MAX), 0 if none is free. */
 uint32_t sl_db_free_ofport(const struct sl_db *db);
 
-/* Check a port name: 1..31 of [A-Za-z0-9_.:-], not all digits, not a reserved word. */
-int sl_db_check_name(const char *name, char *err, size_t errlen);
+/* A port with @name and @devargs, every setting at its default. */
+void sl_db_port_init(struct sl_db_port *p, const char *name, const char *devargs);
 
-/* Check and fill a port from its fields (defaults applied); does not add it. */
+/* Check a port (name, devargs, unique device and ofport) and pick its ofport if 0; does not add it. */
 int sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t errlen);
 
 /* Append a copy of @p (already checked). Returns 0 or -ENOMEM. */
@@ -94,20 +85,17 @@ int sl_db_port_add(struct sl_db *db, const struct sl_db_port *p);
 int sl_db_port_del(struct sl_db *db, const char *name);
 
 /*
- * Validate one "KEY=VALUE" port setting; with @apply, store it in @p.
- * mtu and n_rxq are range-checked; ofport, devargs and name cannot change;
- * other keys are kept verbatim (the primary decides whether it knows them).
+ * Check one "KEY=VALUE" port setting (common/settings.h); with @apply,
+ * store it in @p.  ofport, devargs and name cannot change.  Returns the
+ * setting's index or -errno with @err set.
  */
 int sl_db_port_setting(struct sl_db_port *p, const char *kv, bool apply, char *err, size_t errlen);
 
-/* Set or replace an option. Returns 0 or -ENOMEM. */
-int sl_db_option_set(struct sl_db *db, const char *key, const char *value);
+/* Check "KEY=VALUE" of a switch option; with @apply store it.  Index or -errno. */
+int sl_db_option_set(struct sl_db *db, const char *kv, bool apply, char *err, size_t errlen);
 
-/* An option's value or NULL. */
+/* An option's value as given, or NULL if it was never set. */
 const char *sl_db_option_get(const struct sl_db *db, const char *key);
-
-/* Check an option key: [A-Za-z0-9_.:-]+. */
-int sl_db_check_option(const char *key, const char *value, char *err, size_t errlen);
 
 /* sl_port_resolve_fn over the DB's port names (ctx: struct sl_db *). */
 int sl_db_resolve_port(void *ctx, const char *name, uint16_t *ofport);

@@ -19,8 +19,11 @@
 
 #include <zmq.h>
 
+#include "json.h"
 #include "msg.h"
+#include "settings.h"
 #include "util.h"
+#include "verbs.h"
 
 #define SL_CTL_DEFAULT_TIMEOUT_MS 5000
 
@@ -36,19 +39,27 @@ struct sl_ctl {
 	size_t n_lines;
 };
 
-struct sl_verb;
 typedef void (*sl_build_fn)(struct sl_ctl *c, Sluice__Request *req);
 typedef void (*sl_print_fn)(const Sluice__Reply *rep);
 
-struct sl_verb {
-	const char *name;
-	int min_args;
-	int max_args; /* -1: any number */
-	const char *usage;
-	const char *help;
+/*
+ * How sluicectl builds a verb's request and prints its reply.  The verbs
+ * themselves are declared in common/verbs.h; a verb that takes no
+ * arguments and prints nothing needs no entry here.  Entries are made next
+ * to their functions with CTL_VERB.
+ */
+struct ctl_verb {
 	sl_build_fn build;
 	sl_print_fn print;
 };
+
+static struct ctl_verb ctl_verbs[SL_N_VERBS];
+
+#define CTL_VERB(id, build_fn, print_fn)                                   \
+	static void __attribute__((constructor)) ctl_register_##id(void)    \
+	{                                                                  \
+		ctl_verbs[SL_VERB_##id] = (struct ctl_verb){ build_fn, print_fn }; \
+	}
 
 static const char *sl_cur_verb = NULL;
 
@@ -113,21 +124,22 @@ build_add_port(struct sl_ctl *c, Sluice__Request *req)
 	sluice__port_spec__init(ps);
 	ps->name = c->args[0];
 	ps->devargs = c->args[1];
+	ps->settings = xcalloc((size_t)c->n_args, sizeof(char *));
 	for (i = 2; i < c->n_args; i++) {
-		const char *a = c->args[i];
+		char *a = c->args[i];
 
 		if (strncmp(a, "ofport=", 7) == 0)
 			ps->ofport = arg_u32("ofport", a + 7, UINT32_MAX);
-		else if (strncmp(a, "n_rxq=", 6) == 0)
-			ps->n_rxq = arg_u32("n_rxq", a + 6, UINT32_MAX);
-		else if (strncmp(a, "mtu=", 4) == 0)
-			ps->mtu = arg_u32("mtu", a + 4, UINT32_MAX);
+		else if (strchr(a, '=') != NULL && a[0] != '=')
+			ps->settings[ps->n_settings++] = a; /* sluiced checks it */
 		else
-			die(2, "unknown argument \"%s\" (expected ofport=N, n_rxq=N or mtu=N)", a);
+			die(2, "bad argument \"%s\": expected ofport=N or KEY=VALUE", a);
 	}
 	ap->port = ps;
 	req->add_port = ap;
 }
+CTL_VERB(add_port, build_add_port, NULL)
+
 
 static void
 build_del_port(struct sl_ctl *c, Sluice__Request *req)
@@ -138,6 +150,8 @@ build_del_port(struct sl_ctl *c, Sluice__Request *req)
 	dp->name = c->args[0];
 	req->del_port = dp;
 }
+CTL_VERB(del_port, build_del_port, NULL)
+
 
 static void
 build_set_port(struct sl_ctl *c, Sluice__Request *req)
@@ -154,6 +168,8 @@ build_set_port(struct sl_ctl *c, Sluice__Request *req)
 			die(2, "bad setting \"%s\": expected KEY=VALUE", c->args[i]);
 	req->set_port = sp;
 }
+CTL_VERB(set_port, build_set_port, NULL)
+
 
 static Sluice__FlowMod *
 flow_mod(char **flows, size_t n, bool strict)
@@ -206,6 +222,8 @@ build_add_flow(struct sl_ctl *c, Sluice__Request *req)
 {
 	req->add_flows = flow_mod(&c->args[0], 1, false);
 }
+CTL_VERB(add_flow, build_add_flow, NULL)
+
 
 static void
 build_add_flows(struct sl_ctl *c, Sluice__Request *req)
@@ -213,6 +231,8 @@ build_add_flows(struct sl_ctl *c, Sluice__Request *req)
 	read_flow_file(c, c->args[0]);
 	req->add_flows = flow_mod(c->lines, c->n_lines, false);
 }
+CTL_VERB(add_flows, build_add_flows, NULL)
+
 
 static void
 build_replace_flows(struct sl_ctl *c, Sluice__Request *req)
@@ -220,6 +240,8 @@ build_replace_flows(struct sl_ctl *c, Sluice__Request *req)
 	read_flow_file(c, c->args[0]);
 	req->replace_flows = flow_mod(c->lines, c->n_lines, false);
 }
+CTL_VERB(replace_flows, build_replace_flows, NULL)
+
 
 /* del-flows [MATCH] [--strict], in either order. */
 static void
@@ -241,6 +263,8 @@ build_del_flows(struct sl_ctl *c, Sluice__Request *req)
 		die(2, "--strict needs a MATCH");
 	req->del_flows = flow_mod(match, match ? 1 : 0, strict);
 }
+CTL_VERB(del_flows, build_del_flows, NULL)
+
 
 static void
 build_dump_ports(struct sl_ctl *c, Sluice__Request *req)
@@ -262,6 +286,8 @@ build_worker_restart(struct sl_ctl *c, Sluice__Request *req)
 	wr->id = arg_u32("worker id", c->args[0], UINT32_MAX);
 	req->worker_restart = wr;
 }
+CTL_VERB(worker_restart, build_worker_restart, NULL)
+
 
 static void
 build_set_option(struct sl_ctl *c, Sluice__Request *req)
@@ -277,14 +303,10 @@ build_set_option(struct sl_ctl *c, Sluice__Request *req)
 	so->value = eq + 1;
 	req->set_option = so;
 }
+CTL_VERB(set, build_set_option, NULL)
+
 
 /* ---- printing replies ---- */
-
-static void
-print_nothing(const Sluice__Reply *rep)
-{
-	(void)rep;
-}
 
 static const char *
 yes_no(bool b)
@@ -300,10 +322,21 @@ print_workers_short(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("    Worker %u: %s, pid %d, lcore %u, restarts %llu%s%s\n", w->id, w->state,
+		printf("    Worker %u: %s, pid %d, lcore %u, restarts %llu%s%s\n", w->id,
+		       sl_state_name(w->state),
 		       w->pid, w->lcore, (unsigned long long)w->restarts, w->reason[0] ? ": " : "",
 		       w->reason);
 	}
+}
+
+/* Every port setting, in the order of common/settings.h. */
+static void
+print_port_settings(const Sluice__PortInfo *p)
+{
+	for (size_t i = 0; i < sl_port_settings.n; i++)
+		for (size_t j = 0; j < p->n_settings; j++)
+			if (strcmp(p->settings[j]->key, sl_port_settings.s[i].key) == 0)
+				printf("        %s: %s\n", p->settings[j]->key, p->settings[j]->value);
 }
 
 static void
@@ -315,7 +348,8 @@ print_show(const Sluice__Reply *rep)
 	if (di != NULL) {
 		printf("sluiced: pid %d, rundir %s, db %s (%u flows)\n", di->sluiced_pid, di->rundir,
 		       di->db, di->n_flows);
-		printf("    sluice-primary: %s, pid %d, restarts %llu%s%s\n", di->primary_state,
+		printf("    sluice-primary: %s, pid %d, restarts %llu%s%s\n",
+		       sl_state_name(di->primary_state),
 		       di->primary_pid, (unsigned long long)di->primary_restarts,
 		       di->primary_reason[0] ? ": " : "", di->primary_reason);
 		if (di->replay_error[0])
@@ -327,7 +361,10 @@ print_show(const Sluice__Reply *rep)
 		printf("    Port %s\n", p->name);
 		printf("        ofport: %u\n", p->ofport);
 		printf("        devargs: %s\n", p->devargs);
-		printf("        mtu: %u, n_rxq: %u, n_txq: %u\n", p->mtu, p->n_rxq, p->n_txq);
+		print_port_settings(p);
+		if (p->driver[0])
+			printf("        device: mtu %u, n_rxq %u, n_txq %u\n", p->mtu, p->n_rxq,
+			       p->n_txq);
 		if (p->driver[0])
 			printf("        driver: %s, port_id: %u, mac: %s, link: %s\n", p->driver,
 			       p->port_id, p->mac[0] ? p->mac : "-", p->link_up ? "up" : "down");
@@ -339,6 +376,8 @@ print_show(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_options; i++)
 		printf("    option %s=%s\n", rep->options[i]->key, rep->options[i]->value);
 }
+CTL_VERB(show, NULL, print_show)
+
 
 static void
 print_dump_flows(const Sluice__Reply *rep)
@@ -353,6 +392,8 @@ print_dump_flows(const Sluice__Reply *rep)
 		       (unsigned long long)f->n_bytes, f->text);
 	}
 }
+CTL_VERB(dump_flows, NULL, print_dump_flows)
+
 
 static void
 print_dump_ports(const Sluice__Reply *rep)
@@ -371,6 +412,8 @@ print_dump_ports(const Sluice__Reply *rep)
 		       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
 	}
 }
+CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)
+
 
 static double
 pct(uint64_t part, uint64_t whole)
@@ -387,7 +430,8 @@ print_pmd_stats(const Sluice__Reply *rep)
 		const Sluice__WorkerInfo *w = rep->workers[i];
 		uint64_t cycles = w->busy_cycles + w->idle_cycles;
 
-		printf("worker %u (pid %d, lcore %u, %s):\n", w->id, w->pid, w->lcore, w->state);
+		printf("worker %u (pid %d, lcore %u, %s):\n", w->id, w->pid, w->lcore,
+		       sl_state_name(w->state));
 		printf("  packets received: %llu\n", (unsigned long long)w->rx_packets);
 		printf("  packets sent: %llu\n", (unsigned long long)w->tx_packets);
 		printf("  emc hits: %llu\n", (unsigned long long)w->emc_hits);
@@ -404,6 +448,8 @@ print_pmd_stats(const Sluice__Reply *rep)
 		       (unsigned long long)w->lost_mbufs);
 	}
 }
+CTL_VERB(pmd_stats_show, NULL, print_pmd_stats)
+
 
 static void
 print_rxqs(const Sluice__Reply *rep)
@@ -431,6 +477,8 @@ print_rxqs(const Sluice__Reply *rep)
 		}
 	}
 }
+CTL_VERB(pmd_rxq_show, NULL, print_rxqs)
+
 
 static void
 print_worker_list(const Sluice__Reply *rep)
@@ -442,10 +490,13 @@ print_worker_list(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("%-3u %-8d %-6u %-11s %-9llu %s\n", w->id, w->pid, w->lcore, w->state,
+		printf("%-3u %-8d %-6u %-11s %-9llu %s\n", w->id, w->pid, w->lcore,
+		       sl_state_name(w->state),
 		       (unsigned long long)w->restarts, w->reason);
 	}
 }
+CTL_VERB(worker_list, NULL, print_worker_list)
+
 
 static void
 print_mempools(const Sluice__Reply *rep)
@@ -460,220 +511,24 @@ print_mempools(const Sluice__Reply *rep)
 		       m->mbuf_size);
 	}
 }
+CTL_VERB(mempool_show, NULL, print_mempools)
 
-/* ---- JSON, from the protobuf descriptors so it never lags the schema ---- */
 
-static void json_message(const ProtobufCMessage *m, int indent);
-
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; s != NULL && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", stdout);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static size_t
-elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
+/* ---- the command line ---- */
 
 static void
-json_scalar(const ProtobufCFieldDescriptor *f, const void *p, int indent)
+usage_settings(FILE *out, const struct sl_settings *t, const char *title)
 {
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_ENUM:
-		printf("%d", *(const int32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		printf("%u", *(const uint32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		printf("%lld", (long long)*(const int64_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		printf("%llu", (unsigned long long)*(const uint64_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_FLOAT:
-		printf("%g", (double)*(const float *)p);
-		break;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		printf("%g", *(const double *)p);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", stdout);
-		break;
-	case PROTOBUF_C_TYPE_STRING:
-		json_string(*(char *const *)p);
-		break;
-	case PROTOBUF_C_TYPE_BYTES:
-		printf("%zu", ((const ProtobufCBinaryData *)p)->len);
-		break;
-	case PROTOBUF_C_TYPE_MESSAGE:
-		if (*(ProtobufCMessage *const *)p == NULL)
-			fputs("null", stdout);
-		else
-			json_message(*(ProtobufCMessage *const *)p, indent);
-		break;
+	char range[128], left[96];
+
+	fprintf(out, "\n%s:\n", title);
+	for (size_t i = 0; i < t->n; i++) {
+		sl_setting_range(&t->s[i], range, sizeof(range));
+		snprintf(left, sizeof(left), "%s=%s", t->s[i].key, range);
+		fprintf(out, "  %-34s %s (default %s%s)\n", left, t->s[i].help, t->s[i].def,
+			t->s[i].flags & SL_SET_LIVE ? "" : "; only at add-port");
 	}
 }
-
-/* protobuf-c renders map<K,V> as a repeated KEntry { key, value }. */
-static bool
-is_map(const ProtobufCFieldDescriptor *f)
-{
-	const ProtobufCMessageDescriptor *md = f->descriptor;
-	size_t n;
-
-	if (f->type != PROTOBUF_C_TYPE_MESSAGE || md == NULL || md->n_fields != 2)
-		return false;
-	n = strlen(md->name);
-	return n > 5 && strcmp(md->name + n - 5, "Entry") == 0 &&
-	       strcmp(md->fields[0].name, "key") == 0 && strcmp(md->fields[1].name, "value") == 0;
-}
-
-static void
-json_repeated(const ProtobufCFieldDescriptor *f, const ProtobufCMessage *m, int indent)
-{
-	size_t n = *(const size_t *)((const char *)m + f->quantifier_offset), i;
-	const char *arr = *(char *const *)((const char *)m + f->offset);
-	bool map = is_map(f);
-
-	if (n == 0) {
-		fputs(map ? "{}" : "[]", stdout);
-		return;
-	}
-	fputs(map ? "{\n" : "[\n", stdout);
-	for (i = 0; i < n; i++) {
-		const void *p = arr + i * elem_size(f->type);
-
-		printf("%*s", indent + 2, "");
-		if (map) {
-			const ProtobufCMessage *e = *(ProtobufCMessage *const *)p;
-			const ProtobufCMessageDescriptor *md = f->descriptor;
-			const ProtobufCFieldDescriptor *kf = &md->fields[0];
-			const ProtobufCFieldDescriptor *vf = &md->fields[1];
-
-			json_scalar(kf, (const char *)e + kf->offset, indent + 2);
-			fputs(": ", stdout);
-			json_scalar(vf, (const char *)e + vf->offset, indent + 2);
-		} else {
-			json_scalar(f, p, indent + 2);
-		}
-		fputs(i + 1 < n ? ",\n" : "\n", stdout);
-	}
-	printf("%*s%c", indent, "", map ? '}' : ']');
-}
-
-static void
-json_message(const ProtobufCMessage *m, int indent)
-{
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	bool first = true;
-	unsigned int i;
-
-	fputs("{\n", stdout);
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-		    *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
-			continue;
-		printf("%s%*s\"%s\": ", first ? "" : ",\n", indent + 2, "", f->name);
-		first = false;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED)
-			json_repeated(f, m, indent + 2);
-		else
-			json_scalar(f, (const char *)m + f->offset, indent + 2);
-	}
-	printf("\n%*s}", indent, "");
-}
-
-/* ---- verbs ---- */
-
-static const struct sl_verb sl_verbs[] = {
-	{ "show", 0, 0, "", "ports, workers, options, process state", build_empty, print_show },
-	{ "add-port", 2, 5, "NAME DEVARGS [ofport=N] [n_rxq=N] [mtu=N]", "attach a port (hotplug)",
-	  build_add_port, print_nothing },
-	{ "del-port", 1, 1, "NAME", "detach a port", build_del_port, print_nothing },
-	{ "set-port", 2, -1, "NAME KEY=VALUE...", "change a port (mtu=9000, n_rxq=4, ...)",
-	  build_set_port, print_nothing },
-	{ "add-flow", 1, 1, "FLOW", "add or replace one flow (ovs-ofctl syntax)", build_add_flow,
-	  print_nothing },
-	{ "add-flows", 1, 1, "FILE|-", "add flows, one a line ('#' comments)", build_add_flows,
-	  print_nothing },
-	{ "del-flows", 0, 2, "[MATCH [--strict]]", "delete flows the match covers (all without one)",
-	  build_del_flows, print_nothing },
-	{ "replace-flows", 1, 1, "FILE|-", "make the flow table exactly FILE's flows",
-	  build_replace_flows, print_nothing },
-	{ "dump-flows", 0, 0, "", "flows with n_packets, n_bytes", build_empty, print_dump_flows },
-	{ "dump-ports", 0, 1, "[NAME]", "rx/tx packets, bytes, drops, errors", build_dump_ports,
-	  print_dump_ports },
-	{ "pmd-stats-show", 0, 0, "", "per worker: packets, cache hits, cycles", build_empty,
-	  print_pmd_stats },
-	{ "pmd-stats-clear", 0, 0, "", "zero the per-worker statistics", build_empty, print_nothing },
-	{ "pmd-rxq-show", 0, 0, "", "which worker polls which rx queue", build_empty, print_rxqs },
-	{ "worker-list", 0, 0, "", "workers: pid, lcore, state, restarts, reason", build_empty,
-	  print_worker_list },
-	{ "worker-restart", 1, 1, "ID", "planned restart: a new process takes over, no loss", build_worker_restart,
-	  print_nothing },
-	{ "mempool-show", 0, 0, "", "mbuf pools: size, available, in use", build_empty,
-	  print_mempools },
-	{ "set", 1, 1, "OPTION=VALUE", "set a switch option (emc-insert-inv-prob=100, ...)",
-	  build_set_option, print_nothing },
-	{ "shutdown", 0, 0, "", "stop the whole instance cleanly", build_empty, print_nothing },
-};
-
-/* The oneof case of each verb, in sl_verbs order. */
-static const Sluice__Request__CmdCase sl_verb_cmd[] = {
-	SLUICE__REQUEST__CMD_SHOW,	     SLUICE__REQUEST__CMD_ADD_PORT,
-	SLUICE__REQUEST__CMD_DEL_PORT,	     SLUICE__REQUEST__CMD_SET_PORT,
-	SLUICE__REQUEST__CMD_ADD_FLOWS,	     SLUICE__REQUEST__CMD_ADD_FLOWS,
-	SLUICE__REQUEST__CMD_DEL_FLOWS,	     SLUICE__REQUEST__CMD_REPLACE_FLOWS,
-	SLUICE__REQUEST__CMD_DUMP_FLOWS,     SLUICE__REQUEST__CMD_DUMP_PORTS,
-	SLUICE__REQUEST__CMD_PMD_STATS_SHOW, SLUICE__REQUEST__CMD_PMD_STATS_CLEAR,
-	SLUICE__REQUEST__CMD_PMD_RXQ_SHOW,   SLUICE__REQUEST__CMD_WORKER_LIST,
-	SLUICE__REQUEST__CMD_WORKER_RESTART, SLUICE__REQUEST__CMD_MEMPOOL_SHOW,
-	SLUICE__REQUEST__CMD_SET_OPTION,     SLUICE__REQUEST__CMD_SHUTDOWN,
-};
-
-_Static_assert(sizeof(sl_verbs) / sizeof(sl_verbs[0]) ==
-		       sizeof(sl_verb_cmd) / sizeof(sl_verb_cmd[0]),
-	       "one oneof case per verb");
 
 static void
 usage(FILE *out)
@@ -688,27 +543,16 @@ usage(FILE *out)
 		     "                 flow files)\n"
 		     "  --help         this text\n\nVerbs:\n",
 		SL_DEFAULT_RUNDIR, SL_CTL_DEFAULT_TIMEOUT_MS);
-	for (i = 0; i < sizeof(sl_verbs) / sizeof(sl_verbs[0]); i++) {
+	for (i = 0; i < SL_N_VERBS; i++) {
 		char left[80];
 
 		snprintf(left, sizeof(left), "%s %s", sl_verbs[i].name, sl_verbs[i].usage);
 		fprintf(out, "  %-52s %s\n", left, sl_verbs[i].help);
 	}
+	usage_settings(out, &sl_port_settings, "Port settings (add-port, set-port KEY=VALUE)");
+	usage_settings(out, &sl_options, "Switch options (set KEY=VALUE)");
 	fprintf(out, "\nExit status: 0 on success, 1 if the command failed, 2 for a usage error;\n"
 		     "on failure one line on stderr: \"sluicectl: VERB: what was wrong\".\n");
-}
-
-static const struct sl_verb *
-find_verb(const char *name, Sluice__Request__CmdCase *cmd)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(sl_verbs) / sizeof(sl_verbs[0]); i++)
-		if (strcmp(sl_verbs[i].name, name) == 0) {
-			*cmd = sl_verb_cmd[i];
-			return &sl_verbs[i];
-		}
-	return NULL;
 }
 
 static void
@@ -784,8 +628,8 @@ int
 main(int argc, char **argv)
 {
 	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Request__CmdCase cmd;
 	const struct sl_verb *verb;
+	const struct ctl_verb *cv;
 	struct sl_ctl c = { 0 };
 	Sluice__Reply *rep;
 	char ep[PATH_MAX + 16], err[1024];
@@ -793,14 +637,15 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_args(&c, argc, argv);
-	verb = find_verb(c.verb, &cmd);
+	verb = sl_verb_by_name(c.verb);
 	if (verb == NULL)
 		die(2, "unknown command \"%s\" (see --help)", c.verb);
 	sl_cur_verb = verb->name;
+	cv = &ctl_verbs[verb - sl_verbs];
 	if (c.n_args < verb->min_args || (verb->max_args >= 0 && c.n_args > verb->max_args))
 		die(2, "usage: sluicectl %s %s", verb->name, verb->usage);
-	req.cmd_case = cmd;
-	verb->build(&c, &req);
+	req.cmd_case = verb->cmd;
+	(cv->build != NULL ? cv->build : build_empty)(&c, &req);
 	if (c.timeout_ms == 0)
 		c.timeout_ms = SL_CTL_DEFAULT_TIMEOUT_MS + 1000 + (int)(n_flows(&req) / 10);
 
@@ -816,10 +661,9 @@ main(int argc, char **argv)
 	if (rep->status != 0)
 		die(1, "%s", rep->error[0] ? rep->error : strerror(rep->status));
 	if (c.json) {
-		json_message(&rep->base, 0);
-		putchar('\n');
-	} else {
-		verb->print(rep);
+		sl_json_print(&rep->base);
+	} else if (cv->print != NULL) {
+		cv->print(rep);
 	}
 	sluice__reply__free_unpacked(rep, NULL);
 	zmq_ctx_term(zctx);

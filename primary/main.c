@@ -181,9 +181,7 @@ shm_create(void)
 	shm->boot_id = rte_rand();
 	shm->tsc_hz = rte_get_tsc_hz();
 	shm->n_workers = sl_p.n_workers;
-	shm->mac_aging_s = 300;
-	shm->idle_sleep_us = 250;
-	shm->emc_inv_prob = 100;
+	/* Options get their defaults from common/settings.h in sl_server_init. */
 	memset(shm->ofport_to_slot, SL_NO_SLOT, sizeof(shm->ofport_to_slot));
 	for (i = 0; i < SL_MAX_PORTS; i++)
 		for (unsigned int q = 0; q <= SL_MAX_WORKERS; q++)

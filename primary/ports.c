@@ -33,12 +33,11 @@
 
 #include "mactable.h"
 #include "primary.h"
+#include "settings.h"
 #include "util.h"
 
 #define SL_RX_DESC 1024
 #define SL_TX_DESC 1024
-#define SL_MTU_MIN 68
-#define SL_MTU_MAX 9702
 #define SL_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
 
 static const char *const bridged_drivers[] = {
@@ -367,17 +366,18 @@ detach_device(unsigned int slot)
 	return rc;
 }
 
+/* Check @s and parse its settings into @cfg: all or nothing. */
 static int
-validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, char *err, size_t errlen)
+validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, struct sl_values *cfg, char *err,
+	      size_t errlen)
 {
-	size_t len = strlen(s->name);
+	int rc;
 
-	if (len == 0 || len >= SL_PORT_NAME_LEN || strpbrk(s->name, " ,=:/\t\"") != NULL) {
-		snprintf(err, errlen,
-			 "bad port name \"%s\": 1..%d characters, none of space , = : / \"",
-			 s->name, SL_PORT_NAME_LEN - 1);
-		return -EINVAL;
-	}
+	rc = sl_port_name_check(s->name, err, errlen);
+	if (rc == 0)
+		rc = sl_devargs_check(s->devargs, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (sl_port_find(s->name) >= 0) {
 		snprintf(err, errlen, "port \"%s\" already exists", s->name);
 		return -EEXIST;
@@ -392,16 +392,19 @@ validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, char *err, size_t err
 		return -EEXIST;
 	}
 	*ofport = s->ofport ? s->ofport : lowest_free_ofport();
-	if (s->n_rxq > SL_MAX_RXQ) {
-		snprintf(err, errlen, "n_rxq=%u out of range 1..%u", s->n_rxq, SL_MAX_RXQ);
-		return -ERANGE;
-	}
-	if (s->mtu != 0 && (s->mtu < SL_MTU_MIN || s->mtu > SL_MTU_MAX)) {
-		snprintf(err, errlen, "mtu=%u out of range %u..%u", s->mtu, SL_MTU_MIN,
-			 SL_MTU_MAX);
-		return -ERANGE;
+	sl_values_init(cfg, &sl_port_settings);
+	for (size_t i = 0; i < s->n_settings; i++) {
+		rc = sl_values_set_kv(&sl_port_settings, cfg, s->settings[i], err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
+}
+
+static uint16_t
+cfg_u16(const struct sl_values *cfg, int id)
+{
+	return (uint16_t)sl_values_u64(&sl_port_settings, cfg, id);
 }
 
 /* Probe the device; fills devname/driver/port_id.  Nothing else is touched on failure. */
@@ -456,11 +459,12 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 int
 sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 {
+	struct sl_values cfg;
 	struct sl_port *p;
 	uint16_t ofport;
 	int slot, rc;
 
-	rc = validate_spec(spec, &ofport, err, errlen);
+	rc = validate_spec(spec, &ofport, &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
 	slot = free_slot();
@@ -480,9 +484,8 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->lossless = p->bridged && strcmp(sl_p.ports[slot].driver, "net_pcap") == 0;
 	p->tx_shared = 0;
 	p->gen++;
-	sl_p.ports[slot].req_rxq = spec->n_rxq ? spec->n_rxq : 1;
-	rc = port_start(slot, sl_p.ports[slot].req_rxq, spec->mtu ? spec->mtu : 1500, err,
-			errlen);
+	sl_p.ports[slot].cfg = cfg;
+	rc = port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), err, errlen);
 	if (rc < 0) {
 		detach_device(slot);
 		port_forget(slot);
@@ -512,27 +515,64 @@ sl_port_del(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/* Stop, reconfigure and start the port with @next; on failure put it back as it was. */
 static int
-parse_setting(const char *s, const char *key, uint64_t min, uint64_t max, uint64_t *out,
-	      char *err, size_t errlen)
+port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t errlen)
 {
-	size_t klen = strlen(key);
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	char ignore[256];
+	int rc;
 
-	if (strncmp(s, key, klen) != 0 || s[klen] != '=')
-		return 1;
-	if (sl_parse_u64(s + klen + 1, min, max, out) < 0) {
-		snprintf(err, errlen, "%s: bad value \"%s\" (%" PRIu64 "..%" PRIu64 ")", key,
-			 s + klen + 1, min, max);
-		return -EINVAL;
+	port_unpublish(slot);
+	port_stop(slot);
+	p->gen++;
+	rc = port_start(slot, cfg_u16(next, SL_PS_N_RXQ), cfg_u16(next, SL_PS_MTU), err, errlen);
+	if (rc < 0) {
+		/* The data plane must not lose the port. */
+		port_stop(slot);
+		p->gen++;
+		if (port_start(slot, cfg_u16(&pp->cfg, SL_PS_N_RXQ), cfg_u16(&pp->cfg, SL_PS_MTU),
+			       ignore, sizeof(ignore)) == 0)
+			port_publish(slot);
+		else
+			PLOG(ERR, "port %s could not be restored: %s", p->name, ignore);
+		return rc;
 	}
+	pp->cfg = *next;
+	port_publish(slot);
 	return 0;
+}
+
+/* Apply one setting that changes on a running port; -errno leaves it as it was. */
+static int
+apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, size_t errlen)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	char ignore[256];
+	int rc = 0;
+
+	/* A switch over the enum: -Wswitch names a setting left without a way in. */
+	switch ((enum sl_port_setting_id)id) {
+	case SL_PS_MTU:
+		rc = apply_mtu(slot, cfg_u16(next, id), err, errlen);
+		if (rc < 0)
+			apply_mtu(slot, cfg_u16(&pp->cfg, id), ignore, sizeof(ignore));
+		break;
+	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
+	case SL_PS_COUNT:
+		break;
+	}
+	return rc;
 }
 
 int
 sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen)
 {
-	uint64_t mtu = 0, n_rxq = 0;
-	struct sl_port *p;
+	struct sl_port_priv *pp;
+	struct sl_values next;
+	uint64_t changed = 0;
+	bool restart = false;
 	int slot, rc;
 
 	slot = sl_port_find(name);
@@ -540,55 +580,39 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 		snprintf(err, errlen, "unknown port \"%s\"", name);
 		return -ENOENT;
 	}
-	p = &sl_p.shm->ports[slot];
+	pp = &sl_p.ports[slot];
 	/* Validate everything before changing anything. */
+	next = pp->cfg;
 	for (size_t i = 0; i < n; i++) {
-		rc = parse_setting(settings[i], "mtu", SL_MTU_MIN, SL_MTU_MAX, &mtu, err, errlen);
-		if (rc == 1)
-			rc = parse_setting(settings[i], "n_rxq", 1, SL_MAX_RXQ, &n_rxq, err,
-					   errlen);
-		if (rc == 1) {
-			snprintf(err, errlen, "unknown setting \"%s\" (known: mtu=N, n_rxq=N)",
-				 settings[i]);
-			return -EINVAL;
-		}
+		rc = sl_values_set_kv(&sl_port_settings, &next, settings[i], err, errlen);
 		if (rc < 0)
 			return rc;
-	}
-	if (n_rxq != 0 && n_rxq != p->n_rxq) {
-		uint16_t old_rxq = p->n_rxq, new_mtu = mtu ? mtu : p->mtu;
-
-		port_unpublish(slot);
-		port_stop(slot);
-		p->gen++;
-		rc = port_start(slot, n_rxq, new_mtu, err, errlen);
-		if (rc < 0) {
-			char ignore[256];
-
-			/* Put the port back as it was; the data plane must not lose it. */
-			port_stop(slot);
-			p->gen++;
-			if (port_start(slot, old_rxq, p->mtu, ignore, sizeof(ignore)) == 0)
-				port_publish(slot);
-			else
-				PLOG(ERR, "port %s could not be restored: %s", name, ignore);
-			return rc;
+		if (!(sl_port_settings.s[rc].flags & SL_SET_LIVE)) {
+			snprintf(err, errlen, "%s can only be given at add-port",
+				 sl_port_settings.s[rc].key);
+			return -EINVAL;
 		}
-		sl_p.ports[slot].req_rxq = n_rxq;
-		port_publish(slot);
-		return 0;
 	}
-	if (mtu != 0 && mtu != p->mtu) {
-		uint16_t old = p->mtu;
-
-		rc = apply_mtu(slot, mtu, err, errlen);
+	for (size_t i = 0; i < sl_port_settings.n; i++)
+		if (strcmp(next.v[i], pp->cfg.v[i]) != 0) {
+			changed |= UINT64_C(1) << i;
+			restart |= (sl_port_settings.s[i].flags & SL_SET_RESTART) != 0;
+		}
+	if (restart)
+		return port_restart(slot, &next, err, errlen);
+	for (size_t i = 0; i < sl_port_settings.n; i++) {
+		if (!(changed & (UINT64_C(1) << i)))
+			continue;
+		rc = apply_live(slot, (int)i, &next, err, errlen);
 		if (rc < 0) {
-			char ignore[256];
-
-			apply_mtu(slot, old, ignore, sizeof(ignore));
+			/* Undo what this request already changed. */
+			for (size_t j = 0; j < i; j++)
+				if (changed & (UINT64_C(1) << j))
+					apply_live(slot, (int)j, &pp->cfg, err + strlen(err), 0);
 			return rc;
 		}
 	}
+	pp->cfg = next;
 	return 0;
 }
 

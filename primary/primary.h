@@ -9,6 +9,7 @@
 #include <rte_log.h>
 
 #include "flow.h"
+#include "settings.h"
 #include "shm.h"
 #include "sluice.pb-c.h"
 
@@ -21,7 +22,7 @@ struct sl_port_priv {
 	char devargs[512];
 	char devname[128];
 	char driver[64];
-	uint16_t req_rxq;     /* n_rxq the user asked for */
+	struct sl_values cfg; /* its settings (common/settings.h) as applied */
 	bool mtu_in_software; /* the PMD refused rte_eth_dev_set_mtu */
 	bool bridged;         /* serviced by the primary (see ports.c) */
 	bool local_only;      /* attached in the primary only (bridged vdev) */
@@ -44,6 +45,7 @@ struct sl_primary {
 	volatile bool quit;
 	uint32_t n_mbufs;
 	const char *mempool_ops;
+	struct sl_values options; /* switch options as applied */
 
 	struct sl_port_priv ports[SL_MAX_PORTS];
 	uint64_t bridge_dropped[SL_MAX_PORTS]; /* bridged tx the port refused */
@@ -93,6 +95,8 @@ void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
 void sl_rcu_synchronize(void);
 
 /* server.c */
+/* Make switch option @id (common/settings.h) take value @v in the data plane. */
+void sl_option_apply(int id, uint64_t v);
 int sl_server_init(void);
 void sl_server_poll(int timeout_ms);
 void sl_server_close(void);

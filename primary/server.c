@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The primary's command server: ZMQ_REP on ipc://RUNDIR/primary.sock.
- * Handlers are a table indexed by the request's command; each validates,
- * applies and fills the reply.  Any error leaves the switch as it was.
+ * Each handler is registered next to its code against a request of
+ * common/verbs.h; it validates, applies and fills the reply.  Any error
+ * leaves the switch as it was.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,10 +20,14 @@
 #include "flow_syntax.h"
 #include "msg.h"
 #include "primary.h"
+#include "settings.h"
 #include "util.h"
+#include "verbs.h"
 
 typedef int (*sl_handler_fn)(const Sluice__Request *req, Sluice__Reply *rep, char *err,
 			     size_t errlen);
+
+static sl_handler_fn handlers[SL_CMD_SLOTS];
 
 /* Grow a repeated field by one malloc'd message. */
 #define REPLY_APPEND(rep, field, n_field, type, init)                                  \
@@ -90,12 +95,12 @@ fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	pi->mac = dupstr(macs);
+	sl_port_info_settings(pi, &sl_port_settings, &pp->cfg);
 }
 
 static int
 h_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
-	char buf[32];
 	unsigned int i;
 
 	(void)req, (void)err, (void)errlen;
@@ -109,27 +114,11 @@ h_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 			return -ENOMEM;
 		fill_port_info(pi, i);
 	}
-	rep->options = calloc(3, sizeof(*rep->options));
-	if (rep->options == NULL)
+	if (sl_reply_options(rep, &sl_options, &sl_p.options) < 0)
 		return -ENOMEM;
-	for (i = 0; i < 3; i++) {
-		rep->options[i] = malloc(sizeof(**rep->options));
-		if (rep->options[i] == NULL)
-			return -ENOMEM;
-		sluice__reply__options_entry__init(rep->options[i]);
-		rep->n_options++;
-	}
-	rep->options[0]->key = dupstr("emc-insert-inv-prob");
-	snprintf(buf, sizeof(buf), "%u", sl_p.shm->emc_inv_prob);
-	rep->options[0]->value = dupstr(buf);
-	rep->options[1]->key = dupstr("mac-aging-time");
-	snprintf(buf, sizeof(buf), "%u", sl_p.shm->mac_aging_s);
-	rep->options[1]->value = dupstr(buf);
-	rep->options[2]->key = dupstr("pmd-maxsleep");
-	snprintf(buf, sizeof(buf), "%u", sl_p.shm->idle_sleep_us);
-	rep->options[2]->value = dupstr(buf);
 	return h_hello(req, rep, err, errlen);
 }
+SL_REQ_HANDLER(handlers, SHOW, h_show)
 
 static int
 h_add_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -141,6 +130,7 @@ h_add_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	}
 	return sl_port_add(req->add_port->port, err, errlen);
 }
+SL_REQ_HANDLER(handlers, ADD_PORT, h_add_port)
 
 static int
 h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -148,6 +138,7 @@ h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	(void)rep;
 	return sl_port_del(req->del_port->name, err, errlen);
 }
+SL_REQ_HANDLER(handlers, DEL_PORT, h_del_port)
 
 static int
 h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -156,6 +147,7 @@ h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	return sl_port_set(req->set_port->name, req->set_port->n_settings,
 			   req->set_port->settings, err, errlen);
 }
+SL_REQ_HANDLER(handlers, SET_PORT, h_set_port)
 
 static int
 h_add_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -163,6 +155,7 @@ h_add_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t er
 	return sl_flows_add(req->add_flows->n_flows, req->add_flows->flows, &rep->n_changed, err,
 			    errlen);
 }
+SL_REQ_HANDLER(handlers, ADD_FLOWS, h_add_flows)
 
 static int
 h_del_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -170,6 +163,7 @@ h_del_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t er
 	return sl_flows_del(req->del_flows->n_flows, req->del_flows->flows,
 			    req->del_flows->strict, &rep->n_changed, err, errlen);
 }
+SL_REQ_HANDLER(handlers, DEL_FLOWS, h_del_flows)
 
 static int
 h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -177,6 +171,7 @@ h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_
 	return sl_flows_replace(req->replace_flows->n_flows, req->replace_flows->flows,
 				&rep->n_changed, err, errlen);
 }
+SL_REQ_HANDLER(handlers, REPLACE_FLOWS, h_replace_flows)
 
 static int
 h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -206,6 +201,7 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	}
 	return 0;
 }
+SL_REQ_HANDLER(handlers, DUMP_FLOWS, h_dump_flows)
 
 static int
 add_port_stats(Sluice__Reply *rep, unsigned int slot)
@@ -255,41 +251,38 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 			return -ENOMEM;
 	return 0;
 }
+SL_REQ_HANDLER(handlers, DUMP_PORTS, h_dump_ports)
 
-static const char *
-worker_state_name(const struct sl_worker *w)
+static Sluice__ProcState
+worker_state(const struct sl_worker *w)
 {
 	switch (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE)) {
 	case SL_WORKER_RUNNING:
-		return "running";
+		return SLUICE__PROC_STATE__PROC_RUNNING;
 	case SL_WORKER_DEAD:
-		return "dead";
+		return SLUICE__PROC_STATE__PROC_DEAD;
 	case SL_WORKER_HANDOFF:
-		return "handoff";
+		return SLUICE__PROC_STATE__PROC_HANDOFF;
 	default:
-		return "free";
+		return SLUICE__PROC_STATE__PROC_FREE;
 	}
 }
 
 #define STAT_DELTA(w, f) ((w)->stats.f - (w)->stats_base.f)
 
 static int
-h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+add_worker_info(Sluice__Reply *rep, unsigned int i)
 {
-	unsigned int i;
+	const struct sl_worker *w = &sl_p.shm->workers[i];
+	Sluice__WorkerInfo *wi;
 
-	(void)req, (void)err, (void)errlen;
-	for (i = 0; i < sl_p.n_workers; i++) {
-		const struct sl_worker *w = &sl_p.shm->workers[i];
-		Sluice__WorkerInfo *wi;
-
-		wi = REPLY_APPEND(rep, workers, n_workers, Sluice__WorkerInfo,
-				  SLUICE__WORKER_INFO__INIT);
-		if (wi == NULL)
-			return -ENOMEM;
+	wi = REPLY_APPEND(rep, workers, n_workers, Sluice__WorkerInfo, SLUICE__WORKER_INFO__INIT);
+	if (wi == NULL)
+		return -ENOMEM;
+	{
 		wi->id = i;
 		wi->pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
-		wi->state = dupstr(worker_state_name(w));
+		wi->state = worker_state(w);
 		wi->lcore = w->lcore;
 		wi->rx_packets = STAT_DELTA(w, rx_packets);
 		wi->tx_packets = STAT_DELTA(w, tx_packets);
@@ -308,6 +301,25 @@ h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t 
 }
 
 static int
+h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	for (unsigned int i = 0; i < sl_p.n_workers; i++)
+		if (add_worker_info(rep, i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+SL_REQ_HANDLER(handlers, WORKER_LIST, h_worker_list)
+
+/* pmd-stats-show is the worker list with its counters: one handler for both. */
+static int
+h_pmd_stats_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	return h_worker_list(req, rep, err, errlen);
+}
+SL_REQ_HANDLER(handlers, PMD_STATS_SHOW, h_pmd_stats_show)
+
+static int
 h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	unsigned int i;
@@ -318,6 +330,7 @@ h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, siz
 		sl_p.shm->workers[i].stats_base = sl_p.shm->workers[i].stats;
 	return 0;
 }
+SL_REQ_HANDLER(handlers, PMD_STATS_CLEAR, h_pmd_stats_clear)
 
 static int
 h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -344,6 +357,7 @@ h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 	}
 	return 0;
 }
+SL_REQ_HANDLER(handlers, PMD_RXQ_SHOW, h_pmd_rxq_show)
 
 static int
 h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -354,38 +368,44 @@ h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 	return 0;
 }
 
+void
+sl_option_apply(int id, uint64_t v)
+{
+	struct sl_shm *shm = sl_p.shm;
+
+	/* A switch over the enum: -Wswitch names an option left without a way in. */
+	switch ((enum sl_option_id)id) {
+	case SL_OPT_EMC_INSERT_INV_PROB:
+		__atomic_store_n(&shm->emc_inv_prob, (uint32_t)v, __ATOMIC_RELAXED);
+		break;
+	case SL_OPT_MAC_AGING_TIME:
+		__atomic_store_n(&shm->mac_aging_s, (uint32_t)v, __ATOMIC_RELAXED);
+		break;
+	case SL_OPT_PMD_MAXSLEEP:
+		__atomic_store_n(&shm->idle_sleep_us, (uint32_t)v, __ATOMIC_RELAXED);
+		break;
+	case SL_OPT_COUNT:
+		break;
+	}
+}
+
 static int
 h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
-	const char *key = req->set_option->key, *val = req->set_option->value;
-	struct sl_shm *shm = sl_p.shm;
-	uint64_t v;
+	char kv[SL_VALUE_MAX + 128];
+	struct sl_values next = sl_p.options;
+	int id;
 
 	(void)rep;
-	if (strcmp(key, "emc-insert-inv-prob") == 0) {
-		if (sl_parse_u64(val, 0, UINT32_MAX, &v) < 0)
-			goto bad;
-		__atomic_store_n(&shm->emc_inv_prob, (uint32_t)v, __ATOMIC_RELAXED);
-	} else if (strcmp(key, "mac-aging-time") == 0) {
-		if (sl_parse_u64(val, 1, 86400, &v) < 0)
-			goto bad;
-		__atomic_store_n(&shm->mac_aging_s, (uint32_t)v, __ATOMIC_RELAXED);
-	} else if (strcmp(key, "pmd-maxsleep") == 0) {
-		if (sl_parse_u64(val, 0, 10000, &v) < 0)
-			goto bad;
-		__atomic_store_n(&shm->idle_sleep_us, (uint32_t)v, __ATOMIC_RELAXED);
-	} else {
-		snprintf(err, errlen,
-			 "unknown option \"%s\" (known: emc-insert-inv-prob, mac-aging-time, "
-			 "pmd-maxsleep)",
-			 key);
-		return -EINVAL;
-	}
+	snprintf(kv, sizeof(kv), "%s=%s", req->set_option->key, req->set_option->value);
+	id = sl_values_set_kv(&sl_options, &next, kv, err, errlen);
+	if (id < 0)
+		return id;
+	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
+	sl_p.options = next;
 	return 0;
-bad:
-	snprintf(err, errlen, "%s: bad value \"%s\"", key, val);
-	return -EINVAL;
 }
+SL_REQ_HANDLER(handlers, SET_OPTION, h_set_option)
 
 static void
 add_mempool_info(struct rte_mempool *mp, void *arg)
@@ -411,6 +431,7 @@ h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 	rte_mempool_walk(add_mempool_info, rep);
 	return 0;
 }
+SL_REQ_HANDLER(handlers, MEMPOOL_SHOW, h_mempool_show)
 
 static int
 h_shutdown(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -419,6 +440,7 @@ h_shutdown(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	sl_p.quit = true;
 	return 0;
 }
+SL_REQ_HANDLER(handlers, SHUTDOWN, h_shutdown)
 
 static int
 h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -429,31 +451,17 @@ h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 			 sl_p.n_workers);
 		return -ENOENT;
 	}
-	/* Processes are sluiced's to start; the primary only confirms the slot. */
-	return 0;
+	/* Processes are sluiced's to start; the primary says whether the slot
+	 * has a running worker to hand over from, and on which lcore. */
+	if (__atomic_load_n(&sl_p.shm->workers[req->worker_restart->id].state,
+			    __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING) {
+		snprintf(err, errlen, "worker %u is not running: nothing to hand over",
+			 req->worker_restart->id);
+		return -ESRCH;
+	}
+	return add_worker_info(rep, req->worker_restart->id);
 }
-
-static const sl_handler_fn handlers[] = {
-	[SLUICE__REQUEST__CMD_SHOW] = h_show,
-	[SLUICE__REQUEST__CMD_ADD_PORT] = h_add_port,
-	[SLUICE__REQUEST__CMD_DEL_PORT] = h_del_port,
-	[SLUICE__REQUEST__CMD_SET_PORT] = h_set_port,
-	[SLUICE__REQUEST__CMD_ADD_FLOWS] = h_add_flows,
-	[SLUICE__REQUEST__CMD_DEL_FLOWS] = h_del_flows,
-	[SLUICE__REQUEST__CMD_REPLACE_FLOWS] = h_replace_flows,
-	[SLUICE__REQUEST__CMD_DUMP_FLOWS] = h_dump_flows,
-	[SLUICE__REQUEST__CMD_DUMP_PORTS] = h_dump_ports,
-	[SLUICE__REQUEST__CMD_PMD_STATS_SHOW] = h_worker_list,
-	[SLUICE__REQUEST__CMD_PMD_STATS_CLEAR] = h_pmd_stats_clear,
-	[SLUICE__REQUEST__CMD_PMD_RXQ_SHOW] = h_pmd_rxq_show,
-	[SLUICE__REQUEST__CMD_WORKER_LIST] = h_worker_list,
-	[SLUICE__REQUEST__CMD_WORKER_RESTART] = h_worker_restart,
-	[SLUICE__REQUEST__CMD_SHUTDOWN] = h_shutdown,
-	[SLUICE__REQUEST__CMD_HELLO] = h_hello,
-	[SLUICE__REQUEST__CMD_SET_OPTION] = h_set_option,
-	[SLUICE__REQUEST__CMD_WORKER_EVENT] = h_worker_event,
-	[SLUICE__REQUEST__CMD_MEMPOOL_SHOW] = h_mempool_show,
-};
+SL_REQ_HANDLER(handlers, WORKER_RESTART, h_worker_restart)
 
 static void
 handle_one(void)
@@ -478,10 +486,18 @@ handle_one(void)
 		return;
 	}
 	sluice__reply__init(rep);
-	if ((size_t)req->cmd_case >= RTE_DIM(handlers) || handlers[req->cmd_case] == NULL) {
+	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
+		rc = h_hello(req, rep, err, sizeof(err));
+	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
+		rc = h_worker_event(req, rep, err, sizeof(err));
+	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || handlers[req->cmd_case] == NULL) {
 		rc = -ENOTSUP;
 		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
-			 sl_msg_cmd_name(req));
+			 sl_request_name(req));
+	} else if (req->show == NULL) {
+		/* protobuf allows a oneof member without its message */
+		rc = -EINVAL;
+		snprintf(err, sizeof(err), "%s: empty request", sl_request_name(req));
 	} else {
 		rc = handlers[req->cmd_case](req, rep, err, sizeof(err));
 	}
@@ -489,7 +505,7 @@ handle_one(void)
 		/* A failed request answers with the error only, never half a result. */
 		sl_reply_free_built(rep);
 		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err[0] ? err : strerror(-rc));
-		PLOG(INFO, "%s: %s", sl_msg_cmd_name(req), err[0] ? err : strerror(-rc));
+		PLOG(INFO, "%s: %s", sl_request_name(req), err[0] ? err : strerror(-rc));
 	} else {
 		sl_msg_send_reply(sl_p.rep_sock, rep);
 		sl_reply_free_built(rep);
@@ -509,6 +525,14 @@ sl_server_poll(int timeout_ms)
 int
 sl_server_init(void)
 {
+	for (size_t i = 0; i < SL_N_VERBS; i++)
+		if ((sl_verbs[i].flags & SL_VERB_PRIMARY) && handlers[sl_verbs[i].cmd] == NULL) {
+			PLOG(ERR, "internal error: no handler for %s", sl_verbs[i].name);
+			return -1;
+		}
+	sl_values_init(&sl_p.options, &sl_options);
+	for (size_t i = 0; i < sl_options.n; i++)
+		sl_option_apply((int)i, sl_values_u64(&sl_options, &sl_p.options, (int)i));
 	char ep[600], path[600];
 	int linger = 0;
 	int64_t maxsz = SL_MSG_MAX;

@@ -158,7 +158,7 @@ take_over(struct sl_wctx *w)
 	if (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING ||
 	    !sl_pid_alive(old))
 		return false;
-	register_rcu(w, me->rcu_id == w->id ? w->id + SL_MAX_WORKERS : w->id);
+	register_rcu(w, sl_worker_rcu_id(w->id, me->rcu_id == sl_worker_rcu_id(w->id, false)));
 	__atomic_store_n(&me->takeover_pid, getpid(), __ATOMIC_RELEASE);
 	for (int i = 0; i < 5000; i++) {
 		uint32_t st = __atomic_load_n(&me->state, __ATOMIC_ACQUIRE);
@@ -203,7 +203,7 @@ claim_slot(struct sl_wctx *w, bool takeover)
 	if (i == 500)
 		rte_exit(2, "sluice-worker: slot %u still held by a dead worker: is the "
 			    "primary alive?\n", w->id);
-	register_rcu(w, w->id);
+	register_rcu(w, sl_worker_rcu_id(w->id, false));
 	take_slot(w);
 }
 

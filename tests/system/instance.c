@@ -138,7 +138,7 @@ worker_running(struct inst *in, int id)
 	req.cmd_case = SLUICE__REQUEST__CMD_WORKER_LIST;
 	req.worker_list = &e;
 	if (inst_call(in, &req, &rep, err, sizeof(err)) == 0 && (size_t)id < rep->n_workers)
-		up = strcmp(rep->workers[id]->state, "running") == 0 &&
+		up = rep->workers[id]->state == SLUICE__PROC_STATE__PROC_RUNNING &&
 		     rep->workers[id]->pid == in->workers[id];
 	if (rep != NULL)
 		sluice__reply__free_unpacked(rep, NULL);
@@ -183,7 +183,7 @@ inst_start_opt(struct inst *in, const char *name, int n_workers, const char *pri
 	snprintf(log, sizeof(log), "%s/primary.log", in->rundir);
 	in->primary = spawn(argv, log);
 
-	req.cmd_case = SLUICE__REQUEST__CMD_HELLO;
+	req.internal_case = SLUICE__REQUEST__INTERNAL_HELLO;
 	req.hello = &hello;
 	for (i = 0; i < 200; i++) {
 		if (inst_call(in, &req, &rep, err, sizeof(err)) == 0)
@@ -292,11 +292,14 @@ inst_add_port_rxq(struct inst *in, const char *name, const char *devargs, uint32
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__AddPort ap = SLUICE__ADD_PORT__INIT;
 	Sluice__PortSpec ps = SLUICE__PORT_SPEC__INIT;
+	char rxq[32], *settings[1] = { rxq };
 
 	ps.name = (char *)name;
 	ps.devargs = (char *)devargs;
 	ps.ofport = ofport;
-	ps.n_rxq = n_rxq;
+	snprintf(rxq, sizeof(rxq), "n_rxq=%u", n_rxq ? n_rxq : 1);
+	ps.settings = settings;
+	ps.n_settings = 1;
 	ap.port = &ps;
 	req.cmd_case = SLUICE__REQUEST__CMD_ADD_PORT;
 	req.add_port = &ap;
@@ -518,7 +521,7 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->cls_hits = rep->workers[id]->cls_hits;
 	wc->n_rxq = rep->workers[id]->n_rxq;
 	wc->pid = rep->workers[id]->pid;
-	snprintf(wc->state, sizeof(wc->state), "%s", rep->workers[id]->state);
+	snprintf(wc->state, sizeof(wc->state), "%s", sl_state_name(rep->workers[id]->state));
 	sluice__reply__free_unpacked(rep, NULL);
 	return 0;
 }

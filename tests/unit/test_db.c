@@ -63,10 +63,9 @@ read_file(const char *p)
 static void
 add_port(struct sl_db *db, const char *name, const char *devargs, uint32_t ofport)
 {
-	struct sl_db_port p = { 0 };
+	struct sl_db_port p;
 
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	p.devargs = (char *)devargs;
+	sl_db_port_init(&p, name, devargs);
 	p.ofport = ofport;
 	cr_assert_eq(sl_db_port_check(db, &p, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(sl_db_port_add(db, &p), 0);
@@ -90,7 +89,7 @@ Test(db, missing_file_loads_as_empty_db)
 	cr_assert_eq(sl_db_load(&db, path, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(db.n_ports, 0);
 	cr_assert_eq(db.flows.n, 0);
-	cr_assert_eq(db.n_options, 0);
+	cr_assert_eq(db.options.given, 0);
 	sl_db_fini(&db);
 }
 
@@ -104,12 +103,10 @@ Test(db, save_then_load_gives_the_same_config)
 	add_port(&db, "p0", "net_null0", 0);
 	add_port(&db, "uplink", "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap", 7);
 	cr_assert_eq(sl_db_port_setting(sl_db_port_find(&db, "uplink"), "mtu=9000", true, err,
-					 sizeof(err)), 0);
-	cr_assert_eq(sl_db_port_setting(sl_db_port_find(&db, "uplink"), "rx-flow-ctrl=on", true,
-					 err, sizeof(err)), 0);
+					 sizeof(err)), SL_PS_MTU);
 	add_flow(&db, "priority=100,in_port=p0,actions=output:uplink");
 	add_flow(&db, "in_port=uplink,dl_type=0x0800,nw_dst=10.0.0.0/24,actions=output:1");
-	cr_assert_eq(sl_db_option_set(&db, "emc-insert-inv-prob", "100"), 0);
+	cr_assert_geq(sl_db_option_set(&db, "emc-insert-inv-prob=100", true, err, sizeof(err)), 0);
 	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
 
 	snprintf(tmp, sizeof(tmp), "%s/.sluice.db.tmp", dir);
@@ -120,11 +117,10 @@ Test(db, save_then_load_gives_the_same_config)
 	p = sl_db_port_find(&back, "uplink");
 	cr_assert_not_null(p);
 	cr_assert_eq(p->ofport, 7);
-	cr_assert_eq(p->mtu, 9000);
-	cr_assert_eq(p->n_rxq, 1);
+	cr_assert_str_eq(p->settings.v[SL_PS_MTU], "9000");
+	cr_assert_str_eq(p->settings.v[SL_PS_N_RXQ], "1");
+	cr_assert_eq(p->settings.given, UINT64_C(1) << SL_PS_MTU, "only what was given is kept");
 	cr_assert_str_eq(p->devargs, "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
-	cr_assert_eq(p->n_extra, 1);
-	cr_assert_str_eq(p->extra[0], "rx-flow-ctrl=on");
 	cr_assert_eq(sl_db_port_find(&back, "p0")->ofport, 1, "lowest free ofport was picked");
 	cr_assert_eq(back.flows.n, 2);
 	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
@@ -204,63 +200,76 @@ Test(db, duplicate_port_in_file_is_an_error)
 	cr_assert_neq(strstr(err, ":3: ofport 1 is already port \"p0\""), NULL, "%s", err);
 }
 
+static struct sl_db_port
+port(const char *name, const char *devargs, uint32_t ofport)
+{
+	struct sl_db_port p;
+
+	sl_db_port_init(&p, name, devargs);
+	p.ofport = ofport;
+	return p;
+}
+
 Test(db, port_check_applies_defaults_and_refuses_conflicts)
 {
 	struct sl_db db;
-	struct sl_db_port p = { .name = "p1", .devargs = "net_null1" };
+	struct sl_db_port p = port("p1", "net_null1", 0);
 
 	cr_assert_eq(sl_db_init(&db, path), 0);
 	add_port(&db, "p0", "net_null0,size=64", 1);
 	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), 0);
 	cr_assert_eq(p.ofport, 2);
-	cr_assert_eq(p.mtu, 1500);
-	cr_assert_eq(p.n_rxq, 1);
+	cr_assert_str_eq(p.settings.v[SL_PS_MTU], "1500");
+	cr_assert_str_eq(p.settings.v[SL_PS_N_RXQ], "1");
 
-	p = (struct sl_db_port){ .name = "p0", .devargs = "net_null5" };
+	p = port("p0", "net_null5", 0);
 	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST);
-	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null0" };
+	p = port("p2", "net_null0", 0);
 	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST, "same device");
-	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .ofport = 1 };
+	p = port("p2", "net_null2", 1);
 	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -EEXIST, "same ofport");
-	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 67 };
-	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
-	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 9703 };
-	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
-	p = (struct sl_db_port){ .name = "p2", .devargs = "net_null2", .mtu = 9702 };
+	p = port("p2", "net_null2", 0);
+	cr_assert_lt(sl_db_port_setting(&p, "mtu=67", true, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_port_setting(&p, "mtu=9711", true, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "68..9702") != NULL, "%s", err);
+	cr_assert_eq(sl_db_port_setting(&p, "mtu=9702", true, err, sizeof(err)), SL_PS_MTU);
 	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), 0);
 	sl_db_fini(&db);
 }
 
 Test(db, port_names_that_flow_syntax_would_misread_are_refused)
 {
-	cr_assert_eq(sl_db_check_name("p0", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_name("42", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_name("normal", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_name("a b", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_name("", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_name("abcdefghijklmnopqrstuvwxyz0123456", err, sizeof(err)), 0);
+	cr_assert_eq(sl_port_name_check("p0", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("42", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("0x2", err, sizeof(err)), 0, "a leading digit reads as a number");
+	cr_assert_lt(sl_port_name_check("normal", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("a b", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("ring:1", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("abcdefghijklmnopqrstuvwxyz0123456", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("p\x1b[2J", err, sizeof(err)), 0);
+	cr_assert(strstr(err, "\\x1b") != NULL, "control bytes are shown escaped: %s", err);
 }
 
 Test(db, port_settings_are_validated_before_they_apply)
 {
-	struct sl_db_port p = { .name = "p0", .mtu = 1500, .n_rxq = 1 };
+	struct sl_db_port p = port("p0", "net_null0", 1);
 
 	cr_assert_lt(sl_db_port_setting(&p, "mtu=67", false, err, sizeof(err)), 0);
 	cr_assert_lt(sl_db_port_setting(&p, "mtu=abc", false, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_port_setting(&p, "mtu=0x2000", false, err, sizeof(err)), 0);
 	cr_assert_lt(sl_db_port_setting(&p, "ofport=3", false, err, sizeof(err)), 0);
 	cr_assert_lt(sl_db_port_setting(&p, "noequals", false, err, sizeof(err)), 0);
-	cr_assert_eq(sl_db_port_setting(&p, "mtu=9000", false, err, sizeof(err)), 0);
-	cr_assert_eq(p.mtu, 1500, "validation alone changes nothing");
-	cr_assert_eq(sl_db_port_setting(&p, "mtu=9000", true, err, sizeof(err)), 0);
-	cr_assert_eq(p.mtu, 9000);
-	cr_assert_eq(sl_db_port_setting(&p, "n_rxq=4", true, err, sizeof(err)), 0);
-	cr_assert_eq(p.n_rxq, 4);
-	cr_assert_eq(sl_db_port_setting(&p, "x=1", true, err, sizeof(err)), 0);
-	cr_assert_eq(sl_db_port_setting(&p, "x=2", true, err, sizeof(err)), 0);
-	cr_assert_eq(p.n_extra, 1, "a key set again replaces its value");
-	cr_assert_str_eq(p.extra[0], "x=2");
-	free(p.extra[0]);
-	free(p.extra);
+	cr_assert_lt(sl_db_port_setting(&p, "x=1", false, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "unknown port setting \"x\" (known: mtu, n_rxq") != NULL, "%s", err);
+	cr_assert_eq(sl_db_port_setting(&p, "mtu=9000", false, err, sizeof(err)), SL_PS_MTU);
+	cr_assert_str_eq(p.settings.v[SL_PS_MTU], "1500", "validation alone changes nothing");
+	cr_assert_eq(p.settings.given, 0);
+	cr_assert_eq(sl_db_port_setting(&p, "mtu=09000", true, err, sizeof(err)), SL_PS_MTU);
+	cr_assert_str_eq(p.settings.v[SL_PS_MTU], "9000", "kept in canonical form");
+	cr_assert_eq(sl_db_port_setting(&p, "n_rxq=4", true, err, sizeof(err)), SL_PS_N_RXQ);
+	cr_assert_str_eq(p.settings.v[SL_PS_N_RXQ], "4");
+	cr_assert_lt(sl_db_port_setting(&p, "n_rxq=65", true, err, sizeof(err)), 0);
 }
 
 Test(db, delete_port_and_resolve_names)
@@ -285,12 +294,16 @@ Test(db, options_are_set_and_replaced)
 	struct sl_db db;
 
 	cr_assert_eq(sl_db_init(&db, path), 0);
-	cr_assert_lt(sl_db_check_option("bad key", "1", err, sizeof(err)), 0);
-	cr_assert_lt(sl_db_check_option("k", "", err, sizeof(err)), 0);
-	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep", "50"), 0);
-	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep", "100"), 0);
-	cr_assert_eq(db.n_options, 1);
+	cr_assert_lt(sl_db_option_set(&db, "bad key=1", true, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_option_set(&db, "pmd-maxsleep=", true, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_option_set(&db, "pmd-maxsleep=10001", true, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_option_set(&db, "nope=1", true, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "emc-insert-inv-prob") != NULL, "the known options are listed: %s", err);
+	cr_assert_eq(db.options.given, 0, "refusals change nothing");
+	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep=50", true, err, sizeof(err)), SL_OPT_PMD_MAXSLEEP);
+	cr_assert_eq(sl_db_option_set(&db, "pmd-maxsleep=100", true, err, sizeof(err)), SL_OPT_PMD_MAXSLEEP);
 	cr_assert_str_eq(sl_db_option_get(&db, "pmd-maxsleep"), "100");
+	cr_assert_null(sl_db_option_get(&db, "mac-aging-time"), "not given: default");
 	cr_assert_null(sl_db_option_get(&db, "nope"));
 	sl_db_fini(&db);
 }

@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "msg.h"
+#include "verbs.h"
 #include "util.h"
 
 static void *zctx;
@@ -50,11 +51,11 @@ call(Sluice__Request *req, Sluice__Reply **rep)
 	int rc = sl_msg_call(zctx, endpoint, req, rep, timeout_ms, err, sizeof(err));
 
 	if (rc < 0) {
-		fprintf(stderr, "slbench-ctl: %s: %s\n", sl_msg_cmd_name(req), err);
+		fprintf(stderr, "slbench-ctl: %s: %s\n", sl_request_name(req), err);
 		return 1;
 	}
 	if ((*rep)->status != 0) {
-		fprintf(stderr, "slbench-ctl: %s: %s\n", sl_msg_cmd_name(req), (*rep)->error);
+		fprintf(stderr, "slbench-ctl: %s: %s\n", sl_request_name(req), (*rep)->error);
 		sluice__reply__free_unpacked(*rep, NULL);
 		*rep = NULL;
 		return 1;
@@ -79,7 +80,7 @@ cmd_hello(void)
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__Hello hello = SLUICE__HELLO__INIT;
 
-	req.cmd_case = SLUICE__REQUEST__CMD_HELLO;
+	req.internal_case = SLUICE__REQUEST__INTERNAL_HELLO;
 	req.hello = &hello;
 	return call_free(&req);
 }
@@ -123,7 +124,7 @@ cmd_wait_ready(const char *secs, const char *nw)
 			uint64_t running = 0;
 
 			for (size_t i = 0; rep->status == 0 && i < rep->n_workers; i++)
-				running += strcmp(rep->workers[i]->state, "running") == 0;
+				running += rep->workers[i]->state == SLUICE__PROC_STATE__PROC_RUNNING;
 			sluice__reply__free_unpacked(rep, NULL);
 			if (running >= n) {
 				timeout_ms = saved;
@@ -229,7 +230,7 @@ cmd_pmd_stats(void)
 		printf("worker=%u state=%s pid=%d lcore=%u rx_packets=%lu tx_packets=%lu "
 		       "busy_cycles=%lu idle_cycles=%lu emc_hits=%lu cls_hits=%lu misses=%lu "
 		       "tx_dropped=%lu\n",
-		       w->id, w->state, w->pid, w->lcore, (unsigned long)w->rx_packets,
+		       w->id, sl_state_name(w->state), w->pid, w->lcore, (unsigned long)w->rx_packets,
 		       (unsigned long)w->tx_packets, (unsigned long)w->busy_cycles,
 		       (unsigned long)w->idle_cycles, (unsigned long)w->emc_hits,
 		       (unsigned long)w->cls_hits, (unsigned long)w->misses,

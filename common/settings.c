@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "settings.h"
+#include "util.h"
+
+#define SL_SETTING_ENTRY(ID, key, TYPE, min, max, choices, def, flags, help) \
+	{ key, SL_SET_##TYPE, min, max, choices, def, flags, help },
+
+static const struct sl_setting port_settings[] = { SL_PORT_SETTINGS(SL_SETTING_ENTRY) };
+static const struct sl_setting options[] = { SL_OPTIONS(SL_SETTING_ENTRY) };
+
+#undef SL_SETTING_ENTRY
+
+_Static_assert(SL_PS_COUNT <= SL_MAX_SETTINGS && SL_OPT_COUNT <= SL_MAX_SETTINGS,
+	       "raise SL_MAX_SETTINGS");
+
+const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT };
+const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT };
+
+static int __attribute__((format(printf, 4, 5)))
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+void
+sl_values_init(struct sl_values *vals, const struct sl_settings *t)
+{
+	vals->given = 0;
+	for (size_t i = 0; i < t->n; i++)
+		snprintf(vals->v[i], sizeof(vals->v[i]), "%s", t->s[i].def);
+}
+
+int
+sl_settings_find(const struct sl_settings *t, const char *key)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->s[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+sl_setting_range(const struct sl_setting *s, char *buf, size_t len)
+{
+	switch (s->type) {
+	case SL_SET_UINT:
+		snprintf(buf, len, "%" PRIu64 "..%" PRIu64, s->min, s->max);
+		break;
+	case SL_SET_BOOL:
+		snprintf(buf, len, "true|false");
+		break;
+	case SL_SET_ENUM:
+		snprintf(buf, len, "%s", s->choices);
+		break;
+	}
+}
+
+/* Index of @value among "a|b|c", or -1. */
+static int
+choice_index(const char *choices, const char *value)
+{
+	size_t vlen = strlen(value);
+	int i = 0;
+
+	for (const char *c = choices; *c != '\0'; i++) {
+		size_t n = strcspn(c, "|");
+
+		if (n == vlen && strncmp(c, value, n) == 0)
+			return i;
+		c += n + (c[n] == '|');
+	}
+	return -1;
+}
+
+int
+sl_setting_check(const struct sl_settings *t, int id, const char *value, char *canon,
+		 size_t canonlen, char *err, size_t errlen)
+{
+	const struct sl_setting *s = &t->s[id];
+	char range[128];
+	uint64_t v;
+
+	sl_setting_range(s, range, sizeof(range));
+	switch (s->type) {
+	case SL_SET_UINT:
+		/* Decimal only: "010" is ten, as a person reads it, not eight. */
+		if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value) ||
+		    strlen(value) > 20 || (v = strtoull(value, NULL, 10)) < s->min || v > s->max)
+			return fail(err, errlen, -ERANGE, "%s: \"%s\" is not a number in %s", s->key,
+				    value, range);
+		snprintf(canon, canonlen, "%" PRIu64, v);
+		return 0;
+	case SL_SET_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+			snprintf(canon, canonlen, "%s", value);
+			return 0;
+		}
+		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not true or false", s->key, value);
+	case SL_SET_ENUM:
+		if (choice_index(s->choices, value) >= 0) {
+			snprintf(canon, canonlen, "%s", value);
+			return 0;
+		}
+		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", s->key, value,
+			    range);
+	}
+	return -EINVAL;
+}
+
+static void
+known_keys(const struct sl_settings *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", t->s[i].key);
+}
+
+int
+sl_values_set_kv(const struct sl_settings *t, struct sl_values *vals, const char *kv, char *err,
+		 size_t errlen)
+{
+	const char *eq = strchr(kv, '=');
+	char key[64], canon[SL_VALUE_MAX], known[512], shown[96], clean[SL_VALUE_MAX * 4];
+	size_t klen;
+	int id, rc;
+
+	sl_printable(kv, shown, sizeof(shown));
+	if (eq == NULL || eq == kv)
+		return fail(err, errlen, -EINVAL, "bad %s \"%s\": expected KEY=VALUE", t->what,
+			    shown);
+	klen = (size_t)(eq - kv);
+	if (klen >= sizeof(key))
+		return fail(err, errlen, -EINVAL, "unknown %s \"%s\"", t->what, shown);
+	memcpy(key, kv, klen);
+	key[klen] = '\0';
+	id = sl_settings_find(t, key);
+	if (id < 0) {
+		known_keys(t, known, sizeof(known));
+		sl_printable(key, shown, sizeof(shown));
+		return fail(err, errlen, -EINVAL, "unknown %s \"%s\" (known: %s)", t->what, shown,
+			    known);
+	}
+	if (strlen(eq + 1) >= SL_VALUE_MAX)
+		return fail(err, errlen, -EINVAL, "%s: value longer than %d bytes", key,
+			    SL_VALUE_MAX - 1);
+	sl_printable(eq + 1, clean, sizeof(clean));
+	rc = sl_setting_check(t, id, clean, canon, sizeof(canon), err, errlen);
+	if (rc < 0)
+		return rc;
+	if (strcmp(clean, eq + 1) != 0) /* it held bytes we escaped: never valid */
+		return fail(err, errlen, -EINVAL, "%s: bad value \"%s\"", key, clean);
+	snprintf(vals->v[id], sizeof(vals->v[id]), "%s", canon);
+	vals->given |= UINT64_C(1) << id;
+	return id;
+}
+
+uint64_t
+sl_values_u64(const struct sl_settings *t, const struct sl_values *vals, int id)
+{
+	const struct sl_setting *s = &t->s[id];
+	uint64_t v = 0;
+	int i;
+
+	switch (s->type) {
+	case SL_SET_UINT:
+		v = strtoull(vals->v[id], NULL, 10); /* canonical: decimal */
+		return v;
+	case SL_SET_BOOL:
+		return strcmp(vals->v[id], "true") == 0;
+	case SL_SET_ENUM:
+		i = choice_index(s->choices, vals->v[id]);
+		return i < 0 ? 0 : (uint64_t)i;
+	}
+	return 0;
+}
+
+void
+sl_values_kv(const struct sl_settings *t, const struct sl_values *vals, int id, char *buf,
+	     size_t len)
+{
+	snprintf(buf, len, "%s=%s", t->s[id].key, vals->v[id]);
+}
+
+int
+sl_port_name_check(const char *name, char *err, size_t errlen)
+{
+	/* Words the flow syntax gives a meaning where a port may stand. */
+	static const char *const reserved[] = { "LOCAL", "NORMAL", "FLOOD", "ALL", "IN_PORT",
+						"CONTROLLER", "NONE", "ANY", "DROP", "TABLE" };
+	char shown[96];
+
+	sl_printable(name, shown, sizeof(shown));
+	if (name[0] == '\0')
+		return fail(err, errlen, -EINVAL, "empty port name");
+	if (strlen(name) >= SL_PORT_NAME_LEN)
+		return fail(err, errlen, -EINVAL, "port name \"%s\" is longer than %d characters",
+			    shown, SL_PORT_NAME_LEN - 1);
+	if (!isalpha((unsigned char)name[0]))
+		return fail(err, errlen, -EINVAL,
+			    "bad port name \"%s\": it must start with a letter (a leading digit "
+			    "reads as a port number in flows)",
+			    shown);
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && strchr("_.-", *c) == NULL)
+			return fail(err, errlen, -EINVAL,
+				    "bad port name \"%s\": use letters, digits, '_', '.' or '-'",
+				    shown);
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return fail(err, errlen, -EINVAL,
+				    "bad port name \"%s\": reserved word in flow syntax", shown);
+	return 0;
+}
+
+int
+sl_devargs_check(const char *devargs, char *err, size_t errlen)
+{
+	char shown[96];
+
+	sl_printable(devargs, shown, sizeof(shown));
+	if (devargs[0] == '\0')
+		return fail(err, errlen, -EINVAL, "empty devargs");
+	if (strlen(devargs) >= SL_DEVARGS_MAX)
+		return fail(err, errlen, -EINVAL, "devargs \"%s\" longer than %d bytes", shown,
+			    SL_DEVARGS_MAX - 1);
+	for (const char *c = devargs; *c; c++)
+		if (isspace((unsigned char)*c) || !isprint((unsigned char)*c))
+			return fail(err, errlen, -EINVAL,
+				    "devargs contain white space or control characters: \"%s\"",
+				    shown);
+	return 0;
+}

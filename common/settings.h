@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port settings and switch options, declared once.  Each is one line of
+ * SL_PORT_SETTINGS or SL_OPTIONS: key, type, range, default, whether it may
+ * change on a running port, help.  sluiced validates, persists, replays and
+ * reconciles by walking these tables, the primary applies from them, and
+ * `show` prints them in this order.  Values travel and are stored as
+ * canonical text ("9000", "true"), parsed where they are used.
+ *
+ * Also here: the one check of port names and devargs that every process
+ * applies, so the control side and the primary never disagree on them.
+ */
+#ifndef SL_SETTINGS_H
+#define SL_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+enum sl_setting_type {
+	SL_SET_UINT, /* a number in [min, max] */
+	SL_SET_BOOL, /* true or false */
+	SL_SET_ENUM, /* one of choices, '|'-separated */
+};
+
+enum sl_setting_flags {
+	SL_SET_LIVE = 1 << 0,    /* may change while the port runs */
+	SL_SET_RESTART = 1 << 1, /* applying it restarts the port (lossless for the others) */
+};
+
+/* X(ID, "key", TYPE, min, max, "choices", "default", flags, "help") */
+#define SL_PORT_SETTINGS(X)                                                                  \
+	X(MTU, "mtu", UINT, SL_MTU_MIN, SL_MTU_MAX, NULL, "1500", SL_SET_LIVE,                \
+	  "largest IP packet the port sends and receives (bytes)")                            \
+	X(N_RXQ, "n_rxq", UINT, 1, SL_MAX_RXQ, NULL, "1", SL_SET_LIVE | SL_SET_RESTART,       \
+	  "receive queues (spread by RSS where the device has it)")
+
+#define SL_OPTIONS(X)                                                                        \
+	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, "100",        \
+	  SL_SET_LIVE, "insert into the exact-match cache once in N misses (0: never)")        \
+	X(MAC_AGING_TIME, "mac-aging-time", UINT, 1, 86400, NULL, "300", SL_SET_LIVE,          \
+	  "seconds a learnt MAC address lives (NORMAL)")                                      \
+	X(PMD_MAXSLEEP, "pmd-maxsleep", UINT, 0, 10000, NULL, "250", SL_SET_LIVE,              \
+	  "longest sleep of an idle worker (microseconds; 0: busy-poll)")
+
+enum sl_port_setting_id {
+#define SL_PS_ID(ID, ...) SL_PS_##ID,
+	SL_PORT_SETTINGS(SL_PS_ID) SL_PS_COUNT
+#undef SL_PS_ID
+};
+
+enum sl_option_id {
+#define SL_OPT_ID(ID, ...) SL_OPT_##ID,
+	SL_OPTIONS(SL_OPT_ID) SL_OPT_COUNT
+#undef SL_OPT_ID
+};
+
+struct sl_setting {
+	const char *key;
+	enum sl_setting_type type;
+	uint64_t min, max;   /* SL_SET_UINT */
+	const char *choices; /* SL_SET_ENUM: "a|b|c" */
+	const char *def;     /* canonical default */
+	unsigned int flags;  /* enum sl_setting_flags */
+	const char *help;
+};
+
+/* A table of settings: the port settings or the switch options. */
+struct sl_settings {
+	const char *what; /* "port setting", "option": for messages */
+	const struct sl_setting *s;
+	size_t n;
+};
+
+extern const struct sl_settings sl_port_settings;
+extern const struct sl_settings sl_options;
+
+#define SL_MAX_SETTINGS 64
+#define SL_VALUE_MAX 256
+
+/* One value per setting of a table, and which of them were given. */
+struct sl_values {
+	uint64_t given; /* bit i: setting i was set explicitly */
+	char v[SL_MAX_SETTINGS][SL_VALUE_MAX];
+};
+
+/* Every value at its default, none given. */
+void sl_values_init(struct sl_values *vals, const struct sl_settings *t);
+
+/* Index of @key in @t, or -1. */
+int sl_settings_find(const struct sl_settings *t, const char *key);
+
+/*
+ * Check @value for setting @id of @t and write its canonical text to
+ * @canon.  Returns 0 or -EINVAL/-ERANGE with @err naming the setting, the
+ * value and what it accepts.
+ */
+int sl_setting_check(const struct sl_settings *t, int id, const char *value, char *canon,
+		     size_t canonlen, char *err, size_t errlen);
+
+/*
+ * Parse "KEY=VALUE", check it, store it in @vals as given.  Returns the
+ * setting's index, or -errno with @err set ("unknown port setting "x"
+ * (known: mtu, n_rxq)"); @vals is unchanged on error.
+ */
+int sl_values_set_kv(const struct sl_settings *t, struct sl_values *vals, const char *kv,
+		     char *err, size_t errlen);
+
+/* The value of setting @id as a number (UINT), 0/1 (BOOL) or choice index (ENUM). */
+uint64_t sl_values_u64(const struct sl_settings *t, const struct sl_values *vals, int id);
+
+/* "KEY=VALUE" of setting @id into @buf. */
+void sl_values_kv(const struct sl_settings *t, const struct sl_values *vals, int id, char *buf,
+		  size_t len);
+
+/* What setting @id accepts, for help and errors: "68..9702", "true|false". */
+void sl_setting_range(const struct sl_setting *s, char *buf, size_t len);
+
+/*
+ * A port name: 1..31 of [A-Za-z0-9_.-], starting with a letter (a leading
+ * digit would be read as a port number in flows), not a reserved word of
+ * the flow syntax.  Returns 0 or -EINVAL with @err saying why.
+ */
+int sl_port_name_check(const char *name, char *err, size_t errlen);
+
+/* Devargs: non-empty, no white space, at most SL_DEVARGS_MAX - 1 bytes. */
+int sl_devargs_check(const char *devargs, char *err, size_t errlen);
+
+#endif /* SL_SETTINGS_H */

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The request vocabulary, declared once.  Every verb sluicectl offers is
+ * one line of SL_VERBS: its name, the request (oneof member of
+ * sluice.Request) it sends, how sluiced treats it, its arguments, usage and
+ * help.  sluicectl parses arguments, prints --help and picks its printer
+ * from here; sluiced dispatches, decides what is read-only, what is
+ * persisted and what goes to the primary from here; the primary registers
+ * its handlers against the same request cases.  A new verb that only
+ * passes through to the primary is one line here and one handler there.
+ *
+ * Handlers are registered next to their code with SL_REQ_HANDLER (below):
+ * no process keeps a table of them in step by hand.
+ */
+#ifndef SL_VERBS_H
+#define SL_VERBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sluice.pb-c.h"
+
+/* How sluiced treats a request. */
+enum sl_verb_flags {
+	SL_VERB_READ = 1 << 0,    /* changes nothing: served at once, retried safely */
+	SL_VERB_PERSIST = 1 << 1, /* changes the config DB: sluiced has a handler */
+	SL_VERB_PRIMARY = 1 << 2, /* answered by the primary (sluiced forwards it) */
+	SL_VERB_DAEMON = 1 << 3,  /* answered by sluiced itself */
+};
+
+/*
+ * X(ident, "name", REQUEST_CASE, flags, min_args, max_args, "usage", "help")
+ * max_args -1: any number.  Several verbs may share a request (add-flow and
+ * add-flows); the first one listed is the request's canonical verb.
+ */
+#define SL_VERBS(X)                                                                              \
+	X(show, "show", SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",                          \
+	  "ports, workers, options, process state")                                             \
+	X(add_port, "add-port", ADD_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
+	  "NAME DEVARGS [ofport=N] [KEY=VALUE...]", "attach a port (hotplug) with settings")      \
+	X(del_port, "del-port", DEL_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "NAME",       \
+	  "detach a port")                                                                      \
+	X(set_port, "set-port", SET_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
+	  "NAME KEY=VALUE...", "change port settings (see --help settings)")                     \
+	X(add_flow, "add-flow", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "FLOW",      \
+	  "add or replace one flow (ovs-ofctl syntax)")                                         \
+	X(add_flows, "add-flows", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "FILE|-",  \
+	  "add flows, one a line ('#' comments)")                                               \
+	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 0, 2,            \
+	  "[MATCH [--strict]]", "delete flows the match covers (all without one)")              \
+	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, \
+	  "FILE|-", "make the flow table exactly FILE's flows")                                 \
+	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",        \
+	  "flows with n_packets, n_bytes")                                                      \
+	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1, "[NAME]",  \
+	  "rx/tx packets, bytes, drops, errors")                                                \
+	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, \
+	  "", "per worker: packets, cache hits, cycles")                                        \
+	X(pmd_stats_clear, "pmd-stats-clear", PMD_STATS_CLEAR, SL_VERB_PRIMARY, 0, 0, "",        \
+	  "zero the per-worker statistics")                                                     \
+	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",  \
+	  "which worker polls which rx queue")                                                  \
+	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",     \
+	  "workers: pid, lcore, state, restarts, reason")                                       \
+	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID",          \
+	  "planned restart: a new process takes over, no loss")                                 \
+	X(mempool_show, "mempool-show", MEMPOOL_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",  \
+	  "mbuf pools: size, available, in use")                                                \
+	X(set, "set", SET_OPTION, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "OPTION=VALUE",       \
+	  "set a switch option (see --help settings)")                                          \
+	X(shutdown, "shutdown", SHUTDOWN, SL_VERB_DAEMON, 0, 0, "",                              \
+	  "stop the whole instance cleanly")
+
+struct sl_verb {
+	const char *name;
+	Sluice__Request__CmdCase cmd;
+	unsigned int flags; /* enum sl_verb_flags */
+	int min_args;
+	int max_args;
+	const char *usage;
+	const char *help;
+};
+
+enum sl_verb_id {
+#define SL_VERB_ID(id, ...) SL_VERB_##id,
+	SL_VERBS(SL_VERB_ID)
+#undef SL_VERB_ID
+	SL_N_VERBS
+};
+
+/* Every verb, in SL_VERBS order. */
+extern const struct sl_verb sl_verbs[SL_N_VERBS];
+
+/* The verb called @name, or NULL. */
+const struct sl_verb *sl_verb_by_name(const char *name);
+
+/* The canonical verb of request case @cmd, or NULL (internal or unknown). */
+const struct sl_verb *sl_verb_of_cmd(Sluice__Request__CmdCase cmd);
+
+/* The verb of @req, or NULL; for messages ("add-flows"). */
+const char *sl_request_name(const Sluice__Request *req);
+
+/* Request cases are field numbers of sluice.Request: all below this. */
+#define SL_CMD_SLOTS 64
+
+/*
+ * Register @fn as this process's handler of request @CMD in @table (an
+ * array of SL_CMD_SLOTS handler pointers), from a constructor, so that the
+ * handler and its registration sit together.
+ */
+#define SL_REQ_HANDLER(table, CMD, fn)                                            \
+	_Static_assert(SLUICE__REQUEST__CMD_##CMD < SL_CMD_SLOTS, "SL_CMD_SLOTS");  \
+	static void __attribute__((constructor)) sl_register_##fn(void)            \
+	{                                                                         \
+		(table)[SLUICE__REQUEST__CMD_##CMD] = (fn);                         \
+	}
+
+#endif /* SL_VERBS_H */

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The requests sluicectl sends: each handler validates against the DB,
+ * forwards to the primary, commits to the DB only what the primary
+ * accepted, and replies.  Verbs that only pass through to the primary need
+ * no handler here (common/verbs.h says which they are).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "daemon.h"
+#include "flow_syntax.h"
+
+sl_daemon_handler_fn sl_daemon_handlers[SL_CMD_SLOTS];
+
+/* Commit a change the primary accepted; a save failure is the user's business too. */
+static void
+db_commit(struct sl_daemon *d, Sluice__Reply *rep)
+{
+	char err[512];
+
+	if (sl_db_save(&d->db, err, sizeof(err)) < 0) {
+		sl_log("%s", err);
+		sl_reply_set_error(rep, EIO, "applied to the switch but not saved: %s", err);
+	}
+}
+
+static bool
+accepted(const Sluice__Reply *rep)
+{
+	return rep != NULL && rep->status == 0;
+}
+
+/* ---- show and worker-list: what the primary says, and what only we know ---- */
+
+static void
+daemon_info(struct sl_daemon *d, Sluice__Reply *rep)
+{
+	Sluice__DaemonInfo *di = malloc(sizeof(*di));
+
+	if (di == NULL)
+		return;
+	sluice__daemon_info__init(di);
+	di->sluiced_pid = getpid();
+	sl_set_str(&di->rundir, d->rundir);
+	sl_set_str(&di->db, d->db.path);
+	di->primary_pid = d->primary.pid;
+	di->primary_state = d->phase == SL_PRI_STARTING ? SLUICE__PROC_STATE__PROC_STARTING
+							: sl_proc_pb_state(&d->primary);
+	sl_set_str(&di->primary_reason, d->primary.reason);
+	di->primary_restarts = d->primary.restarts;
+	sl_set_str(&di->replay_error, d->replay_error);
+	di->n_flows = d->db.flows.n;
+	rep->daemon = di;
+}
+
+/* With the primary down, the DB says what should be. */
+static void
+show_from_db(struct sl_daemon *d, Sluice__Reply *rep)
+{
+	rep->ports = calloc(d->db.n_ports ? d->db.n_ports : 1, sizeof(*rep->ports));
+	for (size_t i = 0; rep->ports != NULL && i < d->db.n_ports; i++) {
+		const struct sl_db_port *p = &d->db.ports[i];
+		Sluice__PortInfo *pi = malloc(sizeof(*pi));
+
+		if (pi == NULL)
+			break;
+		sluice__port_info__init(pi);
+		rep->ports[rep->n_ports++] = pi;
+		sl_set_str(&pi->name, p->name);
+		sl_set_str(&pi->devargs, p->devargs);
+		pi->ofport = p->ofport;
+		sl_port_info_settings(pi, &sl_port_settings, &p->settings);
+	}
+	sl_reply_options(rep, &sl_options, &d->db.options);
+}
+
+static Sluice__Reply *
+h_show(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__Reply *rep;
+
+	if (d->phase == SL_PRI_UP) {
+		rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	} else {
+		rep = sl_reply_new();
+		if (rep != NULL)
+			show_from_db(d, rep);
+	}
+	if (accepted(rep)) {
+		daemon_info(d, rep);
+		sl_merge_workers(d, rep);
+	}
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, SHOW, h_show)
+
+static Sluice__Reply *
+h_worker_list(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__Reply *rep = d->phase == SL_PRI_UP
+				     ? sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS)
+				     : sl_reply_new();
+
+	if (accepted(rep))
+		sl_merge_workers(d, rep);
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, WORKER_LIST, h_worker_list)
+
+/* ---- ports ---- */
+
+static Sluice__Reply *
+h_add_port(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__PortSpec *spec = call->req->add_port->port, fwd;
+	char err[512], *given[SL_MAX_SETTINGS], kv[SL_MAX_SETTINGS][SL_VALUE_MAX + 64];
+	struct sl_db_port p;
+	Sluice__Reply *rep;
+	size_t i;
+
+	if (strlen(spec->name) >= SL_PORT_NAME_LEN || sl_port_name_check(spec->name, err,
+									 sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "%s",
+				    strlen(spec->name) >= SL_PORT_NAME_LEN
+					    ? "port name longer than 31 characters"
+					    : err);
+	sl_db_port_init(&p, spec->name, spec->devargs);
+	p.ofport = spec->ofport;
+	for (i = 0; i < spec->n_settings; i++)
+		if (sl_db_port_setting(&p, spec->settings[i], true, err, sizeof(err)) < 0)
+			return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
+	if (sl_db_port_check(&d->db, &p, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "%s", err);
+	/* The primary gets the settings as the DB will keep them, canonical. */
+	fwd = *spec;
+	fwd.ofport = p.ofport;
+	fwd.n_settings = 0;
+	fwd.settings = given;
+	for (i = 0; i < sl_port_settings.n; i++)
+		if (p.settings.given & (UINT64_C(1) << i)) {
+			sl_values_kv(&sl_port_settings, &p.settings, (int)i, kv[i], sizeof(kv[i]));
+			given[fwd.n_settings++] = kv[i];
+		}
+	call->req->add_port->port = &fwd;
+	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	call->req->add_port->port = spec;
+	if (accepted(rep)) {
+		if (sl_db_port_add(&d->db, &p) < 0)
+			sl_reply_set_error(rep, ENOMEM, "out of memory");
+		else
+			db_commit(d, rep);
+		sl_log("added port %s ofport %u: %s", p.name, p.ofport, p.devargs);
+	}
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, ADD_PORT, h_add_port)
+
+static Sluice__Reply *
+h_del_port(struct sl_daemon *d, struct sl_call *call)
+{
+	const char *name = call->req->del_port->name;
+	char shown[96];
+	Sluice__Reply *rep;
+
+	if (sl_db_port_find(&d->db, name) == NULL)
+		return sl_reply_err(ENOENT, "no port \"%s\"", sl_printable(name, shown, sizeof(shown)));
+	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	if (accepted(rep)) {
+		sl_db_port_del(&d->db, name);
+		db_commit(d, rep);
+		sl_log("deleted port %s", name);
+	}
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, DEL_PORT, h_del_port)
+
+static Sluice__Reply *
+h_set_port(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__SetPort *sp = call->req->set_port;
+	struct sl_db_port *p = sl_db_port_find(&d->db, sp->name), next;
+	char err[512], shown[96];
+	Sluice__Reply *rep;
+	int id;
+
+	if (p == NULL)
+		return sl_reply_err(ENOENT, "no port \"%s\"",
+				    sl_printable(sp->name, shown, sizeof(shown)));
+	if (sp->n_settings == 0)
+		return sl_reply_err(EINVAL, "no KEY=VALUE settings for port \"%s\"", sp->name);
+	/* All or nothing: every setting is checked before any is sent. */
+	next = *p;
+	for (size_t i = 0; i < sp->n_settings; i++) {
+		id = sl_db_port_setting(&next, sp->settings[i], true, err, sizeof(err));
+		if (id < 0)
+			return sl_reply_err(EINVAL, "port \"%s\": %s", sp->name, err);
+		if (!(sl_port_settings.s[id].flags & SL_SET_LIVE))
+			return sl_reply_err(EINVAL,
+					    "port \"%s\": %s can only be given at add-port: "
+					    "delete and add the port again",
+					    sp->name, sl_port_settings.s[id].key);
+	}
+	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	if (accepted(rep)) {
+		p->settings = next.settings;
+		db_commit(d, rep);
+	}
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, SET_PORT, h_set_port)
+
+/* ---- flows ---- */
+
+struct sl_batch {
+	struct sl_flow *flows;
+	char **texts; /* what is sent to the primary */
+	size_t n;
+};
+
+static void
+batch_free(struct sl_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->texts[i]);
+	free(b->texts);
+	free(b->flows);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Parse every flow (or match) of @fm; NULL, or a reply naming the bad one. */
+static Sluice__Reply *
+batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
+	    struct sl_batch *b)
+{
+	char err[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX];
+
+	memset(b, 0, sizeof(*b));
+	b->flows = calloc(fm->n_flows ? fm->n_flows : 1, sizeof(*b->flows));
+	b->texts = calloc(fm->n_flows ? fm->n_flows : 1, sizeof(*b->texts));
+	if (b->flows == NULL || b->texts == NULL) {
+		batch_free(b);
+		return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
+	}
+	for (size_t i = 0; i < fm->n_flows; i++) {
+		struct sl_flow *f = &b->flows[i];
+
+		if (sl_flow_parse(fm->flows[i], mode, sl_db_resolve_port, &d->db, f, err,
+				  sizeof(err)) < 0) {
+			batch_free(b);
+			return sl_reply_err(EINVAL, "%s in \"%s\"", err,
+					    sl_printable(fm->flows[i], shown, sizeof(shown)));
+		}
+		/* Full flows go to the primary as the user wrote them: it has
+		 * the same ports and the same parser, and formatting 100k flows
+		 * here would cost as much as parsing them. */
+		if (mode == SL_PARSE_FLOW) {
+			b->texts[i] = sl_strdup(fm->flows[i]);
+		} else {
+			sl_match_format(&f->match, f->priority, text, sizeof(text));
+			b->texts[i] = sl_strdup(text);
+		}
+		b->n = i + 1;
+		if (b->texts[i] == NULL) {
+			batch_free(b);
+			return sl_reply_err(ENOMEM, "out of memory");
+		}
+	}
+	return NULL;
+}
+
+/* A FlowMod request carrying the batch's texts. */
+static void
+batch_request(Sluice__Request *req, Sluice__FlowMod *fm, Sluice__Request__CmdCase cmd,
+	      const struct sl_batch *b, bool strict)
+{
+	sluice__request__init(req);
+	sluice__flow_mod__init(fm);
+	fm->n_flows = b->n;
+	fm->flows = b->texts;
+	fm->strict = strict;
+	req->cmd_case = cmd;
+	/* The three FlowMod members of the oneof share storage. */
+	req->add_flows = fm;
+}
+
+/* sl_ftable_replace returns a count; flows_change wants 0 or -errno. */
+static int
+db_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
+{
+	return sl_ftable_replace(t, flows, n) < 0 ? -ENOMEM : 0;
+}
+
+/* add-flows and replace-flows: parse all, forward, apply with @apply what the primary took. */
+static Sluice__Reply *
+flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__CmdCase cmd,
+	     int (*apply)(struct sl_ftable *, const struct sl_flow *, uint32_t))
+{
+	Sluice__Request fwd;
+	Sluice__FlowMod fm;
+	struct sl_batch b;
+	Sluice__Reply *rep;
+
+	rep = batch_parse(d, in, SL_PARSE_FLOW, &b);
+	if (rep != NULL)
+		return rep;
+	/* Adding nothing changes nothing; replacing with nothing empties. */
+	if (b.n == 0 && cmd == SLUICE__REQUEST__CMD_ADD_FLOWS) {
+		batch_free(&b);
+		return sl_reply_new();
+	}
+	batch_request(&fwd, &fm, cmd, &b, false);
+	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
+	if (accepted(rep)) {
+		if (apply(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
+			sl_reply_set_error(rep, ENOMEM, "out of memory");
+		else
+			db_commit(d, rep);
+	}
+	batch_free(&b);
+	return rep;
+}
+
+static Sluice__Reply *
+h_add_flows(struct sl_daemon *d, struct sl_call *call)
+{
+	return flows_change(d, call->req->add_flows, SLUICE__REQUEST__CMD_ADD_FLOWS,
+			    sl_ftable_add_batch);
+}
+SL_REQ_HANDLER(sl_daemon_handlers, ADD_FLOWS, h_add_flows)
+
+static Sluice__Reply *
+h_replace_flows(struct sl_daemon *d, struct sl_call *call)
+{
+	return flows_change(d, call->req->replace_flows, SLUICE__REQUEST__CMD_REPLACE_FLOWS,
+			    db_replace);
+}
+SL_REQ_HANDLER(sl_daemon_handlers, REPLACE_FLOWS, h_replace_flows)
+
+static Sluice__Reply *
+h_del_flows(struct sl_daemon *d, struct sl_call *call)
+{
+	bool strict = call->req->del_flows->strict;
+	uint32_t removed = 0;
+	Sluice__Request fwd;
+	Sluice__FlowMod fm;
+	struct sl_batch b;
+	Sluice__Reply *rep;
+
+	rep = batch_parse(d, call->req->del_flows, SL_PARSE_MATCH, &b);
+	if (rep != NULL)
+		return rep;
+	/* An empty list deletes every flow (del-flows without a match). */
+	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_DEL_FLOWS, &b, strict && b.n > 0);
+	rep = sl_forward(d, &fwd, sl_timeout_for(d->db.flows.n));
+	if (accepted(rep)) {
+		if (b.n == 0)
+			removed = sl_ftable_clear(&d->db.flows);
+		for (size_t i = 0; i < b.n; i++)
+			removed += sl_ftable_del(&d->db.flows, &b.flows[i].match,
+						 b.flows[i].priority, strict);
+		if (removed != rep->n_changed)
+			sl_log("del-flows: the DB removed %u flows, sluice-primary %u", removed,
+			       rep->n_changed);
+		db_commit(d, rep);
+	}
+	batch_free(&b);
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, DEL_FLOWS, h_del_flows)
+
+/* ---- options, workers, the instance ---- */
+
+static Sluice__Reply *
+h_set_option(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__SetOption *so = call->req->set_option;
+	Sluice__SetOption canon = *so;
+	char kv[SL_VALUE_MAX + 128], err[512];
+	struct sl_values next = d->db.options;
+	Sluice__Reply *rep;
+	int id;
+
+	snprintf(kv, sizeof(kv), "%s=%s", so->key, so->value);
+	id = sl_values_set_kv(&sl_options, &next, kv, err, sizeof(err));
+	if (id < 0)
+		return sl_reply_err(EINVAL, "%s", err);
+	canon.value = next.v[id];
+	call->req->set_option = &canon;
+	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	call->req->set_option = so;
+	if (accepted(rep)) {
+		d->db.options = next;
+		db_commit(d, rep);
+	}
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, SET_OPTION, h_set_option)
+
+/* An operator's restart: a planned hand-over if the worker runs, else a fresh start. */
+static Sluice__Reply *
+h_worker_restart(struct sl_daemon *d, struct sl_call *call)
+{
+	unsigned int id = call->req->worker_restart->id;
+
+	if (id >= d->n_workers)
+		return sl_reply_err(ENOENT, "no worker %u (this instance has %u)", id, d->n_workers);
+	if (d->phase != SL_PRI_UP)
+		return sl_primary_unavailable(d);
+	return sl_handover_start(d, id, call);
+}
+SL_REQ_HANDLER(sl_daemon_handlers, WORKER_RESTART, h_worker_restart)
+
+static Sluice__Reply *
+h_shutdown(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__Reply *rep = NULL;
+	char err[512];
+
+	sl_log("shutdown requested");
+	if (d->phase == SL_PRI_UP &&
+	    sl_msg_call(d->zctx, d->primary_ep, call->req, &rep, 10000, err, sizeof(err)) < 0)
+		sl_log("shutdown: %s", err);
+	if (rep != NULL && rep->status != 0)
+		sl_log("shutdown: sluice-primary says: %s", rep->error);
+	if (rep != NULL)
+		sluice__reply__free_unpacked(rep, NULL);
+	sl_stop_everything(d);
+	d->quit = true;
+	return sl_reply_new();
+}
+SL_REQ_HANDLER(sl_daemon_handlers, SHUTDOWN, h_shutdown)
+
+/* ---- dispatch ---- */
+
+static Sluice__Reply *
+h_hello(struct sl_daemon *d, const Sluice__Request *req)
+{
+	Sluice__Reply *rep = sl_reply_new();
+	Sluice__Hello *h = malloc(sizeof(*h));
+
+	(void)d, (void)req;
+	if (rep == NULL || h == NULL) {
+		free(h);
+		return rep;
+	}
+	sluice__hello__init(h);
+	sl_set_str(&h->role, "sluiced");
+	h->pid = getpid();
+	rep->hello = h;
+	return rep;
+}
+
+int
+sl_api_check(char *err, size_t errlen)
+{
+	for (size_t i = 0; i < SL_N_VERBS; i++) {
+		const struct sl_verb *v = &sl_verbs[i];
+
+		if ((v->flags & (SL_VERB_PERSIST | SL_VERB_DAEMON)) && sl_daemon_handlers[v->cmd] == NULL) {
+			snprintf(err, errlen, "verb %s has no sluiced handler", v->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+Sluice__Reply *
+sl_api_handle(struct sl_daemon *d, struct sl_call *call)
+{
+	const Sluice__Request *req = call->req;
+	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
+
+	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO &&
+	    req->cmd_case == SLUICE__REQUEST__CMD__NOT_SET)
+		return h_hello(d, req);
+	if (req->internal_case != SLUICE__REQUEST__INTERNAL__NOT_SET)
+		return sl_reply_err(EPERM, "%s is sluice-primary's, not accepted from clients",
+				    sl_request_name(req));
+	if (v == NULL)
+		return sl_reply_err(EOPNOTSUPP, "sluiced does not know request %d", req->cmd_case);
+	/* protobuf allows a oneof member without its message; every member is a pointer here */
+	if (req->show == NULL ||
+	    (req->cmd_case == SLUICE__REQUEST__CMD_ADD_PORT && req->add_port->port == NULL))
+		return sl_reply_err(EINVAL, "%s: empty request", v->name);
+	if (sl_daemon_handlers[req->cmd_case] != NULL)
+		return sl_daemon_handlers[req->cmd_case](d, call);
+	if (v->flags & SL_VERB_PRIMARY)
+		return sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	return sl_reply_err(EOPNOTSUPP, "%s: not handled by sluiced", v->name);
+}
+
+static void
+reply_and_free(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep)
+{
+	const char *name = call->req != NULL ? sl_request_name(call->req) : "request";
+
+	if (rep == NULL) {
+		rep = sl_reply_err(ENOMEM, "sluiced is out of memory");
+		if (rep == NULL)
+			goto out;
+	}
+	if (sl_msg_send_routed(d->sock, &call->peer, rep) < 0)
+		sl_log("%s: cannot send the reply", name);
+	if (rep->status != 0)
+		sl_log("%s: %s", name, rep->error);
+	sluice__reply__free_unpacked(rep, NULL);
+out:
+	if (call->req != NULL)
+		sluice__request__free_unpacked(call->req, NULL);
+	call->req = NULL;
+}
+
+static bool
+is_read(const Sluice__Request *req)
+{
+	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
+
+	return v != NULL && (v->flags & SL_VERB_READ);
+}
+
+/* Handle @call now, or queue it behind a change in progress. */
+static void
+dispatch(struct sl_daemon *d, struct sl_call *call)
+{
+	Sluice__Reply *rep;
+
+	if (d->handover.active && !is_read(call->req)) {
+		if (d->n_queued == SL_MAX_QUEUED) {
+			reply_and_free(d, call, sl_reply_err(EBUSY, "sluiced has %u changes waiting: "
+								    "try again", SL_MAX_QUEUED));
+			return;
+		}
+		d->queued[d->n_queued++] = *call;
+		return;
+	}
+	rep = sl_api_handle(d, call);
+	if (rep != SL_DEFERRED)
+		reply_and_free(d, call, rep);
+}
+
+void
+sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep)
+{
+	reply_and_free(d, call, rep);
+	while (!d->handover.active && d->n_queued > 0 && !d->quit) {
+		struct sl_call next = d->queued[0];
+
+		memmove(&d->queued[0], &d->queued[1], (d->n_queued - 1) * sizeof(next));
+		d->n_queued--;
+		dispatch(d, &next);
+	}
+}
+
+void
+sl_api_serve(struct sl_daemon *d)
+{
+	char err[512];
+	unsigned int v;
+
+	for (int i = 0; i < 16 && !d->quit; i++) {
+		struct sl_call call = { 0 };
+		int rc = sl_msg_recv_routed(d->sock, ZMQ_DONTWAIT, &call.peer, &call.req, err,
+					    sizeof(err));
+
+		if (rc == -EAGAIN || rc == -EINTR)
+			return;
+		if (rc < 0) {
+			sl_log("bad request: %s", err);
+			if (rc == -EPROTO &&
+			    sscanf(err, "version mismatch: client speaks %u", &v) == 1)
+				snprintf(err, sizeof(err),
+					 "version mismatch: sluicectl speaks %u, sluiced speaks %u", v,
+					 SL_PROTO_VERSION);
+			reply_and_free(d, &call, sl_reply_err(-rc, "%s", err));
+			continue;
+		}
+		dispatch(d, &call);
+	}
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluiced's state and the seams between its parts:
+ *   sluiced.c  start-up: options, rundir, pid file, socket, main loop
+ *   api.c      the requests of sluicectl: dispatch, validate, forward, commit
+ *   link.c     the link to sluice-primary: calls, forwarding, notices
+ *   replay.c   bringing a primary to the DB's state (replay, reconcile)
+ *   procs.c    supervision of the primary and the workers, driven by a tick
+ *   log.c      logging
+ * Nothing here blocks for long: a request that has to wait for something
+ * (a planned worker restart) is kept as a pending call and answered from
+ * the tick, while other requests are served.
+ */
+#ifndef SL_DAEMON_H
+#define SL_DAEMON_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "db.h"
+#include "msg.h"
+#include "slots.h"
+#include "supervise.h"
+#include "util.h"
+#include "verbs.h"
+
+#define SL_POLL_MS 100             /* main loop tick when idle */
+#define SL_PRIMARY_TIMEOUT_MS 5000 /* one request to the primary */
+#define SL_HELLO_WAIT_MS 20000     /* a starting primary must answer Hello by then */
+#define SL_WATCH_ADOPTED_MS 200    /* worker_list poll when some workers are not our children */
+#define SL_WATCH_MS 1000           /* worker_list poll otherwise (hung workers) */
+#define SL_HANDOVER_MS 10000       /* a planned restart must be done by then */
+#define SL_MAX_CPUS 256
+#define SL_MAX_QUEUED 64           /* changes waiting behind one in progress */
+
+enum sl_pri_phase {
+	SL_PRI_DOWN,     /* not running: see primary.state */
+	SL_PRI_STARTING, /* spawned, waiting for its Hello */
+	SL_PRI_UP,       /* answered and has the DB's configuration */
+};
+
+/* A request being handled: who asked, and what. */
+struct sl_call {
+	struct sl_peer peer;
+	Sluice__Request *req;
+};
+
+/* A planned worker restart in progress (one at a time). */
+struct sl_handover {
+	bool active;
+	unsigned int id;
+	pid_t old_pid;
+	pid_t new_pid;
+	uint64_t deadline_ms;
+	uint64_t next_poll_ms;
+	struct sl_call call; /* answered when the hand-over ends */
+};
+
+struct sl_daemon {
+	/* options */
+	const char *rundir;
+	char *db_path;
+	unsigned int n_workers;
+	int cpus[SL_MAX_CPUS];
+	unsigned int n_cpus;
+	char **eal_args;
+	unsigned int n_eal_args;
+	char **primary_args; /* appended to the primary's own options */
+	unsigned int n_primary_args;
+	char primary_bin[PATH_MAX];
+	char worker_bin[PATH_MAX];
+	bool detach;
+
+	/* state */
+	void *zctx;
+	void *sock; /* ZMQ_ROUTER: replies may wait while others are served */
+	char ctl_ep[PATH_MAX + 16];
+	char primary_ep[PATH_MAX + 16];
+	struct sl_db db;
+	struct sl_proc primary;
+	enum sl_pri_phase phase;
+	uint64_t hello_deadline_ms;
+	uint64_t next_hello_ms;
+	struct sl_proc workers[SL_MAX_WORKERS];
+	uint64_t next_watch_ms;
+	char replay_error[512];
+	int ready_fd; /* --detach: tells the waiting parent how start-up went */
+	int log_fd;
+	bool quit;
+
+	struct sl_handover handover;
+	/* Changes that arrived while one was in progress, applied in order. */
+	struct sl_call queued[SL_MAX_QUEUED];
+	unsigned int n_queued;
+};
+
+/* ---- log.c ---- */
+extern struct sl_daemon *sl_log_daemon;
+void sl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sl_fatal(struct sl_daemon *d, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+void sl_notify_ready(struct sl_daemon *d, const char *failure);
+
+/* ---- link.c ---- */
+Sluice__Reply *sl_reply_new(void);
+Sluice__Reply *sl_reply_err(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Replace a string field of an unpacked or built message. */
+void sl_set_str(char **field, const char *s);
+/* One call to the primary; reads are retried once on a fresh connection. */
+int sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms,
+		    Sluice__Reply **rep, char *err, size_t errlen);
+/* @req's reply from the primary, or a reply saying why there is none. */
+Sluice__Reply *sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms);
+Sluice__Reply *sl_primary_unavailable(struct sl_daemon *d);
+/* Timeout for a request touching @n_flows flows. */
+int sl_timeout_for(size_t n_flows);
+void sl_worker_event(struct sl_daemon *d, unsigned int id, pid_t pid,
+		     Sluice__WorkerEventKind event);
+/* Hello to the primary: its pid, or -1 if it does not answer. */
+int sl_primary_hello(struct sl_daemon *d, int timeout_ms);
+/* A request with an empty body of case @cmd to the primary; NULL on failure. */
+Sluice__Reply *sl_ask_primary(struct sl_daemon *d, Sluice__Request__CmdCase cmd, int timeout_ms,
+			      char *err, size_t errlen);
+
+/* ---- api.c ---- */
+typedef Sluice__Reply *(*sl_daemon_handler_fn)(struct sl_daemon *d, struct sl_call *call);
+extern sl_daemon_handler_fn sl_daemon_handlers[SL_CMD_SLOTS];
+/* A handler's answer meaning: "kept the call; it is answered later". */
+#define SL_DEFERRED ((Sluice__Reply *)1)
+/* Every persisted verb has a handler; 0, or -1 naming the one missing in @err. */
+int sl_api_check(char *err, size_t errlen);
+/* Serve what waits on the socket (at most a few requests). */
+void sl_api_serve(struct sl_daemon *d);
+/* Answer a kept call, free it, and serve changes queued behind it. */
+void sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep);
+/* Handle one call now (dispatch); returns its reply or SL_DEFERRED. */
+Sluice__Reply *sl_api_handle(struct sl_daemon *d, struct sl_call *call);
+
+/* ---- replay.c ---- */
+void sl_replay(struct sl_daemon *d);
+void sl_reconcile(struct sl_daemon *d);
+
+/* ---- procs.c ---- */
+void sl_procs_init(struct sl_daemon *d);
+/* One supervision step: reap, restart what is due, watch, hand-overs. */
+void sl_procs_tick(struct sl_daemon *d);
+void sl_primary_start(struct sl_daemon *d);
+void sl_primary_is_up(struct sl_daemon *d, bool adopted);
+void sl_worker_start(struct sl_daemon *d, unsigned int id);
+/* Start a planned restart of worker @id answering @call at its end; or a reply now. */
+Sluice__Reply *sl_handover_start(struct sl_daemon *d, unsigned int id, struct sl_call *call);
+void sl_stop_everything(struct sl_daemon *d);
+/* Merge what only sluiced knows (restarts, crash loops) into a worker list. */
+void sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep);
+/* Is @pid a process running @bin (by its short name)? Guards against a recycled pid. */
+bool sl_pid_runs(pid_t pid, const char *bin);
+Sluice__ProcState sl_proc_pb_state(const struct sl_proc *p);
+
+#endif /* SL_DAEMON_H */

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Supervision of sluice-primary and the workers, as a state machine that
+ * the main loop drives with sl_procs_tick(): start, reap, restart after a
+ * back-off, watch adopted processes and the primary's view of hung ones,
+ * and carry out planned worker restarts step by step.  Nothing here waits:
+ * a step that is not done yet is looked at again on the next tick.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* The primary: 100 ms doubling to 5 s; 10 ends within 60 s and we stop trying. */
+static const struct sl_restart_policy sl_primary_policy = { 100, 5000, 10, 60000 };
+/* A worker: same back-off; 5 crashes within 30 s is a crash loop. */
+static const struct sl_restart_policy sl_worker_policy = { 100, 5000, 5, 30000 };
+
+void
+sl_procs_init(struct sl_daemon *d)
+{
+	sl_proc_init(&d->primary, "sluice-primary", &sl_primary_policy);
+	for (unsigned int i = 0; i < d->n_workers; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "worker %u", i);
+		sl_proc_init(&d->workers[i], name, &sl_worker_policy);
+	}
+}
+
+Sluice__ProcState
+sl_proc_pb_state(const struct sl_proc *p)
+{
+	switch (p->state) {
+	case SL_PROC_RUNNING: return SLUICE__PROC_STATE__PROC_RUNNING;
+	case SL_PROC_BACKOFF: return SLUICE__PROC_STATE__PROC_RESTARTING;
+	case SL_PROC_FAILED: return SLUICE__PROC_STATE__PROC_FAILED;
+	default: return SLUICE__PROC_STATE__PROC_STOPPED;
+	}
+}
+
+/* ---- what the primary says about workers ---- */
+
+static Sluice__WorkerInfo *
+worker_info_find(Sluice__Reply *rep, unsigned int id)
+{
+	for (size_t i = 0; i < rep->n_workers; i++)
+		if (rep->workers[i]->id == id)
+			return rep->workers[i];
+	return NULL;
+}
+
+static Sluice__WorkerInfo *
+worker_info_append(Sluice__Reply *rep, unsigned int id)
+{
+	Sluice__WorkerInfo **arr, *wi = malloc(sizeof(*wi));
+
+	arr = realloc(rep->workers, (rep->n_workers + 1) * sizeof(*arr));
+	if (wi == NULL || arr == NULL) {
+		free(wi);
+		if (arr != NULL)
+			rep->workers = arr;
+		return NULL;
+	}
+	sluice__worker_info__init(wi);
+	wi->id = id;
+	rep->workers = arr;
+	rep->workers[rep->n_workers++] = wi;
+	return wi;
+}
+
+void
+sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep)
+{
+	for (unsigned int i = 0; i < d->n_workers; i++) {
+		struct sl_proc *w = &d->workers[i];
+		Sluice__WorkerInfo *wi = worker_info_find(rep, i);
+
+		if (wi == NULL) {
+			wi = worker_info_append(rep, i);
+			if (wi == NULL)
+				return;
+			wi->pid = w->pid;
+			wi->lcore = i + 1;
+			wi->state = sl_proc_pb_state(w);
+		}
+		if (w->restarts > wi->restarts)
+			wi->restarts = w->restarts;
+		if (w->state == SL_PROC_FAILED || w->state == SL_PROC_BACKOFF) {
+			wi->state = sl_proc_pb_state(w);
+			sl_set_str(&wi->reason, w->reason);
+		}
+	}
+}
+
+/* The primary's view of worker @id; 0, or -errno. */
+static int
+worker_view(struct sl_daemon *d, unsigned int id, Sluice__WorkerInfo *out)
+{
+	Sluice__Reply *rep;
+	Sluice__WorkerInfo *wi;
+	char err[256];
+	int rc = -ENOENT;
+
+	rep = sl_ask_primary(d, SLUICE__REQUEST__CMD_WORKER_LIST, 1000, err, sizeof(err));
+	if (rep == NULL)
+		return -EAGAIN;
+	wi = worker_info_find(rep, id);
+	if (wi != NULL) {
+		out->pid = wi->pid;
+		out->lcore = wi->lcore;
+		out->state = wi->state;
+		rc = 0;
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+/* ---- starting processes ---- */
+
+static int
+worker_cpu(const struct sl_daemon *d, unsigned int id)
+{
+	/* The first CPU is the primary's unless it is the only one. */
+	if (d->n_cpus == 1)
+		return d->cpus[0];
+	return d->cpus[1 + id % (d->n_cpus - 1)];
+}
+
+/* argv = BIN EAL-ARGS... --proc-type=T --lcores L -- --rundir DIR KEY VALUE [more] */
+static char **
+build_argv(const struct sl_daemon *d, const char *bin, bool primary, const char *lcores,
+	   const char *key, const char *value)
+{
+	char **argv = calloc(d->n_eal_args + d->n_primary_args + 13, sizeof(char *));
+	unsigned int n = 0, i;
+
+	if (argv == NULL)
+		return NULL;
+	argv[n++] = (char *)bin;
+	for (i = 0; i < d->n_eal_args; i++)
+		argv[n++] = d->eal_args[i];
+	argv[n++] = primary ? "--proc-type=primary" : "--proc-type=secondary";
+	argv[n++] = "--lcores";
+	argv[n++] = (char *)lcores;
+	argv[n++] = "--";
+	argv[n++] = "--rundir";
+	argv[n++] = (char *)d->rundir;
+	argv[n++] = (char *)key;
+	argv[n++] = (char *)value;
+	if (primary)
+		for (i = 0; i < d->n_primary_args; i++)
+			argv[n++] = d->primary_args[i];
+	return argv;
+}
+
+static int
+spawn(struct sl_daemon *d, struct sl_proc *p, char **argv, const char *logname)
+{
+	char log[PATH_MAX + 32], err[512];
+	int rc;
+
+	if (argv == NULL)
+		return -ENOMEM;
+	snprintf(log, sizeof(log), "%s/%s", d->rundir, logname);
+	rc = sl_proc_spawn(p, argv, log, err, sizeof(err));
+	free(argv);
+	if (rc < 0) {
+		sl_log("%s: %s", p->name, err);
+		/* Counted like a crash: a missing binary must not be retried in a tight loop. */
+		sl_proc_ended(p, W_EXITCODE(127, 0), true, sl_now_ms());
+		if (p->state == SL_PROC_BACKOFF)
+			snprintf(p->reason, sizeof(p->reason), "%.180s", err);
+		return rc;
+	}
+	sl_log("started %s, pid %d (log %s)", p->name, (int)p->pid, log);
+	return 0;
+}
+
+/*
+ * Start worker @id with lcore id @lcore_id (common/shm.h: 1 + id, or the
+ * slot's other id for a replacement that runs beside its predecessor).
+ */
+static void
+worker_spawn(struct sl_daemon *d, unsigned int id, unsigned int lcore_id, bool takeover)
+{
+	struct sl_proc *w = &d->workers[id];
+	char lcores[32], ids[16], logname[32];
+	char **argv;
+	unsigned int n;
+
+	snprintf(lcores, sizeof(lcores), "%u@%d", lcore_id, worker_cpu(d, id));
+	snprintf(ids, sizeof(ids), "%u", id);
+	snprintf(logname, sizeof(logname), "worker-%u.log", id);
+	if (w->last_exit[0] != '\0')
+		w->restarts++;
+	argv = build_argv(d, d->worker_bin, false, lcores, "--id", ids);
+	if (argv != NULL && takeover) {
+		for (n = 0; argv[n] != NULL; n++)
+			;
+		argv[n] = "--takeover";
+	}
+	if (spawn(d, w, argv, logname) == 0)
+		sl_worker_event(d, id, w->pid, SLUICE__WORKER_EVENT_KIND__WORKER_STARTED);
+}
+
+void
+sl_worker_start(struct sl_daemon *d, unsigned int id)
+{
+	worker_spawn(d, id, sl_worker_lcore(id, false), false);
+}
+
+void
+sl_primary_start(struct sl_daemon *d)
+{
+	char lcores[32], workers[16];
+	uint64_t now = sl_now_ms();
+
+	snprintf(lcores, sizeof(lcores), "0@%d", d->cpus[0]);
+	snprintf(workers, sizeof(workers), "%u", d->n_workers);
+	if (d->primary.last_exit[0] != '\0')
+		d->primary.restarts++;
+	if (spawn(d, &d->primary,
+		  build_argv(d, d->primary_bin, true, lcores, "--workers", workers),
+		  "primary.log") < 0) {
+		d->phase = SL_PRI_DOWN;
+		return;
+	}
+	d->phase = SL_PRI_STARTING;
+	d->hello_deadline_ms = now + SL_HELLO_WAIT_MS;
+	d->next_hello_ms = now + SL_POLL_MS;
+}
+
+/* Adopt the running workers the primary lists; start the others. */
+static void
+workers_bring_up(struct sl_daemon *d, bool adopt)
+{
+	Sluice__Reply *rep = NULL;
+	char err[256];
+
+	if (adopt)
+		rep = sl_ask_primary(d, SLUICE__REQUEST__CMD_WORKER_LIST, SL_PRIMARY_TIMEOUT_MS, err,
+				     sizeof(err));
+	for (unsigned int i = 0; i < d->n_workers; i++) {
+		Sluice__WorkerInfo *wi = rep != NULL ? worker_info_find(rep, i) : NULL;
+
+		if (wi != NULL && wi->pid > 0 && sl_proc_alive(wi->pid)) {
+			sl_proc_adopt(&d->workers[i], wi->pid);
+			sl_log("adopted worker %u, pid %d", i, (int)wi->pid);
+		} else if (d->workers[i].state != SL_PROC_FAILED) {
+			sl_worker_start(d, i);
+		}
+	}
+	if (rep != NULL)
+		sluice__reply__free_unpacked(rep, NULL);
+}
+
+void
+sl_primary_is_up(struct sl_daemon *d, bool adopted)
+{
+	d->phase = SL_PRI_UP;
+	if (adopted)
+		sl_reconcile(d);
+	else
+		sl_replay(d);
+	workers_bring_up(d, adopted);
+	d->next_watch_ms = sl_now_ms() + SL_WATCH_MS;
+	sl_notify_ready(d, NULL);
+}
+
+/* ---- planned restarts ---- */
+
+static void handover_end(struct sl_daemon *d, Sluice__Reply *rep);
+
+/*
+ * Ask the primary to confirm a running worker in the slot of @req (a
+ * worker_restart request) and say which lcore it runs on; 0 with @out set,
+ * or -errno if there is nothing to hand over from.
+ */
+static int
+slot_to_hand_over(struct sl_daemon *d, Sluice__Request *req, Sluice__WorkerInfo *out)
+{
+	Sluice__Reply *rep;
+	char err[256];
+	int rc = -ENOENT;
+
+	if (sl_primary_call(d, req, 1000, &rep, err, sizeof(err)) < 0)
+		return -EAGAIN;
+	if (rep->status == 0 && rep->n_workers == 1) {
+		out->pid = rep->workers[0]->pid;
+		out->lcore = rep->workers[0]->lcore;
+		out->state = rep->workers[0]->state;
+		rc = 0;
+	} else if (rep->status != 0) {
+		sl_log("worker-restart: %s: starting a new worker instead", rep->error);
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+/*
+ * A planned restart that loses nothing: the replacement attaches beside the
+ * running worker (on the slot's other lcore id) and takes its queues over
+ * the moment the old one lets go; the old one then exits by itself.  The
+ * call is answered from the tick once the replacement forwards.  A worker
+ * that is not running is simply started again.
+ */
+Sluice__Reply *
+sl_handover_start(struct sl_daemon *d, unsigned int id, struct sl_call *call)
+{
+	struct sl_handover *h = &d->handover;
+	Sluice__WorkerInfo view = SLUICE__WORKER_INFO__INIT;
+	struct sl_proc *w = &d->workers[id];
+	pid_t old = w->pid;
+
+	if (old > 0 && sl_proc_alive(old) && slot_to_hand_over(d, call->req, &view) == 0 &&
+	    view.pid == old) {
+		sl_proc_forgive(w);
+		worker_spawn(d, id, sl_worker_lcore(id, sl_worker_other(id, view.lcore)), true);
+		if (w->state != SL_PROC_RUNNING) {
+			w->pid = old; /* nothing started: the old one carries on */
+			w->state = SL_PROC_RUNNING;
+			return sl_reply_err(ECHILD, "worker %u: replacement did not start: %s", id,
+					    w->reason);
+		}
+		*h = (struct sl_handover){ .active = true, .id = id, .old_pid = old,
+					   .new_pid = w->pid, .call = *call };
+		h->deadline_ms = sl_now_ms() + SL_HANDOVER_MS;
+		return SL_DEFERRED;
+	}
+	if (old > 0 && sl_proc_stop(w, 1000) < 0)
+		return sl_reply_err(EBUSY, "worker %u (pid %d) would not die", id, (int)old);
+	if (old > 0) {
+		sl_log("worker %u (pid %d) stopped for restart", id, (int)old);
+		sl_worker_event(d, id, old, SLUICE__WORKER_EVENT_KIND__WORKER_EXITED);
+	}
+	sl_proc_forgive(w);
+	sl_worker_start(d, id);
+	if (w->state != SL_PROC_RUNNING)
+		return sl_reply_err(ECHILD, "worker %u: %s", id, w->reason);
+	return sl_reply_new();
+}
+
+/* The replacement failed: the old worker carries on (if it still lives). */
+static void
+handover_abort(struct sl_daemon *d, int status, const char *why)
+{
+	struct sl_handover *h = &d->handover;
+	struct sl_proc *w = &d->workers[h->id];
+
+	sl_log("worker %u: replacement pid %d %s", h->id, (int)h->new_pid, why);
+	w->pid = h->old_pid;
+	w->state = SL_PROC_RUNNING;
+	handover_end(d, sl_reply_err(status, "worker %u: the replacement %s; pid %d carries on",
+				     h->id, why, (int)h->old_pid));
+}
+
+static void
+handover_tick(struct sl_daemon *d, uint64_t now)
+{
+	struct sl_handover *h = &d->handover;
+	Sluice__WorkerInfo view = SLUICE__WORKER_INFO__INIT;
+
+	if (!h->active || now < h->next_poll_ms)
+		return;
+	h->next_poll_ms = now + 10;
+	if (worker_view(d, h->id, &view) == 0 && view.pid == h->new_pid &&
+	    view.state == SLUICE__PROC_STATE__PROC_RUNNING) {
+		sl_log("worker %u: pid %d took over from pid %d (planned restart)", h->id,
+		       (int)h->new_pid, (int)h->old_pid);
+		sl_worker_event(d, h->id, h->old_pid, SLUICE__WORKER_EVENT_KIND__WORKER_EXITED);
+		handover_end(d, sl_reply_new());
+		return;
+	}
+	if (now >= h->deadline_ms) {
+		kill(h->new_pid, SIGKILL);
+		waitpid(h->new_pid, NULL, 0);
+		handover_abort(d, ETIMEDOUT, "did not take over in 10 s");
+	}
+}
+
+static void
+handover_end(struct sl_daemon *d, Sluice__Reply *rep)
+{
+	struct sl_call call = d->handover.call;
+
+	d->handover.active = false;
+	sl_call_finish(d, &call, rep);
+}
+
+/* ---- deaths ---- */
+
+static void
+workers_stop_all(struct sl_daemon *d)
+{
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		if (d->workers[i].pid > 0 && sl_proc_stop(&d->workers[i], 200) < 0)
+			sl_log("worker %u (pid %d) would not die", i, (int)d->workers[i].pid);
+}
+
+static void
+primary_ended(struct sl_daemon *d, int status)
+{
+	char how[64];
+
+	sl_wait_status_str(status, how, sizeof(how));
+	sl_log("sluice-primary (pid %d) ended: %s; stopping its workers", (int)d->primary.pid, how);
+	if (d->handover.active)
+		handover_end(d, sl_reply_err(EHOSTDOWN, "sluice-primary ended during the restart"));
+	/* A worker cannot outlive its primary's shared memory in any useful way. */
+	workers_stop_all(d);
+	sl_proc_ended(&d->primary, status, true, sl_now_ms());
+	d->phase = SL_PRI_DOWN;
+	if (d->primary.state == SL_PROC_FAILED) {
+		sl_log("sluice-primary: giving up: %s", d->primary.reason);
+		sl_notify_ready(d, d->primary.reason);
+	}
+}
+
+static void
+worker_ended(struct sl_daemon *d, unsigned int id, int status)
+{
+	struct sl_proc *w = &d->workers[id];
+	pid_t pid = w->pid;
+
+	sl_proc_ended(w, status, true, sl_now_ms());
+	sl_log("worker %u (pid %d) ended: %s%s%s", id, (int)pid, w->last_exit,
+	       w->state == SL_PROC_FAILED ? "; not restarting: " : "",
+	       w->state == SL_PROC_FAILED ? w->reason : "");
+	sl_worker_event(d, id, pid, SLUICE__WORKER_EVENT_KIND__WORKER_EXITED);
+}
+
+static void
+reap_children(struct sl_daemon *d)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = sl_proc_reap(&status)) > 0) {
+		if (d->handover.active && pid == d->handover.new_pid) {
+			handover_abort(d, ECHILD, "exited before taking over");
+			continue;
+		}
+		if (pid == d->primary.pid && !d->primary.adopted) {
+			primary_ended(d, status);
+			continue;
+		}
+		for (unsigned int i = 0; i < d->n_workers; i++)
+			if (pid == d->workers[i].pid && !d->workers[i].adopted)
+				worker_ended(d, i, status);
+	}
+}
+
+/* Processes we did not start cannot be reaped: check that they still exist. */
+static void
+watch_adopted(struct sl_daemon *d)
+{
+	if (d->primary.adopted && d->primary.pid > 0 && !sl_proc_alive(d->primary.pid)) {
+		primary_ended(d, -1);
+		return;
+	}
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		if (d->workers[i].adopted && d->workers[i].pid > 0 &&
+		    !sl_proc_alive(d->workers[i].pid))
+			worker_ended(d, i, -1);
+}
+
+/* The primary sees hangs we cannot (stale heartbeat): a hung worker is killed and restarted. */
+static void
+watch_worker_list(struct sl_daemon *d, uint64_t now)
+{
+	bool any_adopted = false;
+	Sluice__Reply *rep;
+	char err[256];
+
+	if (d->phase != SL_PRI_UP || now < d->next_watch_ms)
+		return;
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		any_adopted |= d->workers[i].adopted;
+	d->next_watch_ms = now + (any_adopted ? SL_WATCH_ADOPTED_MS : SL_WATCH_MS);
+	rep = sl_ask_primary(d, SLUICE__REQUEST__CMD_WORKER_LIST, 1000, err, sizeof(err));
+	if (rep == NULL)
+		return;
+	for (size_t i = 0; i < rep->n_workers; i++) {
+		Sluice__WorkerInfo *wi = rep->workers[i];
+		struct sl_proc *w;
+
+		if (wi->id >= d->n_workers)
+			continue;
+		w = &d->workers[wi->id];
+		if (w->pid > 0 && wi->pid == w->pid &&
+		    (wi->state == SLUICE__PROC_STATE__PROC_HUNG ||
+		     wi->state == SLUICE__PROC_STATE__PROC_DEAD)) {
+			sl_log("sluice-primary reports worker %u (pid %d) %s: killing it", wi->id,
+			       (int)w->pid, sl_state_name(wi->state));
+			kill(w->pid, SIGKILL);
+		}
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+}
+
+static void
+primary_tick(struct sl_daemon *d, uint64_t now)
+{
+	if (d->phase == SL_PRI_DOWN && sl_proc_due(&d->primary, now)) {
+		sl_primary_start(d);
+		return;
+	}
+	if (d->phase != SL_PRI_STARTING || now < d->next_hello_ms)
+		return;
+	if (sl_primary_hello(d, 300) >= 0) {
+		sl_log("sluice-primary (pid %d) is up", (int)d->primary.pid);
+		sl_primary_is_up(d, false);
+		return;
+	}
+	d->next_hello_ms = sl_now_ms() + 200;
+	if (now >= d->hello_deadline_ms) {
+		sl_log("sluice-primary (pid %d) did not answer within %d s: killing it",
+		       (int)d->primary.pid, SL_HELLO_WAIT_MS / 1000);
+		kill(d->primary.pid, SIGKILL); /* reaped as a crash by reap_children */
+	}
+}
+
+static void
+workers_tick(struct sl_daemon *d, uint64_t now)
+{
+	if (d->phase != SL_PRI_UP)
+		return;
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		if (sl_proc_due(&d->workers[i], now) &&
+		    !(d->handover.active && d->handover.id == i))
+			sl_worker_start(d, i);
+}
+
+void
+sl_procs_tick(struct sl_daemon *d)
+{
+	uint64_t now;
+
+	reap_children(d);
+	watch_adopted(d);
+	now = sl_now_ms();
+	primary_tick(d, now);
+	workers_tick(d, now);
+	watch_worker_list(d, now);
+	handover_tick(d, now);
+}
+
+void
+sl_stop_everything(struct sl_daemon *d)
+{
+	/* The primary stops its workers itself; give it the time, then insist. */
+	if (d->primary.pid > 0 && sl_proc_wait_end(&d->primary, 10000) < 0) {
+		sl_log("sluice-primary (pid %d) still running: killing it", (int)d->primary.pid);
+		sl_proc_stop(&d->primary, 1000);
+	}
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		if (d->workers[i].pid > 0 && sl_proc_wait_end(&d->workers[i], 2000) < 0)
+			sl_proc_stop(&d->workers[i], 1000);
+	d->phase = SL_PRI_DOWN;
+}
+
+bool
+sl_pid_runs(pid_t pid, const char *bin)
+{
+	char path[64], comm[64] = "";
+	const char *base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return comm[0] != '\0' && strncmp(comm, base, strlen(comm)) == 0;
+}
