@@ -28,14 +28,22 @@ enum sl_setting_type {
 enum sl_setting_flags {
 	SL_SET_LIVE = 1 << 0,    /* may change while the port runs */
 	SL_SET_RESTART = 1 << 1, /* applying it restarts the port (lossless for the others) */
+	SL_SET_AT_START = 1 << 2, /* part of starting the port; the others follow the start */
 };
 
 /* X(ID, "key", TYPE, min, max, "choices", "default", flags, "help") */
 #define SL_PORT_SETTINGS(X)                                                                  \
-	X(MTU, "mtu", UINT, SL_MTU_MIN, SL_MTU_MAX, NULL, "1500", SL_SET_LIVE,                \
+	X(MTU, "mtu", UINT, SL_MTU_MIN, SL_MTU_MAX, NULL, "1500", SL_SET_LIVE | SL_SET_AT_START, \
 	  "largest IP packet the port sends and receives (bytes)")                            \
-	X(N_RXQ, "n_rxq", UINT, 1, SL_MAX_RXQ, NULL, "1", SL_SET_LIVE | SL_SET_RESTART,       \
-	  "receive queues (spread by RSS where the device has it)")
+	X(N_RXQ, "n_rxq", UINT, 1, SL_MAX_RXQ, NULL, "1",                                     \
+	  SL_SET_LIVE | SL_SET_RESTART | SL_SET_AT_START,                                     \
+	  "receive queues (spread by RSS where the device has it)")                           \
+	X(RX_FLOW_CTRL, "rx-flow-ctrl", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,               \
+	  "honour 802.3x pause frames from the link partner")                                 \
+	X(TX_FLOW_CTRL, "tx-flow-ctrl", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,               \
+	  "send 802.3x pause frames when the port's rx queues fill")                          \
+	X(FLOW_CTRL_AUTONEG, "flow-ctrl-autoneg", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,     \
+	  "negotiate flow control with the link partner")
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, "100",        \

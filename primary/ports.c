@@ -456,6 +456,86 @@ probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	return 0;
 }
 
+/* 802.3x pause frames, mapped from the three settings as Open vSwitch does. */
+static int
+apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	bool rx = sl_values_u64(&sl_port_settings, cfg, SL_PS_RX_FLOW_CTRL);
+	bool tx = sl_values_u64(&sl_port_settings, cfg, SL_PS_TX_FLOW_CTRL);
+	struct rte_eth_fc_conf fc;
+	int rc;
+
+	memset(&fc, 0, sizeof(fc));
+	rc = rte_eth_dev_flow_ctrl_get(p->port_id, &fc);
+	if (rc == -ENOTSUP || rc == -EOPNOTSUPP) {
+		snprintf(err, errlen, "flow control is not supported by %s", pp->driver);
+		return -ENOTSUP;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "flow control: cannot read %s's: %s", pp->driver, strerror(-rc));
+		return rc;
+	}
+	fc.mode = rx && tx ? RTE_ETH_FC_FULL
+			   : rx ? RTE_ETH_FC_RX_PAUSE : tx ? RTE_ETH_FC_TX_PAUSE : RTE_ETH_FC_NONE;
+	fc.autoneg = sl_values_u64(&sl_port_settings, cfg, SL_PS_FLOW_CTRL_AUTONEG);
+	rc = rte_eth_dev_flow_ctrl_set(p->port_id, &fc);
+	if (rc < 0) {
+		snprintf(err, errlen, "flow control: %s refused it: %s", pp->driver, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* Apply one setting that changes on a running port; -errno leaves it as it was. */
+static int
+apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, size_t errlen)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	char ignore[256];
+	int rc = 0;
+
+	/* A switch over the enum: -Wswitch names a setting left without a way in. */
+	switch ((enum sl_port_setting_id)id) {
+	case SL_PS_MTU:
+		rc = apply_mtu(slot, cfg_u16(next, id), err, errlen);
+		if (rc < 0)
+			apply_mtu(slot, cfg_u16(&pp->cfg, id), ignore, sizeof(ignore));
+		break;
+	case SL_PS_RX_FLOW_CTRL:
+	case SL_PS_TX_FLOW_CTRL:
+	case SL_PS_FLOW_CTRL_AUTONEG:
+		rc = apply_flow_ctrl(slot, next, err, errlen);
+		break;
+	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
+	case SL_PS_COUNT:
+		break;
+	}
+	return rc;
+}
+
+/*
+ * After port_start: every setting it does not apply itself and that is not
+ * at its default.  (A device starts with its own defaults; a setting left at
+ * ours is not forced on it, so a PMD without flow control still works.)
+ */
+static int
+apply_after_start(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sl_port_settings.n; i++) {
+		int rc;
+
+		if ((sl_port_settings.s[i].flags & SL_SET_AT_START) ||
+		    strcmp(cfg->v[i], sl_port_settings.s[i].def) == 0)
+			continue;
+		rc = apply_live(slot, (int)i, cfg, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 {
@@ -486,6 +566,11 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
 	rc = port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), err, errlen);
+	if (rc == 0) {
+		rc = apply_after_start(slot, &cfg, err, errlen);
+		if (rc < 0)
+			port_stop(slot);
+	}
 	if (rc < 0) {
 		detach_device(slot);
 		port_forget(slot);
@@ -528,42 +613,26 @@ port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t 
 	port_stop(slot);
 	p->gen++;
 	rc = port_start(slot, cfg_u16(next, SL_PS_N_RXQ), cfg_u16(next, SL_PS_MTU), err, errlen);
+	if (rc == 0)
+		rc = apply_after_start(slot, next, err, errlen);
 	if (rc < 0) {
 		/* The data plane must not lose the port. */
 		port_stop(slot);
 		p->gen++;
 		if (port_start(slot, cfg_u16(&pp->cfg, SL_PS_N_RXQ), cfg_u16(&pp->cfg, SL_PS_MTU),
-			       ignore, sizeof(ignore)) == 0)
+			       ignore, sizeof(ignore)) == 0) {
+			if (apply_after_start(slot, &pp->cfg, ignore, sizeof(ignore)) < 0)
+				PLOG(ERR, "port %s restored without all its settings: %s",
+				     p->name, ignore);
 			port_publish(slot);
-		else
+		} else {
 			PLOG(ERR, "port %s could not be restored: %s", p->name, ignore);
+		}
 		return rc;
 	}
 	pp->cfg = *next;
 	port_publish(slot);
 	return 0;
-}
-
-/* Apply one setting that changes on a running port; -errno leaves it as it was. */
-static int
-apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, size_t errlen)
-{
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	char ignore[256];
-	int rc = 0;
-
-	/* A switch over the enum: -Wswitch names a setting left without a way in. */
-	switch ((enum sl_port_setting_id)id) {
-	case SL_PS_MTU:
-		rc = apply_mtu(slot, cfg_u16(next, id), err, errlen);
-		if (rc < 0)
-			apply_mtu(slot, cfg_u16(&pp->cfg, id), ignore, sizeof(ignore));
-		break;
-	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
-	case SL_PS_COUNT:
-		break;
-	}
-	return rc;
 }
 
 int
