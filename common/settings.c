@@ -11,8 +11,8 @@
 #include "settings.h"
 #include "util.h"
 
-#define SL_SETTING_ENTRY(ID, key, TYPE, min, max, choices, def, flags, help) \
-	{ key, SL_SET_##TYPE, min, max, choices, def, flags, help },
+#define SL_SETTING_ENTRY(ID, key, TYPE, min, max, choices, check, def, flags, help) \
+	{ key, SL_SET_##TYPE, min, max, choices, check, def, flags, help },
 
 static const struct sl_setting port_settings[] = { SL_PORT_SETTINGS(SL_SETTING_ENTRY) };
 static const struct sl_setting options[] = { SL_OPTIONS(SL_SETTING_ENTRY) };
@@ -22,8 +22,8 @@ static const struct sl_setting options[] = { SL_OPTIONS(SL_SETTING_ENTRY) };
 _Static_assert(SL_PS_COUNT <= SL_MAX_SETTINGS && SL_OPT_COUNT <= SL_MAX_SETTINGS,
 	       "raise SL_MAX_SETTINGS");
 
-const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT };
-const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT };
+const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT, NULL };
+const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, NULL };
 
 static int __attribute__((format(printf, 4, 5)))
 fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -67,6 +67,9 @@ sl_setting_range(const struct sl_setting *s, char *buf, size_t len)
 		break;
 	case SL_SET_ENUM:
 		snprintf(buf, len, "%s", s->choices);
+		break;
+	case SL_SET_TEXT:
+		snprintf(buf, len, "TEXT");
 		break;
 	}
 }
@@ -119,8 +122,22 @@ sl_setting_check(const struct sl_settings *t, int id, const char *value, char *c
 		}
 		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", s->key, value,
 			    range);
+	case SL_SET_TEXT: {
+		char why[256] = "bad value";
+
+		if (s->check(value, canon, canonlen, why, sizeof(why)) == 0)
+			return 0;
+		return fail(err, errlen, -EINVAL, "%s: \"%s\": %s", s->key, value, why);
+	}
 	}
 	return -EINVAL;
+}
+
+int
+sl_values_check_all(const struct sl_settings *t, const struct sl_values *vals, char *err,
+		    size_t errlen)
+{
+	return t->check_all != NULL ? t->check_all(vals, err, errlen) : 0;
 }
 
 static void
@@ -188,6 +205,8 @@ sl_values_u64(const struct sl_settings *t, const struct sl_values *vals, int id)
 	case SL_SET_ENUM:
 		i = choice_index(s->choices, vals->v[id]);
 		return i < 0 ? 0 : (uint64_t)i;
+	case SL_SET_TEXT:
+		return 0;
 	}
 	return 0;
 }

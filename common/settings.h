@@ -23,7 +23,16 @@ enum sl_setting_type {
 	SL_SET_UINT, /* a number in [min, max] */
 	SL_SET_BOOL, /* true or false */
 	SL_SET_ENUM, /* one of choices, '|'-separated */
+	SL_SET_TEXT, /* free text, checked and made canonical by the setting's check function */
 };
+
+/*
+ * SL_SET_TEXT: check @value, write its canonical form to @canon; 0, or
+ * -EINVAL with @err saying what is wrong (without the key: the caller
+ * prefixes it).
+ */
+typedef int (*sl_setting_check_fn)(const char *value, char *canon, size_t canonlen, char *err,
+				   size_t errlen);
 
 enum sl_setting_flags {
 	SL_SET_LIVE = 1 << 0,    /* may change while the port runs */
@@ -31,26 +40,29 @@ enum sl_setting_flags {
 	SL_SET_AT_START = 1 << 2, /* part of starting the port; the others follow the start */
 };
 
-/* X(ID, "key", TYPE, min, max, "choices", "default", flags, "help") */
+/*
+ * X(ID, "key", TYPE, min, max, "choices", check, "default", flags, "help")
+ * choices: SL_SET_ENUM only; check: SL_SET_TEXT only (else NULL).
+ */
 #define SL_PORT_SETTINGS(X)                                                                  \
-	X(MTU, "mtu", UINT, SL_MTU_MIN, SL_MTU_MAX, NULL, "1500", SL_SET_LIVE | SL_SET_AT_START, \
+	X(MTU, "mtu", UINT, SL_MTU_MIN, SL_MTU_MAX, NULL, NULL, "1500", SL_SET_LIVE | SL_SET_AT_START, \
 	  "largest IP packet the port sends and receives (bytes)")                            \
-	X(N_RXQ, "n_rxq", UINT, 1, SL_MAX_RXQ, NULL, "1",                                     \
+	X(N_RXQ, "n_rxq", UINT, 1, SL_MAX_RXQ, NULL, NULL, "1",                                     \
 	  SL_SET_LIVE | SL_SET_RESTART | SL_SET_AT_START,                                     \
 	  "receive queues (spread by RSS where the device has it)")                           \
-	X(RX_FLOW_CTRL, "rx-flow-ctrl", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,               \
+	X(RX_FLOW_CTRL, "rx-flow-ctrl", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,               \
 	  "honour 802.3x pause frames from the link partner")                                 \
-	X(TX_FLOW_CTRL, "tx-flow-ctrl", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,               \
+	X(TX_FLOW_CTRL, "tx-flow-ctrl", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,               \
 	  "send 802.3x pause frames when the port's rx queues fill")                          \
-	X(FLOW_CTRL_AUTONEG, "flow-ctrl-autoneg", BOOL, 0, 1, NULL, "false", SL_SET_LIVE,     \
+	X(FLOW_CTRL_AUTONEG, "flow-ctrl-autoneg", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,     \
 	  "negotiate flow control with the link partner")
 
 #define SL_OPTIONS(X)                                                                        \
-	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, "100",        \
+	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \
 	  SL_SET_LIVE, "insert into the exact-match cache once in N misses (0: never)")        \
-	X(MAC_AGING_TIME, "mac-aging-time", UINT, 1, 86400, NULL, "300", SL_SET_LIVE,          \
+	X(MAC_AGING_TIME, "mac-aging-time", UINT, 1, 86400, NULL, NULL, "300", SL_SET_LIVE,          \
 	  "seconds a learnt MAC address lives (NORMAL)")                                      \
-	X(PMD_MAXSLEEP, "pmd-maxsleep", UINT, 0, 10000, NULL, "250", SL_SET_LIVE,              \
+	X(PMD_MAXSLEEP, "pmd-maxsleep", UINT, 0, 10000, NULL, NULL, "250", SL_SET_LIVE,              \
 	  "longest sleep of an idle worker (microseconds; 0: busy-poll)")
 
 enum sl_port_setting_id {
@@ -70,16 +82,26 @@ struct sl_setting {
 	enum sl_setting_type type;
 	uint64_t min, max;   /* SL_SET_UINT */
 	const char *choices; /* SL_SET_ENUM: "a|b|c" */
+	sl_setting_check_fn check; /* SL_SET_TEXT */
 	const char *def;     /* canonical default */
 	unsigned int flags;  /* enum sl_setting_flags */
 	const char *help;
 };
+
+/*
+ * Rules across the settings of one table (qos=X needs cir=...): 0, or
+ * -EINVAL with @err naming what is missing.  Run on the whole new set of
+ * values before anything is applied.
+ */
+struct sl_values;
+typedef int (*sl_settings_check_fn)(const struct sl_values *vals, char *err, size_t errlen);
 
 /* A table of settings: the port settings or the switch options. */
 struct sl_settings {
 	const char *what; /* "port setting", "option": for messages */
 	const struct sl_setting *s;
 	size_t n;
+	sl_settings_check_fn check_all; /* NULL: no rule across settings */
 };
 
 extern const struct sl_settings sl_port_settings;
@@ -93,6 +115,10 @@ struct sl_values {
 	uint64_t given; /* bit i: setting i was set explicitly */
 	char v[SL_MAX_SETTINGS][SL_VALUE_MAX];
 };
+
+/* @t's rules across settings (check_all) on @vals: 0 or -EINVAL with @err set. */
+int sl_values_check_all(const struct sl_settings *t, const struct sl_values *vals, char *err,
+			size_t errlen);
 
 /* Every value at its default, none given. */
 void sl_values_init(struct sl_values *vals, const struct sl_settings *t);

@@ -135,6 +135,8 @@ h_add_port(struct sl_daemon *d, struct sl_call *call)
 	for (i = 0; i < spec->n_settings; i++)
 		if (sl_db_port_setting(&p, spec->settings[i], true, err, sizeof(err)) < 0)
 			return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
+	if (sl_values_check_all(&sl_port_settings, &p.settings, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_db_port_check(&d->db, &p, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "%s", err);
 	/* The primary gets the settings as the DB will keep them, canonical. */
@@ -206,6 +208,8 @@ h_set_port(struct sl_daemon *d, struct sl_call *call)
 					    "delete and add the port again",
 					    sp->name, sl_port_settings.s[id].key);
 	}
+	if (sl_values_check_all(&sl_port_settings, &next.settings, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "port \"%s\": %s", sp->name, err);
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
 	if (accepted(rep)) {
 		p->settings = next.settings;
@@ -388,7 +392,7 @@ h_set_option(struct sl_daemon *d, struct sl_call *call)
 
 	snprintf(kv, sizeof(kv), "%s=%s", so->key, so->value);
 	id = sl_values_set_kv(&sl_options, &next, kv, err, sizeof(err));
-	if (id < 0)
+	if (id < 0 || sl_values_check_all(&sl_options, &next, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "%s", err);
 	canon.value = next.v[id];
 	call->req->set_option = &canon;

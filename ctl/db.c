@@ -296,6 +296,8 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 	if (rc >= 0 && p.ofport == 0)
 		rc = set_err(err, errlen, -EINVAL, "port \"%s\" without ofport=", p.name);
 	if (rc >= 0)
+		rc = sl_values_check_all(&sl_port_settings, &p.settings, err, errlen);
+	if (rc >= 0)
 		rc = sl_db_port_check(db, &p, err, errlen);
 	if (rc >= 0)
 		rc = sl_db_port_add(db, &p);

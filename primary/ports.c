@@ -398,7 +398,7 @@ validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, struct sl_values *cfg
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return sl_values_check_all(&sl_port_settings, cfg, err, errlen);
 }
 
 static uint16_t
@@ -662,6 +662,9 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 			return -EINVAL;
 		}
 	}
+	rc = sl_values_check_all(&sl_port_settings, &next, err, errlen);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < sl_port_settings.n; i++)
 		if (strcmp(next.v[i], pp->cfg.v[i]) != 0) {
 			changed |= UINT64_C(1) << i;

@@ -401,6 +401,8 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	id = sl_values_set_kv(&sl_options, &next, kv, err, errlen);
 	if (id < 0)
 		return id;
+	if (sl_values_check_all(&sl_options, &next, err, errlen) < 0)
+		return -EINVAL;
 	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
 	sl_p.options = next;
 	return 0;
