@@ -101,7 +101,7 @@ const struct sl_verb *sl_verb_of_cmd(Sluice__Request__CmdCase cmd);
 const char *sl_request_name(const Sluice__Request *req);
 
 /* Request cases are field numbers of sluice.Request: all below this. */
-#define SL_CMD_SLOTS 64
+#define SL_CMD_SLOTS 128
 
 /*
  * Register @fn as this process's handler of request @CMD in @table (an
