@@ -73,6 +73,7 @@ struct sl_daemon {
 	char primary_bin[PATH_MAX];
 	char worker_bin[PATH_MAX];
 	bool detach;
+	unsigned int give_up_after; /* --give-up-after: 0 restarts for ever */
 
 	/* state */
 	void *zctx;
@@ -80,6 +81,7 @@ struct sl_daemon {
 	char ctl_ep[PATH_MAX + 16];
 	char primary_ep[PATH_MAX + 16];
 	struct sl_db db;
+	struct sl_restart_policy policy;
 	struct sl_proc primary;
 	enum sl_pri_phase phase;
 	uint64_t hello_deadline_ms;

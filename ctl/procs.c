@@ -16,20 +16,17 @@
 
 #include "daemon.h"
 
-/* The primary: 100 ms doubling to 5 s; 10 ends within 60 s and we stop trying. */
-static const struct sl_restart_policy sl_primary_policy = { 100, 5000, 10, 60000 };
-/* A worker: same back-off; 5 crashes within 30 s is a crash loop. */
-static const struct sl_restart_policy sl_worker_policy = { 100, 5000, 5, 30000 };
-
 void
 sl_procs_init(struct sl_daemon *d)
 {
-	sl_proc_init(&d->primary, "sluice-primary", &sl_primary_policy);
+	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up is healthy. */
+	d->policy = (struct sl_restart_policy){ 100, 5000, 10000, d->give_up_after };
+	sl_proc_init(&d->primary, "sluice-primary", &d->policy);
 	for (unsigned int i = 0; i < d->n_workers; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "worker %u", i);
-		sl_proc_init(&d->workers[i], name, &sl_worker_policy);
+		sl_proc_init(&d->workers[i], name, &d->policy);
 	}
 }
 
@@ -414,12 +411,11 @@ primary_ended(struct sl_daemon *d, int status)
 		handover_end(d, sl_reply_err(EHOSTDOWN, "sluice-primary ended during the restart"));
 	/* A worker cannot outlive its primary's shared memory in any useful way. */
 	workers_stop_all(d);
-	sl_proc_ended(&d->primary, status, true, sl_now_ms());
+	if (sl_proc_ended(&d->primary, status, true, sl_now_ms()))
+		sl_log("sluice-primary: %s", d->primary.reason);
 	d->phase = SL_PRI_DOWN;
-	if (d->primary.state == SL_PROC_FAILED) {
-		sl_log("sluice-primary: giving up: %s", d->primary.reason);
+	if (d->primary.state == SL_PROC_FAILED)
 		sl_notify_ready(d, d->primary.reason);
-	}
 }
 
 static void
@@ -428,10 +424,8 @@ worker_ended(struct sl_daemon *d, unsigned int id, int status)
 	struct sl_proc *w = &d->workers[id];
 	pid_t pid = w->pid;
 
-	sl_proc_ended(w, status, true, sl_now_ms());
-	sl_log("worker %u (pid %d) ended: %s%s%s", id, (int)pid, w->last_exit,
-	       w->state == SL_PROC_FAILED ? "; not restarting: " : "",
-	       w->state == SL_PROC_FAILED ? w->reason : "");
+	if (sl_proc_ended(w, status, true, sl_now_ms()))
+		sl_log("worker %u (pid %d) ended: %s", id, (int)pid, w->reason);
 	sl_worker_event(d, id, pid, SLUICE__WORKER_EVENT_KIND__WORKER_EXITED);
 }
 

@@ -37,7 +37,7 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: sluiced [--rundir DIR] [--db FILE] [--workers N] [--lcores LIST]\n"
 		"               [--eal-args \"ARGS\"] [--primary-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
-		"               [--worker-bin PATH] [--help]\n"
+		"               [--worker-bin PATH] [--give-up-after N] [--help]\n"
 		"\n"
 		"Control daemon of one sluice instance: keeps the config DB, answers\n"
 		"sluicectl on ipc://DIR/sluiced.sock, starts sluice-primary and N\n"
@@ -58,6 +58,9 @@ usage(FILE *out)
 		"  --primary-bin PATH sluice-primary to run; by default looked for next to\n"
 		"                     sluiced, then in ../primary/ (build tree), then in $PATH\n"
 		"  --worker-bin PATH  sluice-worker to run; likewise (../secondary/)\n"
+		"  --give-up-after N  stop restarting a process after N failed runs in a row\n"
+		"                     (default 0: never; restarts back off from 100 ms to 5 s,\n"
+		"                     and a run of 10 s starts the back-off over)\n"
 		"  --help             this text\n"
 		"\n"
 		"Files in DIR: sluiced.sock, sluiced.pid, sluiced.log, primary.log,\n"
@@ -167,13 +170,14 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		{ "detach", no_argument, NULL, 'D' },
 		{ "primary-bin", required_argument, NULL, 'P' },
 		{ "worker-bin", required_argument, NULL, 'W' },
+		{ "give-up-after", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rundir = NULL, *db = NULL, *lcores = "0,1";
 	const char *eal = "--no-pci --file-prefix=sluice", *pbin = NULL, *wbin = NULL;
 	const char *pargs = "";
-	uint64_t n = 1;
+	uint64_t n = 1, g;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -187,6 +191,14 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		case 'P': pbin = optarg; break;
 		case 'W': wbin = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case 'G':
+			if (strspn(optarg, "0123456789") == strlen(optarg) &&
+			    sl_parse_u64(optarg, 0, 1000000, &g) == 0) {
+				d->give_up_after = (unsigned int)g;
+				break;
+			}
+			fprintf(stderr, "sluiced: --give-up-after: \"%s\" is not a number\n", optarg);
+			exit(2);
 		case 'w':
 			if (sl_parse_u64(optarg, 1, SL_MAX_WORKERS, &n) == 0)
 				break;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Start, watch and restart processes with back-off and a crash-loop limit. */
+/* Start, watch and restart processes with a capped exponential back-off. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -120,47 +120,46 @@ sl_wait_status_str(int status, char *buf, size_t len)
 		snprintf(buf, len, "wait status 0x%x", status);
 }
 
-static uint32_t
-fails_within(const struct sl_proc *p, uint64_t now_ms)
-{
-	uint32_t i, n = 0, have = p->n_fails < SL_PROC_FAIL_HISTORY ? p->n_fails
-								    : SL_PROC_FAIL_HISTORY;
-
-	for (i = 0; i < have; i++)
-		if (now_ms - p->fails[i] <= p->policy->window_ms)
-			n++;
-	return n;
-}
-
-void
+bool
 sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms)
 {
 	const struct sl_restart_policy *pol = p->policy;
-	uint32_t n;
+	uint32_t delay, before = p->backoff_ms;
 
 	sl_wait_status_str(status, p->last_exit, sizeof(p->last_exit));
 	p->pid = 0;
 	p->adopted = false;
 	if (!failure) {
 		p->state = SL_PROC_STOPPED;
-		return;
+		return true;
 	}
-	p->fails[p->n_fails++ % SL_PROC_FAIL_HISTORY] = now_ms;
-	n = fails_within(p, now_ms);
-	if (n >= pol->max_fails) {
-		p->state = SL_PROC_FAILED;
-		snprintf(p->reason, sizeof(p->reason), "crashed %u times in %u s: last exit %s", n,
-			 pol->window_ms / 1000, p->last_exit);
-		return;
-	}
-	/* A process that ran quietly for a whole window starts over with a short delay. */
-	if (now_ms - p->started_ms > pol->window_ms)
+	/* A run that stayed healthy starts the back-off over. */
+	if (now_ms - p->started_ms >= pol->healthy_ms) {
+		p->in_a_row = 0;
 		p->backoff_ms = pol->backoff_min_ms;
-	p->restart_at_ms = now_ms + p->backoff_ms;
-	p->backoff_ms = p->backoff_ms * 2 > pol->backoff_max_ms ? pol->backoff_max_ms
-								  : p->backoff_ms * 2;
+	}
+	p->in_a_row++;
+	p->n_fails++;
+	if (pol->give_up_after != 0 && p->in_a_row >= pol->give_up_after) {
+		p->state = SL_PROC_FAILED;
+		snprintf(p->reason, sizeof(p->reason),
+			 "not restarting: %u failed runs in a row (--give-up-after), last exit %s",
+			 p->in_a_row, p->last_exit);
+		return true;
+	}
+	delay = p->backoff_ms;
+	p->restart_at_ms = now_ms + delay;
+	p->backoff_ms = delay * 2 > pol->backoff_max_ms ? pol->backoff_max_ms : delay * 2;
 	p->state = SL_PROC_BACKOFF;
-	snprintf(p->reason, sizeof(p->reason), "exited (%s), restarting", p->last_exit);
+	if (p->in_a_row >= 3)
+		snprintf(p->reason, sizeof(p->reason),
+			 "crash loop: %u failed runs in a row (%llu in all), last exit %s; "
+			 "next try in %u ms",
+			 p->in_a_row, (unsigned long long)p->n_fails, p->last_exit, delay);
+	else
+		snprintf(p->reason, sizeof(p->reason), "exited (%s), restarting in %u ms",
+			 p->last_exit, delay);
+	return p->backoff_ms != before || (p->in_a_row & (p->in_a_row - 1)) == 0;
 }
 
 bool
@@ -172,7 +171,7 @@ sl_proc_due(const struct sl_proc *p, uint64_t now_ms)
 void
 sl_proc_forgive(struct sl_proc *p)
 {
-	p->n_fails = 0;
+	p->in_a_row = 0;
 	p->backoff_ms = p->policy->backoff_min_ms;
 	p->reason[0] = '\0';
 	if (p->state == SL_PROC_FAILED)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Supervision of one process (the primary, or one worker): start it, notice
- * its end, decide when to restart it (exponential back-off) and when to give
- * up (too many crashes in a window).  Processes sluiced started are its
+ * its end, and restart it after a capped exponential back-off, forever: a
+ * run that stayed up for healthy_ms starts the back-off over.  Giving up is
+ * an operator's choice (give_up_after), never the default.  Processes sluiced started are its
  * children and are reaped with waitpid; processes it found running after its
  * own restart are "adopted" and watched with kill(pid, 0).
  */
@@ -17,18 +18,16 @@
 struct sl_restart_policy {
 	uint32_t backoff_min_ms; /* first restart delay */
 	uint32_t backoff_max_ms; /* the delay doubles up to this */
-	uint32_t max_fails;      /* this many ends within window_ms: give up */
-	uint32_t window_ms;
+	uint32_t healthy_ms;     /* a run this long resets the back-off */
+	uint32_t give_up_after;  /* this many failed runs in a row: FAILED; 0: never */
 };
 
 enum sl_proc_state {
 	SL_PROC_STOPPED, /* not started, or stopped on purpose */
 	SL_PROC_RUNNING,
 	SL_PROC_BACKOFF, /* ended; restart due at restart_at_ms */
-	SL_PROC_FAILED,  /* ended too often; reason says why; no more restarts */
+	SL_PROC_FAILED,  /* ended give_up_after times in a row; no more restarts */
 };
-
-#define SL_PROC_FAIL_HISTORY 16
 
 struct sl_proc {
 	char name[32]; /* for messages: "primary", "worker 0" */
@@ -39,8 +38,8 @@ struct sl_proc {
 	uint64_t started_ms;
 	uint64_t restart_at_ms;
 	uint32_t backoff_ms;
-	uint64_t fails[SL_PROC_FAIL_HISTORY]; /* times of recent ends, ring */
-	uint32_t n_fails;                     /* total recorded, ring index = n % size */
+	uint32_t in_a_row;    /* failed runs since the last healthy one */
+	uint64_t n_fails;     /* failed runs in all */
 	uint64_t restarts;
 	char last_exit[64]; /* "status 1", "signal 11", "vanished" */
 	char reason[192];   /* why it is not running, for show / worker-list */
@@ -64,10 +63,14 @@ void sl_proc_adopt(struct sl_proc *p, pid_t pid);
 /*
  * The process ended (wait @status, or -1 when unknown for an adopted one).
  * With @failure it counts against the policy: the next restart is due after
- * the back-off, or the process is FAILED with a reason.  Without, it is
- * simply STOPPED (an ordered stop).
+ * the back-off (reason says so, with the count of crashes in a row), or,
+ * only where the policy gives up, the process is FAILED.  Without, it is
+ * simply STOPPED (an ordered stop).  Returns true when this end is worth a
+ * log line: the back-off changed, or the count of crashes in a row reached
+ * a power of two (a crash loop at the longest back-off is not logged once
+ * per crash).
  */
-void sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms);
+bool sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms);
 
 /* True if p is in BACKOFF and its restart time has come. */
 bool sl_proc_due(const struct sl_proc *p, uint64_t now_ms);

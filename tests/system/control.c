@@ -49,10 +49,14 @@ void
 ctl_start_daemon(struct ctl *c)
 {
 	char bin[512], workers[16], eal[256], log[256];
-	char *argv[] = { bin, "--rundir", c->rundir, "--workers", workers, "--lcores", "0,1",
-			 "--eal-args", eal, NULL };
+	char *argv[24] = { bin, "--rundir", c->rundir, "--workers", workers, "--lcores", "0,1",
+			   "--eal-args", eal, NULL };
 	char out[4096];
-	int i;
+	int i, n = 9;
+
+	for (i = 0; i < 8 && c->extra[i] != NULL; i++)
+		argv[n++] = (char *)c->extra[i];
+	argv[n] = NULL;
 
 	snprintf(bin, sizeof(bin), "%s/ctl/sluiced", build_dir());
 	snprintf(workers, sizeof(workers), "%d", c->workers);
@@ -73,7 +77,7 @@ ctl_start_daemon(struct ctl *c)
 	}
 	for (i = 0; i < 300; i++) {
 		if (ctl_run(c, out, sizeof(out), "worker-list") == 0 &&
-		    strstr(out, "running") != NULL)
+		    (c->no_wait || strstr(out, "running") != NULL))
 			break;
 		usleep(50000);
 	}
@@ -83,7 +87,17 @@ ctl_start_daemon(struct ctl *c)
 void
 ctl_start(struct ctl *c, const char *name, int workers)
 {
+	ctl_start_opt(c, name, workers, NULL, true);
+}
+
+void
+ctl_start_opt(struct ctl *c, const char *name, int workers, const char *const *extra,
+	      bool wait_worker)
+{
 	memset(c, 0, sizeof(*c));
+	for (int i = 0; extra != NULL && extra[i] != NULL && i < 8; i++)
+		c->extra[i] = extra[i];
+	c->no_wait = !wait_worker;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->rundir, sizeof(c->rundir), "/tmp/sluice-ctl-%s", name);
 	snprintf(c->prefix, sizeof(c->prefix), "sltest_%s", name);

@@ -7,6 +7,7 @@
 #ifndef SL_TEST_CONTROL_H
 #define SL_TEST_CONTROL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct ctl {
@@ -15,10 +16,16 @@ struct ctl {
 	char prefix[64];
 	int workers;
 	pid_t sluiced;
+	const char *extra[8]; /* more sluiced options, set before ctl_start_daemon */
+	bool no_wait;         /* ctl_start_daemon waits for sluiced only, not a running worker */
 };
 
 /* Start sluiced with @workers workers and wait until it answers. */
 void ctl_start(struct ctl *c, const char *name, int workers);
+
+/* As ctl_start, with more sluiced options (NULL-terminated) and whether to wait for a running worker. */
+void ctl_start_opt(struct ctl *c, const char *name, int workers, const char *const *extra,
+		   bool wait_worker);
 
 /* (Re)start only sluiced, on the same rundir. */
 void ctl_start_daemon(struct ctl *c);

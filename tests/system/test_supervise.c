@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Supervision that never gives up on a healthy switch: a worker killed again
+ * and again comes back every time; a process that cannot run backs off to
+ * at most 5 s between tries, for ever, and says so in worker-list; giving
+ * up happens only when the operator asked for it (--give-up-after).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "control.h"
+
+static struct ctl c;
+static char out[1 << 16];
+
+static void
+teardown(void)
+{
+	ctl_stop(&c);
+}
+
+TestSuite(supervise, .fini = teardown, .timeout = 120);
+
+#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+
+static long long
+sink_tx(void)
+{
+	OK("dump-ports sink");
+	return ctl_number_after(out, "tx pkts=");
+}
+
+/* pid of worker 0 in worker-list if it is running, else 0. */
+static long long
+running_worker(void)
+{
+	OK("worker-list");
+	if (strstr(out, " running ") == NULL)
+		return 0;
+	return ctl_number_after(out, "\n0   ");
+}
+
+Test(supervise, a_healthy_worker_killed_again_and_again_always_comes_back)
+{
+	long long pid, t;
+
+	ctl_start(&c, "supkill", 1);
+	OK("add-port src net_null_sup0 ofport=1");
+	OK("add-port sink net_null_sup1,no-rx=1 ofport=2");
+	OK("add-flow 'in_port=1,actions=output:2'");
+	for (int k = 0; k < 7; k++) {
+		pid = 0;
+		for (int i = 0; i < 200 && pid <= 0; i++) {
+			pid = running_worker();
+			if (pid <= 0)
+				usleep(50000);
+		}
+		cr_assert_gt(pid, 0, "kill %d: worker 0 did not come back: %s", k, out);
+		/* It forwards again before it is killed again. */
+		t = sink_tx();
+		for (int i = 0; i < 100 && sink_tx() <= t; i++)
+			usleep(20000);
+		cr_assert_gt(sink_tx(), t, "kill %d: no forwarding after the restart", k);
+		kill((pid_t)pid, SIGKILL);
+		for (int i = 0; i < 100 && running_worker() == pid; i++)
+			usleep(20000);
+	}
+	for (int i = 0; i < 200 && running_worker() <= 0; i++)
+		usleep(50000);
+	cr_assert_gt(running_worker(), 0, "the worker was given up on: %s", out);
+	cr_assert_eq(ctl_number_after(out, "running     "), 7, "seven restarts counted: %s", out);
+}
+
+Test(supervise, a_worker_that_cannot_run_backs_off_for_ever_and_says_so)
+{
+	static const char *const extra[] = { "--worker-bin", "/bin/false", NULL };
+	char *log;
+
+	ctl_start_opt(&c, "suploop", 1, extra, false);
+	sleep(4);
+	OK("worker-list");
+	cr_assert(strstr(out, "restarting") != NULL, "%s", out);
+	cr_assert(strstr(out, "crash loop: ") != NULL, "the loop is named: %s", out);
+	cr_assert(strstr(out, "next try in") != NULL, "%s", out);
+	cr_assert_geq(ctl_number_after(out, "restarting  "), 4, "still restarting: %s", out);
+	OK("show");
+	cr_assert(strstr(out, "crash loop") != NULL, "show names it too: %s", out);
+	/* Each step of the back-off is logged with its delay. */
+	log = ctl_file(&c, "sluiced.log");
+	cr_assert(strstr(log, "restarting in 100 ms") != NULL, "%s", log);
+	cr_assert(strstr(log, "restarting in 200 ms") != NULL, "%s", log);
+	cr_assert(strstr(log, "next try in 800 ms") != NULL, "%s", log);
+	free(log);
+}
+
+Test(supervise, giving_up_is_the_operators_choice)
+{
+	static const char *const extra[] = { "--worker-bin", "/bin/false", "--give-up-after", "3",
+					     NULL };
+
+	ctl_start_opt(&c, "supgive", 1, extra, false);
+	for (int i = 0; i < 100; i++) {
+		OK("worker-list");
+		if (strstr(out, "failed") != NULL)
+			break;
+		usleep(100000);
+	}
+	cr_assert(strstr(out, "failed") != NULL, "%s", out);
+	cr_assert(strstr(out, "3 failed runs in a row (--give-up-after)") != NULL, "%s", out);
+	/* An operator's restart forgives it: it is tried again (and fails again). */
+	OK("worker-restart 0");
+	OK("worker-list");
+	cr_assert(strstr(out, "(--give-up-after)") == NULL, "forgiven: %s", out);
+}
