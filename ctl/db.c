@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "db.h"
 #include "flow_syntax.h"
 #include "util.h"
@@ -335,22 +337,10 @@ load_option(struct sl_db *db, char *kv, char *err, size_t errlen)
 }
 
 static int
-load_line(struct sl_db *db, char *line, bool *seen_header, char *err, size_t errlen)
+load_line(struct sl_db *db, char *line, char *err, size_t errlen)
 {
-	int version;
-
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
-	if (!*seen_header) {
-		if (sscanf(line, "sluice-db %d", &version) != 1)
-			return set_err(err, errlen, -EINVAL, "not a sluice DB (no \"sluice-db %d\" header)",
-				       SL_DB_VERSION);
-		if (version != SL_DB_VERSION)
-			return set_err(err, errlen, -EINVAL, "DB version %d, this sluiced reads %d",
-				       version, SL_DB_VERSION);
-		*seen_header = true;
-		return 0;
-	}
 	if (strncmp(line, "port ", 5) == 0)
 		return load_port(db, line + 5, err, errlen);
 	if (strncmp(line, "flow ", 5) == 0)
@@ -360,42 +350,132 @@ load_line(struct sl_db *db, char *line, bool *seen_header, char *err, size_t err
 	return set_err(err, errlen, -EINVAL, "unknown line \"%.40s\"", line);
 }
 
+/* The whole file into a NUL-terminated buffer; -ENOENT if it is missing. */
+static int
+read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 1 << 16, n = 0, got;
+	char *b = NULL, *nb;
+
+	if (f == NULL)
+		return errno == ENOENT ? -ENOENT
+				       : set_err(err, errlen, -errno, "cannot read DB %s: %s", path,
+						 strerror(errno));
+	do {
+		nb = realloc(b, cap + 1);
+		if (nb == NULL) {
+			free(b);
+			fclose(f);
+			return set_err(err, errlen, -ENOMEM, "out of memory reading %s", path);
+		}
+		b = nb;
+		got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (n == cap)
+			cap *= 2;
+	} while (got > 0);
+	if (ferror(f)) {
+		free(b);
+		fclose(f);
+		return set_err(err, errlen, -EIO, "cannot read DB %s", path);
+	}
+	fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Check the envelope of @buf: the exact header, no NUL byte, and for
+ * version 2 a last line "end LINES CRC32" that matches everything before
+ * it (a cut or corrupted file is refused, never half-loaded).  Sets *body,
+ * *body_len to the lines between header and trailer.
+ */
+static int
+verify(char *buf, size_t len, char **body, size_t *body_len, char *err, size_t errlen)
+{
+	char *nl = strchr(buf, '\n'), *trailer, *end_of_body;
+	unsigned long crc, want_crc, lines = 0, want_lines;
+	char junk;
+
+	if (memchr(buf, '\0', len) != NULL)
+		return set_err(err, errlen, -EINVAL, "a NUL byte at offset %zu: not a text DB",
+			       (size_t)((char *)memchr(buf, '\0', len) - buf));
+	if (nl == NULL)
+		return set_err(err, errlen, -EINVAL, "no \"sluice-db %d\" header line",
+			       SL_DB_VERSION);
+	*nl = '\0';
+	if (strcmp(buf, "sluice-db 1") == 0) {
+		/* Written before the trailer existed: accepted as it is. */
+		*body = nl + 1;
+		*body_len = len - (size_t)(nl + 1 - buf);
+		return 0;
+	}
+	if (strcmp(buf, "sluice-db 2") != 0)
+		return set_err(err, errlen, -EINVAL,
+			       "not a sluice DB this sluiced reads (header \"%.40s\", expected "
+			       "\"sluice-db %d\")",
+			       buf, SL_DB_VERSION);
+	*nl = '\n';
+	if (len < 2 || buf[len - 1] != '\n')
+		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+	buf[len - 1] = '\0';
+	trailer = strrchr(buf, '\n');
+	buf[len - 1] = '\n';
+	if (trailer == NULL)
+		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+	trailer++;
+	if (sscanf(trailer, "end %lu %lx%c", &want_lines, &want_crc, &junk) != 3 || junk != '\n')
+		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+	end_of_body = trailer;
+	crc = crc32(0L, (const Bytef *)buf, (uInt)(end_of_body - buf));
+	for (char *p = buf; p < end_of_body; p++)
+		lines += *p == '\n';
+	if (crc != want_crc || lines != want_lines)
+		return set_err(err, errlen, -EINVAL,
+			       "the DB does not verify (%lu lines, crc %08lx; its end line says %lu, "
+			       "%08lx): it was cut or changed",
+			       lines, crc, want_lines, want_crc);
+	*body = nl + 1;
+	*body_len = (size_t)(end_of_body - (nl + 1));
+	return 0;
+}
+
 int
 sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 {
-	char *line = NULL, msg[512];
-	bool seen_header = false;
-	unsigned int lineno = 0;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f;
+	char *buf = NULL, *body = NULL, *line, *next, msg[512];
+	unsigned int lineno = 1;
+	size_t len = 0, body_len = 0;
 	int rc;
 
 	rc = sl_db_init(db, path);
 	if (rc < 0)
 		return set_err(err, errlen, rc, "out of memory");
-	f = fopen(path, "r");
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		rc = -errno;
-		sl_db_fini(db);
-		return set_err(err, errlen, rc, "cannot read DB %s: %s", path, strerror(-rc));
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	rc = read_file(path, &buf, &len, err, errlen);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0 && len == 0)
+		rc = set_err(err, errlen, -EINVAL, "%s: empty file: not a sluice DB", path);
+	if (rc == 0 && verify(buf, len, &body, &body_len, msg, sizeof(msg)) < 0)
+		rc = set_err(err, errlen, -EINVAL, "%s: %s", path, msg);
+	for (line = body; rc == 0 && line < body + body_len; line = next) {
+		size_t n;
+
+		next = memchr(line, '\n', (size_t)(body + body_len - line));
+		next = next != NULL ? next + 1 : body + body_len;
+		n = (size_t)(next - line);
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
-			line[--len] = '\0';
-		rc = load_line(db, line, &seen_header, msg, sizeof(msg));
-		if (rc < 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+			n--;
+		line[n] = '\0';
+		rc = load_line(db, line, msg, sizeof(msg));
+		if (rc < 0)
 			set_err(err, errlen, rc, "%s:%u: %s", path, lineno, msg);
-			break;
-		}
 	}
-	if (rc == 0 && ferror(f))
-		rc = set_err(err, errlen, -EIO, "cannot read DB %s: %s", path, strerror(errno));
-	free(line);
-	fclose(f);
+	free(buf);
 	if (rc < 0)
 		sl_db_fini(db);
 	return rc;
@@ -419,7 +499,8 @@ write_db(FILE *f, const struct sl_db *db)
 	char text[SL_FLOW_TEXT_MAX];
 	size_t i;
 
-	fprintf(f, "sluice-db %d\n# Written by sluiced; edit only while it is stopped.\n",
+	fprintf(f, "sluice-db %d\n# Written by sluiced; edit only while it is stopped (and then\n"
+		   "# remove the end line, which guards against cut and changed files).\n",
 		SL_DB_VERSION);
 	for (i = 0; i < db->n_ports; i++)
 		write_port(f, &db->ports[i]);
@@ -433,6 +514,22 @@ write_db(FILE *f, const struct sl_db *db)
 		fputs(text, f);
 		fputc('\n', f);
 	}
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /* fsync the directory holding @path so that the rename itself is durable. */
@@ -456,9 +553,11 @@ sync_dir(const char *path)
 int
 sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 {
-	char tmp[4096], *copy, *dir, *base;
+	char tmp[4096], trailer[64], *copy, *dir, *base, *text = NULL;
+	unsigned long lines = 0;
+	size_t len = 0;
+	int rc = 0, fd;
 	FILE *f;
-	int rc = 0;
 
 	copy = sl_strdup(db->path);
 	if (copy == NULL)
@@ -474,13 +573,34 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, base);
 	free(copy);
 
-	f = fopen(tmp, "w");
+	/* The text, then its end line: how many lines and their CRC-32. */
+	f = open_memstream(&text, &len);
 	if (f == NULL)
-		return set_err(err, errlen, -errno, "cannot write %s: %s", tmp, strerror(errno));
+		return set_err(err, errlen, -ENOMEM, "out of memory");
 	write_db(f, db);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+	if (fclose(f) != 0) {
+		free(text);
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	snprintf(trailer, sizeof(trailer), "end %lu %08lx\n", lines,
+		 crc32(0L, (const Bytef *)text, (uInt)len));
+
+	/* A fresh file of our own: whatever sat at that name (a symlink) is gone first. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		rc = -errno;
+	fd = rc < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = rc < 0 ? rc : -errno;
+		free(text);
+		return set_err(err, errlen, rc, "cannot write %s: %s", tmp, strerror(-rc));
+	}
+	if (write_all(fd, text, len) < 0 || write_all(fd, trailer, strlen(trailer)) < 0 ||
+	    fsync(fd) != 0)
 		rc = errno ? -errno : -EIO;
-	if (fclose(f) != 0 && rc == 0)
+	free(text);
+	if (close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, db->path) != 0)
 		rc = -errno;

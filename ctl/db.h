@@ -3,10 +3,15 @@
  * sluiced's config DB: the desired ports, flows and options of one switch
  * instance, in memory and in a line-oriented text file:
  *
- *   sluice-db 1
+ *   sluice-db 2
  *   port NAME ofport=N [KEY=VALUE...] devargs=REST OF LINE
  *   flow CANONICAL FLOW TEXT
  *   option KEY=VALUE
+ *   end LINES CRC32
+ *
+ * The end line counts the lines before it and holds their CRC-32 (zlib):
+ * a file cut short or changed by hand is refused whole, never half-loaded.
+ * Files of version 1 (no end line) are still read.
  *
  * Port settings and options are those of common/settings.h; only the ones
  * given explicitly are written, so a changed default reaches old DBs.
@@ -26,7 +31,7 @@
 #include "ftable.h"
 #include "settings.h"
 
-#define SL_DB_VERSION 1
+#define SL_DB_VERSION 2
 #define SL_FLOW_TEXT_MAX 2048
 
 struct sl_db_port {

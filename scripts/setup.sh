@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="dpdk dpdk-dev libdpdk-dev libnuma-dev libzmq3-dev libprotobuf-c-dev
-      protobuf-c-compiler libpcap-dev libcriterion-dev meson ninja-build pkg-config
+      protobuf-c-compiler libpcap-dev zlib1g-dev libcriterion-dev meson ninja-build pkg-config
       gcc tcpdump tshark iproute2 iputils-ping iperf3 python3-scapy"
 
 missing=""

@@ -184,10 +184,87 @@ Test(db, missing_or_unknown_header_is_an_error)
 
 	write_file(path, "port p0 ofport=1 n_rxq=1 mtu=1500 devargs=net_null0\n");
 	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
-	cr_assert_neq(strstr(err, ":1:"), NULL, "%s", err);
+	cr_assert_neq(strstr(err, "not a sluice DB"), NULL, "%s", err);
 	write_file(path, "sluice-db 99\n");
 	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
-	cr_assert_neq(strstr(err, "version 99"), NULL, "%s", err);
+	cr_assert_neq(strstr(err, "\"sluice-db 99\""), NULL, "%s", err);
+	write_file(path, "sluice-db 1junk\n");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0, "a header with junk is refused");
+	write_file(path, "");
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0, "an empty file is not an empty DB");
+}
+
+/* A saved DB, cut at every byte or with any byte changed, is refused whole. */
+Test(db, a_cut_or_changed_db_is_refused)
+{
+	struct sl_db db, back;
+	char *full, *copy;
+	size_t len;
+	FILE *f;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0", 12);
+	add_port(&db, "p1", "net_null1", 1);
+	add_flow(&db, "priority=100,in_port=p0,actions=output:12");
+	add_flow(&db, "in_port=p1,actions=NORMAL");
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	f = fopen(path, "r");
+	full = calloc(1, 65536);
+	len = fread(full, 1, 65535, f);
+	fclose(f);
+	cr_assert(strstr(full, "\nend ") != NULL, "%s", full);
+	for (size_t cut = 0; cut < len; cut++) {
+		FILE *w = fopen(path, "w");
+
+		fwrite(full, 1, cut, w);
+		fclose(w);
+		cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0,
+			     "cut at %zu of %zu loaded", cut, len);
+	}
+	copy = strdup(full);
+	*strstr(copy, "output:12") = 'O'; /* a change by hand, end line left as it was */
+	write_file(path, copy);
+	cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "does not verify"), NULL, "%s", err);
+	/* A NUL byte no longer cuts a line silently. */
+	{
+		FILE *w = fopen(path, "w");
+
+		fwrite(full, 1, 30, w);
+		fputc('\0', w);
+		fwrite(full + 31, 1, len - 31, w);
+		fclose(w);
+	}
+	cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "NUL"), NULL, "%s", err);
+	write_file(path, full);
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+	free(copy);
+	free(full);
+}
+
+/* A symlink planted at the temp file's name is replaced, never written through. */
+Test(db, save_does_not_follow_a_planted_symlink)
+{
+	struct sl_db db;
+	char tmp[160], victim[160], buf[16] = "";
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.sluice.db.tmp", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	write_file(victim, "precious");
+	cr_assert_eq(symlink(victim, tmp), 0);
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0", 1);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	f = fopen(victim, "r");
+	cr_assert(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	cr_assert_str_eq(buf, "precious");
+	sl_db_fini(&db);
 }
 
 Test(db, duplicate_port_in_file_is_an_error)
