@@ -139,6 +139,8 @@ h_add_port(struct sl_daemon *d, struct sl_call *call)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_db_port_check(&d->db, &p, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "%s", err);
+	if (sl_policy_check_devargs(&d->policy, p.devargs, err, sizeof(err)) < 0)
+		return sl_reply_err(EPERM, "port \"%s\": %s", p.name, err);
 	/* The primary gets the settings as the DB will keep them, canonical. */
 	fwd = *spec;
 	fwd.ofport = p.ofport;

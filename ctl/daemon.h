@@ -22,6 +22,7 @@
 
 #include "db.h"
 #include "msg.h"
+#include "policy.h"
 #include "slots.h"
 #include "supervise.h"
 #include "util.h"
@@ -74,6 +75,9 @@ struct sl_daemon {
 	char worker_bin[PATH_MAX];
 	bool detach;
 	unsigned int give_up_after; /* --give-up-after: 0 restarts for ever */
+	const char *group_name;     /* --group: sockets open to it, clients confined */
+	gid_t gid;
+	struct sl_policy policy;    /* what clients may attach */
 
 	/* state */
 	void *zctx;
@@ -81,7 +85,7 @@ struct sl_daemon {
 	char ctl_ep[PATH_MAX + 16];
 	char primary_ep[PATH_MAX + 16];
 	struct sl_db db;
-	struct sl_restart_policy policy;
+	struct sl_restart_policy restart_policy;
 	struct sl_proc primary;
 	enum sl_pri_phase phase;
 	uint64_t hello_deadline_ms;
@@ -90,6 +94,7 @@ struct sl_daemon {
 	uint64_t next_watch_ms;
 	char replay_error[512];
 	int ready_fd; /* --detach: tells the waiting parent how start-up went */
+	int pid_fd;   /* RUNDIR/sluiced.pid, flock'd for our lifetime */
 	int log_fd;
 	bool quit;
 

@@ -20,13 +20,13 @@ void
 sl_procs_init(struct sl_daemon *d)
 {
 	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up is healthy. */
-	d->policy = (struct sl_restart_policy){ 100, 5000, 10000, d->give_up_after };
-	sl_proc_init(&d->primary, "sluice-primary", &d->policy);
+	d->restart_policy = (struct sl_restart_policy){ 100, 5000, 10000, d->give_up_after };
+	sl_proc_init(&d->primary, "sluice-primary", &d->restart_policy);
 	for (unsigned int i = 0; i < d->n_workers; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "worker %u", i);
-		sl_proc_init(&d->workers[i], name, &d->policy);
+		sl_proc_init(&d->workers[i], name, &d->restart_policy);
 	}
 }
 
@@ -562,17 +562,19 @@ sl_stop_everything(struct sl_daemon *d)
 bool
 sl_pid_runs(pid_t pid, const char *bin)
 {
-	char path[64], comm[64] = "";
-	const char *base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin;
-	FILE *f;
+	const char *base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin, *exe_base;
+	char path[64], exe[PATH_MAX];
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
+	/* The kernel's word for what the process runs (comm can be set by anyone). */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
 		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	comm[strcspn(comm, "\n")] = '\0';
-	return comm[0] != '\0' && strncmp(comm, base, strlen(comm)) == 0;
+	exe[n] = '\0';
+	/* A binary replaced by `meson install` shows as "PATH (deleted)". */
+	if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+		exe[n - 10] = '\0';
+	exe_base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	return strcmp(exe_base, base) == 0;
 }

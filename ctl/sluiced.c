@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: sluiced [--rundir DIR] [--db FILE] [--workers N] [--lcores LIST]\n"
 		"               [--eal-args \"ARGS\"] [--primary-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
-		"               [--worker-bin PATH] [--give-up-after N] [--help]\n"
+		"               [--worker-bin PATH] [--give-up-after N] [--group NAME]\n"
+		"               [--data-dir DIR]... [--allow-iface NAME]... [--allow-pci ADDR]...\n"
 		"\n"
 		"Control daemon of one sluice instance: keeps the config DB, answers\n"
 		"sluicectl on ipc://DIR/sluiced.sock, starts sluice-primary and N\n"
@@ -58,6 +60,13 @@ usage(FILE *out)
 		"  --primary-bin PATH sluice-primary to run; by default looked for next to\n"
 		"                     sluiced, then in ../primary/ (build tree), then in $PATH\n"
 		"  --worker-bin PATH  sluice-worker to run; likewise (../secondary/)\n"
+		"  --group NAME       open sluiced.sock to group NAME (default: root only); its\n"
+		"                     members are then confined: files and sockets in devargs\n"
+		"                     must be in DIR or a --data-dir, host interfaces and PCI\n"
+		"                     devices must be allowed, drivers are an allow-list\n"
+		"  --data-dir DIR     a directory clients may name files in (repeatable)\n"
+		"  --allow-iface NAME a host interface clients may attach (repeatable)\n"
+		"  --allow-pci ADDR   a PCI device clients may attach (repeatable)\n"
 		"  --give-up-after N  stop restarting a process after N failed runs in a row\n"
 		"                     (default 0: never; restarts back off from 100 ms to 5 s,\n"
 		"                     and a run of 10 s starts the back-off over)\n"
@@ -157,6 +166,18 @@ find_bin(char *out, size_t len, const char *given, const char *name, const char 
 	return -ENOENT;
 }
 
+static int
+policy_add(struct sl_policy *pol, int opt, const char *val)
+{
+	const char **list = opt == 'F' ? pol->data_dirs : opt == 'I' ? pol->ifaces : pol->pci;
+	unsigned int *n = opt == 'F' ? &pol->n_data_dirs : opt == 'I' ? &pol->n_ifaces : &pol->n_pci;
+
+	if (*n == SL_POLICY_MAX)
+		return -ENOSPC;
+	list[(*n)++] = val;
+	return 0;
+}
+
 static void
 parse_args(struct sl_daemon *d, int argc, char **argv)
 {
@@ -171,6 +192,10 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		{ "primary-bin", required_argument, NULL, 'P' },
 		{ "worker-bin", required_argument, NULL, 'W' },
 		{ "give-up-after", required_argument, NULL, 'G' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "data-dir", required_argument, NULL, 'F' },
+		{ "allow-iface", required_argument, NULL, 'I' },
+		{ "allow-pci", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,6 +216,16 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		case 'P': pbin = optarg; break;
 		case 'W': wbin = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case 'g': d->group_name = optarg; break;
+		case 'F':
+		case 'I':
+		case 'C':
+			if (policy_add(&d->policy, c, optarg) < 0) {
+				fprintf(stderr, "sluiced: at most %d of --data-dir, --allow-iface, "
+						"--allow-pci each\n", SL_POLICY_MAX);
+				exit(2);
+			}
+			break;
 		case 'G':
 			if (strspn(optarg, "0123456789") == strlen(optarg) &&
 			    sl_parse_u64(optarg, 0, 1000000, &g) == 0) {
@@ -216,6 +251,17 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 	}
 	d->n_workers = (unsigned int)n;
 	d->rundir = sl_rundir(rundir);
+	d->policy.rundir = d->rundir;
+	if (d->group_name != NULL) {
+		struct group *g = getgrnam(d->group_name);
+
+		if (g == NULL) {
+			fprintf(stderr, "sluiced: --group: no group \"%s\"\n", d->group_name);
+			exit(2);
+		}
+		d->gid = g->gr_gid;
+		d->policy.confined = true;
+	}
 	if (parse_cpus(d, lcores) < 0) {
 		fprintf(stderr, "sluiced: --lcores: bad CPU list \"%s\" (e.g. 0,1 or 0-3)\n", lcores);
 		exit(2);
@@ -239,6 +285,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 	}
 }
 
+/* Parents as needed (0755), the rundir itself 0750. */
 static int
 mkdir_p(const char *path)
 {
@@ -253,70 +300,98 @@ mkdir_p(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+	if (mkdir(buf, 0750) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
 
-static int
-read_pid(const char *path)
+/*
+ * The rundir holds sockets that reach root processes: it must be a real
+ * directory of ours that nobody else can write to (else another user could
+ * put a socket or a symlink where we would trust one).
+ */
+static void
+rundir_check(struct sl_daemon *d)
 {
-	FILE *f = fopen(path, "r");
-	int pid = 0;
+	struct stat st;
 
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return pid;
+	if (lstat(d->rundir, &st) < 0)
+		sl_fatal(d, "cannot use %s: %s", d->rundir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		sl_fatal(d, "%s is not a directory (a symlink?): refusing it as the rundir",
+			 d->rundir);
+	if (st.st_uid != geteuid())
+		sl_fatal(d, "%s belongs to uid %u, not to us (uid %u): refusing it as the rundir",
+			 d->rundir, (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		sl_fatal(d, "%s is writable by others (mode %04o): refusing it as the rundir",
+			 d->rundir, (unsigned int)(st.st_mode & 07777));
+	if (d->group_name != NULL && chown(d->rundir, (uid_t)-1, d->gid) < 0)
+		sl_fatal(d, "cannot give %s to group %s: %s", d->rundir, d->group_name,
+			 strerror(errno));
+	/* Others have no business in it at all. */
+	if ((st.st_mode & 07777) != 0750 && chmod(d->rundir, 0750) < 0)
+		sl_fatal(d, "cannot make %s mode 0750: %s", d->rundir, strerror(errno));
 }
 
-/* Our pid file, locked for our lifetime: a second sluiced on DIR is refused. */
+/* A file of the rundir: never through a symlink. */
+static int
+open_in_rundir(struct sl_daemon *d, const char *name, int flags, mode_t mode)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/%s", d->rundir, name);
+	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+static int
+read_pid_fd(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/*
+ * Our pid file, locked for our lifetime: a second sluiced on DIR is
+ * refused.  The lock, not the number in the file, says whether one runs:
+ * a forged or stale pid file stops nobody.
+ */
 static void
 pidfile_lock(struct sl_daemon *d)
 {
-	char path[PATH_MAX + 16];
-	int fd, pid;
+	char buf[32];
+	int fd, n;
 
-	snprintf(path, sizeof(path), "%s/sluiced.pid", d->rundir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open_in_rundir(d, "sluiced.pid", O_RDWR | O_CREAT, 0644);
 	if (fd < 0)
-		sl_fatal(d, "cannot open %s: %s", path, strerror(errno));
-	/* fd stays open (close-on-exec) for our lifetime: that holds the lock. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		pid = read_pid(path);
-		sl_fatal(d, "another sluiced (pid %d) is running on %s", pid, d->rundir);
-	}
-	pid = read_pid(path);
-	if (pid > 0 && pid != getpid() && sl_proc_alive(pid)) {
-		char comm[64] = "", cpath[64];
-		FILE *f;
-
-		snprintf(cpath, sizeof(cpath), "/proc/%d/comm", pid);
-		f = fopen(cpath, "r");
-		if (f != NULL) {
-			if (fgets(comm, sizeof(comm), f) == NULL)
-				comm[0] = '\0';
-			fclose(f);
-		}
-		if (strncmp(comm, "sluiced", 7) == 0)
-			sl_fatal(d, "another sluiced (pid %d) is running on %s", pid, d->rundir);
-	}
+		sl_fatal(d, "cannot open %s/sluiced.pid: %s", d->rundir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		sl_fatal(d, "another sluiced (pid %d) is running on %s", read_pid_fd(fd), d->rundir);
+	d->pid_fd = fd; /* stays open (close-on-exec) for our lifetime: that holds the lock */
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		sl_fatal(d, "cannot write %s/sluiced.pid: %s", d->rundir, strerror(errno));
 }
 
-static void
-pidfile_write(struct sl_daemon *d)
+/* The primary holds an flock on primary.pid while it lives: its pid, or 0. */
+static int
+locked_primary_pid(struct sl_daemon *d)
 {
-	char path[PATH_MAX + 16];
-	FILE *f;
+	int fd = open_in_rundir(d, "primary.pid", O_RDONLY, 0), pid = 0;
 
-	snprintf(path, sizeof(path), "%s/sluiced.pid", d->rundir);
-	f = fopen(path, "w");
-	if (f == NULL)
-		sl_fatal(d, "cannot write %s: %s", path, strerror(errno));
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		pid = read_pid_fd(fd);
+	else
+		flock(fd, LOCK_UN);
+	close(fd);
+	return pid;
 }
 
 /* --detach: the parent waits for "R" (ready) or "E<message>" from the daemon. */
@@ -384,23 +459,24 @@ bind_socket(struct sl_daemon *d)
 	umask(old_mask);
 	if (rc != 0)
 		sl_fatal(d, "cannot bind %s: %s", d->ctl_ep, zmq_strerror(zmq_errno()));
+	if (d->group_name != NULL && chown(path, (uid_t)-1, d->gid) < 0)
+		sl_fatal(d, "cannot give %s to group %s: %s", path, d->group_name, strerror(errno));
 }
 
 /* A primary left running by an earlier sluiced: adopt it if it answers. */
 static bool
 try_adopt(struct sl_daemon *d)
 {
-	char path[PATH_MAX + 16];
 	struct sl_proc old;
 	int pid, i, hello;
 
-	snprintf(path, sizeof(path), "%s/primary.pid", d->rundir);
-	pid = read_pid(path);
+	/* Only a process that holds the primary's lock and runs its binary is one. */
+	pid = locked_primary_pid(d);
 	if (pid <= 0 || !sl_proc_alive(pid) || !sl_pid_runs(pid, d->primary_bin))
 		return false;
 	for (i = 0; i < 5; i++) {
 		hello = sl_primary_hello(d, 1000);
-		if (hello == pid || hello == 0) {
+		if (hello == pid) {
 			sl_log("adopting the running sluice-primary, pid %d", pid);
 			sl_proc_adopt(&d->primary, pid);
 			sl_primary_is_up(d, true);
@@ -474,21 +550,23 @@ int
 main(int argc, char **argv)
 {
 	static struct sl_daemon d;
-	char err[1024], path[PATH_MAX + 16];
+	char err[1024];
 	int rc;
 
 	d.ready_fd = -1;
 	d.log_fd = -1;
+	d.pid_fd = -1;
+	/* Nothing we create is for others unless said so (--group). */
+	umask(027);
 	parse_args(&d, argc, argv);
 	sl_log_daemon = &d;
 	rc = mkdir_p(d.rundir);
 	if (rc < 0)
 		sl_fatal(&d, "cannot create %s: %s", d.rundir, strerror(-rc));
-	snprintf(path, sizeof(path), "%s/sluiced.log", d.rundir);
-	d.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	rundir_check(&d);
+	d.log_fd = open_in_rundir(&d, "sluiced.log", O_WRONLY | O_CREAT | O_APPEND, 0640);
 	if (d.log_fd < 0)
-		sl_fatal(&d, "cannot open %s: %s", path, strerror(errno));
-	pidfile_lock(&d);
+		sl_fatal(&d, "cannot open %s/sluiced.log: %s", d.rundir, strerror(errno));
 	if (sl_api_check(err, sizeof(err)) < 0)
 		sl_fatal(&d, "internal error: %s", err);
 	if (sl_db_load(&d.db, d.db_path, err, sizeof(err)) < 0)
@@ -496,7 +574,7 @@ main(int argc, char **argv)
 	sl_procs_init(&d);
 	if (d.detach)
 		detach(&d);
-	pidfile_write(&d);
+	pidfile_lock(&d); /* after the fork: the daemon's pid, and its lock */
 	setup_signals();
 	bind_socket(&d);
 	sl_log("started on %s: db %s (%zu ports, %u flows), %u workers", d.rundir, d.db.path,

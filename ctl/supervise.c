@@ -40,7 +40,7 @@ child_exec(char *const argv[], const char *logpath, int errfd)
 		dup2(fd, 0);
 		close(fd);
 	}
-	fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);

@@ -132,13 +132,13 @@ lock_rundir(void)
 	char path[512], buf[32];
 	int fd;
 
-	if (mkdir(sl_p.rundir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(sl_p.rundir, 0750) < 0 && errno != EEXIST) {
 		fprintf(stderr, "sluice-primary: cannot create %s: %s\n", sl_p.rundir,
 			strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/primary.pid", sl_p.rundir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "sluice-primary: cannot open %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -263,11 +263,16 @@ write_file_prefix(void)
 	const char *rt = rte_eal_get_runtime_dir(), *base = strrchr(rt, '/');
 	char path[512];
 	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/file-prefix", sl_p.rundir);
-	f = fopen(path, "w");
-	if (f == NULL)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	fprintf(f, "%s\n", base ? base + 1 : rt);
 	fclose(f);
 }

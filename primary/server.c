@@ -536,7 +536,8 @@ sl_server_init(void)
 	for (size_t i = 0; i < sl_options.n; i++)
 		sl_option_apply((int)i, sl_values_u64(&sl_options, &sl_p.options, (int)i));
 	char ep[600], path[600];
-	int linger = 0;
+	int linger = 0, rc;
+	mode_t old_mask;
 	int64_t maxsz = SL_MSG_MAX;
 
 	sl_p.zctx = zmq_ctx_new();
@@ -549,11 +550,14 @@ sl_server_init(void)
 	snprintf(path, sizeof(path), "%s/primary.sock", sl_p.rundir);
 	unlink(path);
 	sl_endpoint(ep, sizeof(ep), sl_p.rundir, "primary.sock");
-	if (zmq_bind(sl_p.rep_sock, ep) != 0) {
+	/* Only our own user (sluiced) talks to the primary: the socket is born 0600. */
+	old_mask = umask(0177);
+	rc = zmq_bind(sl_p.rep_sock, ep);
+	umask(old_mask);
+	if (rc != 0) {
 		PLOG(ERR, "bind %s: %s", ep, zmq_strerror(zmq_errno()));
 		return -1;
 	}
-	chmod(path, 0660);
 	return 0;
 }
 
