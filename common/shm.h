@@ -25,7 +25,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 3u
+#define SL_LAYOUT_VERSION 4u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -85,8 +85,11 @@ enum sl_worker_state {
 
 /* RCU thread ids: slot N uses N or N + SL_MAX_WORKERS, alternating across
  * planned restarts, so the replacement can register before the old one
- * leaves.  Likewise lcore ids 1 + N and 1 + N + SL_MAX_WORKERS. */
-#define SL_RCU_IDS (2 * SL_MAX_WORKERS)
+ * leaves.  Likewise lcore ids 1 + N and 1 + N + SL_MAX_WORKERS.  The last
+ * id is the primary's bridge thread, which reads ports and their rings as
+ * workers do (primary/bridge.c). */
+#define SL_RCU_BRIDGE_ID (2 * SL_MAX_WORKERS)
+#define SL_RCU_IDS (2 * SL_MAX_WORKERS + 1)
 
 /* Per-worker counters, one cache line per writer. */
 struct sl_worker_stats {
@@ -159,7 +162,7 @@ struct sl_shm {
 	uint32_t pad1;
 
 	struct rte_mempool *pktmbuf_pool; /* P */
-	struct rte_rcu_qsbr *qsbr;        /* P creates; W report quiescence */
+	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */
 	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
 
 	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */

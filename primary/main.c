@@ -2,8 +2,10 @@
 /*
  * sluice-primary: the DPDK primary process.  Owns hugepages, the mbuf pool,
  * every port and the shared switch state; serves commands from sluiced;
- * watches the workers.  Its main loop never blocks for long: it services
- * bridged ports, answers commands, and reclaims retired memory.
+ * watches the workers.  Two threads: the control thread (main_loop here)
+ * answers commands and keeps house every 10 ms; the bridge thread
+ * (bridge.c) services the bridged ports, so that a long command stalls
+ * no traffic.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -297,30 +299,24 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_capture_reap();
 }
 
+#define SL_HOUSEKEEPING_MS 10
+
+/* Commands as they come; housekeeping every SL_HOUSEKEEPING_MS in between. */
 static void
 main_loop(void)
 {
 	uint64_t start_ms = sl_now_ms(), last_hk = 0;
 
 	while (!sl_p.quit) {
-		unsigned int work = 0;
-		uint64_t now;
+		uint64_t now = sl_now_ms(), since;
 
-		/* Busy only while bridged ports carry traffic. */
-		for (int i = 0; i < 64; i++) {
-			unsigned int more = 0;
-
-			sl_ports_service_bridged(&more);
-			work += more;
-			if (more == 0)
-				break;
-		}
-		sl_server_poll(work ? 0 : 1);
-		now = sl_now_ms();
-		if (now - last_hk >= 10) {
+		if (now - last_hk >= SL_HOUSEKEEPING_MS) {
 			housekeeping(now, start_ms);
 			last_hk = now;
 		}
+		/* A signal interrupts the poll (the bridge thread blocks them). */
+		since = sl_now_ms() - last_hk;
+		sl_server_poll(since >= SL_HOUSEKEEPING_MS ? 0 : (int)(SL_HOUSEKEEPING_MS - since));
 	}
 }
 
@@ -374,13 +370,18 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	ret = sl_bridge_start();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot start the bridge thread: %s\n",
+			 strerror(-ret));
 	PLOG(INFO, "ready: pid %d, %u worker slots, rundir %s", getpid(), sl_p.n_workers,
 	     sl_p.rundir);
 
 	main_loop();
 
 	PLOG(INFO, "shutting down");
-	sl_workers_stop_all();
+	sl_workers_stop_all(); /* the bridge thread still moves what they flush */
+	sl_bridge_stop();
 	sl_ports_shutdown();
 	sl_server_close();
 	rte_eal_cleanup();

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ports: hotplug, configuration, MTU, and the service loop for bridged
- * ports.  A port is published to the workers only once it is started, and
- * torn down only after every worker has passed a quiescent state since it
- * was unpublished.
+ * Ports: hotplug, configuration and MTU.  A port is published to the
+ * workers only once it is started, and torn down only after every worker
+ * and the bridge thread have passed a quiescent state since it was
+ * unpublished.
  *
  * Direct ports (net_ring, net_null, PCI devices) keep their queue state in
  * shared memory, so workers poll and transmit on them themselves.  Ports
  * whose state is private to the process that opened them (net_pcap's files,
  * net_tap's and net_vhost's descriptors, net_af_packet's socket) are
- * bridged: the primary polls and transmits on them and moves packets to and
- * from the workers over SP/SC rings.  A bridged device is attached in the
+ * bridged: the primary's bridge thread (bridge.c) polls and transmits on
+ * them and moves packets to and from the workers over SP/SC rings.  A bridged device is attached in the
  * primary alone (rte_vdev_init, not rte_dev_probe): no secondary opens its
  * files or sockets, so a worker starting or restarting cannot truncate a
  * pcap output, a stopped secondary cannot block its hotplug, and PMDs that
@@ -309,7 +309,8 @@ port_publish(unsigned int slot)
 	sl_workers_assign_rxqs();
 }
 
-/* Hide the port from workers and wait until none can still touch it. */
+/* Hide the port from workers and the bridge thread, and wait until none of
+ * them can still touch it: all are readers of the one RCU. */
 static void
 port_unpublish(unsigned int slot)
 {
@@ -341,6 +342,10 @@ port_forget(unsigned int slot)
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 
 	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	/* Never published, or unpublished and past a grace period: the bridge
+	 * thread no longer counts for this slot. */
+	atomic_store_explicit(&sl_p.bridge_dropped[slot], 0, memory_order_relaxed);
+	atomic_store_explicit(&sl_p.bridge_rx_dropped[slot], 0, memory_order_relaxed);
 	memset(pp, 0, sizeof(*pp));
 	p->name[0] = '\0';
 	p->ofport = SL_OFPORT_NONE;
@@ -688,60 +693,11 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	return 0;
 }
 
-/* Move one burst each way on every bridged port. */
-void
-sl_ports_service_bridged(unsigned int *work)
-{
-	struct sl_shm *shm = sl_p.shm;
-	struct rte_mbuf *pkts[SL_BURST];
-
-	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
-		struct sl_port *p = &shm->ports[s];
-		unsigned int n, sent;
-
-		if (!p->bridged || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SL_PORT_ACTIVE)
-			continue;
-		for (uint16_t q = 0; q < p->n_rxq; q++) {
-			/* Take no more than the worker has room for: back-pressure
-			 * to the device instead of a drop here. */
-			unsigned int room = rte_ring_free_count(p->bridge_rx[q]);
-
-			n = rte_eth_rx_burst(p->port_id, q, pkts, RTE_MIN(room, (unsigned int)SL_BURST));
-			if (n == 0)
-				continue;
-			*work += n;
-			sent = rte_ring_sp_enqueue_burst(p->bridge_rx[q], (void **)pkts, n, NULL);
-			if (sent < n) {
-				sl_p.bridge_rx_dropped[s] += n - sent;
-				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-			}
-		}
-		for (unsigned int w = 0; w < sl_p.n_workers; w++) {
-			n = rte_ring_sc_dequeue_burst(p->bridge_tx[w], (void **)pkts, SL_BURST,
-						      NULL);
-			if (n == 0)
-				continue;
-			*work += n;
-			sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
-			if (sent < n) {
-				sl_p.bridge_dropped[s] += n - sent;
-				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-			}
-		}
-	}
-}
-
 void
 sl_ports_shutdown(void)
 {
-	unsigned int guard = 0, work = 1;
-
-	/* Workers are gone: write out what they handed over before the files
-	 * close, then take every port down. */
-	while (work != 0 && guard++ < 64) {
-		work = 0;
-		sl_ports_service_bridged(&work);
-	}
+	/* No other thread or process touches a port any more (the bridge
+	 * thread wrote out what the workers handed over before it ended). */
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
 		struct sl_port *p = &sl_p.shm->ports[s];
 

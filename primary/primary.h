@@ -3,6 +3,7 @@
 #ifndef SL_PRIMARY_H
 #define SL_PRIMARY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,8 +49,11 @@ struct sl_primary {
 	struct sl_values options; /* switch options as applied */
 
 	struct sl_port_priv ports[SL_MAX_PORTS];
-	uint64_t bridge_dropped[SL_MAX_PORTS]; /* bridged tx the port refused */
-	uint64_t bridge_rx_dropped[SL_MAX_PORTS]; /* bridged rx its worker could not take */
+	/* Written by the bridge thread only (relaxed: counts that order
+	 * nothing); _Atomic so that every read, even a plain one, is an
+	 * atomic load.  Reset by the control thread only after a grace period. */
+	_Atomic uint64_t bridge_dropped[SL_MAX_PORTS];    /* bridged tx the port refused */
+	_Atomic uint64_t bridge_rx_dropped[SL_MAX_PORTS]; /* bridged rx its worker could not take */
 
 	/* The flow table: the truth the classifier snapshot is built from. */
 	struct sl_pflow *flows;
@@ -72,7 +76,7 @@ int sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen);
 int sl_port_del(const char *name, char *err, size_t errlen);
 int sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen);
 int sl_port_find(const char *name);
-void sl_ports_service_bridged(unsigned int *work);
+/* Take every port down; the workers and the bridge thread have stopped. */
 void sl_ports_shutdown(void);
 int sl_port_resolve(void *ctx, const char *name, uint16_t *ofport);
 
@@ -91,8 +95,15 @@ void sl_flows_reclaim(void);
 void sl_flows_wait_idle(void);
 void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
 
-/* Wait for every live worker to pass a quiescent state (bounded). */
+/* Wait for every live worker and the bridge thread to pass a quiescent
+ * state (bounded for workers: a hung one is declared dead). */
 void sl_rcu_synchronize(void);
+
+/* bridge.c: the thread that services bridged ports, an RCU reader. */
+/* Start it (once the shared state exists); 0 or a negative errno. */
+int sl_bridge_start(void);
+/* Once the workers have stopped: write out what they handed over, then end it. */
+void sl_bridge_stop(void);
 
 /* server.c */
 /* Make switch option @id (common/settings.h) take value @v in the data plane. */
