@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE4_2__
+#include <nmmintrin.h>
+#endif
 
 #include "ftable.h"
 
@@ -69,44 +72,54 @@ sl_flow_same(const struct sl_flow *a, const struct sl_flow *b)
 	       match_same(&a->match, &b->match) && actions_same(&a->actions, &b->actions);
 }
 
+#ifndef __SSE4_2__
 static inline uint64_t
 mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 	return h;
 }
+#endif
 
 static uint32_t
 ident_hash(const struct sl_match *m, uint32_t priority)
 {
-	uint64_t h = priority;
+	uint64_t a = priority, b = 0x9e3779b97f4a7c15ull;
 	unsigned int i;
 
+	/* Two independent chains (masked key, mask) so that the CPU runs them side by side. */
 	for (i = 0; i < SL_FLOW_KEY_WORDS; i++) {
 		uint64_t mask = key_word(&m->mask, i);
 
-		h = mix(h, mask);
-		h = mix(h, key_word(&m->key, i) & mask);
+#ifdef __SSE4_2__
+		a = _mm_crc32_u64(a, key_word(&m->key, i) & mask);
+		b = _mm_crc32_u64(b, mask);
+#else
+		a = mix(a, key_word(&m->key, i) & mask);
+		b = mix(b, mask);
+#endif
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	/* Multiply-shift: every input bit reaches the low bits that pick the slot. */
+	return (uint32_t)((((a << 32) ^ b) * 0xff51afd7ed558ccdull) >> 32);
 }
 
-/* Slot holding the rule with this identity, or the empty slot where it would go. */
+/* Slot holding the rule with this identity (whose hash is @h), or the empty slot where it would go. */
 static uint32_t
-index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
+index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority, uint32_t h)
 {
 	uint32_t mask = t->index_size - 1;
-	uint32_t s = ident_hash(m, priority) & mask;
+	uint32_t s = h & mask;
 
 	for (;; s = (s + 1) & mask) {
-		uint32_t e = t->index[s];
+		const struct sl_ftable_slot *e = &t->index[s];
+		const struct sl_flow *f;
 
-		if (e == 0)
+		if (e->pos == 0)
 			return s;
-		if (t->flows[e - 1].priority == priority && match_same(&t->flows[e - 1].match, m))
+		if (e->hash != h)
+			continue;
+		f = &t->flows[e->pos - 1];
+		if (f->priority == priority && match_same(&f->match, m))
 			return s;
 	}
 }
@@ -114,15 +127,18 @@ index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priorit
 static void
 index_rebuild(struct sl_ftable *t)
 {
-	uint32_t i;
+	uint32_t mask = t->index_size - 1, i;
 
 	if (t->index == NULL)
 		return;
 	memset(t->index, 0, t->index_size * sizeof(t->index[0]));
+	/* Rules are distinct: each needs only an empty slot. */
 	for (i = 0; i < t->n; i++) {
-		uint32_t s = index_slot(t, &t->flows[i].match, t->flows[i].priority);
+		uint32_t h = ident_hash(&t->flows[i].match, t->flows[i].priority), s;
 
-		t->index[s] = i + 1;
+		for (s = h & mask; t->index[s].pos != 0; s = (s + 1) & mask)
+			;
+		t->index[s] = (struct sl_ftable_slot){ .pos = i + 1, .hash = h };
 	}
 }
 
@@ -194,7 +210,7 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	while ((uint64_t)isize <= want * 2)
 		isize *= 2;
 	if (isize != t->index_size) {
-		uint32_t *idx = calloc(isize, sizeof(*idx));
+		struct sl_ftable_slot *idx = calloc(isize, sizeof(*idx));
 
 		if (idx == NULL)
 			return -ENOMEM;
@@ -206,31 +222,32 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	return 0;
 }
 
-/* Put @f at the end, its user area zeroed; @slot is its empty index slot. */
+/* Put @f (identity hash @h) at the end, its user area zeroed; @slot is its empty index slot. */
 static void
-append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f)
+append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
 {
 	t->flows[t->n] = *f;
 	if (t->data_size)
 		memset(sl_ftable_data(t, t->n), 0, t->data_size);
-	t->index[slot] = ++t->n;
+	t->index[slot] = (struct sl_ftable_slot){ .pos = ++t->n, .hash = h };
 }
 
 int
 sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 {
-	uint32_t s;
+	uint32_t h, s;
 	int rc;
 
 	rc = sl_ftable_reserve(t, 1);
 	if (rc < 0)
 		return rc;
-	s = index_slot(t, &f->match, f->priority);
-	if (t->index[s] != 0) {
-		t->flows[t->index[s] - 1] = *f;
+	h = ident_hash(&f->match, f->priority);
+	s = index_slot(t, &f->match, f->priority, h);
+	if (t->index[s].pos != 0) {
+		t->flows[t->index[s].pos - 1] = *f;
 		return 1;
 	}
-	append(t, s, f);
+	append(t, s, f, h);
 	return 0;
 }
 
@@ -246,13 +263,14 @@ add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t s = index_slot(t, &flows[i].match, flows[i].priority), p;
+		uint32_t h = ident_hash(&flows[i].match, flows[i].priority);
+		uint32_t s = index_slot(t, &flows[i].match, flows[i].priority, h), p;
 
-		if (t->index[s] == 0) {
-			append(t, s, &flows[i]);
+		if (t->index[s].pos == 0) {
+			append(t, s, &flows[i], h);
 			continue;
 		}
-		p = t->index[s] - 1;
+		p = t->index[s].pos - 1;
 		if (e != NULL && p < e->old_n && !(touched[p / 64] & (1ull << (p % 64)))) {
 			touched[p / 64] |= 1ull << (p % 64);
 			e->log_pos[e->n_log] = p;
@@ -282,8 +300,8 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 
 	if (t->n == 0)
 		return NULL;
-	s = index_slot(t, m, priority);
-	return t->index[s] ? &t->flows[t->index[s] - 1] : NULL;
+	s = index_slot(t, m, priority, ident_hash(m, priority));
+	return t->index[s].pos ? &t->flows[t->index[s].pos - 1] : NULL;
 }
 
 static uint32_t
@@ -506,44 +524,57 @@ int
 sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		       struct sl_ftable_edit *e)
 {
-	struct sl_ftable nt;
+	uint32_t *from = NULL; /* per new rule: its position in @t + 1, or 0 */
 	bool *kept = NULL;
+	struct sl_ftable nt;
 	uint32_t i;
 
 	edit_begin(e, EDIT_REPLACE, t);
 	sl_ftable_init_data(&nt, t->data_size);
-	if (sl_ftable_add_batch(&nt, flows, n) < 0)
-		goto nomem;
-	e->added = malloc(sizeof(*e->added) * (nt.n ? nt.n : 1));
+	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
+	from = malloc(sizeof(*from) * (n ? n : 1));
 	kept = calloc(t->n ? t->n : 1, sizeof(*kept));
-	if (e->added == NULL || kept == NULL)
+	if (e->added == NULL || from == NULL || kept == NULL || sl_ftable_reserve(&nt, n) < 0)
 		goto nomem;
-	/* One lookup per new rule: it tells what is added, kept and, by elimination, removed. */
-	for (i = 0; i < nt.n; i++) {
-		const struct sl_flow *o = sl_ftable_find(t, &nt.flows[i].match, nt.flows[i].priority);
-		uint32_t p;
+	/* One hash per rule serves both tables: its slot in the new one, its twin in the old. */
+	for (i = 0; i < n; i++) {
+		const struct sl_flow *f = &flows[i];
+		uint32_t h = ident_hash(&f->match, f->priority);
+		uint32_t s = index_slot(&nt, &f->match, f->priority, h);
 
-		if (o == NULL) {
+		if (nt.index[s].pos != 0) { /* the later duplicate wins */
+			nt.flows[nt.index[s].pos - 1] = *f;
+			continue;
+		}
+		from[nt.n] = t->n ? t->index[index_slot(t, &f->match, f->priority, h)].pos : 0;
+		append(&nt, s, f, h);
+	}
+	for (i = 0; i < nt.n; i++) {
+		uint32_t p = from[i] - 1;
+
+		if (from[i] == 0) {
 			e->added[e->n_added++] = i;
 			continue;
 		}
-		p = (uint32_t)(o - t->flows);
 		kept[p] = true;
 		if (nt.data_size)
 			memcpy(sl_ftable_data(&nt, i), sl_ftable_data(t, p), nt.data_size);
-		if (!actions_same(&o->actions, &nt.flows[i].actions))
+		if (!actions_same(&t->flows[p].actions, &nt.flows[i].actions))
 			e->n_modified++;
 	}
+	/* Each kept rule has one twin: the rest of the old table is what goes. */
 	if (removed_alloc(e, t->n - (nt.n - e->n_added)) < 0)
 		goto nomem;
 	for (i = 0; i < t->n; i++)
 		if (!kept[i])
 			removed_push(e, t, i);
+	free(from);
 	free(kept);
 	e->old = *t;
 	*t = nt;
 	return 0;
 nomem:
+	free(from);
 	free(kept);
 	sl_ftable_fini(&nt);
 	edit_free(e);

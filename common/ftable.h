@@ -23,13 +23,19 @@
 
 #include "flow.h"
 
+/* One slot of the identity index. */
+struct sl_ftable_slot {
+	uint32_t pos;  /* rule index + 1; 0: empty */
+	uint32_t hash; /* of that rule's identity, so that most probes never touch the rule */
+};
+
 struct sl_ftable {
 	struct sl_flow *flows; /* dense, in insertion order */
 	void *data;            /* user areas, parallel to flows; see sl_ftable_data() */
 	uint32_t data_size;    /* bytes per rule; 0: none */
 	uint32_t n;
 	uint32_t cap;
-	uint32_t *index;     /* open addressing on (match, priority): flow index + 1, 0 = empty */
+	struct sl_ftable_slot *index; /* open addressing on (match, priority) */
 	uint32_t index_size; /* power of two, always > 2 * n */
 };
 
