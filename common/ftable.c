@@ -4,10 +4,18 @@
  * first insertion); a hash index on (match, priority) keeps add-flows of
  * many thousands of rules linear.  Deletions compact the array and rebuild
  * the index: they are rare and already O(n) for non-strict deletes.
+ *
+ * Edits keep, beside the table, just what undo needs: for an add the old
+ * size and the first old value of each rule it overwrote (added rules are
+ * all at the end), for a delete the removed rules and their positions, for
+ * a replace the whole old table (a replace builds a new one anyway).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE4_2__
+#include <nmmintrin.h>
+#endif
 
 #include "ftable.h"
 
@@ -64,44 +72,54 @@ sl_flow_same(const struct sl_flow *a, const struct sl_flow *b)
 	       match_same(&a->match, &b->match) && actions_same(&a->actions, &b->actions);
 }
 
+#ifndef __SSE4_2__
 static inline uint64_t
 mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 	return h;
 }
+#endif
 
 static uint32_t
 ident_hash(const struct sl_match *m, uint32_t priority)
 {
-	uint64_t h = priority;
+	uint64_t a = priority, b = 0x9e3779b97f4a7c15ull;
 	unsigned int i;
 
+	/* Two independent chains (masked key, mask) so that the CPU runs them side by side. */
 	for (i = 0; i < SL_FLOW_KEY_WORDS; i++) {
 		uint64_t mask = key_word(&m->mask, i);
 
-		h = mix(h, mask);
-		h = mix(h, key_word(&m->key, i) & mask);
+#ifdef __SSE4_2__
+		a = _mm_crc32_u64(a, key_word(&m->key, i) & mask);
+		b = _mm_crc32_u64(b, mask);
+#else
+		a = mix(a, key_word(&m->key, i) & mask);
+		b = mix(b, mask);
+#endif
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	/* Multiply-shift: every input bit reaches the low bits that pick the slot. */
+	return (uint32_t)((((a << 32) ^ b) * 0xff51afd7ed558ccdull) >> 32);
 }
 
-/* Slot holding the rule with this identity, or the empty slot where it would go. */
+/* Slot holding the rule with this identity (whose hash is @h), or the empty slot where it would go. */
 static uint32_t
-index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
+index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority, uint32_t h)
 {
 	uint32_t mask = t->index_size - 1;
-	uint32_t s = ident_hash(m, priority) & mask;
+	uint32_t s = h & mask;
 
 	for (;; s = (s + 1) & mask) {
-		uint32_t e = t->index[s];
+		const struct sl_ftable_slot *e = &t->index[s];
+		const struct sl_flow *f;
 
-		if (e == 0)
+		if (e->pos == 0)
 			return s;
-		if (t->flows[e - 1].priority == priority && match_same(&t->flows[e - 1].match, m))
+		if (e->hash != h)
+			continue;
+		f = &t->flows[e->pos - 1];
+		if (f->priority == priority && match_same(&f->match, m))
 			return s;
 	}
 }
@@ -109,16 +127,30 @@ index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priorit
 static void
 index_rebuild(struct sl_ftable *t)
 {
-	uint32_t i;
+	uint32_t mask = t->index_size - 1, i;
 
 	if (t->index == NULL)
 		return;
 	memset(t->index, 0, t->index_size * sizeof(t->index[0]));
+	/* Rules are distinct: each needs only an empty slot. */
 	for (i = 0; i < t->n; i++) {
-		uint32_t s = index_slot(t, &t->flows[i].match, t->flows[i].priority);
+		uint32_t h = ident_hash(&t->flows[i].match, t->flows[i].priority), s;
 
-		t->index[s] = i + 1;
+		for (s = h & mask; t->index[s].pos != 0; s = (s + 1) & mask)
+			;
+		t->index[s] = (struct sl_ftable_slot){ .pos = i + 1, .hash = h };
 	}
+}
+
+/* Rule @from moves to position @to (flow and user area). */
+static void
+move_rule(struct sl_ftable *t, uint32_t to, uint32_t from)
+{
+	if (to == from)
+		return;
+	t->flows[to] = t->flows[from];
+	if (t->data_size)
+		memcpy(sl_ftable_data(t, to), sl_ftable_data(t, from), t->data_size);
 }
 
 void
@@ -128,11 +160,21 @@ sl_ftable_init(struct sl_ftable *t)
 }
 
 void
+sl_ftable_init_data(struct sl_ftable *t, uint32_t data_size)
+{
+	sl_ftable_init(t);
+	t->data_size = data_size;
+}
+
+void
 sl_ftable_fini(struct sl_ftable *t)
 {
+	uint32_t data_size = t->data_size;
+
 	free(t->flows);
+	free(t->data);
 	free(t->index);
-	sl_ftable_init(t);
+	sl_ftable_init_data(t, data_size);
 }
 
 int
@@ -153,6 +195,14 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 		if (f == NULL)
 			return -ENOMEM;
 		t->flows = f;
+		if (t->data_size) {
+			/* If this fails, flows is merely longer than cap says. */
+			void *d = realloc(t->data, cap * t->data_size);
+
+			if (d == NULL)
+				return -ENOMEM;
+			t->data = d;
+		}
 		t->cap = (uint32_t)cap;
 	}
 	/* Keep the load factor under one half so probes stay short. */
@@ -160,7 +210,7 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	while ((uint64_t)isize <= want * 2)
 		isize *= 2;
 	if (isize != t->index_size) {
-		uint32_t *idx = calloc(isize, sizeof(*idx));
+		struct sl_ftable_slot *idx = calloc(isize, sizeof(*idx));
 
 		if (idx == NULL)
 			return -ENOMEM;
@@ -172,37 +222,74 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	return 0;
 }
 
+/* Put @f (identity hash @h) at the end, its user area zeroed; @slot is its empty index slot. */
+static void
+append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
+{
+	t->flows[t->n] = *f;
+	if (t->data_size)
+		memset(sl_ftable_data(t, t->n), 0, t->data_size);
+	t->index[slot] = (struct sl_ftable_slot){ .pos = ++t->n, .hash = h };
+}
+
 int
 sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 {
-	uint32_t s;
+	uint32_t h, s;
 	int rc;
 
 	rc = sl_ftable_reserve(t, 1);
 	if (rc < 0)
 		return rc;
-	s = index_slot(t, &f->match, f->priority);
-	if (t->index[s] != 0) {
-		t->flows[t->index[s] - 1] = *f;
+	h = ident_hash(&f->match, f->priority);
+	s = index_slot(t, &f->match, f->priority, h);
+	if (t->index[s].pos != 0) {
+		t->flows[t->index[s].pos - 1] = *f;
 		return 1;
 	}
-	t->flows[t->n] = *f;
-	t->index[s] = ++t->n;
+	append(t, s, f, h);
 	return 0;
+}
+
+/*
+ * Add or overwrite each of @flows, room for them being reserved.  With an
+ * edit, the first overwrite of each rule older than the edit is logged
+ * (@touched: one bit per such rule).
+ */
+static void
+add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+	     struct sl_ftable_edit *e, uint64_t *touched)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t h = ident_hash(&flows[i].match, flows[i].priority);
+		uint32_t s = index_slot(t, &flows[i].match, flows[i].priority, h), p;
+
+		if (t->index[s].pos == 0) {
+			append(t, s, &flows[i], h);
+			continue;
+		}
+		p = t->index[s].pos - 1;
+		if (e != NULL && p < e->old_n && !(touched[p / 64] & (1ull << (p % 64)))) {
+			touched[p / 64] |= 1ull << (p % 64);
+			e->log_pos[e->n_log] = p;
+			e->log_flows[e->n_log++] = t->flows[p];
+		}
+		t->flows[p] = flows[i];
+	}
 }
 
 int
 sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
 {
-	uint32_t i;
 	int rc;
 
 	/* Reserving first is what makes the batch all-or-nothing. */
 	rc = sl_ftable_reserve(t, n);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < n; i++)
-		sl_ftable_add(t, &flows[i]);
+	add_reserved(t, flows, n, NULL, NULL);
 	return 0;
 }
 
@@ -213,23 +300,8 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 
 	if (t->n == 0)
 		return NULL;
-	s = index_slot(t, m, priority);
-	return t->index[s] ? &t->flows[t->index[s] - 1] : NULL;
-}
-
-/* Drop the rules whose @dead flag is set, keeping the others' order. */
-static uint32_t
-compact(struct sl_ftable *t, const bool *dead)
-{
-	uint32_t i, j = 0;
-
-	for (i = 0; i < t->n; i++)
-		if (!dead[i])
-			t->flows[j++] = t->flows[i];
-	i = t->n - j;
-	t->n = j;
-	index_rebuild(t);
-	return i;
+	s = index_slot(t, m, priority, ident_hash(m, priority));
+	return t->index[s].pos ? &t->flows[t->index[s].pos - 1] : NULL;
 }
 
 static uint32_t
@@ -242,6 +314,9 @@ del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 		return 0;
 	i = (uint32_t)(f - t->flows);
 	memmove(&t->flows[i], &t->flows[i + 1], (t->n - i - 1) * sizeof(t->flows[0]));
+	if (t->data_size)
+		memmove(sl_ftable_data(t, i), sl_ftable_data(t, i + 1),
+			(size_t)(t->n - i - 1) * t->data_size);
 	t->n--;
 	index_rebuild(t);
 	return 1;
@@ -250,27 +325,23 @@ del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 uint32_t
 sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, bool strict)
 {
+	struct sl_flow loose = { .match = *m, .priority = priority };
+	struct sl_ftable_edit e;
 	uint32_t i, hits = 0;
-	bool *dead;
 
 	if (strict)
 		return del_strict(t, m, priority);
-	dead = calloc(t->n ? t->n : 1, sizeof(*dead));
-	if (dead == NULL) {
-		/* Slow but allocation-free: delete one at a time. */
-		for (i = 0; i < t->n;)
-			if (sl_match_covers(m, &t->flows[i].match))
-				hits += del_strict(t, &t->flows[i].match, t->flows[i].priority);
-			else
-				i++;
+	if (sl_ftable_edit_del(t, &loose, 1, false, &e) == 0) {
+		hits = e.n_removed;
+		sl_ftable_edit_done(&e);
 		return hits;
 	}
-	for (i = 0; i < t->n; i++)
+	/* Slow but allocation-free: delete one at a time. */
+	for (i = 0; i < t->n;)
 		if (sl_match_covers(m, &t->flows[i].match))
-			dead[i] = true, hits++;
-	if (hits)
-		compact(t, dead);
-	free(dead);
+			hits += del_strict(t, &t->flows[i].match, t->flows[i].priority);
+		else
+			i++;
 	return hits;
 }
 
@@ -301,18 +372,256 @@ sl_ftable_diff(const struct sl_ftable *a, const struct sl_ftable *b)
 int
 sl_ftable_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
 {
-	struct sl_ftable nt;
+	struct sl_ftable_edit e;
 	uint32_t diff;
 	int rc;
 
-	sl_ftable_init(&nt);
-	rc = sl_ftable_add_batch(&nt, flows, n);
-	if (rc < 0) {
-		sl_ftable_fini(&nt);
+	rc = sl_ftable_edit_replace(t, flows, n, &e);
+	if (rc < 0)
 		return rc;
-	}
-	diff = sl_ftable_diff(t, &nt);
-	sl_ftable_fini(t);
-	*t = nt;
+	diff = sl_ftable_diff(&e.old, t);
+	sl_ftable_edit_done(&e);
 	return (int)diff;
+}
+
+/* ---- edits ---- */
+
+enum { EDIT_ADD = 1, EDIT_DEL, EDIT_REPLACE };
+
+static void
+edit_begin(struct sl_ftable_edit *e, int kind, const struct sl_ftable *t)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->data_size = t->data_size;
+	e->old_n = t->n;
+	sl_ftable_init(&e->old);
+}
+
+static void
+edit_free(struct sl_ftable_edit *e)
+{
+	free(e->added);
+	free(e->log_pos);
+	free(e->log_flows);
+	free(e->rm_flows);
+	free(e->rm_data);
+	free(e->rm_pos);
+	sl_ftable_fini(&e->old);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Room for @n removed rules. */
+static int
+removed_alloc(struct sl_ftable_edit *e, uint32_t n)
+{
+	size_t k = n ? n : 1;
+
+	e->rm_flows = malloc(k * sizeof(*e->rm_flows));
+	e->rm_pos = malloc(k * sizeof(*e->rm_pos));
+	if (e->data_size)
+		e->rm_data = malloc(k * e->data_size);
+	if (e->rm_flows == NULL || e->rm_pos == NULL || (e->data_size && e->rm_data == NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Copy rule @i of @t out as the next removed rule. */
+static void
+removed_push(struct sl_ftable_edit *e, const struct sl_ftable *t, uint32_t i)
+{
+	uint32_t k = e->n_removed++;
+
+	e->rm_flows[k] = t->flows[i];
+	e->rm_pos[k] = i;
+	if (e->data_size)
+		memcpy(sl_ftable_edit_removed_data(e, k), sl_ftable_data(t, i), e->data_size);
+}
+
+const struct sl_flow *
+sl_ftable_edit_removed(const struct sl_ftable_edit *e, uint32_t i)
+{
+	return &e->rm_flows[i];
+}
+
+void *
+sl_ftable_edit_removed_data(const struct sl_ftable_edit *e, uint32_t i)
+{
+	return e->data_size ? (char *)e->rm_data + (size_t)i * e->data_size : NULL;
+}
+
+int
+sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		   struct sl_ftable_edit *e)
+{
+	uint32_t max_log = n < t->n ? n : t->n, i;
+	uint64_t *touched;
+
+	edit_begin(e, EDIT_ADD, t);
+	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
+	e->log_pos = malloc(sizeof(*e->log_pos) * (max_log ? max_log : 1));
+	e->log_flows = malloc(sizeof(*e->log_flows) * (max_log ? max_log : 1));
+	touched = calloc(t->n / 64 + 1, sizeof(*touched));
+	if (e->added == NULL || e->log_pos == NULL || e->log_flows == NULL || touched == NULL ||
+	    sl_ftable_reserve(t, n) < 0) {
+		free(touched);
+		edit_free(e);
+		return -ENOMEM;
+	}
+	add_reserved(t, flows, n, e, touched);
+	free(touched);
+	for (i = e->old_n; i < t->n; i++)
+		e->added[e->n_added++] = i;
+	for (i = 0; i < e->n_log; i++)
+		if (!actions_same(&e->log_flows[i].actions, &t->flows[e->log_pos[i]].actions))
+			e->n_modified++;
+	return 0;
+}
+
+int
+sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t n, bool strict,
+		   struct sl_ftable_edit *e)
+{
+	uint32_t i, j, hits = 0;
+	bool *dead;
+
+	edit_begin(e, EDIT_DEL, t);
+	dead = calloc(t->n ? t->n : 1, sizeof(*dead));
+	if (dead == NULL)
+		return -ENOMEM;
+	if (strict) {
+		for (j = 0; j < n; j++) {
+			const struct sl_flow *f =
+				sl_ftable_find(t, &matches[j].match, matches[j].priority);
+
+			if (f != NULL && !dead[f - t->flows])
+				dead[f - t->flows] = true, hits++;
+		}
+	} else {
+		for (i = 0; i < t->n; i++)
+			for (j = 0; j < n && !dead[i]; j++)
+				if (sl_match_covers(&matches[j].match, &t->flows[i].match))
+					dead[i] = true, hits++;
+	}
+	if (removed_alloc(e, hits) < 0) {
+		free(dead);
+		edit_free(e);
+		return -ENOMEM;
+	}
+	for (i = j = 0; i < t->n; i++)
+		if (dead[i])
+			removed_push(e, t, i);
+		else
+			move_rule(t, j++, i);
+	t->n = j;
+	free(dead);
+	if (hits)
+		index_rebuild(t);
+	return 0;
+}
+
+int
+sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		       struct sl_ftable_edit *e)
+{
+	uint32_t *from = NULL; /* per new rule: its position in @t + 1, or 0 */
+	bool *kept = NULL;
+	struct sl_ftable nt;
+	uint32_t i;
+
+	edit_begin(e, EDIT_REPLACE, t);
+	sl_ftable_init_data(&nt, t->data_size);
+	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
+	from = malloc(sizeof(*from) * (n ? n : 1));
+	kept = calloc(t->n ? t->n : 1, sizeof(*kept));
+	if (e->added == NULL || from == NULL || kept == NULL || sl_ftable_reserve(&nt, n) < 0)
+		goto nomem;
+	/* One hash per rule serves both tables: its slot in the new one, its twin in the old. */
+	for (i = 0; i < n; i++) {
+		const struct sl_flow *f = &flows[i];
+		uint32_t h = ident_hash(&f->match, f->priority);
+		uint32_t s = index_slot(&nt, &f->match, f->priority, h);
+
+		if (nt.index[s].pos != 0) { /* the later duplicate wins */
+			nt.flows[nt.index[s].pos - 1] = *f;
+			continue;
+		}
+		from[nt.n] = t->n ? t->index[index_slot(t, &f->match, f->priority, h)].pos : 0;
+		append(&nt, s, f, h);
+	}
+	for (i = 0; i < nt.n; i++) {
+		uint32_t p = from[i] - 1;
+
+		if (from[i] == 0) {
+			e->added[e->n_added++] = i;
+			continue;
+		}
+		kept[p] = true;
+		if (nt.data_size)
+			memcpy(sl_ftable_data(&nt, i), sl_ftable_data(t, p), nt.data_size);
+		if (!actions_same(&t->flows[p].actions, &nt.flows[i].actions))
+			e->n_modified++;
+	}
+	/* Each kept rule has one twin: the rest of the old table is what goes. */
+	if (removed_alloc(e, t->n - (nt.n - e->n_added)) < 0)
+		goto nomem;
+	for (i = 0; i < t->n; i++)
+		if (!kept[i])
+			removed_push(e, t, i);
+	free(from);
+	free(kept);
+	e->old = *t;
+	*t = nt;
+	return 0;
+nomem:
+	free(from);
+	free(kept);
+	sl_ftable_fini(&nt);
+	edit_free(e);
+	return -ENOMEM;
+}
+
+void
+sl_ftable_edit_done(struct sl_ftable_edit *e)
+{
+	edit_free(e);
+}
+
+void
+sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
+{
+	uint32_t i, j, r;
+
+	switch (e->kind) {
+	case EDIT_ADD:
+		for (i = 0; i < e->n_log; i++)
+			t->flows[e->log_pos[i]] = e->log_flows[i];
+		t->n = e->old_n;
+		index_rebuild(t);
+		break;
+	case EDIT_DEL:
+		/* Spread the survivors back out from the end, dropping the removed into their gaps. */
+		j = t->n;
+		r = e->n_removed;
+		for (i = e->old_n; i-- > 0;) {
+			if (r > 0 && e->rm_pos[r - 1] == i) {
+				r--;
+				t->flows[i] = e->rm_flows[r];
+				if (t->data_size)
+					memcpy(sl_ftable_data(t, i), sl_ftable_edit_removed_data(e, r),
+					       t->data_size);
+			} else {
+				move_rule(t, i, --j);
+			}
+		}
+		t->n = e->old_n;
+		index_rebuild(t);
+		break;
+	case EDIT_REPLACE:
+		sl_ftable_fini(t);
+		*t = e->old;
+		sl_ftable_init(&e->old);
+		break;
+	}
+	edit_free(e);
 }

@@ -8,6 +8,11 @@
  * Pure data structure over struct sl_flow (no locks, no shared memory, no
  * EAL), so sluiced's config DB and the primary's flow-table writer apply the
  * very same semantics.  Rules keep the order in which they were first added.
+ *
+ * Each rule may carry a small user area of a size the owner chooses (the
+ * primary keeps a counter id and a creation time there): zeroed when the
+ * rule is added, kept while the rule keeps its identity (its actions
+ * replaced by add or replace), handed back when the rule is removed.
  */
 #ifndef SL_FTABLE_H
 #define SL_FTABLE_H
@@ -18,16 +23,34 @@
 
 #include "flow.h"
 
+/* One slot of the identity index. */
+struct sl_ftable_slot {
+	uint32_t pos;  /* rule index + 1; 0: empty */
+	uint32_t hash; /* of that rule's identity, so that most probes never touch the rule */
+};
+
 struct sl_ftable {
 	struct sl_flow *flows; /* dense, in insertion order */
+	void *data;            /* user areas, parallel to flows; see sl_ftable_data() */
+	uint32_t data_size;    /* bytes per rule; 0: none */
 	uint32_t n;
 	uint32_t cap;
-	uint32_t *index;     /* open addressing on (match, priority): flow index + 1, 0 = empty */
+	struct sl_ftable_slot *index; /* open addressing on (match, priority) */
 	uint32_t index_size; /* power of two, always > 2 * n */
 };
 
 /* An empty table; needs no allocation. */
 void sl_ftable_init(struct sl_ftable *t);
+
+/* An empty table whose rules each carry @data_size bytes of user area. */
+void sl_ftable_init_data(struct sl_ftable *t, uint32_t data_size);
+
+/* The user area of rule @i (t->flows[i]); NULL if the table has none. */
+static inline void *
+sl_ftable_data(const struct sl_ftable *t, uint32_t i)
+{
+	return t->data_size ? (char *)t->data + (size_t)i * t->data_size : NULL;
+}
 
 /* Free everything; the table is empty and reusable afterwards. */
 void sl_ftable_fini(struct sl_ftable *t);
@@ -67,6 +90,66 @@ uint32_t sl_ftable_clear(struct sl_ftable *t);
  * table already held these rules; or -ENOMEM with the table unchanged.
  */
 int sl_ftable_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n);
+
+/*
+ * An edit: one batch change that says what it did and can be taken back.
+ * A caller that must publish the result elsewhere before it is final (the
+ * primary builds a classifier from the table) applies an edit, tries, and
+ * then keeps it with sl_ftable_edit_done() or puts the table back exactly
+ * as it was (rules, order, user areas) with sl_ftable_edit_undo().  The
+ * table must not be changed in between.  An edit that fails (-ENOMEM)
+ * leaves the table as it was and needs neither call.
+ */
+struct sl_ftable_edit {
+	uint32_t n_added;    /* rules of an identity the table lacked (user area zeroed) */
+	uint32_t *added;     /* their positions in the table, ascending */
+	uint32_t n_modified; /* rules that kept identity and user area but whose actions changed */
+	uint32_t n_removed;  /* rules gone: sl_ftable_edit_removed*() */
+
+	/* Private: what undo needs. */
+	int kind;
+	uint32_t data_size;
+	uint32_t old_n;          /* rules before the edit */
+	uint32_t n_log;          /* add: earlier rules overwritten, and what they were */
+	uint32_t *log_pos;
+	struct sl_flow *log_flows;
+	struct sl_flow *rm_flows; /* the removed rules, their user areas and old positions */
+	void *rm_data;
+	uint32_t *rm_pos;
+	struct sl_ftable old;    /* replace: the table as it was */
+};
+
+/*
+ * sl_ftable_add_batch() as an edit.  Added rules are appended, in batch
+ * order; n_modified counts earlier rules whose actions the batch changed
+ * (a new cookie alone does not count: the data plane does the same).
+ */
+int sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		       struct sl_ftable_edit *e);
+
+/*
+ * Delete, as an edit, every rule that sl_ftable_del() would delete for any
+ * of the @n matches (match and priority of each element of @matches).
+ */
+int sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t n,
+		       bool strict, struct sl_ftable_edit *e);
+
+/*
+ * sl_ftable_replace() as an edit: the table ends up in batch order; rules
+ * whose identity was already there keep their user area.
+ */
+int sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+			   struct sl_ftable_edit *e);
+
+/* The @i-th removed rule (i < e->n_removed) and its user area (NULL if none). */
+const struct sl_flow *sl_ftable_edit_removed(const struct sl_ftable_edit *e, uint32_t i);
+void *sl_ftable_edit_removed_data(const struct sl_ftable_edit *e, uint32_t i);
+
+/* Keep the edit; frees what it held (the removed rules too). */
+void sl_ftable_edit_done(struct sl_ftable_edit *e);
+
+/* Put @t back as it was before the edit, and free it. Cannot fail. */
+void sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e);
 
 /* Number of rules that differ between @a and @b (0: same set of rules, order aside). */
 uint32_t sl_ftable_diff(const struct sl_ftable *a, const struct sl_ftable *b);

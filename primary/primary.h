@@ -10,6 +10,7 @@
 #include <rte_log.h>
 
 #include "flow.h"
+#include "ftable.h"
 #include "settings.h"
 #include "shm.h"
 #include "sluice.pb-c.h"
@@ -30,9 +31,8 @@ struct sl_port_priv {
 	struct rte_mempool *pool; /* the pool its rx queues take mbufs from */
 };
 
-/* One flow as the primary keeps it (the classifier gets a copy). */
+/* What the primary keeps with each rule of its table (the rule's ftable user area). */
 struct sl_pflow {
-	struct sl_flow flow;
 	uint32_t id;          /* counter slot */
 	uint64_t created_ms;
 };
@@ -55,9 +55,9 @@ struct sl_primary {
 	_Atomic uint64_t bridge_dropped[SL_MAX_PORTS];    /* bridged tx the port refused */
 	_Atomic uint64_t bridge_rx_dropped[SL_MAX_PORTS]; /* bridged rx its worker could not take */
 
-	/* The flow table: the truth the classifier snapshot is built from. */
-	struct sl_pflow *flows;
-	uint32_t n_flows, cap_flows;
+	/* The flow table: the truth the classifier snapshot is built from.
+	 * Each rule's user area is a struct sl_pflow (see sl_pflow_of). */
+	struct sl_ftable flows;
 	uint32_t *free_ids; /* stack of counter ids not in use */
 	uint32_t n_free_ids;
 
@@ -94,6 +94,13 @@ int sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, siz
 void sl_flows_reclaim(void);
 void sl_flows_wait_idle(void);
 void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
+
+/* What the primary keeps with rule @i of its table. */
+static inline struct sl_pflow *
+sl_pflow_of(uint32_t i)
+{
+	return sl_ftable_data(&sl_p.flows, i);
+}
 
 /* Wait for every live worker and the bridge thread to pass a quiescent
  * state (bounded for workers: a hung one is declared dead). */

@@ -176,28 +176,30 @@ SL_REQ_HANDLER(handlers, REPLACE_FLOWS, h_replace_flows)
 static int
 h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
+	const struct sl_ftable *t = &sl_p.flows;
 	uint64_t now = sl_now_ms();
 	char text[2048];
 	uint32_t i;
 
 	(void)req, (void)err, (void)errlen;
-	rep->flows = calloc(sl_p.n_flows ? sl_p.n_flows : 1, sizeof(*rep->flows));
+	rep->flows = calloc(t->n ? t->n : 1, sizeof(*rep->flows));
 	if (rep->flows == NULL)
 		return -ENOMEM;
-	for (i = 0; i < sl_p.n_flows; i++) {
-		const struct sl_pflow *f = &sl_p.flows[i];
+	for (i = 0; i < t->n; i++) {
+		const struct sl_flow *f = &t->flows[i];
+		const struct sl_pflow *pf = sl_pflow_of(i);
 		Sluice__FlowInfo *fi = malloc(sizeof(*fi));
 
 		if (fi == NULL)
 			return -ENOMEM;
 		sluice__flow_info__init(fi);
 		rep->flows[rep->n_flows++] = fi;
-		sl_flow_format(&f->flow, text, sizeof(text));
+		sl_flow_format(f, text, sizeof(text));
 		fi->text = dupstr(text);
-		sl_flow_counters_sum(f->id, &fi->n_packets, &fi->n_bytes);
-		fi->duration_ms = now - f->created_ms;
-		fi->priority = f->flow.priority;
-		fi->cookie = f->flow.cookie;
+		sl_flow_counters_sum(pf->id, &fi->n_packets, &fi->n_bytes);
+		fi->duration_ms = now - pf->created_ms;
+		fi->priority = f->priority;
+		fi->cookie = f->cookie;
 	}
 	return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Flow-table set semantics: what add, delete and replace do to a table of rules. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftable.h"
@@ -206,4 +208,321 @@ Test(ftable, diff_ignores_order)
 	o.flows[0].cookie = 1;
 	cr_assert_eq(sl_ftable_diff(&t, &o), 2, "a changed cookie is one removed, one added");
 	sl_ftable_fini(&o);
+}
+
+/* ---- user areas and edits ---- */
+
+/*
+ * Allocation failure on demand: the test binary is linked with
+ * --wrap=malloc,calloc,realloc, so ftable's allocations come here.  From
+ * the @allocs_left-th allocation on, every one fails; -1: none fails.
+ */
+static int allocs_left = -1;
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+
+static bool
+alloc_fails(void)
+{
+	if (allocs_left < 0)
+		return false;
+	if (allocs_left == 0)
+		return true;
+	allocs_left--;
+	return false;
+}
+
+void *
+__wrap_malloc(size_t size)
+{
+	return alloc_fails() ? NULL : __real_malloc(size);
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+
+void *
+__wrap_realloc(void *p, size_t size)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, size);
+}
+
+/* What a caller keeps with each rule (the primary: a counter id and a creation time). */
+struct udata {
+	uint32_t id;
+	uint32_t tag;
+};
+
+static struct udata *
+ud(uint32_t i)
+{
+	return sl_ftable_data(&t, i);
+}
+
+static void
+setup_data(void)
+{
+	sl_ftable_init_data(&t, sizeof(struct udata));
+}
+
+/* A table of @n rules on in_port 1..n, priority 10, with ids 101.. */
+static void
+fill(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct sl_flow f = rule(10, (uint16_t)(i + 1), 0, 1);
+
+		cr_assert_eq(sl_ftable_add(&t, &f), 0);
+		ud(i)->id = 101 + i;
+	}
+}
+
+/* A copy of the table's rules and user areas, to check that it is back as it was. */
+struct snap {
+	uint32_t n;
+	struct sl_flow *flows;
+	struct udata *data;
+};
+
+static void
+snap_take(struct snap *s)
+{
+	s->n = t.n;
+	s->flows = __real_malloc(sizeof(*s->flows) * (t.n + 1));
+	s->data = __real_malloc(sizeof(*s->data) * (t.n + 1));
+	memcpy(s->flows, t.flows, sizeof(*s->flows) * t.n);
+	memcpy(s->data, t.data, sizeof(*s->data) * t.n);
+}
+
+static void
+snap_check_and_free(struct snap *s, const char *what)
+{
+	cr_assert_eq(t.n, s->n, "%s: %u rules, was %u", what, t.n, s->n);
+	for (uint32_t i = 0; i < t.n; i++) {
+		cr_assert(sl_flow_same(&t.flows[i], &s->flows[i]), "%s: rule %u differs", what, i);
+		cr_assert_eq(ud(i)->id, s->data[i].id, "%s: user area %u differs", what, i);
+		cr_assert_eq(sl_ftable_find(&t, &t.flows[i].match, t.flows[i].priority), &t.flows[i],
+			     "%s: rule %u not found where it is", what, i);
+	}
+	free(s->flows);
+	free(s->data);
+}
+
+TestSuite(ftable_edit, .init = setup_data, .fini = teardown);
+
+Test(ftable_edit, add_zeroes_new_user_areas_and_keeps_those_of_replaced_rules)
+{
+	struct sl_flow batch[] = { rule(10, 1, 0, 7), rule(10, 9, 0, 1), rule(10, 2, 0, 1),
+				   rule(10, 9, 0, 3) };
+	struct sl_ftable_edit e;
+
+	fill(3);
+	batch[2].cookie = 5; /* rule 2: a new cookie only */
+	cr_assert_eq(sl_ftable_edit_add(&t, batch, 4, &e), 0);
+	cr_assert_eq(e.n_added, 1, "in_port=9 twice in the batch is one new rule");
+	cr_assert_eq(e.added[0], 3, "added rules go at the end");
+	cr_assert_eq(e.n_modified, 1, "only in_port=1 changed actions");
+	cr_assert_eq(e.n_removed, 0);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 4);
+	cr_assert_eq(ud(0)->id, 101, "replacing actions keeps the user area");
+	cr_assert_eq(t.flows[0].actions.a[0].arg, 7);
+	cr_assert_eq(ud(1)->id, 102);
+	cr_assert_eq(t.flows[1].cookie, 5);
+	cr_assert_eq(ud(3)->id, 0, "a new rule's user area is zeroed");
+	cr_assert_eq(t.flows[3].actions.a[0].arg, 3, "the later duplicate wins");
+}
+
+Test(ftable_edit, add_undo_puts_back_overwritten_rules_and_drops_added_ones)
+{
+	struct sl_flow batch[] = { rule(10, 2, 0, 7), rule(10, 50, 0, 1), rule(10, 2, 0, 8),
+				   rule(20, 1, 0, 1) };
+	struct sl_ftable_edit e;
+	struct snap s;
+
+	fill(4);
+	snap_take(&s);
+	cr_assert_eq(sl_ftable_edit_add(&t, batch, 4, &e), 0);
+	cr_assert_eq(t.n, 6);
+	sl_ftable_edit_undo(&t, &e);
+	snap_check_and_free(&s, "undo add");
+	cr_assert_null(sl_ftable_find(&t, &batch[1].match, 10));
+	cr_assert_null(sl_ftable_find(&t, &batch[3].match, 20));
+}
+
+Test(ftable_edit, del_reports_the_removed_rules_with_their_user_areas)
+{
+	struct sl_flow loose[] = { rule(0, 2, 0, 0), rule(0, 4, 0, 0), rule(0, 2, 0, 0) };
+	struct sl_flow strict[] = { rule(10, 1, 0, 0), rule(11, 3, 0, 0), rule(10, 1, 0, 0) };
+	struct sl_ftable_edit e;
+
+	fill(5);
+	cr_assert_eq(sl_ftable_edit_del(&t, loose, 3, false, &e), 0);
+	cr_assert_eq(e.n_removed, 2, "the union of what the matches cover, each rule once");
+	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 0))->id, 102);
+	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 1))->id, 104);
+	cr_assert_eq(sl_ftable_edit_removed(&e, 1)->match.key.in_port, 4);
+	cr_assert_eq(e.n_added + e.n_modified, 0);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 3);
+	cr_assert_eq(ud(0)->id, 101);
+	cr_assert_eq(ud(1)->id, 103, "survivors keep their order and their user areas");
+	cr_assert_eq(ud(2)->id, 105);
+
+	cr_assert_eq(sl_ftable_edit_del(&t, strict, 3, true, &e), 0);
+	cr_assert_eq(e.n_removed, 1, "strict: priority 11 is another rule; a repeat counts once");
+	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 0))->id, 101);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 2);
+	cr_assert_not_null(sl_ftable_find(&t, &t.flows[1].match, 10));
+}
+
+Test(ftable_edit, del_undo_puts_every_rule_back_in_its_place)
+{
+	struct sl_flow m[] = { rule(0, 1, 0, 0), rule(0, 3, 0, 0), rule(0, 4, 0, 0),
+			       rule(0, 7, 0, 0) };
+	struct sl_ftable_edit e;
+	struct snap s;
+
+	fill(7);
+	snap_take(&s);
+	cr_assert_eq(sl_ftable_edit_del(&t, m, 4, false, &e), 0);
+	cr_assert_eq(t.n, 3);
+	sl_ftable_edit_undo(&t, &e);
+	snap_check_and_free(&s, "undo del");
+}
+
+Test(ftable_edit, replace_keeps_user_areas_of_rules_that_stay_and_reports_the_rest)
+{
+	/* Old: in_port 1..4.  New: 3 (cookie only), 1 (new actions), 9 (new). */
+	struct sl_flow next[] = { rule(10, 3, 0, 1), rule(10, 1, 0, 5), rule(10, 9, 0, 1) };
+	struct sl_ftable_edit e;
+
+	fill(4);
+	next[0].cookie = 42;
+	cr_assert_eq(sl_ftable_edit_replace(&t, next, 3, &e), 0);
+	cr_assert_eq(e.n_added, 1);
+	cr_assert_eq(e.added[0], 2);
+	cr_assert_eq(e.n_modified, 1, "a new cookie alone is no change of behaviour");
+	cr_assert_eq(e.n_removed, 2);
+	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 0))->id, 102);
+	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 1))->id, 104);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 3);
+	cr_assert_eq(t.flows[0].match.key.in_port, 3, "the table takes the batch's order");
+	cr_assert_eq(ud(0)->id, 103);
+	cr_assert_eq(t.flows[0].cookie, 42);
+	cr_assert_eq(ud(1)->id, 101);
+	cr_assert_eq(ud(2)->id, 0);
+}
+
+Test(ftable_edit, replace_undo_restores_the_old_table)
+{
+	struct sl_flow next[] = { rule(10, 3, 0, 1), rule(10, 8, 0, 1) };
+	struct sl_ftable_edit e;
+	struct snap s;
+
+	fill(5);
+	snap_take(&s);
+	cr_assert_eq(sl_ftable_edit_replace(&t, next, 2, &e), 0);
+	sl_ftable_edit_undo(&t, &e);
+	snap_check_and_free(&s, "undo replace");
+}
+
+Test(ftable_edit, replace_of_many_rules_with_one_changed_reports_one)
+{
+	enum { N = 100000 };
+	struct sl_flow *next = malloc(sizeof(*next) * N);
+	struct sl_ftable_edit e;
+
+	for (uint32_t i = 0; i < N; i++) {
+		next[i] = rule(i % 100, (uint16_t)(i / 100 + 1), 0x0800, 1);
+		next[i].match.key.tp_dst = (uint16_t)i;
+		next[i].match.mask.tp_dst = 0xffff;
+	}
+	cr_assert_eq(sl_ftable_add_batch(&t, next, N), 0);
+	for (uint32_t i = 0; i < N; i++)
+		ud(i)->id = i + 1;
+	next[N / 2].actions.a[0].arg = 2;
+	cr_assert_eq(sl_ftable_edit_replace(&t, next, N, &e), 0);
+	cr_assert_eq(e.n_added + e.n_modified + e.n_removed, 1);
+	sl_ftable_edit_done(&e);
+	for (uint32_t i = 0; i < N; i++)
+		cr_assert_eq(ud(i)->id, i + 1);
+	free(next);
+}
+
+/*
+ * Each operation, with its k-th and every later allocation failing, for
+ * every k until it succeeds: it fails with -ENOMEM and the table is as it
+ * was, rules, order and user areas.
+ */
+enum op { OP_ADD, OP_DEL, OP_REPLACE, OP_ADD_BATCH, OP_REPLACE_PLAIN };
+
+static int
+run_op(enum op op, struct sl_ftable_edit *e)
+{
+	/* Enough new rules to make the table grow; some overwrite old ones. */
+	static struct sl_flow batch[200];
+	int rc = 0;
+
+	for (uint32_t i = 0; i < 200; i++)
+		batch[i] = rule(10, (uint16_t)(i * 3 + 1), 0, 9);
+	switch (op) {
+	case OP_ADD:
+		rc = sl_ftable_edit_add(&t, batch, 200, e);
+		break;
+	case OP_DEL:
+		rc = sl_ftable_edit_del(&t, batch, 20, false, e);
+		break;
+	case OP_REPLACE:
+		rc = sl_ftable_edit_replace(&t, batch, 200, e);
+		break;
+	case OP_ADD_BATCH:
+		return sl_ftable_add_batch(&t, batch, 200);
+	case OP_REPLACE_PLAIN:
+		rc = sl_ftable_replace(&t, batch, 200);
+		return rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
+Test(ftable_edit, every_operation_is_all_or_nothing_when_memory_runs_out)
+{
+	for (enum op op = OP_ADD; op <= OP_REPLACE_PLAIN; op++) {
+		int k, rc = -ENOMEM;
+
+		for (k = 0; rc == -ENOMEM; k++) {
+			struct sl_ftable_edit e;
+			struct snap s;
+
+			sl_ftable_fini(&t);
+			fill(60);
+			snap_take(&s);
+			allocs_left = k;
+			rc = run_op(op, &e);
+			allocs_left = -1;
+			if (rc == 0) {
+				cr_assert_gt(k, 0, "op %d needs no memory?", op);
+				if (op <= OP_REPLACE) {
+					sl_ftable_edit_undo(&t, &e);
+					snap_check_and_free(&s, "undo after success");
+				} else {
+					free(s.flows);
+					free(s.data);
+				}
+				break;
+			}
+			cr_assert_eq(rc, -ENOMEM, "op %d, allocation %d: %d", op, k, rc);
+			snap_check_and_free(&s, "failed op");
+		}
+	}
 }
