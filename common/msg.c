@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,17 +145,60 @@ sl_msg_recv_request(void *sock, int flags, Sluice__Request **req, char *err, siz
 	return rc;
 }
 
+/*
+ * Decoding can take far more memory than the bytes on the wire (an empty
+ * string costs two bytes there and a pointer plus an allocation here):
+ * unpack with an allocator that stops at a budget proportional to the
+ * message.  What it hands out is plain malloc, so the request is freed as
+ * any other.
+ */
+struct decode_budget {
+	size_t left;
+	bool exhausted;
+};
+
+static void *
+budget_alloc(void *data, size_t size)
+{
+	struct decode_budget *b = data;
+	size_t cost = size + 16; /* malloc's own overhead, roughly */
+
+	if (cost > b->left) {
+		b->exhausted = true;
+		return NULL;
+	}
+	b->left -= cost;
+	return malloc(size);
+}
+
+static void
+budget_free(void *data, void *p)
+{
+	(void)data;
+	free(p);
+}
+
 int
 sl_msg_decode_request(const void *data, size_t len, Sluice__Request **req, char *err,
 		      size_t errlen)
 {
+	struct decode_budget budget = { SL_DECODE_BASE + SL_DECODE_FACTOR * len, false };
+	ProtobufCAllocator alloc = { budget_alloc, budget_free, &budget };
+
 	*req = NULL;
 	if (len > SL_MSG_MAX) {
 		set_err(err, errlen, "request of %zu bytes exceeds the %u-byte limit", len,
 			SL_MSG_MAX);
 		return -EMSGSIZE;
 	}
-	*req = sluice__request__unpack(NULL, len, data);
+	*req = sluice__request__unpack(&alloc, len, data);
+	if (*req == NULL && budget.exhausted) {
+		set_err(err, errlen,
+			"request of %zu bytes would take more than %zu MiB once decoded: refused "
+			"(split it)",
+			len, (size_t)(SL_DECODE_BASE + SL_DECODE_FACTOR * len) >> 20);
+		return -EMSGSIZE;
+	}
 	if (*req == NULL) {
 		set_err(err, errlen, "malformed request: not a sluice.Request message");
 		return -EBADMSG;

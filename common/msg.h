@@ -12,6 +12,9 @@
 
 #define SL_PROTO_VERSION 2u
 #define SL_MSG_MAX (64u << 20) /* larger messages are refused unread */
+/* Memory a request may take once decoded: base + factor x its size. */
+#define SL_DECODE_BASE ((size_t)64 << 20)
+#define SL_DECODE_FACTOR 4
 
 /*
  * One request/reply exchange with @endpoint.  A fresh REQ socket is used for

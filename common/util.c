@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -35,10 +36,15 @@ sl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal, or hex with 0x: a leading zero is not octal ("010" is ten). */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = s[2] != '\0' && isxdigit((unsigned char)s[2]) ? strtoull(s + 2, &end, 16)
+								  : (end = (char *)s + 1, 0);
+	else
+		v = strtoull(s, &end, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (*end != '\0')

@@ -15,7 +15,7 @@ const char *sl_rundir(const char *from_option);
 /* "ipc://RUNDIR/NAME" into @buf. */
 void sl_endpoint(char *buf, size_t len, const char *rundir, const char *sock_name);
 
-/* Parse a whole decimal/hex unsigned number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
+/* Parse a whole decimal (or 0x hex; never octal) unsigned number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int sl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Monotonic milliseconds. */

@@ -126,6 +126,15 @@ assert_canonical(const char *text, const char *want)
 	cr_assert_str_eq(buf, want, "for \"%s\"", text);
 }
 
+/* Numbers read as a person reads them: a leading zero is not octal. */
+Test(flow_syntax, numbers_are_decimal_or_0x_hex_never_octal)
+{
+	assert_canonical("in_port=010,actions=output:011",
+			 "priority=32768,in_port=10,actions=output:11");
+	assert_canonical("priority=0100,actions=drop", "priority=100,actions=drop");
+	assert_canonical("tcp,tp_dst=0x50,actions=drop", "priority=32768,tcp,tp_dst=80,actions=drop");
+}
+
 Test(flow_syntax, canonical_text)
 {
 	assert_canonical("ip,in_port=1,nw_dst=10.0.0.0/24,priority=100,actions=output:2",
