@@ -62,8 +62,8 @@ enum sl_verb_flags {
 	  "which worker polls which rx queue")                                                  \
 	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",     \
 	  "workers: pid, lcore, state, restarts, reason")                                       \
-	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID",          \
-	  "planned restart: a new process takes over, no loss")                                 \
+	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID|--all",    \
+	  "planned restart (or upgrade): a new process takes over, no loss")                    \
 	X(mempool_show, "mempool-show", MEMPOOL_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",  \
 	  "mbuf pools: size, available, in use")                                                \
 	X(set, "set", SET_OPTION, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "OPTION=VALUE",       \

@@ -414,11 +414,13 @@ h_worker_restart(struct sl_daemon *d, struct sl_call *call)
 {
 	unsigned int id = call->req->worker_restart->id;
 
-	if (id >= d->n_workers)
+	if (call->req->worker_restart->all)
+		id = 0;
+	else if (id >= d->n_workers)
 		return sl_reply_err(ENOENT, "no worker %u (this instance has %u)", id, d->n_workers);
 	if (d->phase != SL_PRI_UP)
 		return sl_primary_unavailable(d);
-	return sl_handover_start(d, id, call);
+	return sl_handover_from(d, id, call);
 }
 SL_REQ_HANDLER(sl_daemon_handlers, WORKER_RESTART, h_worker_restart)
 

@@ -52,6 +52,7 @@ struct sl_call {
 /* A planned worker restart in progress (one at a time). */
 struct sl_handover {
 	bool active;
+	bool all;        /* worker-restart --all: go on with id + 1 when this one is done */
 	unsigned int id;
 	pid_t old_pid;
 	pid_t new_pid;
@@ -97,6 +98,7 @@ struct sl_daemon {
 	int pid_fd;   /* RUNDIR/sluiced.pid, flock'd for our lifetime */
 	int log_fd;
 	bool quit;
+	bool needs_reconcile; /* a change timed out: the primary may have applied it */
 
 	struct sl_handover handover;
 	/* Changes that arrived while one was in progress, applied in order. */
@@ -160,6 +162,8 @@ void sl_primary_is_up(struct sl_daemon *d, bool adopted);
 void sl_worker_start(struct sl_daemon *d, unsigned int id);
 /* Start a planned restart of worker @id answering @call at its end; or a reply now. */
 Sluice__Reply *sl_handover_start(struct sl_daemon *d, unsigned int id, struct sl_call *call);
+/* Planned restarts of worker @first and, for worker-restart --all, each after it. */
+Sluice__Reply *sl_handover_from(struct sl_daemon *d, unsigned int first, struct sl_call *call);
 void sl_stop_everything(struct sl_daemon *d);
 /* Merge what only sluiced knows (restarts, crash loops) into a worker list. */
 void sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep);

@@ -106,6 +106,10 @@ sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms)
 		return sl_primary_unavailable(d);
 	if (sl_primary_call(d, req, timeout_ms, &rep, err, sizeof(err)) < 0) {
 		sl_log("%s: no answer from sluice-primary: %s", sl_request_name(req), err);
+		/* It may have applied the change and been slow to say so: the DB
+		 * says what should be, so bring the primary back to it. */
+		if (!is_read_only(req))
+			d->needs_reconcile = true;
 		return sl_reply_err(ETIMEDOUT, "no answer from sluice-primary: %s%s", err,
 				    is_read_only(req) ? "" : " (the DB is unchanged)");
 	}

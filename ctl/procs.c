@@ -326,7 +326,8 @@ sl_handover_start(struct sl_daemon *d, unsigned int id, struct sl_call *call)
 					    w->reason);
 		}
 		*h = (struct sl_handover){ .active = true, .id = id, .old_pid = old,
-					   .new_pid = w->pid, .call = *call };
+					   .new_pid = w->pid, .call = *call,
+					   .all = call->req->worker_restart->all };
 		h->deadline_ms = sl_now_ms() + SL_HANDOVER_MS;
 		return SL_DEFERRED;
 	}
@@ -343,18 +344,59 @@ sl_handover_start(struct sl_daemon *d, unsigned int id, struct sl_call *call)
 	return sl_reply_new();
 }
 
+/* The last line a worker wrote about itself ("sluice-worker: ...") in its log. */
+static void
+worker_last_word(struct sl_daemon *d, unsigned int id, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/worker-%u.log", d->rundir, id);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	if (fseek(f, -16384, SEEK_END) < 0)
+		rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "sluice-worker: ", 15) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, len, ": %s", line + 15);
+		}
+	fclose(f);
+}
+
+Sluice__Reply *
+sl_handover_from(struct sl_daemon *d, unsigned int first, struct sl_call *call)
+{
+	for (unsigned int id = first; id < d->n_workers; id++) {
+		Sluice__Reply *rep = sl_handover_start(d, id, call);
+
+		if (rep == SL_DEFERRED || rep == NULL || rep->status != 0 ||
+		    !call->req->worker_restart->all || id + 1 == d->n_workers)
+			return rep;
+		sluice__reply__free_unpacked(rep, NULL);
+	}
+	return sl_reply_new();
+}
+
 /* The replacement failed: the old worker carries on (if it still lives). */
 static void
 handover_abort(struct sl_daemon *d, int status, const char *why)
 {
 	struct sl_handover *h = &d->handover;
 	struct sl_proc *w = &d->workers[h->id];
+	char word[400];
 
-	sl_log("worker %u: replacement pid %d %s", h->id, (int)h->new_pid, why);
+	worker_last_word(d, h->id, word, sizeof(word));
+	sl_log("worker %u: replacement pid %d %s%s", h->id, (int)h->new_pid, why, word);
 	w->pid = h->old_pid;
 	w->state = SL_PROC_RUNNING;
-	handover_end(d, sl_reply_err(status, "worker %u: the replacement %s; pid %d carries on",
-				     h->id, why, (int)h->old_pid));
+	handover_end(d, sl_reply_err(status, "worker %u: the replacement %s%s; pid %d carries on%s",
+				     h->id, why, word, (int)h->old_pid,
+				     h->all && h->id + 1 < d->n_workers
+					     ? " and the workers after it were not restarted"
+					     : ""));
 }
 
 static void
@@ -371,6 +413,17 @@ handover_tick(struct sl_daemon *d, uint64_t now)
 		sl_log("worker %u: pid %d took over from pid %d (planned restart)", h->id,
 		       (int)h->new_pid, (int)h->old_pid);
 		sl_worker_event(d, h->id, h->old_pid, SLUICE__WORKER_EVENT_KIND__WORKER_EXITED);
+		if (h->all && h->id + 1 < d->n_workers) {
+			struct sl_call call = h->call;
+			Sluice__Reply *rep;
+
+			/* --all: on to the next worker, answering once they all moved. */
+			h->active = false;
+			rep = sl_handover_from(d, h->id + 1, &call);
+			if (rep != SL_DEFERRED)
+				sl_call_finish(d, &call, rep);
+			return;
+		}
 		handover_end(d, sl_reply_new());
 		return;
 	}
@@ -543,6 +596,11 @@ sl_procs_tick(struct sl_daemon *d)
 	workers_tick(d, now);
 	watch_worker_list(d, now);
 	handover_tick(d, now);
+	if (d->needs_reconcile && d->phase == SL_PRI_UP && !d->handover.active) {
+		d->needs_reconcile = false;
+		sl_log("a change timed out: reconciling sluice-primary with the DB");
+		sl_reconcile(d);
+	}
 }
 
 void

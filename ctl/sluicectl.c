@@ -283,7 +283,10 @@ build_worker_restart(struct sl_ctl *c, Sluice__Request *req)
 	Sluice__WorkerRestart *wr = xcalloc(1, sizeof(*wr));
 
 	sluice__worker_restart__init(wr);
-	wr->id = arg_u32("worker id", c->args[0], UINT32_MAX);
+	if (strcmp(c->args[0], "--all") == 0)
+		wr->all = true;
+	else
+		wr->id = arg_u32("worker id", c->args[0], UINT32_MAX);
 	req->worker_restart = wr;
 }
 CTL_VERB(worker_restart, build_worker_restart, NULL)
