@@ -47,6 +47,13 @@ int
 sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
 	    int timeout_ms, char *err, size_t errlen)
 {
+	return sl_msg_call_while(zctx, endpoint, req, reply, timeout_ms, NULL, NULL, err, errlen);
+}
+
+int
+sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
+		  int timeout_ms, bool (*alive)(void *), void *arg, char *err, size_t errlen)
+{
 	int linger = 0, rc;
 	uint64_t deadline;
 	zmq_pollitem_t pi;
@@ -75,10 +82,19 @@ sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Repl
 	deadline = sl_now_ms() + (uint64_t)timeout_ms;
 	do {
 		uint64_t now = sl_now_ms();
+		long slice = now < deadline ? (long)(deadline - now) : 0;
 
+		/* With a liveness check, wait in slices: a dead peer never answers. */
+		if (alive != NULL && slice > 100)
+			slice = 100;
 		pi = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
-		rc = zmq_poll(&pi, 1, now < deadline ? (long)(deadline - now) : 0);
-	} while (rc < 0 && zmq_errno() == EINTR && sl_now_ms() < deadline);
+		rc = zmq_poll(&pi, 1, slice);
+		if (rc == 0 && alive != NULL && !alive(arg)) {
+			rc = -EPIPE;
+			set_err(err, errlen, "%s went away before answering", endpoint);
+			goto out;
+		}
+	} while ((rc == 0 || (rc < 0 && zmq_errno() == EINTR)) && sl_now_ms() < deadline);
 	if (rc <= 0) {
 		rc = -ETIMEDOUT;
 		set_err(err, errlen, "no answer from %s within %d ms", endpoint, timeout_ms);

@@ -6,6 +6,7 @@
 #ifndef SL_MSG_H
 #define SL_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sluice.pb-c.h"
@@ -26,6 +27,11 @@
  */
 int sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
 		int timeout_ms, char *err, size_t errlen);
+
+/* As sl_msg_call, giving up early (-EPIPE) once @alive(@arg) says the peer is gone. */
+int sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req,
+		      Sluice__Reply **reply, int timeout_ms, bool (*alive)(void *), void *arg,
+		      char *err, size_t errlen);
 
 /*
  * Receive one request on a ZMQ_REP (or ROUTER-less REP) socket, non-blocking

@@ -65,15 +65,27 @@ is_read_only(const Sluice__Request *req)
  * retried only when it surely never arrived (a timeout might mean the
  * primary applied it and was slow to answer).
  */
+/* A primary that died (or was never ours to watch: then assume it lives). */
+static bool
+primary_alive(void *arg)
+{
+	struct sl_daemon *d = arg;
+
+	return d->primary.pid <= 0 || sl_proc_alive(d->primary.pid);
+}
+
 int
 sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
 		char *err, size_t errlen)
 {
 	int rc;
 
-	rc = sl_msg_call(d->zctx, d->primary_ep, req, rep, timeout_ms, err, errlen);
-	if (rc < 0 && (rc != -ETIMEDOUT || is_read_only(req)))
-		rc = sl_msg_call(d->zctx, d->primary_ep, req, rep, timeout_ms, err, errlen);
+	rc = sl_msg_call_while(d->zctx, d->primary_ep, req, rep, timeout_ms, primary_alive, d, err,
+			       errlen);
+	/* A dead primary is not asked twice; a change that timed out is not repeated. */
+	if (rc < 0 && rc != -EPIPE && (rc != -ETIMEDOUT || is_read_only(req)))
+		rc = sl_msg_call_while(d->zctx, d->primary_ep, req, rep, timeout_ms, primary_alive,
+				       d, err, errlen);
 	return rc;
 }
 
