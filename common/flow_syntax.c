@@ -840,6 +840,7 @@ sl_parse_tokens(struct sl_pctx *c, const char *p, enum sl_flow_parse_mode mode,
 	for (;;) {
 		size_t klen, vlen;
 		const char *q;
+		bool is_actions;
 
 		p += strspn(p, SL_SEPS);
 		if (*p == '\0')
@@ -851,11 +852,13 @@ sl_parse_tokens(struct sl_pctx *c, const char *p, enum sl_flow_parse_mode mode,
 			return sl_fail(c, -EINVAL, "unknown field \"%.32s...\"", p);
 		p += klen;
 		q = p + strspn(p, SL_SPACES);
-		if (*q != '=' && strcasecmp(key, "actions") == 0) {
+		/* ovs-ofctl takes "action=" as well as "actions=" (the seed writes it so). */
+		is_actions = strcasecmp(key, "actions") == 0 || strcasecmp(key, "action") == 0;
+		if (*q != '=' && is_actions) {
 			return sl_fail(c, -EINVAL, "actions: missing \"=\" (actions=...)");
 		} else if (*q != '=') {
 			rc = sl_apply_token(c, key, NULL);
-		} else if (strcasecmp(key, "actions") == 0) {
+		} else if (is_actions) {
 			*saw_actions = true;
 			if (mode != SL_PARSE_FLOW)
 				return sl_fail(c, -EINVAL, "actions= not allowed in a match");

@@ -26,7 +26,11 @@ enum sl_verb_flags {
 	SL_VERB_PERSIST = 1 << 1, /* changes the config DB: sluiced has a handler */
 	SL_VERB_PRIMARY = 1 << 2, /* answered by the primary (sluiced forwards it) */
 	SL_VERB_DAEMON = 1 << 3,  /* answered by sluiced itself */
+	SL_VERB_BRIDGE = 1 << 4,  /* may start with the bridge's name, as ovs-ofctl's do */
 };
+
+/* The one bridge a sluice instance is, by the name OVS users give theirs. */
+#define SL_BRIDGE_NAME "br0"
 
 /*
  * X(ident, "name", REQUEST_CASE, flags, min_args, max_args, "usage", "help")
@@ -42,17 +46,17 @@ enum sl_verb_flags {
 	  "detach a port")                                                                      \
 	X(set_port, "set-port", SET_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
 	  "NAME KEY=VALUE...", "change port settings (see --help settings)")                     \
-	X(add_flow, "add-flow", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "FLOW",      \
+	X(add_flow, "add-flow", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "FLOW",      \
 	  "add or replace one flow (ovs-ofctl syntax)")                                         \
-	X(add_flows, "add-flows", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "FILE|-",  \
+	X(add_flows, "add-flows", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "FILE|-",  \
 	  "add flows, one a line ('#' comments)")                                               \
-	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 0, 2,            \
+	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
 	  "[MATCH [--strict]]", "delete flows the match covers (all without one)")              \
-	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, \
+	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, \
 	  "FILE|-", "make the flow table exactly FILE's flows")                                 \
-	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",        \
+	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 0, "",        \
 	  "flows with n_packets, n_bytes")                                                      \
-	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1, "[NAME]",  \
+	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 1, "[NAME]",  \
 	  "rx/tx packets, bytes, drops, errors")                                                \
 	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, \
 	  "", "per worker: packets, cache hits, cycles")                                        \

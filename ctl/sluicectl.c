@@ -549,7 +549,9 @@ usage(FILE *out)
 	for (i = 0; i < SL_N_VERBS; i++) {
 		char left[80];
 
-		snprintf(left, sizeof(left), "%s %s", sl_verbs[i].name, sl_verbs[i].usage);
+		snprintf(left, sizeof(left), "%s %s%s", sl_verbs[i].name,
+			 sl_verbs[i].flags & SL_VERB_BRIDGE ? "[" SL_BRIDGE_NAME "] " : "",
+			 sl_verbs[i].usage);
 		fprintf(out, "  %-52s %s\n", left, sl_verbs[i].help);
 	}
 	usage_settings(out, &sl_port_settings, "Port settings (add-port, set-port KEY=VALUE)");
@@ -645,6 +647,11 @@ main(int argc, char **argv)
 		die(2, "unknown command \"%s\" (see --help)", c.verb);
 	sl_cur_verb = verb->name;
 	cv = &ctl_verbs[verb - sl_verbs];
+	/* "sluicectl add-flow br0 in_port=1,action=output:2", as ovs-ofctl is typed. */
+	if ((verb->flags & SL_VERB_BRIDGE) && c.n_args > 0 && strcmp(c.args[0], SL_BRIDGE_NAME) == 0) {
+		c.args++;
+		c.n_args--;
+	}
 	if (c.n_args < verb->min_args || (verb->max_args >= 0 && c.n_args > verb->max_args))
 		die(2, "usage: sluicectl %s %s", verb->name, verb->usage);
 	req.cmd_case = verb->cmd;
