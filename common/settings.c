@@ -25,19 +25,6 @@ _Static_assert(SL_PS_COUNT <= SL_MAX_SETTINGS && SL_OPT_COUNT <= SL_MAX_SETTINGS
 const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT, NULL };
 const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, NULL };
 
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 void
 sl_values_init(struct sl_values *vals, const struct sl_settings *t)
 {
@@ -105,7 +92,7 @@ sl_setting_check(const struct sl_settings *t, int id, const char *value, char *c
 		/* Decimal only: "010" is ten, as a person reads it, not eight. */
 		if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value) ||
 		    strlen(value) > 20 || (v = strtoull(value, NULL, 10)) < s->min || v > s->max)
-			return fail(err, errlen, -ERANGE, "%s: \"%s\" is not a number in %s", s->key,
+			return sl_set_err(err, errlen, -ERANGE, "%s: \"%s\" is not a number in %s", s->key,
 				    value, range);
 		snprintf(canon, canonlen, "%" PRIu64, v);
 		return 0;
@@ -114,20 +101,20 @@ sl_setting_check(const struct sl_settings *t, int id, const char *value, char *c
 			snprintf(canon, canonlen, "%s", value);
 			return 0;
 		}
-		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not true or false", s->key, value);
+		return sl_set_err(err, errlen, -EINVAL, "%s: \"%s\" is not true or false", s->key, value);
 	case SL_SET_ENUM:
 		if (choice_index(s->choices, value) >= 0) {
 			snprintf(canon, canonlen, "%s", value);
 			return 0;
 		}
-		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", s->key, value,
+		return sl_set_err(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", s->key, value,
 			    range);
 	case SL_SET_TEXT: {
 		char why[256] = "bad value";
 
 		if (s->check(value, canon, canonlen, why, sizeof(why)) == 0)
 			return 0;
-		return fail(err, errlen, -EINVAL, "%s: \"%s\": %s", s->key, value, why);
+		return sl_set_err(err, errlen, -EINVAL, "%s: \"%s\": %s", s->key, value, why);
 	}
 	}
 	return -EINVAL;
@@ -161,29 +148,29 @@ sl_values_set_kv(const struct sl_settings *t, struct sl_values *vals, const char
 
 	sl_printable(kv, shown, sizeof(shown));
 	if (eq == NULL || eq == kv)
-		return fail(err, errlen, -EINVAL, "bad %s \"%s\": expected KEY=VALUE", t->what,
+		return sl_set_err(err, errlen, -EINVAL, "bad %s \"%s\": expected KEY=VALUE", t->what,
 			    shown);
 	klen = (size_t)(eq - kv);
 	if (klen >= sizeof(key))
-		return fail(err, errlen, -EINVAL, "unknown %s \"%s\"", t->what, shown);
+		return sl_set_err(err, errlen, -EINVAL, "unknown %s \"%s\"", t->what, shown);
 	memcpy(key, kv, klen);
 	key[klen] = '\0';
 	id = sl_settings_find(t, key);
 	if (id < 0) {
 		known_keys(t, known, sizeof(known));
 		sl_printable(key, shown, sizeof(shown));
-		return fail(err, errlen, -EINVAL, "unknown %s \"%s\" (known: %s)", t->what, shown,
+		return sl_set_err(err, errlen, -EINVAL, "unknown %s \"%s\" (known: %s)", t->what, shown,
 			    known);
 	}
 	if (strlen(eq + 1) >= SL_VALUE_MAX)
-		return fail(err, errlen, -EINVAL, "%s: value longer than %d bytes", key,
+		return sl_set_err(err, errlen, -EINVAL, "%s: value longer than %d bytes", key,
 			    SL_VALUE_MAX - 1);
 	sl_printable(eq + 1, clean, sizeof(clean));
 	rc = sl_setting_check(t, id, clean, canon, sizeof(canon), err, errlen);
 	if (rc < 0)
 		return rc;
 	if (strcmp(clean, eq + 1) != 0) /* it held bytes we escaped: never valid */
-		return fail(err, errlen, -EINVAL, "%s: bad value \"%s\"", key, clean);
+		return sl_set_err(err, errlen, -EINVAL, "%s: bad value \"%s\"", key, clean);
 	snprintf(vals->v[id], sizeof(vals->v[id]), "%s", canon);
 	vals->given |= UINT64_C(1) << id;
 	return id;
@@ -228,23 +215,23 @@ sl_port_name_check(const char *name, char *err, size_t errlen)
 
 	sl_printable(name, shown, sizeof(shown));
 	if (name[0] == '\0')
-		return fail(err, errlen, -EINVAL, "empty port name");
+		return sl_set_err(err, errlen, -EINVAL, "empty port name");
 	if (strlen(name) >= SL_PORT_NAME_LEN)
-		return fail(err, errlen, -EINVAL, "port name \"%s\" is longer than %d characters",
+		return sl_set_err(err, errlen, -EINVAL, "port name \"%s\" is longer than %d characters",
 			    shown, SL_PORT_NAME_LEN - 1);
 	if (!isalpha((unsigned char)name[0]))
-		return fail(err, errlen, -EINVAL,
+		return sl_set_err(err, errlen, -EINVAL,
 			    "bad port name \"%s\": it must start with a letter (a leading digit "
 			    "reads as a port number in flows)",
 			    shown);
 	for (const char *c = name; *c; c++)
 		if (!isalnum((unsigned char)*c) && strchr("_.-", *c) == NULL)
-			return fail(err, errlen, -EINVAL,
+			return sl_set_err(err, errlen, -EINVAL,
 				    "bad port name \"%s\": use letters, digits, '_', '.' or '-'",
 				    shown);
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
-			return fail(err, errlen, -EINVAL,
+			return sl_set_err(err, errlen, -EINVAL,
 				    "bad port name \"%s\": reserved word in flow syntax", shown);
 	return 0;
 }
@@ -256,13 +243,13 @@ sl_devargs_check(const char *devargs, char *err, size_t errlen)
 
 	sl_printable(devargs, shown, sizeof(shown));
 	if (devargs[0] == '\0')
-		return fail(err, errlen, -EINVAL, "empty devargs");
+		return sl_set_err(err, errlen, -EINVAL, "empty devargs");
 	if (strlen(devargs) >= SL_DEVARGS_MAX)
-		return fail(err, errlen, -EINVAL, "devargs \"%s\" longer than %d bytes", shown,
+		return sl_set_err(err, errlen, -EINVAL, "devargs \"%s\" longer than %d bytes", shown,
 			    SL_DEVARGS_MAX - 1);
 	for (const char *c = devargs; *c; c++)
 		if (isspace((unsigned char)*c) || !isprint((unsigned char)*c))
-			return fail(err, errlen, -EINVAL,
+			return sl_set_err(err, errlen, -EINVAL,
 				    "devargs contain white space or control characters: \"%s\"",
 				    shown);
 	return 0;

@@ -18,6 +18,10 @@ void sl_endpoint(char *buf, size_t len, const char *rundir, const char *sock_nam
 /* Parse a whole decimal (or 0x hex; never octal) unsigned number within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int sl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* printf @fmt into @err (if any) and return @rc: "return sl_set_err(err, len, -EINVAL, ...)". */
+int sl_set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Monotonic milliseconds. */
 uint64_t sl_now_ms(void);
 

@@ -22,19 +22,6 @@
 #include "flow_syntax.h"
 #include "util.h"
 
-static int
-set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 int
 sl_db_init(struct sl_db *db, const char *path)
 {
@@ -143,7 +130,7 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 	if (rc < 0)
 		return rc;
 	if (sl_db_port_find(db, p->name) != NULL)
-		return set_err(err, errlen, -EEXIST, "port \"%s\" already exists", p->name);
+		return sl_set_err(err, errlen, -EEXIST, "port \"%s\" already exists", p->name);
 	rc = sl_devargs_check(p->devargs != NULL ? p->devargs : "", err, errlen);
 	if (rc < 0)
 		return rc;
@@ -152,16 +139,16 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 		char dev[128];
 
 		sl_db_devname(p->devargs, dev, sizeof(dev));
-		return set_err(err, errlen, -EEXIST, "device \"%s\" is already port \"%s\"", dev, o->name);
+		return sl_set_err(err, errlen, -EEXIST, "device \"%s\" is already port \"%s\"", dev, o->name);
 	}
 	if (p->ofport == 0)
 		p->ofport = sl_db_free_ofport(db);
 	if (p->ofport == 0 || p->ofport > SL_OFPORT_MAX)
-		return set_err(err, errlen, -ERANGE, "ofport %u out of range 1..%u", p->ofport,
+		return sl_set_err(err, errlen, -ERANGE, "ofport %u out of range 1..%u", p->ofport,
 			       SL_OFPORT_MAX);
 	o = sl_db_port_by_ofport(db, p->ofport);
 	if (o != NULL)
-		return set_err(err, errlen, -EEXIST, "ofport %u is already port \"%s\"", p->ofport, o->name);
+		return sl_set_err(err, errlen, -EEXIST, "ofport %u is already port \"%s\"", p->ofport, o->name);
 	return 0;
 }
 
@@ -209,7 +196,7 @@ sl_db_port_setting(struct sl_db_port *p, const char *kv, bool apply, char *err, 
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (strlen(fixed[i]) == klen && strncmp(kv, fixed[i], klen) == 0)
-			return set_err(err, errlen, -EINVAL,
+			return sl_set_err(err, errlen, -EINVAL,
 				       "%s of a port cannot change: delete and add the port again",
 				       fixed[i]);
 	if (!apply) {
@@ -267,7 +254,7 @@ check_u32(const char *what, const char *val, uint64_t min, uint64_t max, uint32_
 	uint64_t v;
 
 	if (strspn(val, "0123456789") != strlen(val) || sl_parse_u64(val, min, max, &v) < 0)
-		return set_err(err, errlen, -EINVAL, "%s: \"%s\" is not a number in %llu..%llu",
+		return sl_set_err(err, errlen, -EINVAL, "%s: \"%s\" is not a number in %llu..%llu",
 			       what, val, (unsigned long long)min, (unsigned long long)max);
 	*out = (uint32_t)v;
 	return 0;
@@ -283,11 +270,11 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 
 	devargs = strstr(rest, " devargs=");
 	if (devargs == NULL)
-		return set_err(err, errlen, -EINVAL, "port line without devargs=");
+		return sl_set_err(err, errlen, -EINVAL, "port line without devargs=");
 	*devargs = '\0';
 	tok = strtok_r(rest, " ", &save);
 	if (tok == NULL || strlen(tok) >= SL_PORT_NAME_LEN)
-		return set_err(err, errlen, -EINVAL, "port line without a valid name");
+		return sl_set_err(err, errlen, -EINVAL, "port line without a valid name");
 	sl_db_port_init(&p, tok, devargs + strlen(" devargs="));
 	while (rc >= 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strncmp(tok, "ofport=", 7) == 0)
@@ -296,7 +283,7 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 			rc = sl_db_port_setting(&p, tok, true, err, errlen);
 	}
 	if (rc >= 0 && p.ofport == 0)
-		rc = set_err(err, errlen, -EINVAL, "port \"%s\" without ofport=", p.name);
+		rc = sl_set_err(err, errlen, -EINVAL, "port \"%s\" without ofport=", p.name);
 	if (rc >= 0)
 		rc = sl_values_check_all(&sl_port_settings, &p.settings, err, errlen);
 	if (rc >= 0)
@@ -318,7 +305,7 @@ load_flow(struct sl_db *db, const char *text, char *err, size_t errlen)
 		return rc;
 	rc = sl_ftable_add(&db->flows, &f);
 	if (rc == 1)
-		return set_err(err, errlen, -EEXIST, "duplicate flow (same match and priority)");
+		return sl_set_err(err, errlen, -EEXIST, "duplicate flow (same match and priority)");
 	return rc;
 }
 
@@ -329,10 +316,10 @@ load_option(struct sl_db *db, char *kv, char *err, size_t errlen)
 	size_t klen = strcspn(kv, "=");
 
 	if (kv[klen] != '=')
-		return set_err(err, errlen, -EINVAL, "option line without KEY=VALUE");
+		return sl_set_err(err, errlen, -EINVAL, "option line without KEY=VALUE");
 	snprintf(key, sizeof(key), "%.*s", (int)klen, kv);
 	if (sl_db_option_get(db, key) != NULL)
-		return set_err(err, errlen, -EEXIST, "option %s given twice", key);
+		return sl_set_err(err, errlen, -EEXIST, "option %s given twice", key);
 	return sl_db_option_set(db, kv, true, err, errlen) < 0 ? -EINVAL : 0;
 }
 
@@ -347,7 +334,7 @@ load_line(struct sl_db *db, char *line, char *err, size_t errlen)
 		return load_flow(db, line + 5, err, errlen);
 	if (strncmp(line, "option ", 7) == 0)
 		return load_option(db, line + 7, err, errlen);
-	return set_err(err, errlen, -EINVAL, "unknown line \"%.40s\"", line);
+	return sl_set_err(err, errlen, -EINVAL, "unknown line \"%.40s\"", line);
 }
 
 /* The whole file into a NUL-terminated buffer; -ENOENT if it is missing. */
@@ -360,14 +347,14 @@ read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 
 	if (f == NULL)
 		return errno == ENOENT ? -ENOENT
-				       : set_err(err, errlen, -errno, "cannot read DB %s: %s", path,
+				       : sl_set_err(err, errlen, -errno, "cannot read DB %s: %s", path,
 						 strerror(errno));
 	do {
 		nb = realloc(b, cap + 1);
 		if (nb == NULL) {
 			free(b);
 			fclose(f);
-			return set_err(err, errlen, -ENOMEM, "out of memory reading %s", path);
+			return sl_set_err(err, errlen, -ENOMEM, "out of memory reading %s", path);
 		}
 		b = nb;
 		got = fread(b + n, 1, cap - n, f);
@@ -378,7 +365,7 @@ read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 	if (ferror(f)) {
 		free(b);
 		fclose(f);
-		return set_err(err, errlen, -EIO, "cannot read DB %s", path);
+		return sl_set_err(err, errlen, -EIO, "cannot read DB %s", path);
 	}
 	fclose(f);
 	b[n] = '\0';
@@ -401,10 +388,10 @@ verify(char *buf, size_t len, char **body, size_t *body_len, char *err, size_t e
 	char junk;
 
 	if (memchr(buf, '\0', len) != NULL)
-		return set_err(err, errlen, -EINVAL, "a NUL byte at offset %zu: not a text DB",
+		return sl_set_err(err, errlen, -EINVAL, "a NUL byte at offset %zu: not a text DB",
 			       (size_t)((char *)memchr(buf, '\0', len) - buf));
 	if (nl == NULL)
-		return set_err(err, errlen, -EINVAL, "no \"sluice-db %d\" header line",
+		return sl_set_err(err, errlen, -EINVAL, "no \"sluice-db %d\" header line",
 			       SL_DB_VERSION);
 	*nl = '\0';
 	if (strcmp(buf, "sluice-db 1") == 0) {
@@ -414,27 +401,27 @@ verify(char *buf, size_t len, char **body, size_t *body_len, char *err, size_t e
 		return 0;
 	}
 	if (strcmp(buf, "sluice-db 2") != 0)
-		return set_err(err, errlen, -EINVAL,
+		return sl_set_err(err, errlen, -EINVAL,
 			       "not a sluice DB this sluiced reads (header \"%.40s\", expected "
 			       "\"sluice-db %d\")",
 			       buf, SL_DB_VERSION);
 	*nl = '\n';
 	if (len < 2 || buf[len - 1] != '\n')
-		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
 	buf[len - 1] = '\0';
 	trailer = strrchr(buf, '\n');
 	buf[len - 1] = '\n';
 	if (trailer == NULL)
-		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
 	trailer++;
 	if (sscanf(trailer, "end %lu %lx%c", &want_lines, &want_crc, &junk) != 3 || junk != '\n')
-		return set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
+		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
 	end_of_body = trailer;
 	crc = crc32(0L, (const Bytef *)buf, (uInt)(end_of_body - buf));
 	for (char *p = buf; p < end_of_body; p++)
 		lines += *p == '\n';
 	if (crc != want_crc || lines != want_lines)
-		return set_err(err, errlen, -EINVAL,
+		return sl_set_err(err, errlen, -EINVAL,
 			       "the DB does not verify (%lu lines, crc %08lx; its end line says %lu, "
 			       "%08lx): it was cut or changed",
 			       lines, crc, want_lines, want_crc);
@@ -453,14 +440,14 @@ sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 
 	rc = sl_db_init(db, path);
 	if (rc < 0)
-		return set_err(err, errlen, rc, "out of memory");
+		return sl_set_err(err, errlen, rc, "out of memory");
 	rc = read_file(path, &buf, &len, err, errlen);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc == 0 && len == 0)
-		rc = set_err(err, errlen, -EINVAL, "%s: empty file: not a sluice DB", path);
+		rc = sl_set_err(err, errlen, -EINVAL, "%s: empty file: not a sluice DB", path);
 	if (rc == 0 && verify(buf, len, &body, &body_len, msg, sizeof(msg)) < 0)
-		rc = set_err(err, errlen, -EINVAL, "%s: %s", path, msg);
+		rc = sl_set_err(err, errlen, -EINVAL, "%s: %s", path, msg);
 	for (line = body; rc == 0 && line < body + body_len; line = next) {
 		size_t n;
 
@@ -473,7 +460,7 @@ sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 		line[n] = '\0';
 		rc = load_line(db, line, msg, sizeof(msg));
 		if (rc < 0)
-			set_err(err, errlen, rc, "%s:%u: %s", path, lineno, msg);
+			sl_set_err(err, errlen, rc, "%s:%u: %s", path, lineno, msg);
 	}
 	free(buf);
 	if (rc < 0)
@@ -561,7 +548,7 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 
 	copy = sl_strdup(db->path);
 	if (copy == NULL)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+		return sl_set_err(err, errlen, -ENOMEM, "out of memory");
 	base = strrchr(copy, '/');
 	if (base != NULL) {
 		*base++ = '\0';
@@ -576,11 +563,11 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 	/* The text, then its end line: how many lines and their CRC-32. */
 	f = open_memstream(&text, &len);
 	if (f == NULL)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+		return sl_set_err(err, errlen, -ENOMEM, "out of memory");
 	write_db(f, db);
 	if (fclose(f) != 0) {
 		free(text);
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+		return sl_set_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < len; i++)
 		lines += text[i] == '\n';
@@ -594,7 +581,7 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 	if (fd < 0) {
 		rc = rc < 0 ? rc : -errno;
 		free(text);
-		return set_err(err, errlen, rc, "cannot write %s: %s", tmp, strerror(-rc));
+		return sl_set_err(err, errlen, rc, "cannot write %s: %s", tmp, strerror(-rc));
 	}
 	if (write_all(fd, text, len) < 0 || write_all(fd, trailer, strlen(trailer)) < 0 ||
 	    fsync(fd) != 0)
@@ -606,11 +593,11 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 		rc = -errno;
 	if (rc < 0) {
 		unlink(tmp);
-		return set_err(err, errlen, rc, "cannot save DB %s: %s", db->path, strerror(-rc));
+		return sl_set_err(err, errlen, rc, "cannot save DB %s: %s", db->path, strerror(-rc));
 	}
 	rc = sync_dir(db->path);
 	if (rc < 0)
-		return set_err(err, errlen, rc, "cannot sync the directory of %s: %s", db->path,
+		return sl_set_err(err, errlen, rc, "cannot sync the directory of %s: %s", db->path,
 			       strerror(-rc));
 	return 0;
 }

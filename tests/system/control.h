@@ -46,4 +46,20 @@ pid_t ctl_pid(struct ctl *c, const char *name);
 /* A number following @key in @text ("tx pkts=" -> 123), or -1. */
 long long ctl_number_after(const char *text, const char *key);
 
+/*
+ * The usual frame of a test file driving one instance: struct ctl c, an
+ * output buffer out, a teardown that stops the instance pass or fail, and
+ * OK(...), a sluicectl command that must succeed.
+ */
+#define CTL_SUITE(name, seconds)                                         \
+	static struct ctl c;                                              \
+	static char out[1 << 16];                                         \
+	static void name##_teardown(void)                                 \
+	{                                                                 \
+		ctl_stop(&c);                                             \
+	}                                                                 \
+	TestSuite(name, .fini = name##_teardown, .timeout = seconds)
+
+#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+
 #endif /* SL_TEST_CONTROL_H */

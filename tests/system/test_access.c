@@ -45,8 +45,6 @@ teardown(void)
 
 TestSuite(access, .fini = teardown, .timeout = 90);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
-
 static mode_t
 mode_of(const char *dir, const char *name)
 {

@@ -35,8 +35,6 @@ teardown(void)
 
 TestSuite(faults, .fini = teardown, .timeout = 600);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
-
 static const char *
 build(void)
 {

@@ -15,18 +15,7 @@
 #include "control.h"
 #include "instance.h"
 
-static struct ctl c;
-static char out[1 << 16];
-
-static void
-teardown(void)
-{
-	ctl_stop(&c);
-}
-
-TestSuite(seed, .fini = teardown, .timeout = 90);
-
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+CTL_SUITE(seed, 90);
 
 Test(seed, phy_phy_flows_as_the_seed_writes_them)
 {

@@ -16,18 +16,7 @@
 
 #include "control.h"
 
-static struct ctl c;
-static char out[1 << 16];
-
-static void
-teardown(void)
-{
-	ctl_stop(&c);
-}
-
-TestSuite(settings, .fini = teardown, .timeout = 90);
-
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+CTL_SUITE(settings, 90);
 
 /* The command fails (exit 1) with one line naming @expect. */
 #define REFUSED(expect, ...)                                                              \

@@ -19,18 +19,7 @@
 #include "control.h"
 #include "instance.h"
 
-static struct ctl c;
-static char out[1 << 16];
-
-static void
-teardown(void)
-{
-	ctl_stop(&c);
-}
-
-TestSuite(upgrade, .fini = teardown, .timeout = 120);
-
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+CTL_SUITE(upgrade, 120);
 
 static const char *
 build(void)
