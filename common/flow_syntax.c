@@ -133,10 +133,14 @@ sl_fail(struct sl_pctx *c, int rc, const char *fmt, ...)
 {
 	if (c->err != NULL && c->errlen > 0) {
 		va_list ap;
+		char *p;
 
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		/* The message quotes the input, which may hold line breaks: keep it one line. */
+		for (p = c->err; (p = strpbrk(p, "\r\n")) != NULL;)
+			*p = ' ';
 	}
 	return rc;
 }
