@@ -156,9 +156,11 @@ sl_db_check_name(const char *name, char *err, size_t errlen)
 	if (!is_ident(name))
 		return set_err(err, errlen, -EINVAL,
 			       "bad port name \"%s\": use letters, digits, '_', '.', ':' or '-'", name);
-	if (strspn(name, "0123456789") == strlen(name))
+	/* Flow syntax reads anything that starts with a digit as a number ("0x1f", "2a"). */
+	if (isdigit((unsigned char)name[0]))
 		return set_err(err, errlen, -EINVAL,
-			       "bad port name \"%s\": a number would be taken for an ofport", name);
+			       "bad port name \"%s\": a leading digit would be taken for an ofport",
+			       name);
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
 			return set_err(err, errlen, -EINVAL,

@@ -81,7 +81,7 @@ struct sl_db_port *sl_db_port_by_device(const struct sl_db *db, const char *deva
 /* Lowest ofport no port uses (1..SL_OFPORT_MAX), 0 if none is free. */
 uint32_t sl_db_free_ofport(const struct sl_db *db);
 
-/* Check a port name: 1..31 of [A-Za-z0-9_.:-], not all digits, not a reserved word. */
+/* Check a port name: 1..31 of [A-Za-z0-9_.:-], not starting with a digit, not a reserved word. */
 int sl_db_check_name(const char *name, char *err, size_t errlen);
 
 /* Check and fill a port from its fields (defaults applied); does not add it. */

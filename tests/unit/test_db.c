@@ -241,6 +241,28 @@ Test(db, port_names_that_flow_syntax_would_misread_are_refused)
 	cr_assert_lt(sl_db_check_name("abcdefghijklmnopqrstuvwxyz0123456", err, sizeof(err)), 0);
 }
 
+/* Found by fuzz_request: "0:" was accepted, and flow syntax then read "in_port=0:" as a number. */
+Test(db, port_names_with_a_leading_digit_are_refused)
+{
+	struct sl_db db;
+	struct sl_flow f;
+	uint16_t of = 0;
+
+	cr_assert_lt(sl_db_check_name("0:", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("0x1f", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_name("2a", err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "\"2a\""), NULL, "%s", err);
+	cr_assert_eq(sl_db_check_name("a2", err, sizeof(err)), 0);
+	/* What is accepted, flows can name. */
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "a2", "net_null0", 5);
+	cr_assert_eq(sl_flow_parse("in_port=a2,actions=output:a2", SL_PARSE_FLOW,
+				   sl_db_resolve_port, &db, &f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(f.match.key.in_port, 5);
+	cr_assert_eq(sl_db_resolve_port(&db, "a2", &of), 0);
+	sl_db_fini(&db);
+}
+
 Test(db, port_settings_are_validated_before_they_apply)
 {
 	struct sl_db_port p = { .name = "p0", .mtu = 1500, .n_rxq = 1 };
