@@ -340,7 +340,9 @@ sl_db_check_option(const char *key, const char *value, char *err, size_t errlen)
 {
 	if (!is_ident(key))
 		return set_err(err, errlen, -EINVAL, "bad option name \"%s\"", key);
-	if (value[0] == '\0' || strpbrk(value, "\r\n") != NULL)
+	/* The loader drops trailing blanks: such a value would not come back. */
+	if (value[0] == '\0' || strpbrk(value, "\r\n") != NULL ||
+	    strchr(" \t", value[strlen(value) - 1]) != NULL)
 		return set_err(err, errlen, -EINVAL, "option %s: bad value \"%s\"", key, value);
 	return 0;
 }

@@ -263,6 +263,35 @@ Test(db, port_names_with_a_leading_digit_are_refused)
 	sl_db_fini(&db);
 }
 
+/* Found by fuzz_db: "option k=v " was saved as is and loaded back as "v". */
+Test(db, option_values_come_back_from_the_file_as_they_were_set)
+{
+	struct sl_db db, back;
+
+	cr_assert_lt(sl_db_check_option("k", "v ", err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_check_option("k", "v\t", err, sizeof(err)), 0);
+	cr_assert_eq(sl_db_check_option("k", "a b", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	cr_assert_eq(sl_db_option_set(&db, "k", "a b"), 0);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sl_db_option_get(&back, "k"), "a b");
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+
+	/* A NUL in the file hides the rest of the line: the blank before it is refused too. */
+	{
+		static const char text[] = "sluice-db 1\noption k=v \0x\n";
+		FILE *f = fopen(path, "w");
+
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+		fclose(f);
+	}
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, ":2:"), NULL, "%s", err);
+}
+
 Test(db, port_settings_are_validated_before_they_apply)
 {
 	struct sl_db_port p = { .name = "p0", .mtu = 1500, .n_rxq = 1 };
