@@ -133,10 +133,14 @@ sl_fail(struct sl_pctx *c, int rc, const char *fmt, ...)
 {
 	if (c->err != NULL && c->errlen > 0) {
 		va_list ap;
+		char *p;
 
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		/* The message quotes the input, which may hold line breaks: keep it one line. */
+		for (p = c->err; (p = strpbrk(p, "\r\n")) != NULL;)
+			*p = ' ';
 	}
 	return rc;
 }
@@ -903,6 +907,9 @@ sl_flow_parse(const char *text, enum sl_flow_parse_mode mode, sl_port_resolve_fn
 	rc = sl_parse_tokens(&c, text, mode, &saw_actions);
 	if (rc == 0 && mode == SL_PARSE_FLOW && !saw_actions)
 		rc = sl_fail(&c, -EINVAL, "missing actions=");
+	/* A match would drop the cookie and so select every cookie: refuse it. */
+	if (rc == 0 && mode == SL_PARSE_MATCH && c.given[SL_F_COOKIE] != NULL)
+		rc = sl_fail(&c, -ENOTSUP, "cookie: flows cannot be selected by cookie");
 	if (rc == 0)
 		rc = sl_check_prereqs(&c);
 	if (rc < 0)

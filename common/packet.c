@@ -235,12 +235,13 @@ static inline uint16_t
 sl_parse_l2(const uint8_t *data, uint32_t len, uint32_t *ofs, struct sl_flow_key *key)
 {
 	uint32_t o = 12;
-	uint16_t type = sl_rd16(data + o);
+	uint16_t type = sl_rd16(data + o), tci = 0;
 
 	if (type == SL_ETH_TYPE_VLAN || type == SL_ETH_TYPE_QINQ) {
 		if (len - o < 2 + SL_VLAN_HLEN)
 			return 0;
-		key->vlan_tci = sl_rd16(data + o + 2) | SL_VLAN_CFI;
+		/* Stored only once every tag fits, like the other layers. */
+		tci = sl_rd16(data + o + 2) | SL_VLAN_CFI;
 		o += SL_VLAN_HLEN;
 		type = sl_rd16(data + o);
 		/* Inner tags of a QinQ stack: skip, each check moves 4 bytes. */
@@ -251,6 +252,7 @@ sl_parse_l2(const uint8_t *data, uint32_t len, uint32_t *ofs, struct sl_flow_key
 			type = sl_rd16(data + o);
 		}
 	}
+	key->vlan_tci = tci;
 	o += 2;
 
 	if (type < SL_ETH_TYPE_MIN) {

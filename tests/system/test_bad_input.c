@@ -4,6 +4,7 @@
  * leaves every process serving.  "Nothing changed" is checked by comparing
  * the port list and the flow table before and after.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,8 +212,8 @@ Test(bad_input, each_refused_with_a_clear_error_and_nothing_changed)
 	inst_stop(&in);
 }
 
-/* Raw bytes straight onto the primary's socket: an error reply, still serving. */
-static void
+/* Raw bytes straight onto the primary's socket; returns the reply's length. */
+static int
 send_raw(const void *data, size_t len, char *reply, size_t replylen)
 {
 	void *s = zmq_socket(in.zctx, ZMQ_REQ);
@@ -225,6 +226,8 @@ send_raw(const void *data, size_t len, char *reply, size_t replylen)
 	n = zmq_recv(s, reply, replylen, 0);
 	zmq_close(s);
 	cr_assert_gt(n, 0, "no reply to %zu raw bytes", len);
+	cr_assert_leq((size_t)n, replylen, "a %d-byte reply to %zu raw bytes", n, len);
+	return n;
 }
 
 Test(bad_input, malformed_and_oversized_messages_get_an_error_and_the_primary_serves_on)
@@ -233,12 +236,20 @@ Test(bad_input, malformed_and_oversized_messages_get_an_error_and_the_primary_se
 	Sluice__Reply *rep;
 	size_t big = 70u << 20;
 	char *huge = malloc(big);
+	int n;
 
 	setup_switch("raw");
 	before = snapshot();
-	send_raw("\xff\xff\xff\xff garbage", 13, reply, sizeof(reply));
-	rep = sluice__reply__unpack(NULL, 13, (const uint8_t *)reply);
-	(void)rep;
+	/* Not a protobuf message at all (a tag with wire type 7). */
+	n = send_raw("\xff\xff\xff\xff garbage", 13, reply, sizeof(reply));
+	rep = sluice__reply__unpack(NULL, (size_t)n, (const uint8_t *)reply);
+	cr_assert_not_null(rep, "the reply to garbage is not a Reply");
+	cr_assert_eq(rep->status, EBADMSG, "status %d: %s", rep->status, rep->error);
+	cr_assert(strstr(rep->error, "malformed request") != NULL, "error: %s", rep->error);
+	sluice__reply__free_unpacked(rep, NULL);
+	after = snapshot(); /* answers the next client, unchanged */
+	cr_assert_str_eq(after, before);
+	free(after);
 	memset(huge, 0x0a, big);
 	/* ZeroMQ drops an over-limit message and the peer with it: the REQ
 	 * socket then gets no answer, which is the correct refusal; the
@@ -319,6 +330,7 @@ Test(bad_input, a_second_primary_on_the_same_rundir_is_refused)
 	char bin[512], prefix[96], out[4096];
 	char *argv[] = { bin, "--no-pci", prefix, "--proc-type=primary", "--lcores", "0@0", "--",
 			 "--rundir", in.rundir, NULL };
+	struct worker_counts wc;
 
 	setup_switch("second");
 	snprintf(bin, sizeof(bin), "%s/primary/sluice-primary", getenv("SLUICE_BUILD"));
@@ -326,7 +338,9 @@ Test(bad_input, a_second_primary_on_the_same_rundir_is_refused)
 	argv[8] = in.rundir;
 	cr_assert_neq(run_capture(argv, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "another sluice-primary") != NULL, "said: %s", out);
-	cr_assert_eq(inst_worker_rx(&in), 0); /* and the first one still answers */
+	/* The first one still answers, with its worker still running. */
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0, "the first primary stopped answering");
+	cr_assert_str_eq(wc.state, "running");
 	inst_stop(&in);
 }
 

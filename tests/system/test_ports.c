@@ -113,6 +113,8 @@ Test(ports, hotplug_under_traffic_adds_and_removes_live_ports)
 			     round, (unsigned long)src2.rx_packets);
 		before = counts("sink");
 		cr_assert_eq(inst_del_port(&in, "src2", err, sizeof(err)), 0, "%s", err);
+		cr_assert_neq(inst_port_counts(&in, "src2", &src2), 0,
+			      "round %d: src2 is still listed after del-port", round);
 		usleep(100000);
 		after = counts("sink");
 		cr_assert_gt(after.tx_packets, before.tx_packets + 1000,

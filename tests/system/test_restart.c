@@ -170,17 +170,18 @@ Test(restart, kill9_worker_repeatedly_the_other_loses_nothing)
 /* A stopped worker stops reporting progress: it is declared hung, killed and replaced. */
 Test(restart, sigstopped_worker_is_detected_as_hung_and_replaced)
 {
-	pid_t old;
-	int status;
+	pid_t old, reaped = 0;
+	int status = 0;
 
 	two_lanes("hung");
 	old = in.workers[0];
 	kill(old, SIGSTOP);
 	/* The primary (hang threshold 400 ms in tests) must kill it. */
-	for (int i = 0; i < 300 && waitpid(old, &status, WNOHANG) == 0; i++)
+	for (int i = 0; i < 300 && (reaped = waitpid(old, &status, WNOHANG)) == 0; i++)
 		usleep(10000);
+	cr_assert_eq(reaped, old, "the hung worker is still there after 3 s");
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-		  "the hung worker was not killed");
+		  "the hung worker was not killed (status %#x)", status);
 	cr_assert_str_eq(worker(0).state, "dead");
 	inst_start_worker(&in, 0);
 	cr_assert(inst_wait_worker(&in, 0, 5000), "no replacement");

@@ -328,6 +328,56 @@ Test(db, port_names_that_flow_syntax_would_misread_are_refused)
 	cr_assert(strstr(err, "\\x1b") != NULL, "control bytes are shown escaped: %s", err);
 }
 
+/* Found by fuzz_request: "0:" was accepted, and flow syntax then read "in_port=0:" as a number. */
+Test(db, port_names_with_a_leading_digit_are_refused)
+{
+	struct sl_db db;
+	struct sl_flow f;
+	uint16_t of = 0;
+
+	cr_assert_lt(sl_port_name_check("0:", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("0x1f", err, sizeof(err)), 0);
+	cr_assert_lt(sl_port_name_check("2a", err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "\"2a\""), NULL, "%s", err);
+	cr_assert_eq(sl_port_name_check("a2", err, sizeof(err)), 0);
+	/* What is accepted, flows can name. */
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "a2", "net_null0", 5);
+	cr_assert_eq(sl_flow_parse("in_port=a2,actions=output:a2", SL_PARSE_FLOW,
+				   sl_db_resolve_port, &db, &f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(f.match.key.in_port, 5);
+	cr_assert_eq(sl_db_resolve_port(&db, "a2", &of), 0);
+	sl_db_fini(&db);
+}
+
+/* Found by fuzz_db: "option k=v " was saved as is and loaded back as "v". */
+Test(db, option_values_come_back_from_the_file_as_they_were_set)
+{
+	struct sl_db db, back;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	cr_assert_lt(sl_db_option_set(&db, "pmd-maxsleep=5 ", true, err, sizeof(err)), 0);
+	cr_assert_lt(sl_db_option_set(&db, "pmd-maxsleep=5\t", true, err, sizeof(err)), 0);
+	cr_assert_geq(sl_db_option_set(&db, "pmd-maxsleep=5", true, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(sl_db_option_get(&back, "pmd-maxsleep"), "5");
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+
+	/* A NUL in the file no longer hides the rest of a line: the file is refused. */
+	{
+		static const char text[] = "sluice-db 1\noption pmd-maxsleep=5 \0x\n";
+		FILE *f = fopen(path, "w");
+
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+		fclose(f);
+	}
+	cr_assert_lt(sl_db_load(&db, path, err, sizeof(err)), 0);
+	cr_assert_neq(strstr(err, "NUL"), NULL, "%s", err);
+}
+
 Test(db, port_settings_are_validated_before_they_apply)
 {
 	struct sl_db_port p = port("p0", "net_null0", 1);

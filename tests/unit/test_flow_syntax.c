@@ -299,6 +299,41 @@ Test(flow_syntax, match_mode_takes_no_actions)
 	cr_assert_not_null(strstr(err, "actions"), "%s", err);
 }
 
+/* Found by fuzz_flow_syntax: the cookie was parsed, then dropped by the
+ * match, so "del-flows cookie=5" deleted flows of every cookie. */
+Test(flow_syntax, match_mode_refuses_a_cookie_it_could_not_honour)
+{
+	struct sl_flow f;
+	char err[128];
+
+	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -ENOTSUP);
+	cr_assert_not_null(strstr(err, "cookie"), "%s", err);
+	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip,actions=drop", SL_PARSE_FLOW, NULL,
+				   NULL, &f, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cookie, 5);
+}
+
+/* Found by fuzz_flow_syntax: errors quote the input, line breaks included. */
+Test(flow_syntax, error_quoting_a_line_break_is_still_one_line)
+{
+	static const char *const bad[] = {
+		"actions=drop\xf2\x13\r\r\xf2",
+		"=5\nfoo,actions=drop",
+		"in_port=1,actions=output:1,bo\rgus",
+	};
+	struct sl_flow f;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_lt(parse(bad[i], &f, err, sizeof(err)), 0, "flow %zu accepted", i);
+		cr_assert(err[0] != '\0' && strpbrk(err, "\r\n") == NULL, "flow %zu: \"%s\"", i,
+			  err);
+	}
+}
+
 Test(flow_syntax, format_reports_full_length_when_truncated)
 {
 	struct sl_flow f;

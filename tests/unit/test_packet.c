@@ -646,3 +646,29 @@ Test(packet, every_truncation_of_vlan_ipv4_tcp)
 		cr_assert_eq(l.l4_ofs, len < l4 + 20 ? 0 : l4, "len %u", len);
 	}
 }
+
+/*
+ * Found by fuzz_packet: a QinQ frame cut inside its inner tag kept the
+ * outer tag's TCI with no ethertype, unlike a frame cut in a single tag.
+ */
+Test(packet, qinq_cut_inside_the_inner_tag_has_no_vlan_either)
+{
+	struct frame f = { .len = 0 };
+	struct sl_flow_key k;
+	struct sl_layers l;
+
+	put_macs(&f);
+	put_vlan(&f, 0x88a8, (3 << 13) | 10);
+	put_vlan(&f, 0x8100, 20);
+	put16(&f, 0x86dd);
+	for (uint32_t len = 14; len < 22; len++) {
+		cr_assert_eq(parse_len(&f, len, &k, &l), 0);
+		cr_assert_eq(k.dl_type, 0, "len %u", len);
+		cr_assert_eq(k.vlan_tci, 0, "len %u: TCI %#x without an ethertype", len, k.vlan_tci);
+		cr_assert_eq(l.l3_ofs, 0, "len %u", len);
+	}
+	cr_assert_eq(parse_len(&f, 22, &k, &l), 0);
+	cr_assert_eq(k.vlan_tci, (3 << 13) | 10 | SL_VLAN_CFI);
+	cr_assert_eq(k.dl_type, 0x86dd);
+	cr_assert_eq(l.l3_ofs, 22);
+}
