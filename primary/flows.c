@@ -84,6 +84,9 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 		int rc = sl_flow_parse(texts[i], mode, sl_port_resolve, NULL, &flows[i], msg,
 				       sizeof(msg));
 
+		if (rc == 0 && mode == SL_PARSE_FLOW)
+			rc = sl_meters_bind(&flows[i].actions, msg, sizeof(msg));
+
 		if (rc < 0) {
 			if (n > 1)
 				snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);
@@ -374,8 +377,12 @@ covered(const struct sl_match *f, const struct sl_match *d)
 	return true;
 }
 
-/* Commit a table made of the flows in @keep order, given their classifier rules. */
-static int
+/*
+ * Commit a table made of the flows in @keep order, given their classifier
+ * rules.  (Inlined in its callers: out of line, GCC 12 takes the malloc'd
+ * rules for uninitialised memory.)
+ */
+static inline int __attribute__((always_inline))
 commit_subset(const bool *drop, uint32_t n_drop, uint32_t *n_changed, char *err, size_t errlen)
 {
 	uint32_t n = sl_p.n_flows, k = 0, d = 0;
@@ -412,6 +419,30 @@ commit_subset(const bool *drop, uint32_t n_drop, uint32_t *n_changed, char *err,
 	publish(cls, dead, d);
 	*n_changed = d;
 	return 0;
+}
+
+int
+sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
+		   uint32_t *n_changed, char *err, size_t errlen)
+{
+	uint32_t n_drop = 0;
+	bool *drop;
+	int rc = 0;
+
+	*n_changed = 0;
+	drop = calloc(sl_p.n_flows ? sl_p.n_flows : 1, sizeof(*drop));
+	if (drop == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < sl_p.n_flows; i++) {
+		drop[i] = pick(&sl_p.flows[i].flow, ctx);
+		n_drop += drop[i];
+	}
+	if (n_drop)
+		rc = commit_subset(drop, n_drop, n_changed, err, errlen);
+	free(drop);
+	return rc;
 }
 
 int

@@ -508,6 +508,13 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_FLOW_CTRL_AUTONEG:
 		rc = apply_flow_ctrl(slot, next, err, errlen);
 		break;
+	case SL_PS_QOS:
+	case SL_PS_CIR:
+	case SL_PS_CBS:
+	case SL_PS_INGRESS_POLICING_RATE:
+	case SL_PS_INGRESS_POLICING_BURST:
+		rc = sl_qos_apply(slot, next, err, errlen);
+		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_COUNT:
 		break;
@@ -565,6 +572,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
+	sl_qos_port_reset(slot);
 	rc = port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), err, errlen);
 	if (rc == 0) {
 		rc = apply_after_start(slot, &cfg, err, errlen);
@@ -710,6 +718,7 @@ sl_ports_service_bridged(unsigned int *work)
 			if (n == 0)
 				continue;
 			*work += n;
+			n = sl_qos_bridged_rx(s, pkts, n);
 			sent = rte_ring_sp_enqueue_burst(p->bridge_rx[q], (void **)pkts, n, NULL);
 			if (sent < n) {
 				sl_p.bridge_rx_dropped[s] += n - sent;
@@ -722,6 +731,7 @@ sl_ports_service_bridged(unsigned int *work)
 			if (n == 0)
 				continue;
 			*work += n;
+			n = sl_qos_bridged_tx(s, pkts, n);
 			sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
 			if (sent < n) {
 				sl_p.bridge_dropped[s] += n - sent;
