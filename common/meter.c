@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ether.h>
@@ -195,22 +196,28 @@ sl_meter_run_lens(struct sl_meter *m, const uint32_t *len, unsigned int n, uint6
 	}
 	if (nb == 1) {
 		dropped = band_run(&m->band[0], &prof[0], max_dt[0], cost, n, now);
-		memset(fired, 0, n);
-	} else {
-		/* Every band takes what fits of each packet; a packet some band
-		 * refuses is dropped and counted in the refusing band with the
-		 * highest rate, as OpenFlow says. */
-		for (unsigned int b = 0; b < nb; b++) {
-			uint64_t f = band_run(&m->band[b], &prof[b], max_dt[b], cost, n, now);
-
-			for (uint64_t x = f; x != 0; x &= x - 1) {
-				unsigned int i = (unsigned int)__builtin_ctzll(x);
-
-				if (!(dropped & (UINT64_C(1) << i)) || rate[b] > rate[fired[i]])
-					fired[i] = (uint8_t)b;
-			}
-			dropped |= f;
+		c->packets += n;
+		c->bytes += bytes;
+		if (unlikely(dropped != 0)) {
+			c->band_packets[0] += (uint64_t)__builtin_popcountll(dropped);
+			for (uint64_t x = dropped; x != 0; x &= x - 1)
+				c->band_bytes[0] += len[__builtin_ctzll(x)];
 		}
+		return all & ~dropped;
+	}
+	/* Every band takes what fits of each packet; a packet some band
+	 * refuses is dropped and counted in the refusing band with the
+	 * highest rate, as OpenFlow says. */
+	for (unsigned int b = 0; b < nb; b++) {
+		uint64_t f = band_run(&m->band[b], &prof[b], max_dt[b], cost, n, now);
+
+		for (uint64_t x = f; x != 0; x &= x - 1) {
+			unsigned int i = (unsigned int)__builtin_ctzll(x);
+
+			if (!(dropped & (UINT64_C(1) << i)) || rate[b] > rate[fired[i]])
+				fired[i] = (uint8_t)b;
+		}
+		dropped |= f;
 	}
 	c->packets += n;
 	c->bytes += bytes;
