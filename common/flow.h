@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SL_MAX_PORTS 32      /* port slots in shared memory */
 #define SL_MAX_WORKERS 8     /* worker slots */
@@ -22,6 +23,7 @@
 #define SL_MTU_MIN 68        /* Open vSwitch's bounds for mtu_request */
 #define SL_MTU_MAX 9702
 #define SL_DEVARGS_MAX 512   /* devargs, with the terminating NUL */
+#define SL_METER_ID_MAX 0xffff0000u /* highest OpenFlow meter id (OFPM13_MAX) */
 
 /*
  * What the parser extracts from a packet; what rules match on.
@@ -79,6 +81,8 @@ enum sl_action_type {
 	SL_ACT_PUSH_VLAN,    /* arg = tpid (0x8100 or 0x88a8) */
 	SL_ACT_SET_DL_SRC,   /* mac */
 	SL_ACT_SET_DL_DST,   /* mac */
+	SL_ACT_METER,        /* id (sl_action_u32) = OpenFlow meter id; arg = its slot in
+			      * the data plane's meter table, bound by the primary */
 };
 
 struct sl_action {
@@ -86,6 +90,25 @@ struct sl_action {
 	uint16_t arg;
 	uint8_t mac[6];
 };
+
+/*
+ * Actions with a 32-bit argument (meter:N) keep it in the bytes that mac[]
+ * holds for the others, so that an action stays 10 bytes.
+ */
+static inline uint32_t
+sl_action_u32(const struct sl_action *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->mac, sizeof(v));
+	return v;
+}
+
+static inline void
+sl_action_set_u32(struct sl_action *a, uint32_t v)
+{
+	memcpy(a->mac, &v, sizeof(v));
+}
 
 /* An action list; n == 0 means drop. */
 struct sl_actions {

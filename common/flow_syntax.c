@@ -692,7 +692,15 @@ sl_check_prereqs(struct sl_pctx *c)
 
 /* ---- actions ---- */
 
-enum sl_act_arg { SL_ARG_NONE, SL_ARG_PORT, SL_ARG_VID, SL_ARG_PCP, SL_ARG_TPID, SL_ARG_MAC };
+enum sl_act_arg {
+	SL_ARG_NONE,
+	SL_ARG_PORT,
+	SL_ARG_VID,
+	SL_ARG_PCP,
+	SL_ARG_TPID,
+	SL_ARG_MAC,
+	SL_ARG_METER,
+};
 
 struct sl_act_word {
 	const char *name;
@@ -713,6 +721,7 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "push_vlan", SL_ACT_PUSH_VLAN, SL_ARG_TPID },
 	{ "mod_dl_src", SL_ACT_SET_DL_SRC, SL_ARG_MAC },
 	{ "mod_dl_dst", SL_ACT_SET_DL_DST, SL_ARG_MAC },
+	{ "meter", SL_ACT_METER, SL_ARG_METER },
 };
 
 static int
@@ -745,6 +754,12 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, const char *arg,
 		if (!sl_mac_from_str(arg, a->mac))
 			return sl_fail(c, -EINVAL, "%s: bad Ethernet address \"%s\"", what, arg);
 		break;
+	case SL_ARG_METER:
+		/* The id; the primary binds it to a meter of its table (arg). */
+		rc = sl_num(c, what, arg, 1, SL_METER_ID_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		a->arg = 0;
+		return rc;
 	}
 	a->arg = (uint16_t)v;
 	return rc;
@@ -818,6 +833,12 @@ sl_parse_actions(struct sl_pctx *c, const char *s)
 			rc = sl_parse_action(c, tok, &acts->a[acts->n]);
 			if (rc < 0)
 				return rc;
+			/* OpenFlow 1.3 has meter as an instruction, run before the
+			 * action list: ovs-ofctl wants it first, and so do we. */
+			if (acts->a[acts->n].type == SL_ACT_METER && acts->n > 0)
+				return sl_fail(c, -EINVAL,
+					       "actions: meter must come first (an OpenFlow 1.3 "
+					       "instruction, applied before the actions)");
 			acts->n++;
 		}
 		if (drop && acts->n > 0)
@@ -1262,6 +1283,10 @@ sl_out_action(struct sl_out *o, const struct sl_action *a)
 	case SL_ACT_SET_DL_DST:
 		sl_out(o, "mod_dl_%s:", a->type == SL_ACT_SET_DL_SRC ? "src" : "dst");
 		sl_out_mac(o, mac);
+		return;
+	case SL_ACT_METER:
+		sl_put(o, "meter:");
+		sl_put_u(o, sl_action_u32(a));
 		return;
 	}
 	sl_out(o, "unknown_action_%u", a->type);

@@ -22,7 +22,33 @@ static const struct sl_setting options[] = { SL_OPTIONS(SL_SETTING_ENTRY) };
 _Static_assert(SL_PS_COUNT <= SL_MAX_SETTINGS && SL_OPT_COUNT <= SL_MAX_SETTINGS,
 	       "raise SL_MAX_SETTINGS");
 
-const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT, NULL };
+/* qos=egress-policer needs its rate and burst (as Open vSwitch's rte_meter profile does). */
+static int
+qos_rules(const struct sl_values *vals, char *err, size_t errlen)
+{
+	const struct sl_settings *t = &sl_port_settings;
+
+	if (sl_values_u64(t, vals, SL_PS_QOS) == SL_QOS_NONE)
+		return 0;
+	if (sl_values_u64(t, vals, SL_PS_CIR) == 0) {
+		snprintf(err, errlen, "qos=%s: missing cir (bytes a second, cir=N)", vals->v[SL_PS_QOS]);
+		return -EINVAL;
+	}
+	if (sl_values_u64(t, vals, SL_PS_CBS) == 0) {
+		snprintf(err, errlen, "qos=%s: missing cbs (bytes, cbs=N)", vals->v[SL_PS_QOS]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+port_rules(const struct sl_values *vals, char *err, size_t errlen)
+{
+	return qos_rules(vals, err, errlen);
+}
+
+const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT,
+					      port_rules };
 const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, NULL };
 
 void

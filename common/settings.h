@@ -19,6 +19,9 @@
 
 #include "flow.h"
 
+#define SL_QOS_CIR_MAX UINT64_C(1000000000000) /* bytes a second: 8 Tbit/s */
+#define SL_INGRESS_BURST_DEFAULT 8000           /* kilobits, as Open vSwitch */
+
 enum sl_setting_type {
 	SL_SET_UINT, /* a number in [min, max] */
 	SL_SET_BOOL, /* true or false */
@@ -55,7 +58,17 @@ enum sl_setting_flags {
 	X(TX_FLOW_CTRL, "tx-flow-ctrl", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,               \
 	  "send 802.3x pause frames when the port's rx queues fill")                          \
 	X(FLOW_CTRL_AUTONEG, "flow-ctrl-autoneg", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,     \
-	  "negotiate flow control with the link partner")
+	  "negotiate flow control with the link partner")                                     \
+	X(QOS, "qos", ENUM, 0, 0, "none|egress-policer", NULL, "none", SL_SET_LIVE,                 \
+	  "egress QoS: egress-policer limits what the port sends to cir, bursts of cbs")       \
+	X(CIR, "cir", UINT, 0, SL_QOS_CIR_MAX, NULL, NULL, "0", SL_SET_LIVE,                        \
+	  "egress-policer rate (bytes a second, of frames less their 14-byte Ethernet header)") \
+	X(CBS, "cbs", UINT, 0, UINT32_MAX, NULL, NULL, "0", SL_SET_LIVE,                            \
+	  "egress-policer burst (bytes)")                                                     \
+	X(INGRESS_POLICING_RATE, "ingress_policing_rate", UINT, 0, UINT32_MAX, NULL, NULL, "0",     \
+	  SL_SET_LIVE, "police what the port receives to this rate (kbps; 0: no policer)")    \
+	X(INGRESS_POLICING_BURST, "ingress_policing_burst", UINT, 0, UINT32_MAX, NULL, NULL, "0",   \
+	  SL_SET_LIVE, "ingress policer burst (kilobits; 0: 8000)")
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \
@@ -69,6 +82,12 @@ enum sl_port_setting_id {
 #define SL_PS_ID(ID, ...) SL_PS_##ID,
 	SL_PORT_SETTINGS(SL_PS_ID) SL_PS_COUNT
 #undef SL_PS_ID
+};
+
+/* qos= choices, by their index in its "none|egress-policer". */
+enum sl_qos_type {
+	SL_QOS_NONE,
+	SL_QOS_EGRESS_POLICER,
 };
 
 enum sl_option_id {

@@ -73,7 +73,21 @@ enum sl_verb_flags {
 	X(set, "set", SET_OPTION, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "OPTION=VALUE",       \
 	  "set a switch option (see --help settings)")                                          \
 	X(shutdown, "shutdown", SHUTDOWN, SL_VERB_DAEMON, 0, 0, "",                              \
-	  "stop the whole instance cleanly")
+	  "stop the whole instance cleanly")                                                    \
+	X(qos_show, "qos-show", QOS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 1, 1, "NAME",         \
+	  "a port's QoS: type, cir, cbs")                                                       \
+	X(qos_clear, "qos-clear", QOS_CLEAR, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "NAME",   \
+	  "remove a port's QoS (qos=none, cir and cbs unset)")                                  \
+	X(add_meter, "add-meter", ADD_METER, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, -1, "METER", \
+	  "add an OpenFlow meter (ovs-ofctl meter syntax)")                                     \
+	X(mod_meter, "mod-meter", MOD_METER, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, -1, "METER", \
+	  "change a meter (its buckets refill, its counters restart)")                          \
+	X(del_meters, "del-meters", DEL_METERS, SL_VERB_PERSIST | SL_VERB_PRIMARY, 0, 1,         \
+	  "[METER]", "delete a meter (all without one) and the flows that use it")             \
+	X(dump_meters, "dump-meters", DUMP_METERS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
+	  "[METER]", "meters and their bands")                                                  \
+	X(meter_stats, "meter-stats", METER_STATS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
+	  "[METER]", "per meter and band: packets and bytes")
 
 struct sl_verb {
 	const char *name;

@@ -7,6 +7,7 @@
  *   port NAME ofport=N [KEY=VALUE...] devargs=REST OF LINE
  *   flow CANONICAL FLOW TEXT
  *   option KEY=VALUE
+ *   meter CANONICAL METER TEXT (ovs-ofctl syntax; before the flows using it)
  *   end LINES CRC32
  *
  * The end line counts the lines before it and holds their CRC-32 (zlib):
@@ -26,9 +27,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "flow.h"
 #include "ftable.h"
+#include "meter_syntax.h"
 #include "settings.h"
 
 #define SL_DB_VERSION 2
@@ -47,6 +50,8 @@ struct sl_db {
 	size_t n_ports;
 	struct sl_ftable flows; /* ports by number */
 	struct sl_values options; /* of sl_options */
+	struct sl_meter_spec *meters; /* OpenFlow meters, in the order added */
+	size_t n_meters;
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */
@@ -107,5 +112,28 @@ int sl_db_resolve_port(void *ctx, const char *name, uint16_t *ofport);
 
 /* Canonical text of @f into @buf. */
 void sl_db_flow_text(const struct sl_flow *f, char *buf, size_t len);
+
+/* ---- meters (db_meters.c) ---- */
+
+/* The meter with @id, or NULL. */
+struct sl_meter_spec *sl_db_meter_find(const struct sl_db *db, uint32_t id);
+
+/* Add @m, or replace the meter with its id. Returns 0 or -ENOMEM. */
+int sl_db_meter_set(struct sl_db *db, const struct sl_meter_spec *m);
+
+/*
+ * Delete meter @id (SL_METER_ALL: every meter) and, as OpenFlow does, every
+ * flow that uses it.  Returns the number of flows deleted.
+ */
+uint32_t sl_db_meters_del(struct sl_db *db, uint32_t id);
+
+/* A "meter ..." line's text: parse, check, add. 0 or -errno with @err set. */
+int sl_db_meter_load(struct sl_db *db, const char *text, char *err, size_t errlen);
+
+/* The "meter ..." lines. */
+void sl_db_meters_write(FILE *f, const struct sl_db *db);
+
+/* Free the meters. */
+void sl_db_meters_fini(struct sl_db *db);
 
 #endif /* SL_DB_H */

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "flow_syntax.h"
+#include "meter_syntax.h"
 
 static void __attribute__((format(printf, 2, 3)))
 replay_failed(struct sl_daemon *d, const char *fmt, ...)
@@ -134,12 +135,39 @@ push_option(struct sl_daemon *d, int id)
 	replay_call(d, &req, SL_PRIMARY_TIMEOUT_MS, what);
 }
 
+/* A meter request of case @cmd carrying @text. */
+static void
+push_meter(struct sl_daemon *d, Sluice__Request__CmdCase cmd, const char *text, const char *what)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__MeterMod mm = SLUICE__METER_MOD__INIT;
+
+	mm.meter = (char *)text;
+	req.cmd_case = cmd;
+	req.add_meter = &mm; /* every MeterMod member shares the slot */
+	replay_call(d, &req, SL_PRIMARY_TIMEOUT_MS, what);
+}
+
+/* Meters before flows: a flow naming a meter the primary lacks is refused. */
+static void
+replay_meters(struct sl_daemon *d)
+{
+	char text[SL_METER_TEXT_MAX], what[64];
+
+	for (size_t i = 0; i < d->db.n_meters; i++) {
+		sl_meter_format(&d->db.meters[i], false, text, sizeof(text));
+		sl_meter_id_format(d->db.meters[i].id, ' ', what, sizeof(what));
+		push_meter(d, SLUICE__REQUEST__CMD_ADD_METER, text, what);
+	}
+}
+
 void
 sl_replay(struct sl_daemon *d)
 {
 	d->replay_error[0] = '\0';
 	for (size_t i = 0; i < d->db.n_ports; i++)
 		push_port(d, &d->db.ports[i]);
+	replay_meters(d);
 	if (d->db.flows.n > 0)
 		push_flows(d);
 	for (size_t i = 0; i < sl_options.n; i++)
@@ -240,6 +268,50 @@ reconcile_options(struct sl_daemon *d, const Sluice__Reply *show)
 	}
 }
 
+/* The primary's meters made the DB's: missing ones added, changed ones modified, others deleted. */
+static void
+reconcile_meters(struct sl_daemon *d)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__MeterMod all = SLUICE__METER_MOD__INIT;
+	char text[SL_METER_TEXT_MAX], what[64], err[256];
+	Sluice__Reply *rep;
+
+	all.meter = "";
+	req.cmd_case = SLUICE__REQUEST__CMD_DUMP_METERS;
+	req.dump_meters = &all;
+	if (sl_primary_call(d, &req, SL_PRIMARY_TIMEOUT_MS, &rep, err, sizeof(err)) < 0) {
+		replay_failed(d, "dump-meters: %s", err);
+		return;
+	}
+	if (rep->status != 0) {
+		replay_failed(d, "dump-meters: %s", rep->error);
+		sluice__reply__free_unpacked(rep, NULL);
+		return;
+	}
+	for (size_t i = 0; i < rep->n_meters; i++) {
+		if (sl_db_meter_find(&d->db, rep->meters[i]->id) != NULL)
+			continue;
+		sl_meter_id_format(rep->meters[i]->id, '=', what, sizeof(what));
+		sl_log("reconcile: deleting %s, which the DB does not have", what);
+		push_meter(d, SLUICE__REQUEST__CMD_DEL_METERS, what, what);
+	}
+	for (size_t i = 0; i < d->db.n_meters; i++) {
+		const Sluice__MeterInfo *theirs = NULL;
+
+		for (size_t j = 0; j < rep->n_meters; j++)
+			if (rep->meters[j]->id == d->db.meters[i].id)
+				theirs = rep->meters[j];
+		sl_meter_format(&d->db.meters[i], false, text, sizeof(text));
+		sl_meter_id_format(d->db.meters[i].id, ' ', what, sizeof(what));
+		if (theirs == NULL)
+			push_meter(d, SLUICE__REQUEST__CMD_ADD_METER, text, what);
+		else if (strcmp(theirs->text, text) != 0)
+			push_meter(d, SLUICE__REQUEST__CMD_MOD_METER, text, what);
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+}
+
 /* Flows are replaced only if the primary's set differs. */
 static void
 reconcile_flows(struct sl_daemon *d)
@@ -288,6 +360,7 @@ sl_reconcile(struct sl_daemon *d)
 	} else {
 		replay_failed(d, "show: %s", err);
 	}
+	reconcile_meters(d);
 	reconcile_flows(d);
 	sl_log("reconciled with the running sluice-primary%s",
 	       d->replay_error[0] ? " (with errors)" : "");

@@ -21,49 +21,18 @@
 
 #include "json.h"
 #include "msg.h"
+#include "sluicectl.h"
 #include "settings.h"
 #include "util.h"
 #include "verbs.h"
 
 #define SL_CTL_DEFAULT_TIMEOUT_MS 5000
 
-struct sl_ctl {
-	const char *rundir;
-	bool json;
-	int timeout_ms; /* 0: default, grown for big flow batches */
-	const char *verb;
-	char **args;
-	int n_args;
-	/* storage the request points into */
-	char **lines;
-	size_t n_lines;
-};
-
-typedef void (*sl_build_fn)(struct sl_ctl *c, Sluice__Request *req);
-typedef void (*sl_print_fn)(const Sluice__Reply *rep);
-
-/*
- * How sluicectl builds a verb's request and prints its reply.  The verbs
- * themselves are declared in common/verbs.h; a verb that takes no
- * arguments and prints nothing needs no entry here.  Entries are made next
- * to their functions with CTL_VERB.
- */
-struct ctl_verb {
-	sl_build_fn build;
-	sl_print_fn print;
-};
-
-static struct ctl_verb ctl_verbs[SL_N_VERBS];
-
-#define CTL_VERB(id, build_fn, print_fn)                                   \
-	static void __attribute__((constructor)) ctl_register_##id(void)    \
-	{                                                                  \
-		ctl_verbs[SL_VERB_##id] = (struct ctl_verb){ build_fn, print_fn }; \
-	}
+struct ctl_verb ctl_verbs[SL_N_VERBS];
 
 static const char *sl_cur_verb = NULL;
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
+void
 die(int code, const char *fmt, ...)
 {
 	char msg[2048];
@@ -81,7 +50,7 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-static void *
+void *
 xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
@@ -413,6 +382,8 @@ print_dump_ports(const Sluice__Reply *rep)
 		printf("           tx pkts=%llu, bytes=%llu, drop=%llu, errs=%llu\n",
 		       (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
+		printf("           rx_qos_drops=%llu, tx_qos_drops=%llu\n",
+		       (unsigned long long)s->rx_qos_drops, (unsigned long long)s->tx_qos_drops);
 	}
 }
 CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)

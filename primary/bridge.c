@@ -76,6 +76,7 @@ port_rx(unsigned int slot, const struct sl_port *p)
 		if (n == 0)
 			continue;
 		work += n;
+		n = sl_qos_bridged_rx(slot, pkts, n); /* ingress policing */
 		sent = rte_ring_sp_enqueue_burst(p->bridge_rx[q], (void **)pkts, n, NULL);
 		if (sent < n) {
 			count(&sl_p.bridge_rx_dropped[slot], n - sent);
@@ -99,6 +100,7 @@ port_tx(unsigned int slot, const struct sl_port *p)
 		if (n == 0)
 			continue;
 		work += n;
+		n = sl_qos_bridged_tx(slot, pkts, n); /* egress policer */
 		sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
 		if (sent < n) {
 			count(&sl_p.bridge_dropped[slot], n - sent);

@@ -86,6 +86,8 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 		int rc = sl_flow_parse(texts[i], mode, sl_port_resolve, NULL, &flows[i], msg,
 				       sizeof(msg));
 
+		if (rc == 0 && mode == SL_PARSE_FLOW)
+			rc = sl_meters_bind(&flows[i].actions, msg, sizeof(msg));
 		if (rc < 0) {
 			if (n > 1)
 				snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);
@@ -293,6 +295,42 @@ sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 	rc = commit(&e, err, errlen);
 	if (rc == 0)
 		*n_changed = removed;
+	return rc;
+}
+
+int
+sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
+		   uint32_t *n_changed, char *err, size_t errlen)
+{
+	struct sl_flow *doomed;
+	struct sl_ftable_edit e;
+	uint32_t n = 0;
+	int rc;
+
+	*n_changed = 0;
+	doomed = malloc(sizeof(*doomed) * (sl_p.flows.n ? sl_p.flows.n : 1));
+	if (doomed == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < sl_p.flows.n; i++)
+		if (pick(&sl_p.flows.flows[i], ctx))
+			doomed[n++] = sl_p.flows.flows[i];
+	if (n == 0) {
+		free(doomed);
+		return 0;
+	}
+	/* Each by its exact match and priority: strict, so nothing else goes. */
+	rc = sl_ftable_edit_del(&sl_p.flows, doomed, n, true, &e);
+	free(doomed);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	n = e.n_removed;
+	rc = commit(&e, err, errlen);
+	if (rc == 0)
+		*n_changed = n;
 	return rc;
 }
 

@@ -513,6 +513,13 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_FLOW_CTRL_AUTONEG:
 		rc = apply_flow_ctrl(slot, next, err, errlen);
 		break;
+	case SL_PS_QOS:
+	case SL_PS_CIR:
+	case SL_PS_CBS:
+	case SL_PS_INGRESS_POLICING_RATE:
+	case SL_PS_INGRESS_POLICING_BURST:
+		rc = sl_qos_apply(slot, next, err, errlen);
+		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_COUNT:
 		break;
@@ -570,6 +577,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
+	sl_qos_port_reset(slot);
 	rc = port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), err, errlen);
 	if (rc == 0) {
 		rc = apply_after_start(slot, &cfg, err, errlen);

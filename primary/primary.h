@@ -14,6 +14,7 @@
 #include "settings.h"
 #include "shm.h"
 #include "sluice.pb-c.h"
+#include "verbs.h"
 
 extern int sl_primary_logtype;
 #define PLOG(level, fmt, ...) \
@@ -94,6 +95,27 @@ int sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, siz
 void sl_flows_reclaim(void);
 void sl_flows_wait_idle(void);
 void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
+/* Delete every flow @pick chooses (one new classifier); 0 or -errno. */
+int sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
+		       uint32_t *n_changed, char *err, size_t errlen);
+
+/* meters.c: the meter table (common/meter.h) and OpenFlow meters */
+int sl_meters_init(void);
+struct sl_meter_zone *sl_meters_zone(void);
+/* Bind the meter actions of @acts to their meters; -ENOENT naming one that does not exist. */
+int sl_meters_bind(struct sl_actions *acts, char *err, size_t errlen);
+
+/* qos.c: port policers (egress-policer, ingress policing) */
+/* Make port slot @slot's policers what @cfg says. */
+int sl_qos_apply(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen);
+/* A port added in @slot: no policer yet, drop counters from zero. */
+void sl_qos_port_reset(unsigned int slot);
+/* Packets port slot @slot's policers dropped: sent (egress) and received (ingress). */
+void sl_qos_port_drops(unsigned int slot, uint64_t *tx, uint64_t *rx);
+struct rte_mbuf;
+/* Bridged ports, on the primary's rx and tx: police; returns how many of @pkts are left. */
+unsigned int sl_qos_bridged_rx(unsigned int slot, struct rte_mbuf **pkts, unsigned int n);
+unsigned int sl_qos_bridged_tx(unsigned int slot, struct rte_mbuf **pkts, unsigned int n);
 
 /* What the primary keeps with rule @i of its table. */
 static inline struct sl_pflow *
@@ -113,6 +135,11 @@ int sl_bridge_start(void);
 void sl_bridge_stop(void);
 
 /* server.c */
+/* A request handler: validates, applies, fills @rep; 0 or -errno with @err set. */
+typedef int (*sl_handler_fn)(const Sluice__Request *req, Sluice__Reply *rep, char *err,
+			     size_t errlen);
+/* Handlers by request case, registered with SL_REQ_HANDLER next to their code. */
+extern sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
 /* Make switch option @id (common/settings.h) take value @v in the data plane. */
 void sl_option_apply(int id, uint64_t v);
 int sl_server_init(void);

@@ -24,10 +24,7 @@
 #include "util.h"
 #include "verbs.h"
 
-typedef int (*sl_handler_fn)(const Sluice__Request *req, Sluice__Reply *rep, char *err,
-			     size_t errlen);
-
-static sl_handler_fn handlers[SL_CMD_SLOTS];
+sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
 
 /* Grow a repeated field by one malloc'd message. */
 #define REPLY_APPEND(rep, field, n_field, type, init)                                  \
@@ -118,7 +115,7 @@ h_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 		return -ENOMEM;
 	return h_hello(req, rep, err, errlen);
 }
-SL_REQ_HANDLER(handlers, SHOW, h_show)
+SL_REQ_HANDLER(sl_primary_handlers, SHOW, h_show)
 
 static int
 h_add_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -130,7 +127,7 @@ h_add_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	}
 	return sl_port_add(req->add_port->port, err, errlen);
 }
-SL_REQ_HANDLER(handlers, ADD_PORT, h_add_port)
+SL_REQ_HANDLER(sl_primary_handlers, ADD_PORT, h_add_port)
 
 static int
 h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -138,7 +135,7 @@ h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	(void)rep;
 	return sl_port_del(req->del_port->name, err, errlen);
 }
-SL_REQ_HANDLER(handlers, DEL_PORT, h_del_port)
+SL_REQ_HANDLER(sl_primary_handlers, DEL_PORT, h_del_port)
 
 static int
 h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -147,7 +144,7 @@ h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	return sl_port_set(req->set_port->name, req->set_port->n_settings,
 			   req->set_port->settings, err, errlen);
 }
-SL_REQ_HANDLER(handlers, SET_PORT, h_set_port)
+SL_REQ_HANDLER(sl_primary_handlers, SET_PORT, h_set_port)
 
 static int
 h_add_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -155,7 +152,7 @@ h_add_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t er
 	return sl_flows_add(req->add_flows->n_flows, req->add_flows->flows, &rep->n_changed, err,
 			    errlen);
 }
-SL_REQ_HANDLER(handlers, ADD_FLOWS, h_add_flows)
+SL_REQ_HANDLER(sl_primary_handlers, ADD_FLOWS, h_add_flows)
 
 static int
 h_del_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -163,7 +160,7 @@ h_del_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t er
 	return sl_flows_del(req->del_flows->n_flows, req->del_flows->flows,
 			    req->del_flows->strict, &rep->n_changed, err, errlen);
 }
-SL_REQ_HANDLER(handlers, DEL_FLOWS, h_del_flows)
+SL_REQ_HANDLER(sl_primary_handlers, DEL_FLOWS, h_del_flows)
 
 static int
 h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -171,7 +168,7 @@ h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_
 	return sl_flows_replace(req->replace_flows->n_flows, req->replace_flows->flows,
 				&rep->n_changed, err, errlen);
 }
-SL_REQ_HANDLER(handlers, REPLACE_FLOWS, h_replace_flows)
+SL_REQ_HANDLER(sl_primary_handlers, REPLACE_FLOWS, h_replace_flows)
 
 static int
 h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -203,7 +200,7 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	}
 	return 0;
 }
-SL_REQ_HANDLER(handlers, DUMP_FLOWS, h_dump_flows)
+SL_REQ_HANDLER(sl_primary_handlers, DUMP_FLOWS, h_dump_flows)
 
 static int
 add_port_stats(Sluice__Reply *rep, unsigned int slot)
@@ -230,6 +227,10 @@ add_port_stats(Sluice__Reply *rep, unsigned int slot)
 	ps->tx_dropped = sl_p.bridge_dropped[slot];
 	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
 		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];
+	/* Policer drops are drops too, as in Open vSwitch. */
+	sl_qos_port_drops(slot, &ps->tx_qos_drops, &ps->rx_qos_drops);
+	ps->tx_dropped += ps->tx_qos_drops;
+	ps->rx_dropped += ps->rx_qos_drops;
 	return 0;
 }
 
@@ -253,7 +254,7 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 			return -ENOMEM;
 	return 0;
 }
-SL_REQ_HANDLER(handlers, DUMP_PORTS, h_dump_ports)
+SL_REQ_HANDLER(sl_primary_handlers, DUMP_PORTS, h_dump_ports)
 
 static Sluice__ProcState
 worker_state(const struct sl_worker *w)
@@ -311,7 +312,7 @@ h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t 
 			return -ENOMEM;
 	return 0;
 }
-SL_REQ_HANDLER(handlers, WORKER_LIST, h_worker_list)
+SL_REQ_HANDLER(sl_primary_handlers, WORKER_LIST, h_worker_list)
 
 /* pmd-stats-show is the worker list with its counters: one handler for both. */
 static int
@@ -319,7 +320,7 @@ h_pmd_stats_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 {
 	return h_worker_list(req, rep, err, errlen);
 }
-SL_REQ_HANDLER(handlers, PMD_STATS_SHOW, h_pmd_stats_show)
+SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_SHOW, h_pmd_stats_show)
 
 static int
 h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -332,7 +333,7 @@ h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, siz
 		sl_p.shm->workers[i].stats_base = sl_p.shm->workers[i].stats;
 	return 0;
 }
-SL_REQ_HANDLER(handlers, PMD_STATS_CLEAR, h_pmd_stats_clear)
+SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_CLEAR, h_pmd_stats_clear)
 
 static int
 h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -359,7 +360,7 @@ h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 	}
 	return 0;
 }
-SL_REQ_HANDLER(handlers, PMD_RXQ_SHOW, h_pmd_rxq_show)
+SL_REQ_HANDLER(sl_primary_handlers, PMD_RXQ_SHOW, h_pmd_rxq_show)
 
 static int
 h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -409,7 +410,7 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	sl_p.options = next;
 	return 0;
 }
-SL_REQ_HANDLER(handlers, SET_OPTION, h_set_option)
+SL_REQ_HANDLER(sl_primary_handlers, SET_OPTION, h_set_option)
 
 static void
 add_mempool_info(struct rte_mempool *mp, void *arg)
@@ -435,7 +436,7 @@ h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 	rte_mempool_walk(add_mempool_info, rep);
 	return 0;
 }
-SL_REQ_HANDLER(handlers, MEMPOOL_SHOW, h_mempool_show)
+SL_REQ_HANDLER(sl_primary_handlers, MEMPOOL_SHOW, h_mempool_show)
 
 static int
 h_shutdown(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -444,7 +445,7 @@ h_shutdown(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t err
 	sl_p.quit = true;
 	return 0;
 }
-SL_REQ_HANDLER(handlers, SHUTDOWN, h_shutdown)
+SL_REQ_HANDLER(sl_primary_handlers, SHUTDOWN, h_shutdown)
 
 static int
 h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -465,7 +466,7 @@ h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 	}
 	return add_worker_info(rep, req->worker_restart->id);
 }
-SL_REQ_HANDLER(handlers, WORKER_RESTART, h_worker_restart)
+SL_REQ_HANDLER(sl_primary_handlers, WORKER_RESTART, h_worker_restart)
 
 static void
 handle_one(void)
@@ -494,7 +495,7 @@ handle_one(void)
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
 		rc = h_worker_event(req, rep, err, sizeof(err));
-	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || handlers[req->cmd_case] == NULL) {
+	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || sl_primary_handlers[req->cmd_case] == NULL) {
 		rc = -ENOTSUP;
 		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
 			 sl_request_name(req));
@@ -503,7 +504,7 @@ handle_one(void)
 		rc = -EINVAL;
 		snprintf(err, sizeof(err), "%s: empty request", sl_request_name(req));
 	} else {
-		rc = handlers[req->cmd_case](req, rep, err, sizeof(err));
+		rc = sl_primary_handlers[req->cmd_case](req, rep, err, sizeof(err));
 	}
 	if (rc < 0) {
 		/* A failed request answers with the error only, never half a result. */
@@ -530,7 +531,7 @@ int
 sl_server_init(void)
 {
 	for (size_t i = 0; i < SL_N_VERBS; i++)
-		if ((sl_verbs[i].flags & SL_VERB_PRIMARY) && handlers[sl_verbs[i].cmd] == NULL) {
+		if ((sl_verbs[i].flags & SL_VERB_PRIMARY) && sl_primary_handlers[sl_verbs[i].cmd] == NULL) {
 			PLOG(ERR, "internal error: no handler for %s", sl_verbs[i].name);
 			return -1;
 		}

@@ -15,6 +15,7 @@
 
 #include "capture_hooks.h"
 #include "mactable.h"
+#include "meter_hooks.h"
 #include "packet.h"
 #include "util.h"
 #include "worker.h"
@@ -119,6 +120,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 
 	if (n == 0)
 		return;
+	n = sl_wmeter_tx(w, slot, wp->buf, n);
 	sl_capture_tx(w, slot, wp->buf, n);
 	if (wp->bridged) {
 		sent = rte_ring_sp_enqueue_burst(wp->tx_ring, (void **)wp->buf, n, NULL);
@@ -294,11 +296,12 @@ sl_action_sends(uint16_t type)
 	       type == SL_ACT_FLOOD || type == SL_ACT_ALL;
 }
 
+/* Run @acts from action @start on (a meter before it was applied by the caller). */
 static void
-execute(struct sl_wctx *w, const struct sl_actions *acts, struct sl_flow_key *key,
+execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t start, struct sl_flow_key *key,
 	struct rte_mbuf *m)
 {
-	for (uint16_t i = 0; i < acts->n; i++) {
+	for (uint16_t i = start; i < acts->n; i++) {
 		const struct sl_action *a = &acts->a[i];
 		bool last = i + 1 == acts->n;
 		uint8_t *p;
@@ -345,8 +348,35 @@ execute(struct sl_wctx *w, const struct sl_actions *acts, struct sl_flow_key *ke
 		if (last && !sl_action_sends(a->type))
 			rte_pktmbuf_free(m); /* list ended without an output */
 	}
-	if (acts->n == 0)
+	if (acts->n <= start)
 		rte_pktmbuf_free(m);
+}
+
+/*
+ * Packets @i.. of rule @r, whose first action is meter:N (an OpenFlow 1.3
+ * instruction, applied before the actions): the run of them that share the
+ * rule goes through the meter at once, as a batch of one flow does in Open
+ * vSwitch; those that pass get the rest of the actions.  Returns the index
+ * after the run.
+ */
+static uint16_t
+act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl_flow_key *keys,
+	    struct rte_mbuf **pkts, uint16_t i, uint16_t n)
+{
+	const struct sl_cls_rule *r = rules[i];
+	uint16_t j = i + 1;
+	uint64_t pass;
+
+	while (j < n && rules[j] == r)
+		j++;
+	pass = sl_wmeter_flow(w, r->actions.a[0].arg, pkts + i, j - i);
+	for (uint16_t k = i; k < j; k++) {
+		if (pass & (UINT64_C(1) << (k - i)))
+			execute(w, &r->actions, 1, &keys[k], pkts[k]);
+		else
+			rte_pktmbuf_free(pkts[k]);
+	}
+	return j;
 }
 
 /* Find the rule for every packet of a burst. */
@@ -393,13 +423,19 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 		}
 	}
 	/* Stage 3: act. */
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n;) {
 		if (unlikely(rules[i] == NULL)) {
 			w->st.misses++;
-			rte_pktmbuf_free(pkts[i]);
+			rte_pktmbuf_free(pkts[i++]);
 			continue;
 		}
-		execute(w, &rules[i]->actions, &keys[i], pkts[i]);
+		if (unlikely(rules[i]->actions.n > 0 &&
+			     rules[i]->actions.a[0].type == SL_ACT_METER)) {
+			i = act_metered(w, rules, keys, pkts, i, n);
+			continue;
+		}
+		execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
+		i++;
 	}
 }
 
@@ -438,6 +474,9 @@ sl_fwd_poll(struct sl_wctx *w)
 			continue;
 		sl_capture_rx(w, rq->slot, pkts, n);
 		total += n;
+		n = sl_wmeter_rx(w, rq->slot, pkts, n);
+		if (n == 0)
+			continue;
 		process_burst(w, rq, pkts, n);
 	}
 	if (total)

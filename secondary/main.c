@@ -22,6 +22,7 @@
 #include <rte_pause.h>
 
 #include "capture_hooks.h"
+#include "meter_hooks.h"
 #include "util.h"
 #include "worker.h"
 
@@ -249,6 +250,7 @@ refresh(struct sl_wctx *w)
 	if (unlikely(__atomic_load_n(&w->me->assign_gen, __ATOMIC_ACQUIRE) != w->assign_gen))
 		sl_fwd_refresh_rxqs(w);
 	sl_capture_check(w);
+	sl_wmeter_check(w);
 	w->cls_gen = __atomic_load_n(&shm->cls_gen, __ATOMIC_ACQUIRE);
 	w->cls = __atomic_load_n(&shm->cls, __ATOMIC_ACQUIRE);
 	w->now_s = __atomic_load_n(&shm->coarse_now_s, __ATOMIC_RELAXED);
@@ -340,6 +342,7 @@ main(int argc, char **argv)
 	w.shm = attach_shm();
 	w.me = &w.shm->workers[id];
 	w.counters = sl_flow_counter(w.shm, id, 0);
+	sl_wmeter_attach(&w);
 	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;
 	w.assign_gen = UINT32_MAX;
 	w.emc_inv_prob = w.shm->emc_inv_prob;

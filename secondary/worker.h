@@ -13,6 +13,10 @@
 #include "emc.h"
 #include "shm.h"
 
+struct sl_meter;
+struct sl_meter_zone;
+struct sl_meter_counters;
+
 extern int sl_worker_logtype;
 #define WLOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, sl_worker_logtype, "sluice.worker: " fmt "\n", ##__VA_ARGS__)
@@ -78,6 +82,15 @@ struct sl_wctx {
 	uint32_t cap_ports_gen;      /* ports_gen the port names were resolved at */
 	const uint32_t *cap_gen_ptr; /* the capture zone's gen */
 	struct sl_wcap *cap;
+
+	/* Rate limiting (meters.c): the meter table, this worker's counter
+	 * row, and per port slot the policer in force on a direct port. */
+	struct sl_meter_zone *mz;
+	struct sl_meter_counters *mcnt;
+	uint32_t mz_gen;
+	uint32_t mz_ports_gen;
+	struct sl_meter *egress[SL_MAX_PORTS];
+	struct sl_meter *ingress[SL_MAX_PORTS];
 };
 
 /* forward.c */

@@ -319,6 +319,21 @@ inst_del_port(struct inst *in, const char *name, char *err, size_t errlen)
 }
 
 int
+inst_set_port(struct inst *in, const char *name, const char *const *settings, size_t n,
+	      char *err, size_t errlen)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__SetPort sp = SLUICE__SET_PORT__INIT;
+
+	sp.name = (char *)name;
+	sp.settings = (char **)settings;
+	sp.n_settings = n;
+	req.cmd_case = SLUICE__REQUEST__CMD_SET_PORT;
+	req.set_port = &sp;
+	return call_and_free(in, &req, err, errlen);
+}
+
+int
 inst_flows(struct inst *in, const char *verb, const char *const *flows, size_t n, char *err,
 	   size_t errlen)
 {
@@ -494,6 +509,8 @@ inst_port_counts(struct inst *in, const char *name, struct port_counts *pc)
 	pc->tx_packets = rep->port_stats[0]->tx_packets;
 	pc->rx_dropped = rep->port_stats[0]->rx_dropped;
 	pc->tx_dropped = rep->port_stats[0]->tx_dropped;
+	pc->rx_qos_drops = rep->port_stats[0]->rx_qos_drops;
+	pc->tx_qos_drops = rep->port_stats[0]->tx_qos_drops;
 	sluice__reply__free_unpacked(rep, NULL);
 	return 0;
 }

@@ -56,6 +56,9 @@ int inst_add_port(struct inst *in, const char *name, const char *devargs, uint32
 int inst_add_port_rxq(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
 		      uint32_t n_rxq, char *err, size_t errlen);
 int inst_del_port(struct inst *in, const char *name, char *err, size_t errlen);
+/* set-port NAME with "KEY=VALUE" @settings. */
+int inst_set_port(struct inst *in, const char *name, const char *const *settings, size_t n,
+		  char *err, size_t errlen);
 int inst_flows(struct inst *in, const char *verb, const char *const *flows, size_t n,
 	       char *err, size_t errlen);
 
@@ -87,6 +90,7 @@ void frame_udp(struct frame *f, const char *src_mac, const char *dst_mac, int vl
 /* Port counters as dump-ports reports them; returns 0 or the error status. */
 struct port_counts {
 	uint64_t rx_packets, tx_packets, rx_dropped, tx_dropped;
+	uint64_t rx_qos_drops, tx_qos_drops;
 };
 int inst_port_counts(struct inst *in, const char *name, struct port_counts *pc);
 

@@ -369,6 +369,7 @@ Test(sluiced, reconcile_sends_only_the_differences)
 	for (unsigned int i = n; i < seen(); i++)
 		cr_assert(fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_SHOW ||
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_DUMP_FLOWS ||
+			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_DUMP_METERS ||
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_SET_OPTION,
 			  "unexpected %s", sl_request_name(fake.seen[i]));
 }

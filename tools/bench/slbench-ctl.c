@@ -41,6 +41,8 @@ usage(FILE *f)
 		"  sample NAME               one line: monotonic time t (s), the port's\n"
 		"                            tx_packets and rx_packets, and the sums over\n"
 		"                            workers of rx_packets, busy_cycles, idle_cycles\n"
+		"  set-port NAME KEY=VALUE... port settings (qos=egress-policer cir=N ...)\n"
+		"  add-meter METER           an OpenFlow meter (ovs-ofctl meter syntax)\n"
 		"  shutdown                  stop the primary (and so its workers)\n");
 }
 
@@ -323,6 +325,32 @@ cmd_sample(const char *name)
 }
 
 static int
+cmd_set_port(const char *name, char **settings, int n)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__SetPort sp = SLUICE__SET_PORT__INIT;
+
+	sp.name = (char *)name;
+	sp.settings = settings;
+	sp.n_settings = (size_t)n;
+	req.cmd_case = SLUICE__REQUEST__CMD_SET_PORT;
+	req.set_port = &sp;
+	return call_free(&req);
+}
+
+static int
+cmd_add_meter(const char *text)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__MeterMod mm = SLUICE__METER_MOD__INIT;
+
+	mm.meter = (char *)text;
+	req.cmd_case = SLUICE__REQUEST__CMD_ADD_METER;
+	req.add_meter = &mm;
+	return call_free(&req);
+}
+
+static int
 cmd_shutdown(void)
 {
 	Sluice__Request req = SLUICE__REQUEST__INIT;
@@ -391,6 +419,10 @@ main(int argc, char **argv)
 		rc = cmd_port_stats(a[0]);
 	else if (strcmp(cmd, "sample") == 0 && nargs == 1)
 		rc = cmd_sample(a[0]);
+	else if (strcmp(cmd, "set-port") == 0 && nargs >= 2)
+		rc = cmd_set_port(a[0], a + 1, nargs - 1);
+	else if (strcmp(cmd, "add-meter") == 0 && nargs == 1)
+		rc = cmd_add_meter(a[0]);
 	else if (strcmp(cmd, "shutdown") == 0 && nargs == 0)
 		rc = cmd_shutdown();
 	else {
