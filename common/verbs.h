@@ -69,7 +69,9 @@ enum sl_verb_flags {
 	X(set, "set", SET_OPTION, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "OPTION=VALUE",       \
 	  "set a switch option (see --help settings)")                                          \
 	X(shutdown, "shutdown", SHUTDOWN, SL_VERB_DAEMON, 0, 0, "",                              \
-	  "stop the whole instance cleanly")
+	  "stop the whole instance cleanly")                                                    \
+	X(detach, "detach", DETACH, SL_VERB_PRIMARY, 1, 1, "DEVARGS",                            \
+	  "detach a device no port uses (left attached by del-port)")
 
 struct sl_verb {
 	const char *name;

@@ -171,6 +171,18 @@ build_set_port(struct sl_ctl *c, Sluice__Request *req)
 CTL_VERB(set_port, build_set_port, NULL)
 
 
+static void
+build_detach(struct sl_ctl *c, Sluice__Request *req)
+{
+	Sluice__Detach *d = xcalloc(1, sizeof(*d));
+
+	sluice__detach__init(d);
+	d->devargs = c->args[0];
+	req->detach = d;
+}
+CTL_VERB(detach, build_detach, NULL)
+
+
 static Sluice__FlowMod *
 flow_mod(char **flows, size_t n, bool strict)
 {
@@ -368,6 +380,9 @@ print_show(const Sluice__Reply *rep)
 		if (p->driver[0])
 			printf("        driver: %s, port_id: %u, mac: %s, link: %s\n", p->driver,
 			       p->port_id, p->mac[0] ? p->mac : "-", p->link_up ? "up" : "down");
+		if (p->mempool[0])
+			printf("        mempool: %s (%u-byte buffers)\n", p->mempool,
+			       p->mbuf_buf_size);
 		if (p->bridged || p->tx_shared)
 			printf("        bridged by the primary: %s, shared tx queues: %s\n",
 			       yes_no(p->bridged), yes_no(p->tx_shared));
@@ -503,12 +518,14 @@ print_mempools(const Sluice__Reply *rep)
 {
 	size_t i;
 
-	printf("%-24s %10s %10s %10s %10s\n", "NAME", "SIZE", "AVAIL", "IN_USE", "MBUF_SIZE");
+	printf("%-20s %-8s %7s %7s %7s %8s %8s %8s %7s  %s\n", "NAME", "KIND", "SIZE", "AVAIL",
+	       "IN_USE", "RESERVED", "BUF_SIZE", "HEADROOM", "MAX_MTU", "USERS");
 	for (i = 0; i < rep->n_mempools; i++) {
 		const Sluice__MempoolInfo *m = rep->mempools[i];
 
-		printf("%-24s %10u %10u %10u %10u\n", m->name, m->size, m->avail, m->in_use,
-		       m->mbuf_size);
+		printf("%-20s %-8s %7u %7u %7u %8u %8u %8u %7u  %s\n", m->name, m->kind, m->size,
+		       m->avail, m->in_use, m->reserved, m->buf_size, m->headroom, m->max_mtu,
+		       m->users[0] ? m->users : "-");
 	}
 }
 CTL_VERB(mempool_show, NULL, print_mempools)
@@ -664,6 +681,8 @@ main(int argc, char **argv)
 		sl_json_print(&rep->base);
 	} else if (cv->print != NULL) {
 		cv->print(rep);
+	} else if (rep->message != NULL && rep->message[0] != '\0') {
+		printf("%s\n", rep->message);
 	}
 	sluice__reply__free_unpacked(rep, NULL);
 	zmq_ctx_term(zctx);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <zmq.h>
 
@@ -95,6 +96,10 @@ fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	pi->mac = dupstr(macs);
+	if (pp->pool != NULL) {
+		pi->mempool = dupstr(pp->pool->name);
+		pi->mbuf_buf_size = rte_pktmbuf_data_room_size(pp->pool);
+	}
 	sl_port_info_settings(pi, &sl_port_settings, &pp->cfg);
 }
 
@@ -135,10 +140,29 @@ SL_REQ_HANDLER(handlers, ADD_PORT, h_add_port)
 static int
 h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
-	(void)rep;
-	return sl_port_del(req->del_port->name, err, errlen);
+	char msg[SL_DEVARGS_MAX + 128];
+	int rc = sl_port_del(req->del_port->name, msg, sizeof(msg), err, errlen);
+
+	if (rc == 0)
+		rep->message = dupstr(msg);
+	return rc;
 }
 SL_REQ_HANDLER(handlers, DEL_PORT, h_del_port)
+
+static int
+h_detach(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	char msg[SL_DEVARGS_MAX + 256];
+	int rc = sl_dev_detach(req->detach->devargs, msg, sizeof(msg));
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", msg);
+		return rc;
+	}
+	rep->message = dupstr(msg);
+	return 0;
+}
+SL_REQ_HANDLER(handlers, DETACH, h_detach)
 
 static int
 h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -409,29 +433,11 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 }
 SL_REQ_HANDLER(handlers, SET_OPTION, h_set_option)
 
-static void
-add_mempool_info(struct rte_mempool *mp, void *arg)
-{
-	Sluice__Reply *rep = arg;
-	Sluice__MempoolInfo *mi;
-
-	mi = REPLY_APPEND(rep, mempools, n_mempools, Sluice__MempoolInfo,
-			  SLUICE__MEMPOOL_INFO__INIT);
-	if (mi == NULL)
-		return;
-	mi->name = dupstr(mp->name);
-	mi->size = mp->size;
-	mi->avail = rte_mempool_avail_count(mp);
-	mi->in_use = rte_mempool_in_use_count(mp);
-	mi->mbuf_size = mp->elt_size;
-}
-
 static int
 h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
-	rte_mempool_walk(add_mempool_info, rep);
-	return 0;
+	return sl_mempools_fill_reply(rep);
 }
 SL_REQ_HANDLER(handlers, MEMPOOL_SHOW, h_mempool_show)
 

@@ -207,17 +207,26 @@ claim_slot(struct sl_wctx *w, bool takeover)
 	take_slot(w);
 }
 
+static void
+flush_cache(struct rte_mempool *mp, void *arg)
+{
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, rte_lcore_id());
+
+	(void)arg;
+	if (cache != NULL)
+		rte_mempool_cache_flush(cache, mp);
+}
+
 /* Leave the slot: free, or handed to a waiting replacement. */
 static void
 release_slot(struct sl_wctx *w, bool handoff)
 {
-	struct rte_mempool *mp = w->shm->pktmbuf_pool;
-
 	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
 	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->rcu_id);
-	/* Our lcore's cache would be stranded until a process with our lcore
-	 * id came back: give the mbufs back now. */
-	rte_mempool_cache_flush(rte_mempool_default_cache(mp, rte_lcore_id()), mp);
+	/* Our lcore's caches would be stranded until a process with our lcore
+	 * id came back (and would keep a pool from being freed): give the
+	 * mbufs back now, to every pool. */
+	rte_mempool_walk(flush_cache, NULL);
 	if (handoff) {
 		__atomic_store_n(&w->me->state, SL_WORKER_HANDOFF, __ATOMIC_RELEASE);
 		return;
