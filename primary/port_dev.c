@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -21,6 +22,8 @@
 
 #define SL_RX_DESC 1024
 #define SL_TX_DESC 1024
+/* net_tap: segments a frame may take (its rx descriptors are iovecs of one read). */
+#define SL_TAP_RX_DESC 16
 
 static void
 free_bridge_rings(struct sl_port *p)
@@ -73,28 +76,39 @@ fail:
 	return -ENOMEM;
 }
 
-/* Whether a restart of the port loses what it was doing. */
-static bool
-restart_loses_state(const struct sl_port_priv *pp)
+bool
+sl_port_cannot_restart(const struct sl_port_priv *pp, char *why, size_t whylen)
 {
 	/* net_pcap closes its files on stop and opens them again on start: an
 	 * rx file starts over, a tx file is truncated. */
-	return strcmp(pp->driver, "net_pcap") == 0;
+	if (strcmp(pp->driver, "net_pcap") == 0) {
+		snprintf(why, whylen, "net_pcap would read its files again from the start");
+		return true;
+	}
+	/* net_tap's start sets its interface up by name in our namespace. */
+	if (pp->kernel_if[0] != '\0' && sl_tap_in_our_netns(pp->kernel_if) == 0) {
+		snprintf(why, whylen, "net_tap cannot start again while its interface %s is in "
+			 "another network namespace", pp->kernel_if);
+		return true;
+	}
+	return false;
 }
 
 /*
  * Whether port @slot needs other mbufs for @mtu.  A port that cannot be
- * restarted without harm keeps its pool: net_pcap chains segments for a
- * frame longer than a buffer (and an infinite_rx pool is sized for its
- * file, not the MTU).
+ * restarted keeps its pool: net_pcap chains segments for a frame longer
+ * than a buffer, net_tap scatters it (see sl_port_start), and an
+ * infinite_rx pool is sized for its file, not the MTU.
  */
 bool
 sl_port_mtu_needs_new_pool(unsigned int slot, uint16_t mtu)
 {
 	const struct sl_port_priv *pp = &sl_p.ports[slot];
+	char why[128];
 
-	return pp->pool != NULL && !restart_loses_state(pp) && pp->held == 0 &&
-	       rte_pktmbuf_data_room_size(pp->pool) != sl_mbuf_buf_size(mtu);
+	return pp->pool != NULL && pp->held == 0 &&
+	       rte_pktmbuf_data_room_size(pp->pool) != sl_mbuf_buf_size(mtu) &&
+	       !sl_port_cannot_restart(pp, why, sizeof(why));
 }
 
 /*
@@ -143,6 +157,8 @@ sl_port_apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen)
 	}
 	p->mtu = mtu;
 	p->max_frame = SL_MTU_TO_FRAME_LEN(mtu);
+	/* Workers read max_frame when the ports change: a live MTU is one. */
+	__atomic_fetch_add(&sl_p.shm->ports_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -175,12 +191,60 @@ choose_pool(unsigned int slot, uint16_t mtu, struct sl_pool_req *req, struct rte
 
 	if (pp->held != 0)
 		req->buf_size = RTE_ALIGN_CEIL(pp->held_len, SL_MBUF_ALIGN) + RTE_PKTMBUF_HEADROOM;
-	else if (pp->pool != NULL && restart_loses_state(pp))
+	else if (pp->pool != NULL && !sl_port_mtu_needs_new_pool(slot, mtu))
 		req->buf_size = rte_pktmbuf_data_room_size(pp->pool);
 	else
 		req->buf_size = sl_mbuf_buf_size(mtu);
 	req->held = pp->held;
 	return sl_mempool_get(slot, req, pp->pool, mp, err, errlen);
+}
+
+/* net_tap: where frames go that are longer than it sends itself. */
+static void
+open_tap_tx(unsigned int slot)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	uint16_t mtu = RTE_ETHER_MTU;
+	int fd;
+
+	rte_eth_dev_get_mtu(sl_p.shm->ports[slot].port_id, &mtu);
+	/* net_tap's own limit: its MTU, Ethernet header, CRC and a tag. */
+	pp->tap_pmd_max = mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + RTE_VLAN_HLEN;
+	fd = sl_tap_tx_open(pp->kernel_if);
+	if (fd < 0)
+		PLOG(WARNING, "%s: no tun queue of %s found (%s): frames longer than %u bytes will "
+		     "be dropped", sl_p.shm->ports[slot].name, pp->kernel_if, strerror(-fd),
+		     pp->tap_pmd_max);
+	__atomic_store_n(&pp->tap_tx_fd, fd > 0 ? fd : 0, __ATOMIC_RELEASE);
+}
+
+static void
+close_tap_tx(unsigned int slot)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	int fd = __atomic_exchange_n(&pp->tap_tx_fd, 0, __ATOMIC_ACQ_REL);
+
+	if (fd > 0)
+		close(fd);
+}
+
+uint16_t
+sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	int fd = __atomic_load_n(&pp->tap_tx_fd, __ATOMIC_ACQUIRE);
+	uint64_t big = 0, bytes = 0;
+	uint16_t sent;
+
+	if (fd == 0)
+		return rte_eth_tx_burst(sl_p.shm->ports[slot].port_id, 0, pkts, n);
+	sent = sl_tap_tx_burst(sl_p.shm->ports[slot].port_id, fd, pp->tap_pmd_max, pkts, n, &big,
+			       &bytes);
+	if (big != 0) {
+		__atomic_fetch_add(&pp->tap_big_pkts, big, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&pp->tap_big_bytes, bytes, __ATOMIC_RELAXED);
+	}
+	return sent;
 }
 
 /* A device that keeps what it sends until the send completes (not a vdev). */
@@ -228,6 +292,14 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 	}
 	p->n_rxq = n_rxq;
 	p->n_txq = n_txq;
+	if (pp->kernel_if[0] != '\0') {
+		/* net_tap reads a frame into as many mbufs as it has rx
+		 * descriptors when scattering, into one otherwise (and counts
+		 * what does not fit as an error): a frame longer than the
+		 * buffers of a pool the port keeps arrives in segments. */
+		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
+		rxd = SL_TAP_RX_DESC;
+	}
 	if (n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
@@ -277,6 +349,8 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 		sl_mempool_set_need(slot, mp, req.need);
 	}
 	rte_eth_promiscuous_enable(p->port_id);
+	if (pp->kernel_if[0] != '\0')
+		open_tap_tx(slot);
 	p->fp_rxq_data = rte_eth_fp_ops[p->port_id].rxq.data;
 	p->fp_txq_data = rte_eth_fp_ops[p->port_id].txq.data;
 	publish_burst_fns(p);
@@ -303,6 +377,7 @@ sl_port_stop(unsigned int slot)
 	rc = rte_eth_dev_stop(p->port_id);
 	if (rc < 0)
 		PLOG(WARNING, "stop %s: %s", p->name, strerror(-rc));
+	close_tap_tx(slot);
 	free_bridge_rings(p);
 }
 

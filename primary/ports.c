@@ -354,6 +354,7 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	struct sl_values next;
 	uint64_t changed = 0;
 	bool restart = false;
+	char why[160];
 	int slot, rc;
 
 	slot = sl_port_find(name);
@@ -385,6 +386,12 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	/* An MTU whose frames want other mbufs moves the port to another pool. */
 	restart |= (changed & (UINT64_C(1) << SL_PS_MTU)) &&
 		   sl_port_mtu_needs_new_pool(slot, cfg_u16(&next, SL_PS_MTU));
+	if (restart && (changed & ~(UINT64_C(1) << SL_PS_MTU)) != 0 &&
+	    sl_port_cannot_restart(pp, why, sizeof(why))) {
+		/* Only what needs a restart of its own (n_rxq) is refused. */
+		snprintf(err, errlen, "port \"%s\" cannot be restarted: %s", name, why);
+		return -EBUSY;
+	}
 	if (restart)
 		return port_restart(slot, &next, err, errlen);
 	for (size_t i = 0; i < sl_port_settings.n; i++) {
@@ -437,7 +444,7 @@ sl_ports_service_bridged(unsigned int *work)
 			if (n == 0)
 				continue;
 			*work += n;
-			sent = rte_eth_tx_burst(p->port_id, 0, pkts, n);
+			sent = sl_port_tx_bridged(s, pkts, n);
 			if (sent < n) {
 				sl_p.bridge_dropped[s] += n - sent;
 				rte_pktmbuf_free_bulk(pkts + sent, n - sent);

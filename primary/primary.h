@@ -33,6 +33,12 @@ struct sl_port_priv {
 	uint32_t held_len;    /* the longest of them */
 	bool rx_csum;         /* rx checksum offload enabled */
 	char kernel_if[16];   /* net_tap: its kernel interface */
+	/* net_tap: a tun queue descriptor for frames longer than the PMD
+	 * sends (0: none), that limit, and what went that way; the bridge
+	 * loop reads and counts, atomically. */
+	int tap_tx_fd;
+	uint32_t tap_pmd_max;
+	uint64_t tap_big_pkts, tap_big_bytes;
 };
 
 /* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
@@ -99,6 +105,17 @@ int sl_dev_detach(const char *devargs, char *msg, size_t msglen);
 /* tap.c */
 /* Set the MTU of net_tap's kernel interface @ifname, in whatever network namespace it is. */
 int sl_tap_set_mtu(const char *ifname, uint16_t mtu);
+/* A descriptor of a tun queue of @ifname, to write frames to; -errno. */
+int sl_tap_tx_open(const char *ifname);
+/*
+ * Send @n packets on net_tap port @port_id: those up to @pmd_max bytes
+ * through the PMD, longer ones (which it refuses) straight to tun queue
+ * @fd, counted in @big_pkts and @big_bytes.  Returns how many were taken.
+ */
+uint16_t sl_tap_tx_burst(uint16_t port_id, int fd, uint32_t pmd_max, struct rte_mbuf **pkts,
+			 uint16_t n, uint64_t *big_pkts, uint64_t *big_bytes);
+/* 1 if @ifname lives in the primary's network namespace, 0 if elsewhere, or -errno. */
+int sl_tap_in_our_netns(const char *ifname);
 /* 1 if @ifname is up and running, 0 if not, -errno if it cannot be found. */
 int sl_tap_link_up(const char *ifname);
 
@@ -114,11 +131,15 @@ int sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_me
 void sl_port_stop(unsigned int slot);
 /* The MTU on the device if it can, else in software; -errno with @err leaves it as it was. */
 int sl_port_apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen);
+/* Whether stopping and starting the device would do harm; @why says what. */
+bool sl_port_cannot_restart(const struct sl_port_priv *pp, char *why, size_t whylen);
 /* Whether @mtu wants mbufs of another size than the port's pool has (a restart). */
 bool sl_port_mtu_needs_new_pool(unsigned int slot, uint16_t mtu);
 /* A pool for the port with @mtu and @n_rxq other than its own (NULL: its own fits). */
 int sl_port_pool_for(unsigned int slot, uint16_t mtu, uint16_t n_rxq, struct rte_mempool **mp,
 		     char *err, size_t errlen);
+/* Transmit on bridged port @slot (net_tap's long frames around the PMD). */
+uint16_t sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n);
 /* 802.3x pause frames from the three flow control settings of @cfg. */
 int sl_port_apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err,
 			    size_t errlen);

@@ -249,6 +249,9 @@ add_port_stats(Sluice__Reply *rep, unsigned int slot)
 		ps->tx_bytes = st.obytes;
 		ps->tx_errors = st.oerrors;
 	}
+	/* net_tap's frames longer than it sends, written around it. */
+	ps->tx_packets += __atomic_load_n(&sl_p.ports[slot].tap_big_pkts, __ATOMIC_RELAXED);
+	ps->tx_bytes += __atomic_load_n(&sl_p.ports[slot].tap_big_bytes, __ATOMIC_RELAXED);
 	ps->tx_dropped = sl_p.bridge_dropped[slot];
 	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
 		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];

@@ -278,6 +278,8 @@ vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t ma
 			key->vlan_tci = (bits & mask) | SL_VLAN_CFI;
 		return;
 	}
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		return; /* a chain whose first segment lacks the tag: left as it is */
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t tci = rte_be_to_cpu_16(*(uint16_t *)(p + 14));
 
@@ -369,6 +371,27 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key)
 	return r;
 }
 
+/*
+ * Parse @m's headers.  They are read from its first segment, which holds
+ * them whole with every PMD we know; a chained packet whose first segment
+ * is shorter than the headers could be is parsed from a copy of its start.
+ */
+static inline void
+parse(struct rte_mbuf *m, uint16_t in_port, struct sl_flow_key *key)
+{
+	uint8_t copy[SL_PARSE_HDR_MAX];
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (unlikely(len < SL_PARSE_HDR_MAX && m->pkt_len > len)) {
+		len = RTE_MIN(m->pkt_len, (uint32_t)SL_PARSE_HDR_MAX);
+		data = rte_pktmbuf_read(m, 0, len, copy);
+		if (data == NULL)
+			len = 0;
+	}
+	sl_parse(data, len, in_port, key, NULL);
+}
+
 static void
 process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -379,8 +402,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		sl_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *), rte_pktmbuf_data_len(pkts[i]),
-			 rq->ofport, &keys[i], NULL);
+		parse(pkts[i], rq->ofport, &keys[i]);
 	}
 	/* Stage 2: classify and count. */
 	for (uint16_t i = 0; i < n; i++) {
