@@ -284,8 +284,14 @@ build_dump_ports(struct sl_ctl *c, Sluice__Request *req)
 	Sluice__DumpPorts *dp = xcalloc(1, sizeof(*dp));
 
 	sluice__dump_ports__init(dp);
-	if (c->n_args > 0)
-		dp->name = c->args[0];
+	for (int i = 0; i < c->n_args; i++) {
+		if (strcmp(c->args[i], "--xstats") == 0)
+			dp->xstats = true;
+		else if (dp->name == NULL || dp->name[0] == '\0')
+			dp->name = c->args[i];
+		else
+			die(2, "usage: sluicectl dump-ports [--xstats] [NAME]");
+	}
 	req->dump_ports = dp;
 }
 
@@ -425,6 +431,20 @@ print_dump_ports(const Sluice__Reply *rep)
 		printf("           tx pkts=%llu, bytes=%llu, drop=%llu, errs=%llu\n",
 		       (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
+		for (size_t q = 0; q < s->n_rxq; q++)
+			printf("           rxq %u: pkts=%llu, bytes=%llu, errs=%llu\n",
+			       s->rxq[q]->queue, (unsigned long long)s->rxq[q]->packets,
+			       (unsigned long long)s->rxq[q]->bytes,
+			       (unsigned long long)s->rxq[q]->errors);
+		for (size_t q = 0; q < s->n_txq; q++)
+			printf("           txq %u: pkts=%llu, bytes=%llu\n", s->txq[q]->queue,
+			       (unsigned long long)s->txq[q]->packets,
+			       (unsigned long long)s->txq[q]->bytes);
+		if (s->n_xstats > 0)
+			printf("           extended statistics:\n");
+		for (size_t x = 0; x < s->n_xstats; x++)
+			printf("             %s=%llu\n", s->xstats[x]->name,
+			       (unsigned long long)s->xstats[x]->value);
 	}
 }
 CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)

@@ -218,6 +218,21 @@ sl_dev_remove(unsigned int slot)
 	return remove_ethdev(sl_p.shm->ports[slot].port_id, pp->local_only, pp->devname);
 }
 
+/* Whether bus @bus has a device called @name (attached, with or without a port). */
+static bool
+device_exists(const char *bus, const char *name)
+{
+	struct rte_dev_iterator it;
+	struct rte_device *dev;
+	char filter[80];
+
+	snprintf(filter, sizeof(filter), "bus=%s", bus);
+	RTE_DEV_FOREACH(dev, filter, &it)
+		if (strcmp(rte_dev_name(dev), name) == 0)
+			return true;
+	return false;
+}
+
 int
 sl_dev_detach(const char *devargs, char *msg, size_t msglen)
 {
@@ -251,8 +266,10 @@ sl_dev_detach(const char *devargs, char *msg, size_t msglen)
 	}
 	if (rte_eth_dev_get_port_by_name(name, &port_id) == 0)
 		rc = remove_ethdev(port_id, false, name);
+	else if (bus[0] != '\0' && device_exists(bus, name))
+		rc = rte_eal_hotplug_remove(bus, name);
 	else
-		rc = bus[0] != '\0' ? rte_eal_hotplug_remove(bus, name) : -ENOENT;
+		rc = -ENOENT;
 	if (rc == -ENOENT || rc == -ENODEV) {
 		snprintf(msg, msglen, "Device '%s' not found in DPDK", shown);
 		return -ENOENT;

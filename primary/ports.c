@@ -111,6 +111,8 @@ port_forget(unsigned int slot)
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 
 	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	sl_p.bridge_dropped[slot] = 0;
+	sl_p.bridge_rx_dropped[slot] = 0;
 	if (pp->pool != NULL)
 		sl_mempool_put(slot, pp->pool);
 	memset(pp, 0, sizeof(*pp));
@@ -237,6 +239,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
+	sl_port_stats_baseline(slot);
 	rc = sl_port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), NULL, err,
 			errlen);
 	if (rc == 0) {

@@ -39,6 +39,9 @@ struct sl_port_priv {
 	int tap_tx_fd;
 	uint32_t tap_pmd_max;
 	uint64_t tap_big_pkts, tap_big_bytes;
+	/* What the workers had counted for this slot when the port came. */
+	struct sl_port_wstats wstats_base;
+	uint64_t tx_dropped_base;
 };
 
 /* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
@@ -143,6 +146,12 @@ uint16_t sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t 
 /* 802.3x pause frames from the three flow control settings of @cfg. */
 int sl_port_apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err,
 			    size_t errlen);
+
+/* port_stats.c */
+/* Port @slot starts counting from now (it was just added). */
+void sl_port_stats_baseline(unsigned int slot);
+/* dump-ports for @slot into @ps; with @xstats, the extended statistics too. */
+int sl_port_stats_fill(Sluice__PortStats *ps, unsigned int slot, bool xstats);
 
 /* ports.c */
 int sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen);

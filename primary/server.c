@@ -228,34 +228,15 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 SL_REQ_HANDLER(handlers, DUMP_FLOWS, h_dump_flows)
 
 static int
-add_port_stats(Sluice__Reply *rep, unsigned int slot)
+add_port_stats(Sluice__Reply *rep, unsigned int slot, bool xstats)
 {
-	const struct sl_port *p = &sl_p.shm->ports[slot];
-	struct rte_eth_stats st;
 	Sluice__PortStats *ps;
 
 	ps = REPLY_APPEND(rep, port_stats, n_port_stats, Sluice__PortStats,
 			  SLUICE__PORT_STATS__INIT);
 	if (ps == NULL)
 		return -ENOMEM;
-	ps->name = dupstr(p->name);
-	ps->ofport = p->ofport;
-	if (rte_eth_stats_get(p->port_id, &st) == 0) {
-		ps->rx_packets = st.ipackets;
-		ps->rx_bytes = st.ibytes;
-		ps->rx_dropped = st.imissed + st.rx_nombuf;
-		ps->rx_errors = st.ierrors;
-		ps->tx_packets = st.opackets;
-		ps->tx_bytes = st.obytes;
-		ps->tx_errors = st.oerrors;
-	}
-	/* net_tap's frames longer than it sends, written around it. */
-	ps->tx_packets += __atomic_load_n(&sl_p.ports[slot].tap_big_pkts, __ATOMIC_RELAXED);
-	ps->tx_bytes += __atomic_load_n(&sl_p.ports[slot].tap_big_bytes, __ATOMIC_RELAXED);
-	ps->tx_dropped = sl_p.bridge_dropped[slot];
-	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
-		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];
-	return 0;
+	return sl_port_stats_fill(ps, slot, xstats);
 }
 
 static int
@@ -271,10 +252,11 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 			snprintf(err, errlen, "unknown port \"%s\"", name);
 			return -ENOENT;
 		}
-		return add_port_stats(rep, slot);
+		return add_port_stats(rep, slot, req->dump_ports->xstats);
 	}
 	for (i = 0; i < SL_MAX_PORTS; i++)
-		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE && add_port_stats(rep, i) < 0)
+		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE &&
+		    add_port_stats(rep, i, req->dump_ports->xstats) < 0)
 			return -ENOMEM;
 	return 0;
 }

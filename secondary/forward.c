@@ -132,6 +132,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 	w->st.tx_packets += sent;
 	if (unlikely(sent < n)) {
 		w->port_tx_dropped[slot] += n - sent;
+		w->port_stats[slot].tx_failure_drops += n - sent;
 		w->st.tx_dropped += n - sent;
 		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
 	}
@@ -155,6 +156,7 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 		if (wp->active) {
 			w->st.mtu_dropped++;
 			w->port_tx_dropped[slot]++;
+			w->port_stats[slot].tx_mtu_exceeded_drops++;
 		}
 		rte_pktmbuf_free(m);
 		return;

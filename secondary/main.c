@@ -136,6 +136,7 @@ take_slot(struct sl_wctx *w)
 	/* Counters of the previous incarnation carry on. */
 	w->st = me->stats;
 	memcpy(w->port_tx_dropped, me->port_tx_dropped, sizeof(w->port_tx_dropped));
+	memcpy(w->port_stats, me->port_stats, sizeof(w->port_stats));
 	me->lcore = rte_lcore_id();
 	me->rcu_id = w->rcu_id;
 	__atomic_store_n(&me->pid, getpid(), __ATOMIC_RELEASE);
@@ -242,6 +243,7 @@ publish_stats(struct sl_wctx *w)
 	w->me->stats = w->st;
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
 		w->me->port_tx_dropped[s] = w->port_tx_dropped[s];
+	memcpy(w->me->port_stats, w->port_stats, sizeof(w->port_stats));
 }
 
 /* Pick up what the primary changed since the last iteration. */

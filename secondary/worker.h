@@ -50,6 +50,7 @@ struct sl_wctx {
 	struct sl_worker_stats st; /* private, copied out once per loop */
 	struct sl_flow_counter *counters;
 	uint64_t port_tx_dropped[SL_MAX_PORTS];
+	struct sl_port_wstats port_stats[SL_MAX_PORTS];
 
 	uint32_t ports_gen;
 	struct sl_wport ports[SL_MAX_PORTS];

@@ -15,10 +15,14 @@ struct ctl {
 	char prefix[64];
 	int workers;
 	pid_t sluiced;
+	char eal_extra[256]; /* more EAL arguments for the primary and workers */
 };
 
 /* Start sluiced with @workers workers and wait until it answers. */
 void ctl_start(struct ctl *c, const char *name, int workers);
+
+/* The same, with more EAL arguments (e.g. "--vdev=net_null9"). */
+void ctl_start_eal(struct ctl *c, const char *name, int workers, const char *eal_extra);
 
 /* (Re)start only sluiced, on the same rundir. */
 void ctl_start_daemon(struct ctl *c);
