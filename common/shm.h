@@ -55,6 +55,7 @@ struct sl_port {
 	uint8_t tx_shared;         /* P: workers share tx queues under txq_lock */
 	uint8_t lossless;          /* P: bridged and a file: workers hold rx back
 				    * rather than drop when its ring is full */
+	uint8_t rx_csum;           /* P: the PMD flags rx checksums (ol_flags) */
 	uint32_t max_frame;        /* P: mtu + L2 header, for software enforcement */
 	/* P: the queue arrays ethdev gave the primary at start.  A secondary
 	 * that probed the port before it was configured holds stale copies in

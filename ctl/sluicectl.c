@@ -347,6 +347,21 @@ print_workers_short(const Sluice__Reply *rep)
 	}
 }
 
+/* "10 Gbps", "100 Mbps": a link speed in Mbps as DPDK and ethtool say it. */
+static const char *
+speed_text(uint32_t mbps)
+{
+	static char buf[32];
+
+	if (mbps >= 1000 && mbps % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%u Gbps", mbps / 1000);
+	else if (mbps >= 1000)
+		snprintf(buf, sizeof(buf), "%.1f Gbps", mbps / 1000.0);
+	else
+		snprintf(buf, sizeof(buf), "%u Mbps", mbps);
+	return buf;
+}
+
 /* Every port setting, in the order of common/settings.h. */
 static void
 print_port_settings(const Sluice__PortInfo *p)
@@ -386,9 +401,14 @@ print_show(const Sluice__Reply *rep)
 		if (p->driver[0])
 			printf("        driver: %s, port_id: %u, mac: %s, link: %s\n", p->driver,
 			       p->port_id, p->mac[0] ? p->mac : "-", p->link_up ? "up" : "down");
+		if (p->driver[0] && p->link_speed != 0)
+			printf("        link_speed: %s, duplex: %s\n", speed_text(p->link_speed),
+			       p->link_full_duplex ? "full" : "half");
 		if (p->mempool[0])
 			printf("        mempool: %s (%u-byte buffers)\n", p->mempool,
 			       p->mbuf_buf_size);
+		if (p->driver[0])
+			printf("        rx_csum_offload: %s\n", p->rx_csum_offload ? "true" : "false");
 		if (p->bridged || p->tx_shared)
 			printf("        bridged by the primary: %s, shared tx queues: %s\n",
 			       yes_no(p->bridged), yes_no(p->tx_shared));

@@ -22,6 +22,9 @@
 
 #define SL_RX_DESC 1024
 #define SL_TX_DESC 1024
+#define SL_RX_CSUM_OFFLOADS                                                         \
+	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |                    \
+	 RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 /* net_tap: segments a frame may take (its rx descriptors are iovecs of one read). */
 #define SL_TAP_RX_DESC 16
 
@@ -300,6 +303,11 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
 		rxd = SL_TAP_RX_DESC;
 	}
+	/* Rx checksum offload wherever the port offers it, as OVS enables it
+	 * on its DPDK ports: the PMD's verdicts come in ol_flags. */
+	conf.rxmode.offloads |= info.rx_offload_capa & SL_RX_CSUM_OFFLOADS;
+	pp->rx_csum = (conf.rxmode.offloads & SL_RX_CSUM_OFFLOADS) != 0;
+	p->rx_csum = pp->rx_csum;
 	if (n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =

@@ -91,11 +91,23 @@ fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
 	pi->bridged = p->bridged;
 	pi->tx_shared = p->tx_shared;
 	pi->port_id = p->port_id;
-	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
 		pi->link_up = link.link_status == RTE_ETH_LINK_UP;
+		pi->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+		pi->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	}
+	/* net_tap asks about its interface by name in our namespace; once the
+	 * interface lives in another, ask there. */
+	if (pp->kernel_if[0] != '\0') {
+		int up = sl_tap_link_up(pp->kernel_if);
+
+		if (up >= 0)
+			pi->link_up = up == 1;
+	}
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	pi->mac = dupstr(macs);
+	pi->rx_csum_offload = pp->rx_csum;
 	if (pp->pool != NULL) {
 		pi->mempool = dupstr(pp->pool->name);
 		pi->mbuf_buf_size = rte_pktmbuf_data_room_size(pp->pool);

@@ -104,6 +104,7 @@ sl_fwd_refresh_rxqs(struct sl_wctx *w)
 		rq->queue = refs[i].queue;
 		rq->port_id = p->port_id;
 		rq->ofport = p->ofport;
+		rq->csum = p->rx_csum;
 		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
 		w->n_rxq++;
 	}
@@ -394,6 +395,26 @@ parse(struct rte_mbuf *m, uint16_t in_port, struct sl_flow_key *key)
 	sl_parse(data, len, in_port, key, NULL);
 }
 
+/*
+ * What the PMD found of the checksums (it verified them: we never do in
+ * software, as OVS's datapath does not outside conntrack and tunnels; the
+ * verdict stays in ol_flags for whatever needs it).  Bad ones are counted.
+ */
+static inline void
+count_bad_csums(struct sl_wctx *w, uint16_t slot, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t ip = 0, l4 = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t f = pkts[i]->ol_flags;
+
+		ip += (f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		l4 += (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+	w->port_stats[slot].rx_ip_csum_bad += ip;
+	w->port_stats[slot].rx_l4_csum_bad += l4;
+}
+
 static void
 process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -406,6 +427,8 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		parse(pkts[i], rq->ofport, &keys[i]);
 	}
+	if (rq->csum)
+		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
 	for (uint16_t i = 0; i < n; i++) {
 		rules[i] = lookup(w, &keys[i]);

@@ -39,6 +39,7 @@ struct sl_wrxq {
 	uint16_t queue;
 	uint16_t port_id;
 	uint16_t ofport;
+	bool csum;             /* the PMD flags checksums */
 	struct rte_ring *ring; /* bridged: from the primary */
 };
 

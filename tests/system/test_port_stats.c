@@ -177,3 +177,84 @@ Test(port_stats, del_port_and_detach_answer_as_ovs_does)
 	OK("del-port r1");
 	cr_assert_str_eq(out, "Device 'net_ring_psd0' has been detached\n");
 }
+
+static void
+host(const char *ns, const char *iface, const char *addr, bool up)
+{
+	cr_assert_eq(sh("ip netns del %s 2>/dev/null; ip netns add %s && ip link set %s netns %s && "
+			"ip -n %s addr add %s/24 dev %s && ip -n %s link set lo up%s%s%s%s",
+			ns, ns, iface, ns, ns, addr, iface, ns, up ? " && ip -n " : "",
+			up ? ns : "", up ? " link set up dev " : "", up ? iface : ""),
+		     0, "could not set up namespace %s", ns);
+}
+
+/* The "KEY: VALUE" line of port @port in `show`, or "". */
+static const char *
+shown(const char *port, const char *key)
+{
+	static char line[256];
+	char head[64], want[96];
+	const char *p, *end;
+
+	OK("show");
+	snprintf(head, sizeof(head), "Port %s\n", port);
+	snprintf(want, sizeof(want), "        %s: ", key);
+	line[0] = '\0';
+	p = strstr(out, head);
+	if (p == NULL)
+		return line;
+	end = strstr(p + 1, "    Port ");
+	p = strstr(p, want);
+	if (p == NULL || (end != NULL && p > end))
+		return line;
+	p += strlen(want);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+	return line;
+}
+
+/*
+ * A tap port in a namespace is as up as its interface there (net_tap
+ * itself looks in the primary's namespace and says down); net_tap checks
+ * rx checksums when asked, and the bad ones are counted.
+ */
+Test(port_stats, tap_link_state_follows_its_interface_and_bad_checksums_are_counted)
+{
+	ctl_start(&c, "pscs", 1);
+	OK("add-port ta net_tap_psa,iface=slps_ta");
+	OK("add-port tb net_tap_psb,iface=slps_tb");
+	OK("add-port r1 net_ring_psr");
+	OK("add-flow in_port=ta,actions=output:tb");
+	OK("add-flow in_port=tb,actions=output:ta");
+	cr_assert_str_eq(shown("ta", "rx_csum_offload"), "true");
+	cr_assert_str_eq(shown("r1", "rx_csum_offload"), "false", "net_ring has none");
+	cr_assert(strstr(shown("r1", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert_str_eq(shown("r1", "link_speed"), "10 Gbps, duplex: full");
+
+	host("slps_a", "slps_ta", "198.51.100.1", true);
+	host("slps_b", "slps_tb", "198.51.100.2", false);
+	cr_assert(strstr(shown("ta", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert(strstr(shown("tb", "driver"), "link: down") != NULL, "not up yet: %s", out);
+	cr_assert_eq(sh("ip -n slps_b link set up dev slps_tb"), 0);
+	cr_assert(strstr(shown("tb", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert_eq(sh("ip netns exec slps_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
+
+	cr_assert_eq(sh("ip netns exec slps_a /usr/bin/python3 -c \""
+			"from scapy.all import Ether, IP, UDP, sendp, conf\n"
+			"conf.verb = 0\n"
+			"e = Ether(dst='ff:ff:ff:ff:ff:ff')\n"
+			"sendp(e / IP(dst='198.51.100.2') / UDP(dport=9, chksum=0x1234) / (b'x' * 20),"
+			" iface='slps_ta', count=3)\n"
+			"sendp(e / IP(dst='198.51.100.2', chksum=0x4321) / UDP(dport=9) / (b'x' * 20),"
+			" iface='slps_ta', count=2)\""), 0, "scapy");
+	for (int i = 0; i < 50; i++) {
+		OK("dump-ports --xstats ta");
+		if (xstat(out, "rx_ip_csum_bad") == 2 && xstat(out, "rx_l4_csum_bad") == 3)
+			break;
+		usleep(50000);
+	}
+	cr_assert_eq(xstat(out, "rx_ip_csum_bad"), 2, "%s", out);
+	cr_assert_eq(xstat(out, "rx_l4_csum_bad"), 3, "%s", out);
+	/* They are forwarded all the same, as OVS does. */
+	OK("dump-ports tb");
+	cr_assert_geq(ctl_number_after(out, "tx pkts="), 5, "%s", out);
+}
