@@ -7,10 +7,14 @@
  * traffic; a refusal keeping the old MTU and the forwarding.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -221,16 +225,70 @@ Test(jumbo, pcap_ports_carry_9018_byte_frames_exactly)
 	free(f);
 }
 
+/* sluice-dump with @args (NULL-terminated), once it says it is capturing. */
+static pid_t
+dump_start(const char *errfile, const char *const *args)
+{
+	char bin[512], rundir[160], line[256];
+	const char *argv[24] = { bin, rundir };
+	int n = 2;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/tools/sluice-dump",
+		 getenv("SLUICE_BUILD") ? getenv("SLUICE_BUILD") : "build");
+	snprintf(rundir, sizeof(rundir), "--rundir=%s", c.rundir);
+	for (int i = 0; args[i] != NULL && n < 23; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(errfile, "r");
+		bool ready = false;
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			ready |= strstr(line, "capturing on") != NULL;
+		if (f != NULL)
+			fclose(f);
+		if (ready)
+			return pid;
+		cr_assert_neq(waitpid(pid, NULL, WNOHANG), pid, "sluice-dump exited (see %s)", errfile);
+		usleep(20000);
+	}
+	cr_assert_fail("sluice-dump did not start capturing");
+	return -1;
+}
+
+static void
+dump_stop(pid_t pid)
+{
+	int st = 0;
+
+	kill(pid, SIGINT);
+	for (int i = 0; i < 500 && waitpid(pid, &st, WNOHANG) != pid; i++)
+		usleep(10000);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sluice-dump: status %#x", st);
+}
+
 /*
  * Ports at MTU 1500 read 9018-byte frames into chains of 2 KiB mbufs
  * (net_pcap does): the worker parses them, strips or pushes a tag, rewrites
- * the source MAC and sends them whole to ports at MTU 9000.
+ * the source MAC and sends them whole to ports at MTU 9000; sluice-dump
+ * captures them whole, through a filter, on the way in and out.
  */
 Test(jumbo, frames_received_in_segments_are_parsed_changed_and_sent_whole)
 {
 	enum { N = 100 };
 	struct jframe *tagged = calloc(N, sizeof(*tagged)), *plain = calloc(N, sizeof(*plain));
 	struct jframe *want = calloc(1, sizeof(*want)), *got;
+	pid_t d_rx, d_tx;
 	size_t n;
 
 	ctl_start(&c, "jseg", 1);
@@ -246,11 +304,33 @@ Test(jumbo, frames_received_in_segments_are_parsed_changed_and_sent_whole)
 	OK("add-flow in_port=11,dl_vlan=7,udp,nw_dst=192.0.2.2,tp_dst=12346,actions=strip_vlan,"
 	   "mod_dl_src:02:00:00:00:00:99,output:o1");
 	OK("add-flow in_port=12,udp,nw_dst=192.0.2.2,tp_dst=12346,actions=mod_vlan_vid:5,output:o2");
+	d_rx = dump_start(path("d_rx.err"), (const char *[]){ "-i", "i2", "--dir", "rx", "--wait",
+							   "-w", path("cap_rx.pcap"),
+							   "udp dst port 12346", NULL });
+	d_tx = dump_start(path("d_tx.err"), (const char *[]){ "-i", "o2", "--dir", "tx", "--wait",
+							   "-w", path("cap_tx.pcap"), NULL });
 	OK("add-port i1 net_pcap_si1,rx_pcap=%s ofport=11", path("tagged.pcap"));
 	OK("add-port i2 net_pcap_si2,rx_pcap=%s ofport=12", path("plain.pcap"));
 	cr_assert_str_eq(shown("i1", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
 	wait_frames("o1.pcap", N);
 	wait_frames("o2.pcap", N);
+	usleep(200000);
+	dump_stop(d_rx);
+	dump_stop(d_tx);
+	n = read_frames(path("cap_rx.pcap"), &got);
+	cr_assert_eq(n, N, "captured on i2's rx: %zu of %d", n, N);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(got[i].len, 9014, "rx capture %zu: %u bytes", i, got[i].len);
+		cr_assert_eq(differs_at(got[i].data, plain[i].data, 9014), -1, "rx capture %zu", i);
+	}
+	free(got);
+	n = read_frames(path("cap_tx.pcap"), &got);
+	cr_assert_eq(n, N, "captured on o2's tx: %zu of %d", n, N);
+	for (size_t i = 0; i < n; i++) {
+		jframe(want, 9018, i, 5);
+		cr_assert_eq(differs_at(got[i].data, want->data, 9018), -1, "tx capture %zu", i);
+	}
+	free(got);
 
 	n = read_frames(path("o1.pcap"), &got);
 	cr_assert_eq(n, N, "o1: %zu of %d", n, N);

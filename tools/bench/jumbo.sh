@@ -490,7 +490,7 @@ section() {
   pcap ports are serviced by the primary: while it handles the command the
   stream waits in the kernel's tap queue, delayed, not lost.  OVS's first
   change to 9000 makes its shared pool for that MTU (262144 mbufs, halved
-  until memory suffices): the command takes about 2 s and the port drops
+  until memory suffices): the command takes 2 to 3 s and the port drops
   for as long; later changes reuse the pools.  The command column includes
   the client (sluicectl -> sluiced, which also writes its DB; ovs-vsctl ->
   ovsdb-server -> ovs-vswitchd).
