@@ -414,6 +414,11 @@ sl_port_apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *er
 			   : rx ? RTE_ETH_FC_RX_PAUSE : tx ? RTE_ETH_FC_TX_PAUSE : RTE_ETH_FC_NONE;
 	fc.autoneg = sl_values_u64(&sl_port_settings, cfg, SL_PS_FLOW_CTRL_AUTONEG);
 	rc = rte_eth_dev_flow_ctrl_set(p->port_id, &fc);
+	if (rc == -ENOTSUP || rc == -EOPNOTSUPP) {
+		/* net_tap reads "none" but refuses any other mode. */
+		snprintf(err, errlen, "flow control is not supported by %s", pp->driver);
+		return -ENOTSUP;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "flow control: %s refused it: %s", pp->driver, strerror(-rc));
 		return rc;

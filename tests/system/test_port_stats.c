@@ -226,6 +226,8 @@ Test(port_stats, tap_link_state_follows_its_interface_and_bad_checksums_are_coun
 	OK("add-flow in_port=ta,actions=output:tb");
 	OK("add-flow in_port=tb,actions=output:ta");
 	cr_assert_str_eq(shown("ta", "rx_csum_offload"), "true");
+	REFUSED("flow control is not supported by net_tap", "set-port ta rx-flow-ctrl=true");
+	cr_assert_str_eq(shown("ta", "rx-flow-ctrl"), "false");
 	cr_assert_str_eq(shown("r1", "rx_csum_offload"), "false", "net_ring has none");
 	cr_assert(strstr(shown("r1", "driver"), "link: up") != NULL, "%s", out);
 	cr_assert_str_eq(shown("r1", "link_speed"), "10 Gbps, duplex: full");
