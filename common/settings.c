@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmd.h"
 #include "settings.h"
 #include "util.h"
 
@@ -23,7 +24,7 @@ _Static_assert(SL_PS_COUNT <= SL_MAX_SETTINGS && SL_OPT_COUNT <= SL_MAX_SETTINGS
 	       "raise SL_MAX_SETTINGS");
 
 const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT, NULL };
-const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, NULL };
+const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, sl_pmd_options_check };
 
 static int __attribute__((format(printf, 4, 5)))
 fail(char *err, size_t errlen, int rc, const char *fmt, ...)

@@ -69,7 +69,9 @@ enum sl_verb_flags {
 	X(set, "set", SET_OPTION, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "OPTION=VALUE",       \
 	  "set a switch option (see --help settings)")                                          \
 	X(shutdown, "shutdown", SHUTDOWN, SL_VERB_DAEMON, 0, 0, "",                              \
-	  "stop the whole instance cleanly")
+	  "stop the whole instance cleanly")                                                    \
+	X(pmd_rxq_rebalance, "pmd-rxq-rebalance", PMD_RXQ_REBALANCE, SL_VERB_PRIMARY, 0, 0, "",  \
+	  "assign the rx queues to the workers again, by their measured cycles")
 
 struct sl_verb {
 	const char *name;

@@ -241,7 +241,9 @@ port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, char *err, size_t er
 		return -EINVAL;
 	}
 	if (p->bridged) {
-		n_txq = 1;
+		/* The primary sends on queue 0; net_tap wants as many tx
+		 * queues as rx queues (one file descriptor each). */
+		n_txq = strcmp(pp->driver, "net_tap") == 0 ? RTE_MAX(n_rxq, (uint16_t)1) : 1;
 	} else {
 		n_txq = RTE_MIN((unsigned int)info.max_tx_queues, sl_p.n_workers + 1);
 		p->tx_shared = n_txq < sl_p.n_workers + 1;
@@ -302,6 +304,13 @@ static void
 port_publish(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	char ignore[128];
+
+	/* The pins of the settings in force (which a failed restart put back). */
+	if (sl_rxq_affinity_parse(pp->cfg.v[SL_PS_PMD_RXQ_AFFINITY], &pp->affinity, ignore,
+				  sizeof(ignore)) < 0)
+		memset(&pp->affinity, 0, sizeof(pp->affinity));
 
 	sl_p.shm->ofport_to_slot[p->ofport] = slot;
 	__atomic_store_n(&p->state, SL_PORT_ACTIVE, __ATOMIC_RELEASE);
@@ -507,6 +516,9 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_TX_FLOW_CTRL:
 	case SL_PS_FLOW_CTRL_AUTONEG:
 		rc = apply_flow_ctrl(slot, next, err, errlen);
+		break;
+	case SL_PS_PMD_RXQ_AFFINITY:
+		sl_pmd_set_affinity(slot, next->v[id]);
 		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_COUNT:

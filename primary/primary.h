@@ -9,9 +9,11 @@
 #include <rte_log.h>
 
 #include "flow.h"
+#include "pmd.h"
 #include "settings.h"
 #include "shm.h"
 #include "sluice.pb-c.h"
+#include "verbs.h"
 
 extern int sl_primary_logtype;
 #define PLOG(level, fmt, ...) \
@@ -27,6 +29,7 @@ struct sl_port_priv {
 	bool bridged;         /* serviced by the primary (see ports.c) */
 	bool local_only;      /* attached in the primary only (bridged vdev) */
 	struct rte_mempool *pool; /* the pool its rx queues take mbufs from */
+	struct sl_rxq_affinity affinity; /* pmd-rxq-affinity, parsed from cfg */
 };
 
 /* One flow as the primary keeps it (the classifier gets a copy). */
@@ -77,9 +80,18 @@ void sl_ports_shutdown(void);
 int sl_port_resolve(void *ctx, const char *name, uint16_t *ofport);
 
 /* workers.c */
-void sl_workers_assign_rxqs(void);
 void sl_workers_check(void);
 void sl_workers_stop_all(void);
+/* Worker slot @w has a live process (running, or handing over). */
+bool sl_worker_running(unsigned int w);
+
+/* rxq_assign.c */
+/* Assign every rx queue of every active port to the workers, in two phases
+ * so that no packet is lost or reordered (see rxq_assign.c). */
+void sl_workers_assign_rxqs(void);
+/* Auto-lb's dry run: load variance now and with a new assignment; false if
+ * no other assignment is possible. */
+bool sl_rxq_dry_run(uint64_t *cur_var, uint64_t *est_var);
 
 /* flows.c */
 int sl_flows_init(void);
@@ -95,10 +107,35 @@ void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
 void sl_rcu_synchronize(void);
 
 /* server.c */
+/* A request handler: validates, applies, fills @rep; 0 or -errno with @err set. */
+typedef int (*sl_handler_fn)(const Sluice__Request *req, Sluice__Reply *rep, char *err,
+			     size_t errlen);
+/* Handlers by request case, registered with SL_REQ_HANDLER next to their code. */
+extern sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
 /* Make switch option @id (common/settings.h) take value @v in the data plane. */
 void sl_option_apply(int id, uint64_t v);
 int sl_server_init(void);
 void sl_server_poll(int timeout_ms);
 void sl_server_close(void);
+
+/* Grow a repeated field of a reply by one malloc'd message; NULL on ENOMEM. */
+#define REPLY_APPEND(rep, field, n_field, type, init)                                  \
+	({                                                                           \
+		type *m_ = malloc(sizeof(type));                                     \
+		type **arr_ = realloc((rep)->field, sizeof(type *) * ((rep)->n_field + 1)); \
+		if (m_ != NULL && arr_ != NULL) {                                    \
+			*m_ = (type)init;                                            \
+			(rep)->field = arr_;                                         \
+			arr_[(rep)->n_field++] = m_;                                 \
+		} else {                                                             \
+			free(m_);                                                    \
+			if (arr_ != NULL)                                            \
+				(rep)->field = arr_;                                 \
+			m_ = NULL;                                                   \
+		}                                                                    \
+		m_;                                                                  \
+	})
+
+#include "polling.h"
 
 #endif /* SL_PRIMARY_H */
