@@ -429,7 +429,7 @@ sl_fwd_poll(struct sl_wctx *w)
 	 * the primary has written out what we gave it. */
 	if (unlikely(w->n_lossless != 0) && !lossless_room(w))
 		return 0;
-	sl_rxq_round_start(&round);
+	sl_rxq_round_start(&round, w);
 
 	for (uint16_t q = 0; q < w->n_rxq; q++) {
 		const struct sl_wrxq *rq = &w->rxq[q];
@@ -448,7 +448,7 @@ sl_fwd_poll(struct sl_wctx *w)
 	}
 	if (total) {
 		sl_fwd_flush_all(w);
-		sl_rxq_round_flushed(&round);
+		sl_rxq_round_flushed(&round, w);
 	}
 	w->st.rx_packets += total;
 	return total;

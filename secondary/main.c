@@ -281,11 +281,13 @@ main_loop(struct sl_wctx *w)
 		if (unlikely(__atomic_load_n(&w->me->takeover_pid, __ATOMIC_RELAXED) != 0))
 			break;
 		refresh(w);
+		w->loop_tsc = last;
 		n = sl_fwd_poll(w);
 		rte_rcu_qsbr_quiescent(w->shm->qsbr, w->rcu_id);
 		__atomic_store_n(&w->me->heartbeat, w->me->heartbeat + 1, __ATOMIC_RELAXED);
 
-		now = rte_rdtsc();
+		/* A round with packets read the time as it ended (rxq_acct.h). */
+		now = sl_rxq_loop_now(w, n);
 		if (n) {
 			w->st.busy_cycles += now - last;
 			idle_polls = 0;

@@ -32,15 +32,18 @@ struct sl_rxq_round {
 	uint16_t pkts[SL_MAX_RXQ];
 };
 
+/* A round starts where the worker's loop took its last time (w->loop_tsc):
+ * the few cycles of its refresh go to the first queue with packets, and no
+ * TSC read is spent on a round that finds none. */
 static inline void
-sl_rxq_round_start(struct sl_rxq_round *r)
+sl_rxq_round_start(struct sl_rxq_round *r, const struct sl_wctx *w)
 {
 #if SL_RXQ_CYCLES
-	r->t = rte_rdtsc();
+	r->t = w->loop_tsc;
 	r->n = 0;
 	r->packets = 0;
 #else
-	(void)r;
+	(void)r, (void)w;
 #endif
 }
 
@@ -69,14 +72,18 @@ sl_rxq_account(struct sl_rxq_round *r, struct sl_wrxq_acct *acct, uint16_t n)
 #endif
 }
 
-/* The round's buffered packets were sent: the queues they came from share
- * the cycles, by their packets, as Open vSwitch shares an output flush. */
+/*
+ * The round's buffered packets were sent: the queues they came from share
+ * the cycles, by their packets, as Open vSwitch shares an output flush.
+ * The time read here is the loop's too (w->loop_tsc).
+ */
 static inline void
-sl_rxq_round_flushed(struct sl_rxq_round *r)
+sl_rxq_round_flushed(struct sl_rxq_round *r, struct sl_wctx *w)
 {
 #if SL_RXQ_CYCLES
-	uint64_t cycles = rte_rdtsc() - r->t;
+	uint64_t now = rte_rdtsc(), cycles = now - r->t;
 
+	w->loop_tsc = now;
 	if (likely(r->n == 1)) {
 		r->acct[0]->cycles += cycles;
 		return;
@@ -84,8 +91,20 @@ sl_rxq_round_flushed(struct sl_rxq_round *r)
 	for (uint16_t i = 0; i < r->n; i++)
 		r->acct[i]->cycles += cycles * r->pkts[i] / r->packets;
 #else
-	(void)r;
+	(void)r, (void)w;
 #endif
+}
+
+/* The time at the end of a loop iteration that received @n packets. */
+static inline uint64_t
+sl_rxq_loop_now(const struct sl_wctx *w, unsigned int n)
+{
+#if SL_RXQ_CYCLES
+	if (n != 0)
+		return w->loop_tsc;
+#endif
+	(void)w, (void)n;
+	return rte_rdtsc();
 }
 
 /* The slot is ours: carry on from what a previous incarnation counted. */
