@@ -21,7 +21,7 @@ BENCH_PREFIXES="bench_rxq bench_ovs"
 REPS=3
 SECONDS_MEASURE=5
 WARMUP=2
-ALB_WAIT=75
+ALB_WAIT=150
 NO_OVS=0
 ONLY=AB
 QUICK=0
@@ -51,27 +51,28 @@ A. Accounting cost: one sluice worker on CPU $FWD_CPU forwards 64-byte packets
    $REPS repetition(s).
 
 B. Skewed load: pmd-cpu-mask=$MASK (two workers, cores 0 and 1; the control
-   plane shares core 0), four source ports of one rx queue each and a sink:
+   plane shares core 0), pmd-rxq-assign=cycles, ten rx queues: four sources
      h   net_pcap infinite_rx, 64 bytes, 100000 flows (misses the exact-match
          cache: heavy per packet)
      l1, l2, l3  net_pcap infinite_rx, 64 bytes, 1 flow (light per packet)
-     sink  net_null no-rx
-   rules in_port=N,actions=output:sink.  On one running switch, in turn:
-   pmd-rxq-assign=roundrobin; after a minute of measured history cycles;
-   group; cycles with pmd-auto-lb=true for $ALB_WAIT s.  After each change
-   (warm-up $WARMUP s) the aggregate rate is measured over $SECONDS_MEASURE s:
-   the sum of the four sources' rx packets.  Both sluice and OVS, one
-   repetition each (part B takes some 3 minutes per switch).
+   and six idle queues (net_null no-rx, one of them the sink of the rules
+   in_port=SOURCE,actions=output:z1), ordered so that, dealt at zero cycles,
+   the four sources share one worker ("before").  Then a minute of measured
+   history and pmd-rxq-rebalance (cycle-based assignment), and in a second
+   run pmd-auto-lb=true (up to $ALB_WAIT s for it to act).  After each step
+   (warm-up $WARMUP s) the aggregate rate over $SECONDS_MEASURE s: the sum of
+   the sources' rx packets.  sluice and OVS alike; part B takes about 2 and
+   3 minutes per switch.
 
 Options:
-  --quick            part A once with 1 s, part B with 1 s phases and no
-                     auto-lb wait; writes no docs unless --docs
+  --quick            part A once with 1 s, part B with 1 s phases, 6 s of
+                     history and no auto-lb wait; writes no docs unless --docs
   --only A|B         one part only
   --reps N           part A repetitions (default $REPS)
   --seconds S        measured interval (default $SECONDS_MEASURE)
   --warmup S         after each change (default $WARMUP)
-  --alb-wait S       how long auto-lb gets (default $ALB_WAIT; OVS checks every
-                     minute at the earliest)
+  --alb-wait S       how long auto-lb gets (default $ALB_WAIT: it checks once a
+                     minute and wants a minute of overload)
   --no-ovs           sluice only
   --noacct-build DIR a build with -Drxq_cycles=false (default: configured and
                      built in the work directory)
@@ -210,98 +211,134 @@ measure_acct() {
 }
 
 # ---------------------------------------------------------------- B: skewed load
-PHASES="roundrobin cycles group auto-lb"
-
-# skew_phases SWITCH DIR: runs the phases with set_assign / agg_rx / show_rxq
-# defined for SWITCH; prints "phase Mpps" lines.
-skew_phases() {
-	local sw=$1 dir=$2 phase r0 r1 t0 t1 started
-	started=$(date +%s)
-	for phase in $PHASES; do
-		case $phase in
-		roundrobin) "${sw}_assign" roundrobin ;;
-		cycles)
-			# A minute of history (12 intervals of 5 s) before the queues are
-			# placed by their cycles, as OVS would have after running a while.
-			while [ $(( $(date +%s) - started )) -lt $(( QUICK ? 6 : 62 )) ]; do sleep 1; done
-			"${sw}_assign" cycles ;;
-		group) "${sw}_assign" group ;;
-		auto-lb)
-			"${sw}_assign" cycles
-			"${sw}_alb"
-			sleep "$ALB_WAIT" ;;
-		esac
-		sleep "$WARMUP"
-		t0=$(date +%s.%N); r0=$("${sw}_rx")
-		sleep "$SECONDS_MEASURE"
-		t1=$(date +%s.%N); r1=$("${sw}_rx")
-		"${sw}_show" >"$dir/rxq-show-$phase.txt" 2>&1 || true
-		awk -v ph="$phase" -v t0="$t0" -v t1="$t1" -v p0="$r0" -v p1="$r1" \
-			'BEGIN { printf "%s %.3f\n", ph, (p1 - p0) / (t1 - t0) / 1e6 }'
-	done
+# Ten rx queues in this order (port number, then queue): z1 (two queues;
+# also the sink), h, z2, z3, l1, l2, z4, z5, l3; z* are net_null no-rx
+# (idle).  z1's queues are pinned to cores 0 and 1 while the ports are
+# added, so both workers are isolated and no source is polled: nothing is
+# measured.  Clearing the pins deals the queues, all at zero cycles, up and
+# down the two cores (0,1,1,0,0,1,1,0,0,1): the four sources land on
+# core 1, core 0 gets the idle queues.  That is "before".  Then either
+# pmd-rxq-rebalance after a minute of measured history (cycle-based
+# assignment), or pmd-auto-lb moves them.
+PORTS="z1 h z2 z3 l1 l2 z4 z5 l3"
+SOURCES="h l1 l2 l3"
+port_dev() {
+	case $1 in
+	z*) echo "net_null_${2}$1,no-rx=1" ;;
+	h) echo "net_pcap_${2}h,rx_pcap=$WORK/many.pcap,infinite_rx=1" ;;
+	l*) echo "net_pcap_${2}$1,rx_pcap=$WORK/one.pcap,infinite_rx=1" ;;
+	esac
 }
 
-sluice_assign() { sl_ctl set "pmd-rxq-assign=$1" >/dev/null; }
-sluice_alb() { sl_ctl set pmd-auto-lb=true >/dev/null; }
+# skew_phases SWITCH DIR MODE: prints "phase Mpps" lines; MODE rebalance|auto-lb.
+skew_phases() {
+	local sw=$1 dir=$2 mode=$3 released
+	"${sw}_release" "$mode"
+	released=$(date +%s)
+	skew_measure "$sw" "$dir" before
+	if [ "$mode" = rebalance ]; then
+		# A minute of history (12 intervals of 5 s), as OVS keeps it.
+		while [ $(( $(date +%s) - released )) -lt $(( QUICK ? 6 : 62 )) ]; do sleep 1; done
+		"${sw}_rebalance"
+		skew_measure "$sw" "$dir" after-cycles
+	else
+		while [ $(( $(date +%s) - released )) -lt "$ALB_WAIT" ] && ! "${sw}_alb_moved"; do
+			sleep 2
+		done
+		"${sw}_alb_moved" && echo "auto-lb-after-s $(( $(date +%s) - released ))" ||
+			echo "auto-lb-after-s -"
+		skew_measure "$sw" "$dir" after-auto-lb
+	fi
+}
+
+skew_measure() {
+	local sw=$1 dir=$2 phase=$3 t0 t1 r0 r1
+	sleep "$WARMUP"
+	t0=$(date +%s.%N); r0=$("${sw}_rx")
+	sleep "$SECONDS_MEASURE"
+	t1=$(date +%s.%N); r1=$("${sw}_rx")
+	"${sw}_show" >"$dir/rxq-show-$phase.txt" 2>&1 || true
+	awk -v ph="$phase" -v t0="$t0" -v t1="$t1" -v p0="$r0" -v p1="$r1" \
+		'BEGIN { printf "%s %.3f\n", ph, (p1 - p0) / (t1 - t0) / 1e6 }'
+}
+
+sluice_release() {
+	sl_ctl set-port z1 pmd-rxq-affinity= >/dev/null
+	[ "$1" = auto-lb ] && sl_ctl set pmd-auto-lb=true >/dev/null
+	return 0
+}
+sluice_rebalance() { sl_ctl pmd-rxq-rebalance >/dev/null; }
+sluice_alb_moved() { sl_ctl pmd-rxq-show | grep -q '^pmd-auto-lb: .*reassigned'; }
 sluice_rx() {
 	local s=0 p
-	for p in h l1 l2 l3; do s=$((s + $(sl_port_rx "$p"))); done
+	for p in $SOURCES; do s=$((s + $(sl_port_rx "$p"))); done
 	echo "$s"
 }
 sluice_show() { sl_ctl pmd-rxq-show; }
 
+# measure_skew_sluice TAG MODE
 measure_skew_sluice() {
-	local dir=$WORK/run/$1
+	local dir=$WORK/run/$1 p n=0
 	mkdir -p "$dir"
 	trap sluice_stop EXIT
 	sluice_start "$dir" "$BUILD" 2
-	sl_ctl set pmd-rxq-assign=roundrobin
-	sl_ctl add-flows - <<-EOF
-		in_port=1,actions=output:5
-		in_port=2,actions=output:5
-		in_port=3,actions=output:5
-		in_port=4,actions=output:5
-	EOF
-	sl_ctl add-port sink "net_null_rs,no-rx=1" ofport=5
-	sl_ctl add-port h "net_pcap_rh,rx_pcap=$WORK/many.pcap,infinite_rx=1" ofport=1
-	sl_ctl add-port l1 "net_pcap_rl1,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport=2
-	sl_ctl add-port l2 "net_pcap_rl2,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport=3
-	sl_ctl add-port l3 "net_pcap_rl3,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport=4
-	skew_phases sluice "$dir"
+	for p in 2 5 6 9; do echo "in_port=$p,actions=output:1"; done | sl_ctl add-flows -
+	for p in $PORTS; do
+		n=$((n + 1))
+		if [ "$p" = z1 ]; then
+			sl_ctl add-port z1 "$(port_dev z1 s)" ofport=1 n_rxq=2 pmd-rxq-affinity=0:0,1:1 >/dev/null
+		else
+			sl_ctl add-port "$p" "$(port_dev "$p" s)" ofport="$n" >/dev/null
+		fi
+	done
+	sleep 1
+	skew_phases sluice "$dir" "$2"
 }
 
 OVS_APPCTL=()
-ovs_assign() { "${OVS_VSCTL[@]}" set Open_vSwitch . "other_config:pmd-rxq-assign=$1"; sleep 1; }
-ovs_alb() { "${OVS_VSCTL[@]}" set Open_vSwitch . other_config:pmd-auto-lb=true; }
+ovs_release() {
+	"${OVS_VSCTL[@]}" remove Interface z1 other_config pmd-rxq-affinity
+	[ "$1" = auto-lb ] && "${OVS_VSCTL[@]}" set Open_vSwitch . other_config:pmd-auto-lb=true
+	return 0
+}
+ovs_rebalance() { "${OVS_APPCTL[@]}" dpif-netdev/pmd-rxq-rebalance >/dev/null; sleep 1; }
+ovs_alb_moved() { grep -q 'auto load balance dry run' "$OVS_D/ovs-vswitchd.log"; }
 ovs_rx() {
-	ovs-ofctl dump-ports br0 | awk -F'[=,]' '/port +[1-4]: rx pkts/ { s += $2 } END { print s + 0 }'
+	ovs-ofctl dump-ports br0 | awk -F'[=,]' '/port +(2|5|6|9): rx pkts/ { s += $2 } END { print s + 0 }'
 }
 ovs_show() { "${OVS_APPCTL[@]}" dpif-netdev/pmd-rxq-show; }
 
 measure_skew_ovs() {
-	local dir=$WORK/run/$1 p
+	local dir=$WORK/run/$1 p n=0
 	mkdir -p "$dir"
 	OVS_TAG=$1
-	FWD_CPU=1
 	trap ovs_stop EXIT
 	ovs_start "$dir/ovs" bench_ovs
 	OVS_APPCTL=(timeout 10 ovs-appctl -t "$OVS_D/ovs-vswitchd.ctl")
 	"${OVS_VSCTL[@]}" set Open_vSwitch . "other_config:pmd-cpu-mask=$MASK" \
-		other_config:pmd-rxq-assign=roundrobin
-	"${OVS_VSCTL[@]}" add-br br0 -- set bridge br0 datapath_type=netdev \
-		-- add-port br0 sink -- set Interface sink type=dpdk "options:dpdk-devargs=net_null_os,no-rx=1" ofport_request=5 \
-		-- add-port br0 h -- set Interface h type=dpdk "options:dpdk-devargs=net_pcap_oh,rx_pcap=$WORK/many.pcap,infinite_rx=1" ofport_request=1 \
-		-- add-port br0 l1 -- set Interface l1 type=dpdk "options:dpdk-devargs=net_pcap_ol1,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport_request=2 \
-		-- add-port br0 l2 -- set Interface l2 type=dpdk "options:dpdk-devargs=net_pcap_ol2,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport_request=3 \
-		-- add-port br0 l3 -- set Interface l3 type=dpdk "options:dpdk-devargs=net_pcap_ol3,rx_pcap=$WORK/one.pcap,infinite_rx=1" ofport_request=4
-	for p in h l1 l2 l3 sink; do
+		other_config:pmd-rxq-assign=cycles
+	"${OVS_VSCTL[@]}" add-br br0 -- set bridge br0 datapath_type=netdev
+	# One at a time, so that datapath port numbers follow this order.
+	for p in $PORTS; do
+		n=$((n + 1))
+		if [ "$p" = z1 ]; then
+			"${OVS_VSCTL[@]}" add-port br0 z1 -- set Interface z1 type=dpdk \
+				"options:dpdk-devargs=$(port_dev z1 o)" options:n_rxq=2 \
+				'other_config:pmd-rxq-affinity="0:0,1:1"' ofport_request=1
+		else
+			"${OVS_VSCTL[@]}" add-port br0 "$p" -- set Interface "$p" type=dpdk \
+				"options:dpdk-devargs=$(port_dev "$p" o)" ofport_request="$n"
+		fi
+	done
+	for p in $PORTS; do
 		[ "$("${OVS_VSCTL[@]}" get Interface "$p" ofport)" -gt 0 ] ||
 			{ echo "OVS: port $p did not come up: $("${OVS_VSCTL[@]}" get Interface "$p" error)" >&2; return 1; }
 	done
 	ovs-ofctl del-flows br0
-	for p in 1 2 3 4; do ovs-ofctl add-flow br0 "in_port=$p,actions=output:5"; done
-	skew_phases ovs "$dir"
-	grep -i "auto load balance\|assign\|rebalance" "$dir/ovs/ovs-vswitchd.log" >"$dir/ovs-alb.log" || true
+	for p in 2 5 6 9; do ovs-ofctl add-flow br0 "in_port=$p,actions=output:1"; done
+	sleep 1
+	skew_phases ovs "$dir" "$2"
+	grep -i "auto load balance\|pmd-rxq\|rx queue" "$OVS_D/ovs-vswitchd.log" >"$dir/ovs-alb.log" || true
 }
 
 # ---------------------------------------------------------------- run
@@ -340,20 +377,22 @@ done
 SWITCHES=sluice
 [ $NO_OVS = 1 ] || SWITCHES="sluice ovs"
 [ "$ONLY" = A ] && SWITCHES=""
-for sw in $SWITCHES; do
-	log "B $sw: phases $PHASES (about $(( (QUICK ? 6 : 62) + 4 * (WARMUP + SECONDS_MEASURE) + ALB_WAIT )) s)"
-	if out=$(run "skew-$sw" "measure_skew_$sw" "skew-$sw"); then
-		while read -r ph mpps; do
-			log "B $sw $ph: $mpps Mpps"
-			echo "B $sw $ph $mpps" >>"$RESULTS"
-		done <<<"$out"
-	fi
+for mode in rebalance auto-lb; do
+	for sw in $SWITCHES; do
+		log "B $sw $mode"
+		if out=$(run "skew-$sw-$mode" "measure_skew_$sw" "skew-$sw-$mode" "$mode"); then
+			while read -r ph mpps; do
+				log "B $sw $mode $ph: $mpps"
+				echo "B $sw $mode $ph $mpps" >>"$RESULTS"
+			done <<<"$out"
+		fi
+	done
 done
 
 # ---------------------------------------------------------------- report
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 a_col() { awk -v b="$1" -v c="$2" '$1 == "A" && $2 == b { print $c }' "$RESULTS" | median; }
-b_val() { awk -v s="$1" -v p="$2" '$1 == "B" && $2 == s && $3 == p { print $4 }' "$RESULTS"; }
+b_val() { awk -v s="$1" -v m="$2" -v p="$3" '$1 == "B" && $2 == s && $3 == m && $4 == p { print $5 }' "$RESULTS"; }
 
 section() {
 	local with_m with_c without_m without_c ph
@@ -380,53 +419,60 @@ section() {
 		     "cycles per packet, $(awk -v a="$with_m" -v b="$without_m" 'BEGIN { printf "%+.1f", (a / b - 1) * 100 }') % Mpps."
 	fi
 	echo
-	echo "**B. Two workers, one heavy queue and three light** (pmd-cpu-mask=$MASK; aggregate Mpps" \
-	     "of the four sources over ${SECONDS_MEASURE} s after each change):"
+	echo "**B. Two workers, one heavy queue and three light** (pmd-cpu-mask=$MASK," \
+	     "pmd-rxq-assign=cycles; aggregate Mpps of the four sources over ${SECONDS_MEASURE} s):"
 	echo
-	echo "| pmd-rxq-assign | sluice Mpps | OVS Mpps | sluice/OVS |"
+	echo "| | sluice Mpps | OVS Mpps | sluice/OVS |"
 	echo "|---|---|---|---|"
-	for ph in $PHASES; do
-		local s o
-		s=$(b_val sluice "$ph"); o=$(b_val ovs "$ph")
-		echo "| $ph | ${s:-n/a} | ${o:-n/a} | $( [ -n "$s" ] && [ -n "$o" ] && awk -v a="$s" -v b="$o" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }' || echo n/a) |"
+	local row mode ph label sw
+	for row in "rebalance before|before: the 4 sources on one worker" \
+		   "rebalance after-cycles|after pmd-rxq-rebalance (cycle-based, a minute of history)" \
+		   "auto-lb before|before (second run, pmd-auto-lb=true)" \
+		   "auto-lb after-auto-lb|after auto-lb moved queues"; do
+		mode=${row%% *}; ph=${row#* }; ph=${ph%%|*}; label=${row#*|}
+		local sv ov
+		sv=$(b_val sluice "$mode" "$ph"); ov=$(b_val ovs "$mode" "$ph")
+		echo "| $label | ${sv:-n/a} | ${ov:-n/a} | $(awk -v a="${sv:-0}" -v b="${ov:-0}" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }') |"
 	done
 	echo
-	echo "- Queues: h (64-byte packets of 100000 flows: every packet misses the exact-match cache)" \
-	     "and l1..l3 (one flow each), all \`net_pcap,infinite_rx=1\`; the sink \`net_null,no-rx=1\`" \
-	     "has an idle rx queue too; rules \`in_port=N,actions=output:sink\`. OVS gets the same" \
-	     "devices, rules, pmd-cpu-mask and pmd-rxq-assign (its main thread on core $CTL_CPU, as" \
-	     "sluice-primary)."
-	echo "- Phases in order on one running switch: roundrobin from the start; cycles after a minute" \
-	     "of history; group; cycles with pmd-auto-lb=true (defaults: load 95 %, improvement" \
-	     "25 %, interval 1 min) for $ALB_WAIT s."
-	echo "- Every source delivers full bursts whenever polled, so both workers are always 100 %" \
-	     "busy: a queue's measured cycles are the share of its worker the assignment gives it, the" \
-	     "load variance between the workers is about zero, and auto-lb finds nothing to improve" \
-	     "(in OVS and in sluice alike). The aggregate differs between assignments only by which" \
-	     "queues share a worker (a worker polls its queues in turn, so a light queue beside the" \
-	     "heavy one is served as often as the heavy one is). What the placements were:"
+	echo "auto-lb moved the queues after: sluice $(b_val sluice auto-lb auto-lb-after-s || true) s," \
+	     "OVS $(b_val ovs auto-lb auto-lb-after-s || true) s (\"-\": not within $ALB_WAIT s)."
 	echo
-	for sw in $SWITCHES; do
-		for ph in $PHASES; do
-			local f=$WORK/run/skew-$sw/rxq-show-$ph.txt
-			[ -s "$f" ] || continue
-			echo "  - $sw, $ph: $(awk '
-				/core_id/ { if (l != "") printf "%s; ", l; c = $0; sub(/.*core_id /, "core ", c); l = c; next }
-				/queue-id/ { u = $0; sub(/.*pmd usage: */, "", u); l = l " " $2 " (" u ")" }
-				END { print l }' "$f")"
+	echo "- Rx queues, in order: z1 (2 queues; also the sink), h, z2, z3, l1, l2, z4, z5, l3. h:" \
+	     "64-byte packets of 100000 flows (every packet misses the exact-match cache); l1..l3: one" \
+	     "flow each; all \`net_pcap,infinite_rx=1\`. z*: \`net_null,no-rx=1\`, idle. Rules" \
+	     "\`in_port=SOURCE,actions=output:z1\`. OVS gets the same devices, rules, pmd-cpu-mask and" \
+	     "pmd-rxq-assign, its main thread on core $CTL_CPU as sluice-primary."
+	echo "- Both switches start with z1's queues pinned to cores 0 and 1, so nothing else is polled" \
+	     "or measured; clearing the pins deals the ten queues, all at zero cycles, up and down the" \
+	     "cores (0,1,1,0,0,1,1,0,0,1): the four sources on core 1, the idle queues on core 0." \
+	     "That is \"before\": one worker does all the work. Then a minute of history and" \
+	     "pmd-rxq-rebalance, or (a second run) pmd-auto-lb=true with its defaults (load 95 %," \
+	     "improvement 25 %, every minute)."
+	echo "- Every source delivers full bursts whenever it is polled: a worker with sources is 100 %" \
+	     "busy, and a queue's measured cycles are the share of its worker it got. Placements" \
+	     "(pmd usage in brackets):"
+	echo
+	for mode in rebalance auto-lb; do
+		for sw in $SWITCHES; do
+			for ph in before after-cycles after-auto-lb; do
+				local f=$WORK/run/skew-$sw-$mode/rxq-show-$ph.txt
+				[ -s "$f" ] || continue
+				echo "  - $sw, $mode, $ph: $(awk '
+					/core_id/ { if (l != "") printf "%s; ", l; c = $0; sub(/.*core_id /, "core ", c); l = c; next }
+					/queue-id/ && $2 ~ /^[hl]/ { u = $0; sub(/.*pmd usage: */, "", u); l = l " " $2 " (" u ")" }
+					END { print l }' "$f")"
+			done
 		done
 	done
-	if [ -s "$WORK/run/skew-sluice/rxq-show-auto-lb.txt" ]; then
-		echo "- sluice's auto-lb: $(grep '^pmd-auto-lb:' "$WORK/run/skew-sluice/rxq-show-auto-lb.txt" || echo 'did nothing (no worker was overloaded for a minute)')"
+	if [ -s "$WORK/run/skew-sluice-auto-lb/rxq-show-after-auto-lb.txt" ]; then
+		echo "- sluice's pmd-rxq-show: $(grep '^pmd-auto-lb:' "$WORK/run/skew-sluice-auto-lb/rxq-show-after-auto-lb.txt" || echo 'no auto-lb line')"
 	fi
-	if [ -e "$WORK/run/skew-ovs/ovs-alb.log" ]; then
-		local n
-		n=$(grep -c 'auto load balance dry run' "$WORK/run/skew-ovs/ovs-alb.log" || true)
-		echo "- OVS's auto-lb: reassigned $n time(s) (its log line \"PMD auto load balance dry run." \
-		     "Requesting datapath reconfigure.\"; it logs its checks at debug level only)."
+	if [ -s "$WORK/run/skew-ovs-auto-lb/ovs-alb.log" ]; then
+		echo "- OVS's log: $(grep -o 'PMD auto load balance dry run.*' "$WORK/run/skew-ovs-auto-lb/ovs-alb.log" | head -1)"
 	fi
 	echo
-	echo "Raw (A build rep Mpps cycles/pkt; B switch phase Mpps):"
+	echo "Raw (A build rep Mpps cycles/pkt; B switch mode phase Mpps, or seconds for auto-lb-after-s):"
 	echo
 	echo '```'
 	cat "$RESULTS"
