@@ -58,8 +58,8 @@ enum sl_verb_flags {
 	  "", "per worker: packets, cache hits, cycles")                                        \
 	X(pmd_stats_clear, "pmd-stats-clear", PMD_STATS_CLEAR, SL_VERB_PRIMARY, 0, 0, "",        \
 	  "zero the per-worker statistics")                                                     \
-	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",  \
-	  "which worker polls which rx queue")                                                  \
+	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 4,      \
+	  "[-pmd CORE] [-secs N]", "which worker polls which rx queue, usage over N s")         \
 	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",     \
 	  "workers: pid, lcore, state, restarts, reason")                                       \
 	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID",          \

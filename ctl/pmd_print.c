@@ -12,6 +12,7 @@
 
 #include "msg.h"
 #include "sluicectl.h"
+#include "util.h"
 
 static double
 ratio(uint64_t a, uint64_t b)
@@ -125,4 +126,27 @@ print_rxqs(const Sluice__Reply *rep)
 	if (rep->auto_lb[0] != '\0')
 		printf("pmd-auto-lb: %s\n", rep->auto_lb);
 }
-CTL_VERB(pmd_rxq_show, NULL, print_rxqs)
+/* [-pmd CORE] [-secs N], in any order, as ovs-appctl takes them. */
+static void
+build_rxq_show(struct sl_ctl *c, Sluice__Request *req)
+{
+	static Sluice__PmdRxqShow rs = SLUICE__PMD_RXQ_SHOW__INIT;
+	char **args = sl_ctl_args(c);
+	int n = sl_ctl_n_args(c);
+	uint64_t v;
+
+	for (int i = 0; i < n; i += 2) {
+		if (i + 1 >= n || (strcmp(args[i], "-pmd") != 0 && strcmp(args[i], "-secs") != 0))
+			sl_ctl_usage_error("usage: sluicectl pmd-rxq-show [-pmd CORE] [-secs N]");
+		if (sl_parse_u64(args[i + 1], 0, strcmp(args[i], "-pmd") == 0 ? 4095 : 3600, &v) < 0)
+			sl_ctl_usage_error("%s: \"%s\" is not a number", args[i], args[i + 1]);
+		if (strcmp(args[i], "-pmd") == 0) {
+			rs.by_core = true;
+			rs.core = (uint32_t)v;
+		} else {
+			rs.secs = (uint32_t)v;
+		}
+	}
+	req->pmd_rxq_show = &rs;
+}
+CTL_VERB(pmd_rxq_show, build_rxq_show, print_rxqs)

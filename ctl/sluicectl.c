@@ -68,6 +68,30 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+void
+sl_ctl_usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	die(2, "%s", msg);
+}
+
+char **
+sl_ctl_args(struct sl_ctl *c)
+{
+	return c->args;
+}
+
+int
+sl_ctl_n_args(struct sl_ctl *c)
+{
+	return c->n_args;
+}
+
 static void *
 xcalloc(size_t n, size_t size)
 {

@@ -30,4 +30,10 @@ extern struct ctl_verb ctl_verbs[SL_N_VERBS];
 		ctl_verbs[SL_VERB_##id] = (struct ctl_verb){ build_fn, print_fn }; \
 	}
 
+/* The verb's arguments, for builders in other files than sluicectl.c. */
+char **sl_ctl_args(struct sl_ctl *c);
+int sl_ctl_n_args(struct sl_ctl *c);
+/* Print "sluicectl: VERB: message" and exit 2. */
+void sl_ctl_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
 #endif /* SL_SLUICECTL_H */

@@ -54,8 +54,9 @@ queues_cycles(unsigned int w, unsigned int k)
 	return sum;
 }
 
-int
-sl_worker_info_add(Sluice__Reply *rep, unsigned int i)
+/* Slot @i's WorkerInfo, its overhead over its last @intervals intervals. */
+static int
+worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 {
 	const struct sl_worker *w = &sl_p.shm->workers[i];
 	Sluice__WorkerInfo *wi;
@@ -88,13 +89,19 @@ sl_worker_info_add(Sluice__Reply *rep, unsigned int i)
 	wi->isolated = w->isolated;
 	wi->enabled = w->enabled;
 	wi->intervals = __atomic_load_n(&w->n_intervals, __ATOMIC_ACQUIRE);
-	k = sl_pmd_window(i, SL_PMD_INTERVALS, &len, &busy);
+	k = sl_pmd_window(i, intervals, &len, &busy);
 	wi->overhead = -1;
 	if (k > 0 && len > 0) {
 		queues = queues_cycles(i, k);
 		wi->overhead = (int32_t)((busy > queues ? busy - queues : 0) * 100 / len);
 	}
 	return 0;
+}
+
+int
+sl_worker_info_add(Sluice__Reply *rep, unsigned int i)
+{
+	return worker_info(rep, i, SL_PMD_INTERVALS);
 }
 
 static int
@@ -182,20 +189,27 @@ why_text(const struct sl_pmd_unpolled *u, char *buf, size_t len)
 static int
 h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
+	const Sluice__PmdRxqShow *rs = req->pmd_rxq_show;
 	unsigned int order[SL_MAX_WORKERS], n = by_core(order);
+	unsigned int step = SL_PMD_INTERVAL_MS / 1000, max = SL_PMD_INTERVALS * step;
+	unsigned int secs = rs->secs == 0 || rs->secs > max ? max : (rs->secs + step - 1) / step * step;
 	char why[128];
 
-	(void)req, (void)err, (void)errlen;
-	rep->usage_secs = SL_PMD_INTERVALS * SL_PMD_INTERVAL_MS / 1000;
+	(void)err, (void)errlen;
+	/* As Open vSwitch: the last -secs seconds, in whole intervals, up to a minute. */
+	rep->usage_secs = secs;
 	rep->auto_lb = dup_or_empty(sl_pmd.alb_last);
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int w = order[i];
 		const struct sl_worker *wk = &sl_p.shm->workers[w];
 		bool dead = !sl_worker_running(w);
 		uint64_t len;
-		unsigned int k = sl_pmd_window(w, SL_PMD_INTERVALS, &len, NULL);
+		unsigned int k;
 
-		if (sl_worker_info_add(rep, w) < 0)
+		if (rs->by_core && sl_pmd_core(w) != (int)rs->core)
+			continue;
+		k = sl_pmd_window(w, secs / step, &len, NULL);
+		if (worker_info(rep, w, secs / step) < 0)
 			return -ENOMEM;
 		for (unsigned int q = 0; q < wk->n_rxq; q++) {
 			Sluice__RxqInfo *ri = rxq_info(rep, wk->rxq[q].port, wk->rxq[q].queue);
@@ -206,7 +220,7 @@ h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 			ri->core = sl_pmd_core(w);
 			ri->orphaned = dead;
 			ri->cycles = sl_pmd_rxq_cycles(wk->rxq[q].port, wk->rxq[q].queue,
-						       k ? k : SL_PMD_INTERVALS, &ri->rx_packets);
+						       k ? k : secs / step, &ri->rx_packets);
 			if (k > 0 && len > 0)
 				ri->usage = (int32_t)RTE_MIN(ri->cycles * 100 / len, (uint64_t)100);
 		}
@@ -215,7 +229,7 @@ h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t
 		const struct sl_pmd_unpolled *u = &sl_pmd.unpolled[i];
 		Sluice__RxqInfo *ri;
 
-		if (sl_p.shm->ports[u->port].state != SL_PORT_ACTIVE)
+		if (sl_p.shm->ports[u->port].state != SL_PORT_ACTIVE || rs->by_core)
 			continue;
 		ri = rxq_info(rep, u->port, u->queue);
 		if (ri == NULL)

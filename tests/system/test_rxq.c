@@ -306,6 +306,16 @@ Test(rxq, cycle_based_assignment_gives_the_busy_queue_a_worker_of_its_own)
 	OK("pmd-rxq-rebalance");
 	cr_assert_eq(queues_on(0), 2, "%s", out);
 	cr_assert_eq(queues_on(1), 2, "%s", out);
+
+	/* OVS's filters: one core, a shorter window (whole intervals). */
+	OK("pmd-rxq-show -pmd 1 -secs 7");
+	cr_assert(strncmp(out, "Displaying last 10 seconds pmd usage %\npmd thread numa_id 0 "
+			       "core_id 1:\n", 71) == 0, "%s", out);
+	cr_assert(strstr(out, "core_id 0") == NULL, "%s", out);
+	OK("pmd-rxq-show -secs 600");
+	cr_assert(strncmp(out, "Displaying last 60 seconds", 26) == 0, "%s", out);
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "pmd-rxq-show -pmd"), 2, "%s", out);
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "pmd-rxq-show -core 1"), 2, "%s", out);
 }
 
 /* Frame number @i in the source address and UDP source port. */
