@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -52,14 +53,25 @@ write_assignment(unsigned int w, const struct assignment *a)
 	__atomic_fetch_add(&wk->assign_gen, 1, __ATOMIC_RELEASE);
 }
 
-/* Hand to the devices what workers in @workers (a bit per slot) queued for
- * bridged ports, as much as they had queued when called: what is there now
- * came before the hand-over; what a worker adds from the queues it keeps
- * may wait. */
+/*
+ * Wait until the bridge thread has handed to the devices what workers in
+ * @workers (a bit per slot) had queued for bridged ports when called: what
+ * is there now came before the hand-over; what a worker adds from the
+ * queues it keeps may wait.  The bridge thread is the rings' only consumer
+ * (SC) and the devices' only sender; it sends each burst it dequeues before
+ * it dequeues from another ring, so once a ring's consumer tail has passed
+ * what its producer had published, those packets are out ahead of anything
+ * the gaining worker sends later.
+ */
 static void
 flush_bridged(uint32_t workers)
 {
-	struct rte_mbuf *pkts[SL_BURST];
+	struct {
+		const struct rte_ring *r;
+		uint32_t upto;
+	} wait[SL_MAX_PORTS * SL_MAX_WORKERS];
+	unsigned int n = 0;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz(); /* 1 s */
 
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
 		struct sl_port *p = &sl_p.shm->ports[s];
@@ -67,24 +79,22 @@ flush_bridged(uint32_t workers)
 		if (!p->bridged || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SL_PORT_ACTIVE)
 			continue;
 		for (unsigned int w = 0; w < sl_p.n_workers; w++) {
-			unsigned int left, n, sent;
-
 			if (!(workers & (1u << w)) || p->bridge_tx[w] == NULL)
 				continue;
-			for (left = rte_ring_count(p->bridge_tx[w]); left > 0; left -= n) {
-				n = rte_ring_sc_dequeue_burst(p->bridge_tx[w], (void **)pkts,
-							      RTE_MIN(left, (unsigned int)SL_BURST),
-							      NULL);
-				if (n == 0)
-					break;
-				sent = 0;
-				for (int tries = 0; sent < n && tries < 1000; tries++)
-					sent += rte_eth_tx_burst(p->port_id, 0, pkts + sent, n - sent);
-				if (sent < n) {
-					sl_p.bridge_dropped[s] += n - sent;
-					rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-				}
+			wait[n].r = p->bridge_tx[w];
+			wait[n].upto = __atomic_load_n(&p->bridge_tx[w]->prod.tail, __ATOMIC_ACQUIRE);
+			n++;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		while ((int32_t)(__atomic_load_n(&wait[i].r->cons.tail, __ATOMIC_ACQUIRE) -
+				 wait[i].upto) < 0) {
+			if (rte_get_timer_cycles() > deadline) {
+				PLOG(WARNING, "rx queue hand-over: the bridge thread left packets "
+					      "of ring %s for more than 1 s", wait[i].r->name);
+				return;
 			}
+			rte_delay_us_sleep(20);
 		}
 	}
 }

@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 #include <rte_pause.h>
+#include <rte_service_component.h>
 
 #include "capture_hooks.h"
 #include "meter_hooks.h"
@@ -356,6 +357,11 @@ main(int argc, char **argv)
 		rte_exit(2, "sluice-worker: EAL init failed: %s\n", rte_strerror(rte_errno));
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
 		rte_exit(2, "sluice-worker: must run with --proc-type=secondary\n");
+	/* The service library took ~150 KiB of the shared heap at EAL init
+	 * (a state per possible lcore).  A worker runs no service; and a
+	 * worker killed with -9 never gives it back, so every restart would
+	 * leak that much hugepage memory for good.  Give it back now. */
+	rte_service_finalize();
 	sl_worker_logtype = rte_log_register_type_and_pick_level("sluice.worker", RTE_LOG_INFO);
 
 	w.id = id;
