@@ -28,6 +28,15 @@ key_word(const struct sl_flow_key *k, unsigned int i)
 	return w;
 }
 
+static inline uint64_t
+meta_word(const struct sl_flow_meta *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
 /* Same mask and same key under it; keys are compared masked so that a caller's stray key bits never matter. */
 static bool
 match_same(const struct sl_match *a, const struct sl_match *b)
@@ -40,6 +49,12 @@ match_same(const struct sl_match *a, const struct sl_match *b)
 
 		diff |= mask ^ key_word(&b->mask, i);
 		diff |= (key_word(&a->key, i) ^ key_word(&b->key, i)) & mask;
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t mask = meta_word(&a->mmask, i);
+
+		diff |= mask ^ meta_word(&b->mmask, i);
+		diff |= (meta_word(&a->mkey, i) ^ meta_word(&b->mkey, i)) & mask;
 	}
 	return diff == 0;
 }
@@ -55,6 +70,12 @@ sl_match_covers(const struct sl_match *outer, const struct sl_match *inner)
 
 		diff |= om & ~key_word(&inner->mask, i);
 		diff |= (key_word(&outer->key, i) ^ key_word(&inner->key, i)) & om;
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t om = meta_word(&outer->mmask, i);
+
+		diff |= om & ~meta_word(&inner->mmask, i);
+		diff |= (meta_word(&outer->mkey, i) ^ meta_word(&inner->mkey, i)) & om;
 	}
 	return diff == 0;
 }
@@ -96,6 +117,17 @@ ident_hash(const struct sl_match *m, uint32_t priority)
 		b = _mm_crc32_u64(b, mask);
 #else
 		a = mix(a, key_word(&m->key, i) & mask);
+		b = mix(b, mask);
+#endif
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t mask = meta_word(&m->mmask, i);
+
+#ifdef __SSE4_2__
+		a = _mm_crc32_u64(a, meta_word(&m->mkey, i) & mask);
+		b = _mm_crc32_u64(b, mask);
+#else
+		a = mix(a, meta_word(&m->mkey, i) & mask);
 		b = mix(b, mask);
 #endif
 	}

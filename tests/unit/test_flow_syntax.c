@@ -164,6 +164,7 @@ Test(flow_syntax, defaults)
 	struct sl_match zero;
 
 	memset(&zero, 0, sizeof(zero));
+	zero.mmask.table = 0xff; /* a rule is in table 0 unless it says otherwise */
 	parse_ok("actions=drop", &f);
 	cr_assert_eq(f.priority, SL_FLOW_DEFAULT_PRIORITY);
 	cr_assert_eq(f.priority, 32768);
@@ -381,10 +382,10 @@ static const struct bad_flow bad_flows[] = {
 	{ "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", -EINVAL, "duplicate field \"nw_src\"" },
 	{ "arp,nw_src=1.1.1.1,arp_spa=2.2.2.2,actions=drop", -EINVAL,
 	  "duplicate field \"arp_spa\"" },
-	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: port LOCAL is not supported" },
-	{ "actions=output:local", -ENOTSUP, "LOCAL is not supported" },
+	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: not supported: port LOCAL" },
+	{ "actions=output:local", -ENOTSUP, "not supported: port LOCAL" },
 	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
-	{ "table=1,actions=drop", -ENOTSUP, "table: only table 0" },
+	{ "table=254,actions=drop", -ERANGE, "table: 254 out of range 0..253" },
 	{ "idle_timeout=10,actions=drop", -ENOTSUP, "idle_timeout: timeouts are not supported" },
 	{ "hard_timeout=5,actions=drop", -ENOTSUP, "hard_timeout: timeouts are not supported" },
 	{ "dl_vlan=4096,actions=drop", -ERANGE, "dl_vlan: 4096 out of range 0..4095" },
