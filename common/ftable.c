@@ -336,10 +336,53 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 	return t->index[s].pos ? &t->flows[t->index[s].pos - 1] : NULL;
 }
 
+/*
+ * Strict identity: match and priority, in the match's table; a match that
+ * names no table (mmask.table 0) finds the rule with that identity in the
+ * lowest table that has one, so "--strict" without table= works in every
+ * table as ovs-ofctl's does.
+ */
+static const struct sl_flow *
+find_strict(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority,
+	    unsigned int *state)
+{
+	struct sl_match tm;
+
+	/* *state: 0 = start; 1 = the match as given was tried; 2 + N = table N was. */
+	if (m->mmask.table != 0) {
+		const struct sl_flow *f = *state == 0 ? sl_ftable_find(t, m, priority) : NULL;
+
+		*state = 1;
+		return f;
+	}
+	if (*state == 0) {
+		const struct sl_flow *f = sl_ftable_find(t, m, priority); /* a rule of no table */
+
+		*state = 1;
+		if (f != NULL)
+			return f;
+	}
+	tm = *m;
+	tm.mmask.table = 0xff;
+	for (unsigned int tbl = *state - 1; tbl < SL_MAX_TABLES; tbl++) {
+		const struct sl_flow *f;
+
+		tm.mkey.table = (uint8_t)tbl;
+		f = sl_ftable_find(t, &tm, priority);
+		if (f != NULL) {
+			*state = tbl + 2;
+			return f;
+		}
+	}
+	*state = SL_MAX_TABLES + 1;
+	return NULL;
+}
+
 static uint32_t
 del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 {
-	const struct sl_flow *f = sl_ftable_find(t, m, priority);
+	unsigned int tbl = 0;
+	const struct sl_flow *f = find_strict(t, m, priority, &tbl);
 	uint32_t i;
 
 	if (f == NULL)
@@ -361,8 +404,11 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 	struct sl_ftable_edit e;
 	uint32_t i, hits = 0;
 
-	if (strict)
-		return del_strict(t, m, priority);
+	if (strict) {
+		while (del_strict(t, m, priority))
+			hits++;
+		return hits;
+	}
 	if (sl_ftable_edit_del(t, &loose, 1, false, &e) == 0) {
 		hits = e.n_removed;
 		sl_ftable_edit_done(&e);
@@ -523,11 +569,14 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 		return -ENOMEM;
 	if (strict) {
 		for (j = 0; j < n; j++) {
-			const struct sl_flow *f =
-				sl_ftable_find(t, &matches[j].match, matches[j].priority);
+			unsigned int tbl = 0;
+			const struct sl_flow *f;
 
-			if (f != NULL && !dead[f - t->flows])
-				dead[f - t->flows] = true, hits++;
+			/* One rule per table that has this identity. */
+			while ((f = find_strict(t, &matches[j].match, matches[j].priority, &tbl)) !=
+			       NULL)
+				if (!dead[f - t->flows])
+					dead[f - t->flows] = true, hits++;
 		}
 	} else {
 		for (i = 0; i < t->n; i++)

@@ -412,6 +412,12 @@ print_pmd_stats(const Sluice__Reply *rep)
 		printf("  classifier hits: %llu\n", (unsigned long long)w->cls_hits);
 		printf("  miss (dropped): %llu\n", (unsigned long long)w->misses);
 		printf("  tx dropped: %llu\n", (unsigned long long)w->tx_dropped);
+		if (w->table_misses || w->resubmit_limit || w->ttl_dropped) {
+			printf("  pipeline table misses: %llu\n", (unsigned long long)w->table_misses);
+			printf("  pipeline resubmit limit hit: %llu\n",
+			       (unsigned long long)w->resubmit_limit);
+			printf("  dec_ttl drops: %llu\n", (unsigned long long)w->ttl_dropped);
+		}
 		printf("  idle cycles: %llu (%.2f%%)\n", (unsigned long long)w->idle_cycles,
 		       pct(w->idle_cycles, cycles));
 		printf("  processing cycles: %llu (%.2f%%)\n", (unsigned long long)w->busy_cycles,

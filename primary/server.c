@@ -295,6 +295,9 @@ add_worker_info(Sluice__Reply *rep, unsigned int i)
 		wi->tx_dropped = STAT_DELTA(w, tx_dropped);
 		wi->busy_cycles = STAT_DELTA(w, busy_cycles);
 		wi->idle_cycles = STAT_DELTA(w, idle_cycles);
+		wi->table_misses = STAT_DELTA(w, table_misses);
+		wi->resubmit_limit = STAT_DELTA(w, resubmit_limit);
+		wi->ttl_dropped = STAT_DELTA(w, ttl_dropped);
 		wi->restarts = w->restarts;
 		wi->lost_mbufs = w->lost_mbufs;
 		wi->n_rxq = w->n_rxq;
