@@ -178,8 +178,11 @@ sl_cls_subtable_find(const struct sl_cls *cls, const struct sl_cls_subtable *st,
 	return SL_CLS_NO_RULE;
 }
 
+/* The lookup in table @table of key words @kw; *searched grows by the
+ * subtables probed (a constant-folded local in sl_cls_lookup, so that one
+ * pays nothing for it). */
 static inline const struct sl_cls_rule *
-sl_cls_lookup_kw(const struct sl_cls *cls, uint8_t table, const uint64_t *kw)
+sl_cls_lookup_kw(const struct sl_cls *cls, uint8_t table, const uint64_t *kw, uint32_t *searched)
 {
 	const struct sl_cls_subtable *st = sl_cls_subtables(cls) + cls->table_start[table];
 	const struct sl_cls_subtable *end = sl_cls_subtables(cls) + cls->table_start[table + 1];
@@ -200,6 +203,7 @@ sl_cls_lookup_kw(const struct sl_cls *cls, uint8_t table, const uint64_t *kw)
 		if (!sl_cls_may_match(st, kw))
 			continue;
 		r = sl_cls_subtable_find(cls, st, kw);
+		(*searched)++;
 		if (r == SL_CLS_NO_RULE)
 			continue;
 		prio = rules[r].priority;
@@ -215,11 +219,27 @@ const struct sl_cls_rule *
 sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 {
 	uint64_t kw[SL_CLS_WORDS];
+	uint32_t unused = 0;
 
 	/* A packet enters table 0 with all registers and metadata zero. */
 	memcpy(kw, key, sizeof(*key));
 	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
-	return sl_cls_lookup_kw(cls, 0, kw);
+	return sl_cls_lookup_kw(cls, 0, kw, &unused);
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup_counted(const struct sl_cls *cls, const struct sl_flow_key *key,
+		      uint64_t *searched)
+{
+	uint64_t kw[SL_CLS_WORDS];
+	uint32_t n = 0;
+	const struct sl_cls_rule *r;
+
+	memcpy(kw, key, sizeof(*key));
+	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	r = sl_cls_lookup_kw(cls, 0, kw, &n);
+	*searched += n;
+	return r;
 }
 
 const struct sl_cls_rule *
@@ -227,6 +247,7 @@ sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table, const struct sl_flo
 		    const struct sl_flow_meta *meta)
 {
 	uint64_t kw[SL_CLS_WORDS];
+	uint32_t unused = 0;
 
 	if (table >= SL_MAX_TABLES)
 		return NULL;
@@ -234,7 +255,7 @@ sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table, const struct sl_flo
 	memcpy(kw + SL_FLOW_KEY_WORDS, meta, sizeof(*meta));
 	/* The table is not a matched word: tables are separate subtable ranges. */
 	((struct sl_flow_meta *)(kw + SL_FLOW_KEY_WORDS))->table = 0;
-	return sl_cls_lookup_kw(cls, table, kw);
+	return sl_cls_lookup_kw(cls, table, kw, &unused);
 }
 
 bool

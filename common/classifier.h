@@ -48,6 +48,12 @@ struct sl_cls *sl_cls_build(const struct sl_cls_rule *rules, uint32_t n,
 const struct sl_cls_rule *sl_cls_lookup(const struct sl_cls *cls,
 					const struct sl_flow_key *key);
 
+/* The same, adding the number of subtables it probed to *searched
+ * (pmd-stats-show's "avg. subtable lookups per megaflow hit"). */
+const struct sl_cls_rule *sl_cls_lookup_counted(const struct sl_cls *cls,
+						const struct sl_flow_key *key,
+						uint64_t *searched);
+
 /* Best rule of table @table for @key with pipeline state @meta, or NULL. */
 const struct sl_cls_rule *sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table,
 					      const struct sl_flow_key *key,

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "sluicectl.h"
 #include "settings.h"
+#include "sluicectl.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -140,6 +141,18 @@ build_set_port(struct sl_ctl *c, Sluice__Request *req)
 CTL_VERB(set_port, build_set_port, NULL)
 
 
+static void
+build_detach(struct sl_ctl *c, Sluice__Request *req)
+{
+	Sluice__Detach *d = xcalloc(1, sizeof(*d));
+
+	sluice__detach__init(d);
+	d->devargs = c->args[0];
+	req->detach = d;
+}
+CTL_VERB(detach, build_detach, NULL)
+
+
 static Sluice__FlowMod *
 flow_mod(char **flows, size_t n, bool strict)
 {
@@ -241,8 +254,14 @@ build_dump_ports(struct sl_ctl *c, Sluice__Request *req)
 	Sluice__DumpPorts *dp = xcalloc(1, sizeof(*dp));
 
 	sluice__dump_ports__init(dp);
-	if (c->n_args > 0)
-		dp->name = c->args[0];
+	for (int i = 0; i < c->n_args; i++) {
+		if (strcmp(c->args[i], "--xstats") == 0)
+			dp->xstats = true;
+		else if (dp->name == NULL || dp->name[0] == '\0')
+			dp->name = c->args[i];
+		else
+			die(2, "usage: sluicectl dump-ports [--xstats] [NAME]");
+	}
 	req->dump_ports = dp;
 }
 
@@ -294,11 +313,25 @@ print_workers_short(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("    Worker %u: %s, pid %d, lcore %u, restarts %llu%s%s\n", w->id,
-		       sl_state_name(w->state),
-		       w->pid, w->lcore, (unsigned long long)w->restarts, w->reason[0] ? ": " : "",
-		       w->reason);
+		printf("    Worker %u: %s, pid %d, core %d, lcore %u, restarts %llu%s%s\n", w->id,
+		       sl_state_name(w->state), w->pid, w->core, w->lcore,
+		       (unsigned long long)w->restarts, w->reason[0] ? ": " : "", w->reason);
 	}
+}
+
+/* "10 Gbps", "100 Mbps": a link speed in Mbps as DPDK and ethtool say it. */
+static const char *
+speed_text(uint32_t mbps)
+{
+	static char buf[32];
+
+	if (mbps >= 1000 && mbps % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%u Gbps", mbps / 1000);
+	else if (mbps >= 1000)
+		snprintf(buf, sizeof(buf), "%.1f Gbps", mbps / 1000.0);
+	else
+		snprintf(buf, sizeof(buf), "%u Mbps", mbps);
+	return buf;
 }
 
 /* Every port setting, in the order of common/settings.h. */
@@ -340,6 +373,14 @@ print_show(const Sluice__Reply *rep)
 		if (p->driver[0])
 			printf("        driver: %s, port_id: %u, mac: %s, link: %s\n", p->driver,
 			       p->port_id, p->mac[0] ? p->mac : "-", p->link_up ? "up" : "down");
+		if (p->driver[0] && p->link_speed != 0)
+			printf("        link_speed: %s, duplex: %s\n", speed_text(p->link_speed),
+			       p->link_full_duplex ? "full" : "half");
+		if (p->mempool[0])
+			printf("        mempool: %s (%u-byte buffers)\n", p->mempool,
+			       p->mbuf_buf_size);
+		if (p->driver[0])
+			printf("        rx_csum_offload: %s\n", p->rx_csum_offload ? "true" : "false");
 		if (p->bridged || p->tx_shared)
 			printf("        bridged by the primary: %s, shared tx queues: %s\n",
 			       yes_no(p->bridged), yes_no(p->tx_shared));
@@ -384,80 +425,23 @@ print_dump_ports(const Sluice__Reply *rep)
 		       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
 		printf("           rx_qos_drops=%llu, tx_qos_drops=%llu\n",
 		       (unsigned long long)s->rx_qos_drops, (unsigned long long)s->tx_qos_drops);
+		for (size_t q = 0; q < s->n_rxq; q++)
+			printf("           rxq %u: pkts=%llu, bytes=%llu, errs=%llu\n",
+			       s->rxq[q]->queue, (unsigned long long)s->rxq[q]->packets,
+			       (unsigned long long)s->rxq[q]->bytes,
+			       (unsigned long long)s->rxq[q]->errors);
+		for (size_t q = 0; q < s->n_txq; q++)
+			printf("           txq %u: pkts=%llu, bytes=%llu\n", s->txq[q]->queue,
+			       (unsigned long long)s->txq[q]->packets,
+			       (unsigned long long)s->txq[q]->bytes);
+		if (s->n_xstats > 0)
+			printf("           extended statistics:\n");
+		for (size_t x = 0; x < s->n_xstats; x++)
+			printf("             %s=%llu\n", s->xstats[x]->name,
+			       (unsigned long long)s->xstats[x]->value);
 	}
 }
 CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)
-
-
-static double
-pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-static void
-print_pmd_stats(const Sluice__Reply *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n_workers; i++) {
-		const Sluice__WorkerInfo *w = rep->workers[i];
-		uint64_t cycles = w->busy_cycles + w->idle_cycles;
-
-		printf("worker %u (pid %d, lcore %u, %s):\n", w->id, w->pid, w->lcore,
-		       sl_state_name(w->state));
-		printf("  packets received: %llu\n", (unsigned long long)w->rx_packets);
-		printf("  packets sent: %llu\n", (unsigned long long)w->tx_packets);
-		printf("  emc hits: %llu\n", (unsigned long long)w->emc_hits);
-		printf("  classifier hits: %llu\n", (unsigned long long)w->cls_hits);
-		printf("  miss (dropped): %llu\n", (unsigned long long)w->misses);
-		printf("  tx dropped: %llu\n", (unsigned long long)w->tx_dropped);
-		if (w->table_misses || w->resubmit_limit || w->ttl_dropped) {
-			printf("  pipeline table misses: %llu\n", (unsigned long long)w->table_misses);
-			printf("  pipeline resubmit limit hit: %llu\n",
-			       (unsigned long long)w->resubmit_limit);
-			printf("  dec_ttl drops: %llu\n", (unsigned long long)w->ttl_dropped);
-		}
-		printf("  idle cycles: %llu (%.2f%%)\n", (unsigned long long)w->idle_cycles,
-		       pct(w->idle_cycles, cycles));
-		printf("  processing cycles: %llu (%.2f%%)\n", (unsigned long long)w->busy_cycles,
-		       pct(w->busy_cycles, cycles));
-		printf("  avg processing cycles per packet: %.2f\n",
-		       w->rx_packets ? (double)w->busy_cycles / (double)w->rx_packets : 0.0);
-		printf("  restarts: %llu, lost mbufs: %llu\n", (unsigned long long)w->restarts,
-		       (unsigned long long)w->lost_mbufs);
-	}
-}
-CTL_VERB(pmd_stats_show, NULL, print_pmd_stats)
-
-
-static void
-print_rxqs(const Sluice__Reply *rep)
-{
-	bool printed;
-	uint32_t max = 0, id;
-	size_t i;
-
-	for (i = 0; i < rep->n_rxqs; i++)
-		if (rep->rxqs[i]->worker > max)
-			max = rep->rxqs[i]->worker;
-	/* Grouped by worker, as pmd-rxq-show groups by PMD thread. */
-	for (id = 0; rep->n_rxqs > 0 && id <= max; id++) {
-		printed = false;
-		for (i = 0; i < rep->n_rxqs; i++) {
-			const Sluice__RxqInfo *q = rep->rxqs[i];
-
-			if (q->worker != id)
-				continue;
-			if (!printed)
-				printf("worker %u:\n", id);
-			printed = true;
-			printf("  port: %-16s queue-id: %2u%s\n", q->port, q->queue,
-			       q->orphaned ? "  (orphaned: worker dead)" : "");
-		}
-	}
-}
-CTL_VERB(pmd_rxq_show, NULL, print_rxqs)
 
 
 static void
@@ -465,14 +449,13 @@ print_worker_list(const Sluice__Reply *rep)
 {
 	size_t i;
 
-	printf("%-3s %-8s %-6s %-11s %-9s %s\n", "ID", "PID", "LCORE", "STATE", "RESTARTS",
-	       "REASON");
+	printf("%-3s %-8s %-6s %-5s %-11s %-9s %s\n", "ID", "PID", "LCORE", "CORE", "STATE",
+	       "RESTARTS", "REASON");
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("%-3u %-8d %-6u %-11s %-9llu %s\n", w->id, w->pid, w->lcore,
-		       sl_state_name(w->state),
-		       (unsigned long long)w->restarts, w->reason);
+		printf("%-3u %-8d %-6u %-5d %-11s %-9llu %s\n", w->id, w->pid, w->lcore, w->core,
+		       sl_state_name(w->state), (unsigned long long)w->restarts, w->reason);
 	}
 }
 CTL_VERB(worker_list, NULL, print_worker_list)
@@ -483,12 +466,14 @@ print_mempools(const Sluice__Reply *rep)
 {
 	size_t i;
 
-	printf("%-24s %10s %10s %10s %10s\n", "NAME", "SIZE", "AVAIL", "IN_USE", "MBUF_SIZE");
+	printf("%-20s %-8s %7s %7s %7s %8s %8s %8s %7s  %s\n", "NAME", "KIND", "SIZE", "AVAIL",
+	       "IN_USE", "RESERVED", "BUF_SIZE", "HEADROOM", "MAX_MTU", "USERS");
 	for (i = 0; i < rep->n_mempools; i++) {
 		const Sluice__MempoolInfo *m = rep->mempools[i];
 
-		printf("%-24s %10u %10u %10u %10u\n", m->name, m->size, m->avail, m->in_use,
-		       m->mbuf_size);
+		printf("%-20s %-8s %7u %7u %7u %8u %8u %8u %7u  %s\n", m->name, m->kind, m->size,
+		       m->avail, m->in_use, m->reserved, m->buf_size, m->headroom, m->max_mtu,
+		       m->users[0] ? m->users : "-");
 	}
 }
 CTL_VERB(mempool_show, NULL, print_mempools)
@@ -649,8 +634,14 @@ main(int argc, char **argv)
 		die(1, "%s", rep->error[0] ? rep->error : strerror(rep->status));
 	if (c.json) {
 		sl_json_print(&rep->base);
-	} else if (cv->print != NULL) {
-		cv->print(rep);
+	} else {
+		/* What the change did that was not asked for: unpolled queues, ... */
+		for (size_t i = 0; i < rep->n_notices; i++)
+			printf("%s\n", rep->notices[i]);
+		if (cv->print != NULL)
+			cv->print(rep);
+		else if (rep->message != NULL && rep->message[0] != '\0')
+			printf("%s\n", rep->message);
 	}
 	sluice__reply__free_unpacked(rep, NULL);
 	zmq_ctx_term(zctx);

@@ -40,7 +40,7 @@ static void
 usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [--rundir DIR] [--workers N] [--mbufs N]\n"
-	       "       [--hang-ms MS] [--rebalance]\n\n"
+	       "       [--hang-ms MS] [--rebalance] [--cores LIST]\n\n"
 	       "The sluice DPDK primary process: owns hugepages, mempools, ports and the\n"
 	       "shared switch state; serves commands on ipc://DIR/primary.sock.\n"
 	       "Normally started by sluiced.\n\n"
@@ -51,6 +51,9 @@ usage(const char *prog)
 	       "                 and killed (default 1000)\n"
 	       "  --rebalance    hand a dead worker's rx queues to the live ones at once\n"
 	       "                 (default: keep them for its restart)\n"
+	       "  --cores LIST   the CPU of each of the --workers slots (e.g. 1,1), for\n"
+	       "                 pmd-rxq-show and pmd-rxq-affinity while pmd-cpu-mask is\n"
+	       "                 not set (default: the CPU each worker runs on)\n"
 	       "  --mempool-ops NAME  mbuf pool driver (default lf_stack: safe when a\n"
 	       "                 worker is killed mid-operation; ring_mp_mc is DPDK's default)\n"
 	       "  --help         this text\n\n"
@@ -69,6 +72,7 @@ parse_app_args(int argc, char **argv)
 		{ "hang-ms", required_argument, NULL, 'H' },
 		{ "rebalance", no_argument, NULL, 'R' },
 		{ "mempool-ops", required_argument, NULL, 'M' },
+		{ "cores", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +118,13 @@ parse_app_args(int argc, char **argv)
 			break;
 		case 'M':
 			sl_p.mempool_ops = optarg;
+			break;
+		case 'C':
+			if (sl_pmd_parse_cores(optarg) < 0) {
+				fprintf(stderr, "sluice-primary: --cores: bad CPU list \"%s\" "
+						"(e.g. 1,1,2; at most %d)\n", optarg, SL_MAX_WORKERS);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -170,6 +181,7 @@ shm_create(void)
 	const struct rte_memzone *mz;
 	struct sl_shm *shm;
 	unsigned int i;
+	int ret;
 
 	mz = rte_memzone_reserve_aligned(SL_SHM_NAME, sizeof(*shm), rte_socket_id(), 0,
 					 RTE_CACHE_LINE_SIZE);
@@ -189,22 +201,10 @@ shm_create(void)
 		for (unsigned int q = 0; q <= SL_MAX_WORKERS; q++)
 			rte_spinlock_init(&shm->ports[i].txq_lock[q]);
 
-	/* A worker killed with -9 inside a ring-based mempool get or put can
-	 * leave the ring stuck for every other process; a lock-free stack's
-	 * single compare-and-swap either happened or did not.  Fall back to
-	 * the default ring where the stack driver is missing. */
-	shm->pktmbuf_pool = rte_pktmbuf_pool_create_by_ops("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE,
-							   rte_socket_id(), sl_p.mempool_ops);
-	if (shm->pktmbuf_pool == NULL) {
-		PLOG(WARNING, "mempool ops \"%s\" unavailable (%s); using the default",
-		     sl_p.mempool_ops, rte_strerror(rte_errno));
-		shm->pktmbuf_pool = rte_pktmbuf_pool_create("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
-							    RTE_MBUF_DEFAULT_BUF_SIZE,
-							    rte_socket_id());
-	}
-	if (shm->pktmbuf_pool == NULL)
-		return -rte_errno;
+	sl_p.shm = shm;
+	ret = sl_mempools_init();
+	if (ret < 0)
+		return ret;
 
 	size_t qsz = rte_rcu_qsbr_get_memsize(SL_RCU_IDS);
 	shm->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
@@ -295,7 +295,9 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 			 __ATOMIC_RELAXED);
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
+	sl_pmd_tick(now_ms);
 	sl_flows_reclaim();
+	sl_mempools_reclaim();
 	sl_capture_reap();
 }
 
@@ -358,6 +360,9 @@ main(int argc, char **argv)
 	ret = shm_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: shared state: %s\n", strerror(-ret));
+	ret = sl_pmd_init();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: rx queue accounting: %s\n", strerror(-ret));
 	ret = sl_capture_zone_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));

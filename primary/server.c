@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <zmq.h>
 
@@ -25,24 +26,6 @@
 #include "verbs.h"
 
 sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
-
-/* Grow a repeated field by one malloc'd message. */
-#define REPLY_APPEND(rep, field, n_field, type, init)                                  \
-	({                                                                           \
-		type *m_ = malloc(sizeof(type));                                     \
-		type **arr_ = realloc((rep)->field, sizeof(type *) * ((rep)->n_field + 1)); \
-		if (m_ != NULL && arr_ != NULL) {                                    \
-			*m_ = (type)init;                                            \
-			(rep)->field = arr_;                                         \
-			arr_[(rep)->n_field++] = m_;                                 \
-		} else {                                                             \
-			free(m_);                                                    \
-			if (arr_ != NULL)                                            \
-				(rep)->field = arr_;                                 \
-			m_ = NULL;                                                   \
-		}                                                                    \
-		m_;                                                                  \
-	})
 
 static char *
 dupstr(const char *s)
@@ -87,11 +70,27 @@ fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
 	pi->bridged = p->bridged;
 	pi->tx_shared = p->tx_shared;
 	pi->port_id = p->port_id;
-	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
 		pi->link_up = link.link_status == RTE_ETH_LINK_UP;
+		pi->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+		pi->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	}
+	/* net_tap asks about its interface by name in our namespace; once the
+	 * interface lives in another, ask there. */
+	if (pp->kernel_if[0] != '\0') {
+		int up = sl_tap_link_up(pp->kernel_if);
+
+		if (up >= 0)
+			pi->link_up = up == 1;
+	}
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	pi->mac = dupstr(macs);
+	pi->rx_csum_offload = pp->rx_csum;
+	if (pp->pool != NULL) {
+		pi->mempool = dupstr(pp->pool->name);
+		pi->mbuf_buf_size = rte_pktmbuf_data_room_size(pp->pool);
+	}
 	sl_port_info_settings(pi, &sl_port_settings, &pp->cfg);
 }
 
@@ -132,10 +131,29 @@ SL_REQ_HANDLER(sl_primary_handlers, ADD_PORT, h_add_port)
 static int
 h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
-	(void)rep;
-	return sl_port_del(req->del_port->name, err, errlen);
+	char msg[SL_DEVARGS_MAX + 128];
+	int rc = sl_port_del(req->del_port->name, msg, sizeof(msg), err, errlen);
+
+	if (rc == 0)
+		rep->message = dupstr(msg);
+	return rc;
 }
 SL_REQ_HANDLER(sl_primary_handlers, DEL_PORT, h_del_port)
+
+static int
+h_detach(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	char msg[SL_DEVARGS_MAX + 256];
+	int rc = sl_dev_detach(req->detach->devargs, msg, sizeof(msg));
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", msg);
+		return rc;
+	}
+	rep->message = dupstr(msg);
+	return 0;
+}
+SL_REQ_HANDLER(sl_primary_handlers, DETACH, h_detach)
 
 static int
 h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -203,35 +221,15 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 SL_REQ_HANDLER(sl_primary_handlers, DUMP_FLOWS, h_dump_flows)
 
 static int
-add_port_stats(Sluice__Reply *rep, unsigned int slot)
+add_port_stats(Sluice__Reply *rep, unsigned int slot, bool xstats)
 {
-	const struct sl_port *p = &sl_p.shm->ports[slot];
-	struct rte_eth_stats st;
 	Sluice__PortStats *ps;
 
 	ps = REPLY_APPEND(rep, port_stats, n_port_stats, Sluice__PortStats,
 			  SLUICE__PORT_STATS__INIT);
 	if (ps == NULL)
 		return -ENOMEM;
-	ps->name = dupstr(p->name);
-	ps->ofport = p->ofport;
-	if (rte_eth_stats_get(p->port_id, &st) == 0) {
-		ps->rx_packets = st.ipackets;
-		ps->rx_bytes = st.ibytes;
-		ps->rx_dropped = st.imissed + st.rx_nombuf;
-		ps->rx_errors = st.ierrors;
-		ps->tx_packets = st.opackets;
-		ps->tx_bytes = st.obytes;
-		ps->tx_errors = st.oerrors;
-	}
-	ps->tx_dropped = sl_p.bridge_dropped[slot];
-	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
-		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];
-	/* Policer drops are drops too, as in Open vSwitch. */
-	sl_qos_port_drops(slot, &ps->tx_qos_drops, &ps->rx_qos_drops);
-	ps->tx_dropped += ps->tx_qos_drops;
-	ps->rx_dropped += ps->rx_qos_drops;
-	return 0;
+	return sl_port_stats_fill(ps, slot, xstats);
 }
 
 static int
@@ -247,123 +245,15 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 			snprintf(err, errlen, "unknown port \"%s\"", name);
 			return -ENOENT;
 		}
-		return add_port_stats(rep, slot);
+		return add_port_stats(rep, slot, req->dump_ports->xstats);
 	}
 	for (i = 0; i < SL_MAX_PORTS; i++)
-		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE && add_port_stats(rep, i) < 0)
+		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE &&
+		    add_port_stats(rep, i, req->dump_ports->xstats) < 0)
 			return -ENOMEM;
 	return 0;
 }
 SL_REQ_HANDLER(sl_primary_handlers, DUMP_PORTS, h_dump_ports)
-
-static Sluice__ProcState
-worker_state(const struct sl_worker *w)
-{
-	switch (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE)) {
-	case SL_WORKER_RUNNING:
-		return SLUICE__PROC_STATE__PROC_RUNNING;
-	case SL_WORKER_DEAD:
-		return SLUICE__PROC_STATE__PROC_DEAD;
-	case SL_WORKER_HANDOFF:
-		return SLUICE__PROC_STATE__PROC_HANDOFF;
-	default:
-		return SLUICE__PROC_STATE__PROC_FREE;
-	}
-}
-
-#define STAT_DELTA(w, f) ((w)->stats.f - (w)->stats_base.f)
-
-static int
-add_worker_info(Sluice__Reply *rep, unsigned int i)
-{
-	const struct sl_worker *w = &sl_p.shm->workers[i];
-	Sluice__WorkerInfo *wi;
-
-	wi = REPLY_APPEND(rep, workers, n_workers, Sluice__WorkerInfo, SLUICE__WORKER_INFO__INIT);
-	if (wi == NULL)
-		return -ENOMEM;
-	{
-		wi->id = i;
-		wi->pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
-		wi->state = worker_state(w);
-		wi->lcore = w->lcore;
-		wi->rx_packets = STAT_DELTA(w, rx_packets);
-		wi->tx_packets = STAT_DELTA(w, tx_packets);
-		wi->emc_hits = STAT_DELTA(w, emc_hits);
-		wi->cls_hits = STAT_DELTA(w, cls_hits);
-		wi->misses = STAT_DELTA(w, misses);
-		wi->tx_dropped = STAT_DELTA(w, tx_dropped);
-		wi->busy_cycles = STAT_DELTA(w, busy_cycles);
-		wi->idle_cycles = STAT_DELTA(w, idle_cycles);
-		wi->table_misses = STAT_DELTA(w, table_misses);
-		wi->resubmit_limit = STAT_DELTA(w, resubmit_limit);
-		wi->ttl_dropped = STAT_DELTA(w, ttl_dropped);
-		wi->restarts = w->restarts;
-		wi->lost_mbufs = w->lost_mbufs;
-		wi->n_rxq = w->n_rxq;
-		wi->reason = dupstr("");
-	}
-	return 0;
-}
-
-static int
-h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	(void)req, (void)err, (void)errlen;
-	for (unsigned int i = 0; i < sl_p.n_workers; i++)
-		if (add_worker_info(rep, i) < 0)
-			return -ENOMEM;
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, WORKER_LIST, h_worker_list)
-
-/* pmd-stats-show is the worker list with its counters: one handler for both. */
-static int
-h_pmd_stats_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	return h_worker_list(req, rep, err, errlen);
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_SHOW, h_pmd_stats_show)
-
-static int
-h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	unsigned int i;
-
-	(void)req, (void)rep, (void)err, (void)errlen;
-	/* Workers own their counters; clearing moves our baseline instead. */
-	for (i = 0; i < SL_MAX_WORKERS; i++)
-		sl_p.shm->workers[i].stats_base = sl_p.shm->workers[i].stats;
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_CLEAR, h_pmd_stats_clear)
-
-static int
-h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	unsigned int i, q;
-
-	(void)req, (void)err, (void)errlen;
-	for (i = 0; i < sl_p.n_workers; i++) {
-		const struct sl_worker *w = &sl_p.shm->workers[i];
-		bool dead = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING;
-
-		for (q = 0; q < w->n_rxq; q++) {
-			Sluice__RxqInfo *ri;
-
-			ri = REPLY_APPEND(rep, rxqs, n_rxqs, Sluice__RxqInfo,
-					  SLUICE__RXQ_INFO__INIT);
-			if (ri == NULL)
-				return -ENOMEM;
-			ri->worker = i;
-			ri->port = dupstr(sl_p.shm->ports[w->rxq[q].port].name);
-			ri->queue = w->rxq[q].queue;
-			ri->orphaned = dead;
-		}
-	}
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_RXQ_SHOW, h_pmd_rxq_show)
 
 static int
 h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -390,6 +280,15 @@ sl_option_apply(int id, uint64_t v)
 	case SL_OPT_PMD_MAXSLEEP:
 		__atomic_store_n(&shm->idle_sleep_us, (uint32_t)v, __ATOMIC_RELAXED);
 		break;
+	case SL_OPT_PMD_CPU_MASK:
+	case SL_OPT_PMD_RXQ_ASSIGN:
+	case SL_OPT_PMD_RXQ_ISOLATE:
+	case SL_OPT_PMD_AUTO_LB:
+	case SL_OPT_PMD_AUTO_LB_LOAD_THRESHOLD:
+	case SL_OPT_PMD_AUTO_LB_IMPROVEMENT_THRESHOLD:
+	case SL_OPT_PMD_AUTO_LB_REBAL_INTERVAL:
+		sl_pmd_option_apply(id); /* polling.c: reads sl_p.options */
+		break;
 	case SL_OPT_COUNT:
 		break;
 	}
@@ -409,35 +308,19 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 		return id;
 	if (sl_values_check_all(&sl_options, &next, err, errlen) < 0)
 		return -EINVAL;
-	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
+	if (sl_pmd_option_check(id, &next, err, errlen) < 0)
+		return -EBUSY;
 	sl_p.options = next;
+	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
 	return 0;
 }
 SL_REQ_HANDLER(sl_primary_handlers, SET_OPTION, h_set_option)
-
-static void
-add_mempool_info(struct rte_mempool *mp, void *arg)
-{
-	Sluice__Reply *rep = arg;
-	Sluice__MempoolInfo *mi;
-
-	mi = REPLY_APPEND(rep, mempools, n_mempools, Sluice__MempoolInfo,
-			  SLUICE__MEMPOOL_INFO__INIT);
-	if (mi == NULL)
-		return;
-	mi->name = dupstr(mp->name);
-	mi->size = mp->size;
-	mi->avail = rte_mempool_avail_count(mp);
-	mi->in_use = rte_mempool_in_use_count(mp);
-	mi->mbuf_size = mp->elt_size;
-}
 
 static int
 h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
-	rte_mempool_walk(add_mempool_info, rep);
-	return 0;
+	return sl_mempools_fill_reply(rep);
 }
 SL_REQ_HANDLER(sl_primary_handlers, MEMPOOL_SHOW, h_mempool_show)
 
@@ -454,9 +337,9 @@ static int
 h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	(void)rep;
-	if (req->worker_restart->id >= sl_p.n_workers) {
-		snprintf(err, errlen, "no worker %u (there are %u)", req->worker_restart->id,
-			 sl_p.n_workers);
+	if (req->worker_restart->id >= SL_MAX_WORKERS ||
+	    !sl_p.shm->workers[req->worker_restart->id].enabled) {
+		snprintf(err, errlen, "no worker %u", req->worker_restart->id);
 		return -ENOENT;
 	}
 	/* Processes are sluiced's to start; the primary says whether the slot
@@ -467,7 +350,7 @@ h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 			 req->worker_restart->id);
 		return -ESRCH;
 	}
-	return add_worker_info(rep, req->worker_restart->id);
+	return sl_worker_info_add(rep, req->worker_restart->id);
 }
 SL_REQ_HANDLER(sl_primary_handlers, WORKER_RESTART, h_worker_restart)
 
@@ -494,6 +377,7 @@ handle_one(void)
 		return;
 	}
 	sluice__reply__init(rep);
+	sl_notices_begin();
 	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
@@ -515,6 +399,7 @@ handle_one(void)
 		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err[0] ? err : strerror(-rc));
 		PLOG(INFO, "%s: %s", sl_request_name(req), err[0] ? err : strerror(-rc));
 	} else {
+		sl_notices_attach(rep);
 		sl_msg_send_reply(sl_p.rep_sock, rep);
 		sl_reply_free_built(rep);
 	}

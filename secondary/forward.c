@@ -17,6 +17,7 @@
 #include "mactable.h"
 #include "meter_hooks.h"
 #include "packet.h"
+#include "rxq_acct.h"
 #include "util.h"
 #include "worker.h"
 
@@ -105,7 +106,9 @@ sl_fwd_refresh_rxqs(struct sl_wctx *w)
 		rq->queue = refs[i].queue;
 		rq->port_id = p->port_id;
 		rq->ofport = p->ofport;
+		rq->csum = p->rx_csum;
 		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
+		rq->acct = &w->rxq_acct[refs[i].port][refs[i].queue % SL_MAX_RXQ];
 		w->n_rxq++;
 	}
 	w->assign_gen = g1;
@@ -132,8 +135,10 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
 	}
 	w->st.tx_packets += sent;
+	w->st.tx_batches++;
 	if (unlikely(sent < n)) {
 		w->port_tx_dropped[slot] += n - sent;
+		w->port_stats[slot].tx_failure_drops += n - sent;
 		w->st.tx_dropped += n - sent;
 		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
 	}
@@ -157,6 +162,7 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 		if (wp->active) {
 			w->st.mtu_dropped++;
 			w->port_tx_dropped[slot]++;
+			w->port_stats[slot].tx_mtu_exceeded_drops++;
 		}
 		rte_pktmbuf_free(m);
 		return;
@@ -280,6 +286,8 @@ vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t ma
 			key->vlan_tci = (bits & mask) | SL_VLAN_CFI;
 		return;
 	}
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		return; /* a chain whose first segment lacks the tag: left as it is */
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t tci = rte_be_to_cpu_16(*(uint16_t *)(p + 14));
 
@@ -391,12 +399,53 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key)
 		w->st.emc_hits++;
 		return r;
 	}
-	r = w->cls != NULL ? sl_cls_lookup(w->cls, key) : NULL;
+	r = w->cls != NULL ? sl_cls_lookup_counted(w->cls, key, &w->st.masked_lookups) : NULL;
 	if (r != NULL) {
 		w->st.cls_hits++;
 		sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
 	}
 	return r;
+}
+
+/*
+ * Parse @m's headers.  They are read from its first segment, which holds
+ * them whole with every PMD we know; a chained packet whose first segment
+ * is shorter than the headers could be is parsed from a copy of its start.
+ */
+static inline void
+parse(struct rte_mbuf *m, uint16_t in_port, struct sl_flow_key *key)
+{
+	uint8_t copy[SL_PARSE_HDR_MAX];
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (unlikely(len < SL_PARSE_HDR_MAX && m->pkt_len > len)) {
+		len = RTE_MIN(m->pkt_len, (uint32_t)SL_PARSE_HDR_MAX);
+		data = rte_pktmbuf_read(m, 0, len, copy);
+		if (data == NULL)
+			len = 0;
+	}
+	sl_parse(data, len, in_port, key, NULL);
+}
+
+/*
+ * What the PMD found of the checksums (it verified them: we never do in
+ * software, as OVS's datapath does not outside conntrack and tunnels; the
+ * verdict stays in ol_flags for whatever needs it).  Bad ones are counted.
+ */
+static inline void
+count_bad_csums(struct sl_wctx *w, uint16_t slot, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t ip = 0, l4 = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t f = pkts[i]->ol_flags;
+
+		ip += (f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		l4 += (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+	w->port_stats[slot].rx_ip_csum_bad += ip;
+	w->port_stats[slot].rx_l4_csum_bad += l4;
 }
 
 static void
@@ -409,9 +458,10 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		sl_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *), rte_pktmbuf_data_len(pkts[i]),
-			 rq->ofport, &keys[i], NULL);
+		parse(pkts[i], rq->ofport, &keys[i]);
 	}
+	if (rq->csum)
+		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
 	for (uint16_t i = 0; i < n; i++) {
 		rules[i] = lookup(w, &keys[i]);
@@ -460,12 +510,14 @@ unsigned int
 sl_fwd_poll(struct sl_wctx *w)
 {
 	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_rxq_round round;
 	unsigned int total = 0;
 
 	/* A file port cannot drop: leave packets in their rx queues until
 	 * the primary has written out what we gave it. */
 	if (unlikely(w->n_lossless != 0) && !lossless_room(w))
 		return 0;
+	sl_rxq_round_start(&round, w);
 
 	for (uint16_t q = 0; q < w->n_rxq; q++) {
 		const struct sl_wrxq *rq = &w->rxq[q];
@@ -483,9 +535,12 @@ sl_fwd_poll(struct sl_wctx *w)
 		if (n == 0)
 			continue;
 		process_burst(w, rq, pkts, n);
+		sl_rxq_account(&round, rq->acct, n);
 	}
-	if (total)
+	if (total) {
 		sl_fwd_flush_all(w);
+		sl_rxq_round_flushed(&round, w);
+	}
 	w->st.rx_packets += total;
 	return total;
 }
