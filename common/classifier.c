@@ -29,12 +29,17 @@
 #define SL_CLS_NO_RULE UINT32_MAX
 #define SL_CLS_ALIGN 64 /* keep each section on its own cache lines */
 
+/* Words a lookup sees: the packet key, then the pipeline state. */
+#define SL_CLS_WORDS (SL_FLOW_KEY_WORDS + SL_META_WORDS)
+
 struct sl_cls {
 	uint64_t size;          /* bytes in the whole block */
 	uint64_t rules_off;     /* struct sl_cls_rule[n_rules] */
 	uint64_t subtables_off; /* struct sl_cls_subtable[n_subtables] */
 	uint32_t n_rules;
 	uint32_t n_subtables;
+	/* Subtables are grouped by table: table t owns [table_start[t], table_start[t + 1]). */
+	uint32_t table_start[SL_MAX_TABLES + 1];
 };
 
 /* Hash table slot.  Only the best rule per masked key is stored: no other can win. */
@@ -52,17 +57,17 @@ struct sl_cls_subtable {
 	uint32_t max_priority;
 	uint32_t n_words;
 	uint32_t bucket_mask; /* n_buckets - 1; n_buckets is a power of two */
-	uint8_t word[SL_FLOW_KEY_WORDS];
+	uint8_t word[SL_CLS_WORDS];
 	uint64_t buckets_off; /* struct sl_cls_entry[bucket_mask + 1] */
-	uint64_t wmask[SL_FLOW_KEY_WORDS];
+	uint64_t wmask[SL_CLS_WORDS];
 	/*
 	 * Bits set (ones) and clear (zeros) in the masked key of every rule
 	 * here.  A packet that disagrees on one of them matches no rule, which
 	 * a few ANDs tell before any hashing: rules in 172.16/12 never cost a
 	 * probe to 10/8 traffic.
 	 */
-	uint64_t ones[SL_FLOW_KEY_WORDS];
-	uint64_t zeros[SL_FLOW_KEY_WORDS];
+	uint64_t ones[SL_CLS_WORDS];
+	uint64_t zeros[SL_CLS_WORDS];
 	uint32_t n_rules;
 };
 
@@ -88,6 +93,19 @@ sl_key_word(const struct sl_flow_key *k, unsigned int i)
 	uint64_t w;
 
 	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
+/* Word @i of a match's key or mask (packet part, then pipeline part). */
+static inline uint64_t
+sl_match_word(const struct sl_flow_key *k, const struct sl_flow_meta *m, unsigned int i)
+{
+	uint64_t w;
+
+	if (i < SL_FLOW_KEY_WORDS)
+		memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	else
+		memcpy(&w, (const char *)m + (i - SL_FLOW_KEY_WORDS) * sizeof(w), sizeof(w));
 	return w;
 }
 
@@ -137,7 +155,8 @@ sl_cls_rule_has_key(const struct sl_cls_rule *r, const struct sl_cls_subtable *s
 	uint32_t i;
 
 	for (i = 0; i < st->n_words; i++)
-		diff |= (kw[st->word[i]] & st->wmask[i]) ^ sl_key_word(&r->match.key, st->word[i]);
+		diff |= (kw[st->word[i]] & st->wmask[i]) ^
+			sl_match_word(&r->match.key, &r->match.mkey, st->word[i]);
 	return diff == 0;
 }
 
@@ -159,13 +178,14 @@ sl_cls_subtable_find(const struct sl_cls *cls, const struct sl_cls_subtable *st,
 	return SL_CLS_NO_RULE;
 }
 
-/* The lookup; *searched grows by the subtables probed (a constant-folded
- * local in sl_cls_lookup, so that one pays nothing for it). */
+/* The lookup in table @table of key words @kw; *searched grows by the
+ * subtables probed (a constant-folded local in sl_cls_lookup, so that one
+ * pays nothing for it). */
 static inline const struct sl_cls_rule *
-sl_cls_lookup__(const struct sl_cls *cls, const struct sl_flow_key *key, uint32_t *searched)
+sl_cls_lookup_kw(const struct sl_cls *cls, uint8_t table, const uint64_t *kw, uint32_t *searched)
 {
-	const struct sl_cls_subtable *st = sl_cls_subtables(cls);
-	const struct sl_cls_subtable *end = st + cls->n_subtables;
+	const struct sl_cls_subtable *st = sl_cls_subtables(cls) + cls->table_start[table];
+	const struct sl_cls_subtable *end = sl_cls_subtables(cls) + cls->table_start[table + 1];
 	const struct sl_cls_rule *rules = sl_cls_rules(cls);
 	/*
 	 * "Nothing yet" is priority 0 at index SL_CLS_NO_RULE: any matching rule
@@ -173,9 +193,7 @@ sl_cls_lookup__(const struct sl_cls *cls, const struct sl_flow_key *key, uint32_
 	 */
 	uint32_t best = SL_CLS_NO_RULE;
 	uint32_t best_prio = 0;
-	uint64_t kw[SL_FLOW_KEY_WORDS];
 
-	memcpy(kw, key, sizeof(kw));
 	for (; st < end; st++) {
 		uint32_t r, prio;
 
@@ -200,20 +218,53 @@ sl_cls_lookup__(const struct sl_cls *cls, const struct sl_flow_key *key, uint32_
 const struct sl_cls_rule *
 sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 {
+	uint64_t kw[SL_CLS_WORDS];
 	uint32_t unused = 0;
 
-	return sl_cls_lookup__(cls, key, &unused);
+	/* A packet enters table 0 with all registers and metadata zero. */
+	memcpy(kw, key, sizeof(*key));
+	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	return sl_cls_lookup_kw(cls, 0, kw, &unused);
 }
 
 const struct sl_cls_rule *
 sl_cls_lookup_counted(const struct sl_cls *cls, const struct sl_flow_key *key,
 		      uint64_t *searched)
 {
+	uint64_t kw[SL_CLS_WORDS];
 	uint32_t n = 0;
-	const struct sl_cls_rule *r = sl_cls_lookup__(cls, key, &n);
+	const struct sl_cls_rule *r;
 
+	memcpy(kw, key, sizeof(*key));
+	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	r = sl_cls_lookup_kw(cls, 0, kw, &n);
 	*searched += n;
 	return r;
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table, const struct sl_flow_key *key,
+		    const struct sl_flow_meta *meta)
+{
+	uint64_t kw[SL_CLS_WORDS];
+	uint32_t unused = 0;
+
+	if (table >= SL_MAX_TABLES)
+		return NULL;
+	memcpy(kw, key, sizeof(*key));
+	memcpy(kw + SL_FLOW_KEY_WORDS, meta, sizeof(*meta));
+	/* The table is not a matched word: tables are separate subtable ranges. */
+	((struct sl_flow_meta *)(kw + SL_FLOW_KEY_WORDS))->table = 0;
+	return sl_cls_lookup_kw(cls, table, kw, &unused);
+}
+
+bool
+sl_actions_need_pipeline(const struct sl_actions *acts)
+{
+	for (uint16_t i = 0; i < acts->n && i < SL_MAX_ACTIONS; i++)
+		if (acts->a[i].type >= SL_ACT_RESUBMIT)
+			return true;
+	return false;
 }
 
 uint32_t
@@ -268,15 +319,24 @@ sl_cls_pow2_at_least(uint64_t x)
 	return p;
 }
 
+/* Rules share a subtable when they have the same mask and the same table. */
 static uint32_t
-sl_cls_mask_hash(const struct sl_flow_key *mask)
+sl_cls_mask_hash(const struct sl_match *m)
 {
-	uint32_t hash = SL_CLS_HASH_SEED;
+	uint32_t hash = SL_CLS_HASH_SEED ^ m->mkey.table;
 	unsigned int i;
 
-	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
-		hash = rte_hash_crc_8byte(sl_key_word(mask, i), hash);
+	for (i = 0; i < SL_CLS_WORDS; i++)
+		hash = rte_hash_crc_8byte(sl_match_word(&m->mask, &m->mmask, i), hash);
 	return hash;
+}
+
+static bool
+sl_cls_same_group(const struct sl_match *a, const struct sl_match *b)
+{
+	return a->mkey.table == b->mkey.table &&
+	       memcmp(&a->mask, &b->mask, sizeof(a->mask)) == 0 &&
+	       memcmp(&a->mmask, &b->mmask, sizeof(a->mmask)) == 0;
 }
 
 static int
@@ -308,13 +368,13 @@ sl_cls_scratch_free(struct sl_cls_scratch *s)
 static uint32_t
 sl_cls_group_of(struct sl_cls_scratch *s, const struct sl_cls_rule *rules, uint32_t i)
 {
-	const struct sl_flow_key *mask = &rules[i].match.mask;
-	uint32_t slot = sl_cls_mask_hash(mask) & (s->mask_hash_size - 1);
+	const struct sl_match *m = &rules[i].match;
+	uint32_t slot = sl_cls_mask_hash(m) & (s->mask_hash_size - 1);
 	uint32_t g;
 
 	for (; s->mask_hash[slot] != 0; slot = (slot + 1) & (s->mask_hash_size - 1)) {
 		g = s->mask_hash[slot] - 1;
-		if (memcmp(&rules[s->mask_first[g]].match.mask, mask, sizeof(*mask)) == 0)
+		if (sl_cls_same_group(&rules[s->mask_first[g]].match, m))
 			return g;
 	}
 	g = s->n_masks++;
@@ -348,11 +408,11 @@ sl_cls_cmp_u64_desc(const void *a, const void *b)
 }
 
 /*
- * Order groups by max priority, descending; among equals, by first
+ * Order groups by table, then by max priority, descending; among equals, by first
  * appearance so that the layout does not depend on hash order.
  */
 static int
-sl_cls_order_groups(struct sl_cls_scratch *s)
+sl_cls_order_groups(struct sl_cls_scratch *s, const struct sl_cls_rule *rules)
 {
 	uint64_t *keys = malloc(((size_t)s->n_masks + 1) * sizeof(*keys));
 	uint32_t g;
@@ -361,7 +421,8 @@ sl_cls_order_groups(struct sl_cls_scratch *s)
 		return -ENOMEM;
 	/* Groups are numbered by first appearance, so ~g sorts them ascending. */
 	for (g = 0; g < s->n_masks; g++)
-		keys[g] = ((uint64_t)s->mask_prio[g] << 32) | (uint32_t)~g;
+		keys[g] = ((uint64_t)(0xffu - rules[s->mask_first[g]].match.mkey.table) << 56) |
+			  ((uint64_t)(s->mask_prio[g] & 0xffffff) << 32) | (uint32_t)~g;
 	qsort(keys, s->n_masks, sizeof(*keys), sl_cls_cmp_u64_desc);
 	for (g = 0; g < s->n_masks; g++) {
 		s->order[g] = ~(uint32_t)keys[g];
@@ -373,16 +434,18 @@ sl_cls_order_groups(struct sl_cls_scratch *s)
 
 /* @st comes zeroed from the allocator. */
 static void
-sl_cls_init_subtable(struct sl_cls_subtable *st, const struct sl_flow_key *mask, uint32_t prio,
+sl_cls_init_subtable(struct sl_cls_subtable *st, const struct sl_match *match, uint32_t prio,
 		     uint32_t n_buckets, uint64_t buckets_off)
 {
+	struct sl_flow_meta mmask = match->mmask;
 	unsigned int i;
 
+	mmask.table = 0; /* tables are subtable ranges, not a matched word */
 	st->max_priority = prio;
 	st->bucket_mask = n_buckets - 1;
 	st->buckets_off = buckets_off;
-	for (i = 0; i < SL_FLOW_KEY_WORDS; i++) {
-		uint64_t m = sl_key_word(mask, i);
+	for (i = 0; i < SL_CLS_WORDS; i++) {
+		uint64_t m = sl_match_word(&match->mask, &mmask, i);
 
 		if (m == 0)
 			continue;
@@ -402,10 +465,11 @@ sl_cls_insert(struct sl_cls *cls, struct sl_cls_subtable *st, uint32_t r)
 {
 	struct sl_cls_entry *b = (struct sl_cls_entry *)((char *)cls + st->buckets_off);
 	const struct sl_cls_rule *rules = sl_cls_rules(cls);
-	uint64_t kw[SL_FLOW_KEY_WORDS];
+	uint64_t kw[SL_CLS_WORDS];
 	uint32_t hash, i;
 
-	memcpy(kw, &rules[r].match.key, sizeof(kw));
+	for (i = 0; i < SL_CLS_WORDS; i++)
+		kw[i] = sl_match_word(&rules[r].match.key, &rules[r].match.mkey, i);
 	/* zeros[] collects the union of keys until sl_cls_fill turns it round. */
 	for (i = 0; i < st->n_words; i++) {
 		st->ones[i] = st->n_rules ? st->ones[i] & kw[st->word[i]] : kw[st->word[i]];
@@ -457,7 +521,17 @@ sl_cls_fill(struct sl_cls *cls, const struct sl_cls_scratch *s, const struct sl_
 
 	for (i = 0; i < cls->n_rules; i++) {
 		rules[i] = in[i];
+		rules[i].table = in[i].match.mkey.table;
+		rules[i].flags = sl_actions_need_pipeline(&in[i].actions) ? SL_RULE_PIPELINE : 0;
+		rules[i].match.mkey.table = 0;
+		rules[i].match.mmask.table = 0;
 		sl_match_normalize(&rules[i].match); /* lookup relies on it; be safe */
+	}
+	/* Subtables are sorted by table: find where each table's run starts. */
+	for (pos = 0, i = 0; i <= SL_MAX_TABLES; i++) {
+		while (pos < s->n_masks && in[s->mask_first[s->order[pos]]].match.mkey.table < i)
+			pos++;
+		cls->table_start[i] = pos;
 	}
 
 	for (pos = 0; pos < s->n_masks; pos++) {
@@ -465,7 +539,7 @@ sl_cls_fill(struct sl_cls *cls, const struct sl_cls_scratch *s, const struct sl_
 		uint32_t n_buckets = sl_cls_pow2_at_least(2 * (uint64_t)s->mask_count[g]);
 		struct sl_cls_entry *b = (struct sl_cls_entry *)((char *)cls + buckets_off[g]);
 
-		sl_cls_init_subtable(&st[pos], &in[s->mask_first[g]].match.mask, s->mask_prio[g],
+		sl_cls_init_subtable(&st[pos], &in[s->mask_first[g]].match, s->mask_prio[g],
 				     n_buckets, buckets_off[g]);
 		for (i = 0; i < n_buckets; i++)
 			b[i].rule = SL_CLS_NO_RULE;
@@ -490,7 +564,7 @@ sl_cls_build(const struct sl_cls_rule *rules, uint32_t n, sl_cls_zalloc_fn zallo
 		return NULL;
 	sl_cls_group_rules(&s, rules, n);
 	buckets_off = calloc((size_t)s.n_masks + 1, sizeof(*buckets_off));
-	if (buckets_off == NULL || sl_cls_order_groups(&s) < 0)
+	if (buckets_off == NULL || sl_cls_order_groups(&s, rules) < 0)
 		goto out;
 
 	size = sl_cls_layout(&s, n, &rules_off, &subtables_off, buckets_off);

@@ -18,9 +18,15 @@ struct sl_cls_rule {
 	struct sl_match match; /* normalized: key & mask == key */
 	uint32_t priority;
 	uint32_t id;           /* stable id, indexes the per-worker flow counters */
+	uint8_t table;         /* set by sl_cls_build from match.mkey.table */
+	uint8_t flags;         /* SL_RULE_* (sl_cls_build) */
+	uint16_t pad;
 	uint64_t cookie;
 	struct sl_actions actions;
 };
+
+/* The rule's actions need the pipeline engine (tables, registers, rewrites). */
+#define SL_RULE_PIPELINE 0x01
 
 struct sl_cls; /* opaque snapshot */
 
@@ -28,7 +34,8 @@ struct sl_cls; /* opaque snapshot */
 typedef void *(*sl_cls_zalloc_fn)(size_t size, void *ctx);
 
 /*
- * Build a snapshot of @n rules.  Rules with the same match and priority are
+ * Build a snapshot of @n rules, of any tables (each rule's table is its
+ * match.mkey.table).  Rules with the same match and priority are
  * not allowed (the caller replaces instead).  Among matching rules the
  * highest priority wins; on a tie the rule that comes first in @rules wins.
  * Returns NULL if allocation fails.  The snapshot is freed with whatever
@@ -37,7 +44,7 @@ typedef void *(*sl_cls_zalloc_fn)(size_t size, void *ctx);
 struct sl_cls *sl_cls_build(const struct sl_cls_rule *rules, uint32_t n,
 			    sl_cls_zalloc_fn zalloc, void *ctx);
 
-/* Best rule for a packet's key, or NULL if none matches. */
+/* Best rule of table 0 for a packet's key as received (registers zero), or NULL. */
 const struct sl_cls_rule *sl_cls_lookup(const struct sl_cls *cls,
 					const struct sl_flow_key *key);
 
@@ -46,6 +53,14 @@ const struct sl_cls_rule *sl_cls_lookup(const struct sl_cls *cls,
 const struct sl_cls_rule *sl_cls_lookup_counted(const struct sl_cls *cls,
 						const struct sl_flow_key *key,
 						uint64_t *searched);
+
+/* Best rule of table @table for @key with pipeline state @meta, or NULL. */
+const struct sl_cls_rule *sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table,
+					      const struct sl_flow_key *key,
+					      const struct sl_flow_meta *meta);
+
+/* True if the actions need the pipeline engine rather than the plain one. */
+bool sl_actions_need_pipeline(const struct sl_actions *acts);
 
 /* Number of rules / of distinct masks (subtables) in a snapshot. */
 uint32_t sl_cls_n_rules(const struct sl_cls *cls);

@@ -23,6 +23,22 @@ sl_key_set_word(struct sl_flow_key *k, unsigned int i, uint64_t w)
 	memcpy((char *)k + i * sizeof(w), &w, sizeof(w));
 }
 
+/* Word @i of pipeline state. */
+static inline uint64_t
+sl_meta_word(const struct sl_flow_meta *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
+static inline void
+sl_meta_set_word(struct sl_flow_meta *k, unsigned int i, uint64_t w)
+{
+	memcpy((char *)k + i * sizeof(w), &w, sizeof(w));
+}
+
 void
 sl_match_normalize(struct sl_match *m)
 {
@@ -30,18 +46,34 @@ sl_match_normalize(struct sl_match *m)
 
 	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
 		sl_key_set_word(&m->key, i, sl_key_word(&m->key, i) & sl_key_word(&m->mask, i));
+	for (i = 0; i < SL_META_WORDS; i++)
+		sl_meta_set_word(&m->mkey, i, sl_meta_word(&m->mkey, i) & sl_meta_word(&m->mmask, i));
+}
+
+bool
+sl_match_matches_meta(const struct sl_match *m, const struct sl_flow_key *key,
+		      const struct sl_flow_meta *meta)
+{
+	struct sl_flow_meta mk = *meta, mm = m->mmask;
+	uint64_t diff = 0;
+	unsigned int i;
+
+	mk.table = 0;
+	mm.table = 0;
+	/* XOR before masking so a match that was not normalized still behaves. */
+	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
+		diff |= (sl_key_word(key, i) ^ sl_key_word(&m->key, i)) & sl_key_word(&m->mask, i);
+	for (i = 0; i < SL_META_WORDS; i++)
+		diff |= (sl_meta_word(&mk, i) ^ sl_meta_word(&m->mkey, i)) & sl_meta_word(&mm, i);
+	return diff == 0;
 }
 
 bool
 sl_match_matches(const struct sl_match *m, const struct sl_flow_key *key)
 {
-	uint64_t diff = 0;
-	unsigned int i;
+	static const struct sl_flow_meta zero;
 
-	/* XOR before masking so a match that was not normalized still behaves. */
-	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
-		diff |= (sl_key_word(key, i) ^ sl_key_word(&m->key, i)) & sl_key_word(&m->mask, i);
-	return diff == 0;
+	return sl_match_matches_meta(m, key, &zero);
 }
 
 bool
@@ -55,6 +87,12 @@ sl_match_equal(const struct sl_match *a, const struct sl_match *b)
 
 		diff |= mask ^ sl_key_word(&b->mask, i);
 		diff |= (sl_key_word(&a->key, i) ^ sl_key_word(&b->key, i)) & mask;
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t mask = sl_meta_word(&a->mmask, i);
+
+		diff |= mask ^ sl_meta_word(&b->mmask, i);
+		diff |= (sl_meta_word(&a->mkey, i) ^ sl_meta_word(&b->mkey, i)) & mask;
 	}
 	return diff == 0;
 }

@@ -63,10 +63,36 @@ _Static_assert(sizeof(struct sl_flow_key) == 64, "flow key must be 64 bytes");
 #define SL_FRAG_ANY 0x01   /* packet is an IP fragment */
 #define SL_FRAG_LATER 0x02 /* ... and not the first one (no L4 header) */
 
-/* A masked match: key bits are zero wherever mask bits are zero. */
+/*
+ * What the pipeline carries with a packet besides its headers: the
+ * OpenFlow metadata and the sixteen 32-bit registers (zero when the packet
+ * enters table 0), and the table a rule lives in.  Rules match on it with
+ * masks; it is never part of the exact-match cache's key, which is always
+ * the packet's key as received (registers then are all zero).
+ */
+struct sl_flow_meta {
+	uint64_t metadata; /* host order */
+	uint32_t reg[16];  /* host order */
+	uint8_t table;     /* rule's table (its mask 0xff in every flow, 0 in a match that spans tables) */
+	uint8_t pad[7];
+} __attribute__((aligned(8)));
+
+#define SL_META_WORDS (sizeof(struct sl_flow_meta) / sizeof(uint64_t))
+_Static_assert(sizeof(struct sl_flow_meta) == 80, "flow meta must be 80 bytes");
+
+#define SL_N_REGS 16
+#define SL_MAX_TABLES 254  /* tables 0..253, as OpenFlow's OFPTT_MAX */
+#define SL_MAX_RESUBMIT 64 /* resubmit/goto depth of one packet (OVS's bound) */
+
+/*
+ * A masked match: key bits are zero wherever mask bits are zero.  mkey/mmask
+ * match the pipeline state (registers, metadata) and name the table.
+ */
 struct sl_match {
 	struct sl_flow_key key;
 	struct sl_flow_key mask;
+	struct sl_flow_meta mkey;
+	struct sl_flow_meta mmask;
 };
 
 enum sl_action_type {
@@ -83,12 +109,65 @@ enum sl_action_type {
 	SL_ACT_SET_DL_DST,   /* mac */
 	SL_ACT_METER,        /* id (sl_action_u32) = OpenFlow meter id; arg = its slot in
 			      * the data plane's meter table, bound by the primary */
+	/* The pipeline: actions that need more than one table or carry state. */
+	SL_ACT_RESUBMIT,     /* arg = table (0xff: this one), arg2 = in_port (0: the packet's) */
+	SL_ACT_GOTO_TABLE,   /* arg = table; runs after the rest of the list (an instruction) */
+	SL_ACT_SET_FIELD,    /* field, val (u64 or 16 bytes); SL_AF_MASKED: u64 mask at val + 8 */
+	SL_ACT_LOAD,         /* field[ofs..ofs+nbits) = u64 at val */
+	SL_ACT_MOVE,         /* field[ofs..+nbits) = field2[ofs2..+nbits) */
+	SL_ACT_WRITE_METADATA, /* metadata = (metadata & ~mask) | value: u64 value, u64 mask at val */
+	SL_ACT_WRITE_ACTIONS,  /* arg2 = number of actions after it that form the set to write */
+	SL_ACT_CLEAR_ACTIONS,
+	SL_ACT_CLONE,        /* arg2 = number of actions after it run on a copy of the state */
+	SL_ACT_DEC_TTL,      /* IPv4 TTL / IPv6 hop limit - 1; at 0 (or 1) the packet is dropped */
+	SL_ACT_OUTPUT_TRUNC, /* output(port=arg,max_len=arg2) */
+	SL_ACT_COUNT
 };
 
+/*
+ * One action.  @field/@ofs/@nbits name a field and bit range (see
+ * sl_fld); @val holds a value in host order as a u64 (or 16 bytes,
+ * network order, for IPv6 addresses).
+ */
 struct sl_action {
 	uint16_t type; /* enum sl_action_type */
 	uint16_t arg;
 	uint8_t mac[6];
+	uint8_t field;  /* destination field (SL_FLD_*) */
+	uint8_t ofs;    /* first bit */
+	uint8_t nbits;  /* bits; 0: the whole field */
+	uint8_t field2; /* move: source field */
+	uint8_t ofs2;   /* move: source's first bit */
+	uint8_t flags;  /* SL_AF_* */
+	uint16_t arg2;
+	uint8_t val[16];
+};
+
+/*
+ * The fields that actions may write (set_field, load, move), in one
+ * numbering shared by parser, printer and data plane.
+ */
+enum sl_fld {
+	SL_FLD_NONE = 0,
+	SL_FLD_REG0,                       /* .. SL_FLD_REG0 + 15 */
+	SL_FLD_METADATA = SL_FLD_REG0 + SL_N_REGS,
+	SL_FLD_IN_PORT,
+	SL_FLD_ETH_SRC,
+	SL_FLD_ETH_DST,
+	SL_FLD_VLAN_TCI,
+	SL_FLD_VLAN_VID,
+	SL_FLD_VLAN_PCP,
+	SL_FLD_IP_SRC,
+	SL_FLD_IP_DST,
+	SL_FLD_IP_DSCP,  /* the 6 DSCP bits, as a number 0..63 */
+	SL_FLD_NW_TOS,   /* DSCP in the upper 6 bits of the byte (ECN bits 0) */
+	SL_FLD_IP_ECN,
+	SL_FLD_NW_TTL,
+	SL_FLD_TP_SRC,
+	SL_FLD_TP_DST,
+	SL_FLD_IPV6_SRC,
+	SL_FLD_IPV6_DST,
+	SL_FLD_COUNT
 };
 
 /*
@@ -110,13 +189,34 @@ sl_action_set_u32(struct sl_action *a, uint32_t v)
 	memcpy(a->mac, &v, sizeof(v));
 }
 
+#define SL_AF_MASKED 0x01 /* set_field: only the bits of the mask at val + 8 */
+#define SL_RESUBMIT_HERE 0xff /* resubmit's table: the one the rule is in */
+
+_Static_assert(SL_FLD_COUNT < 256, "field ids fit a byte");
+
+static inline uint64_t
+sl_action_u64(const struct sl_action *a, unsigned int i)
+{
+	uint64_t v;
+
+	memcpy(&v, a->val + 8 * i, sizeof(v));
+	return v;
+}
+
+static inline void
+sl_action_set_u64(struct sl_action *a, unsigned int i, uint64_t v)
+{
+	memcpy(a->val + 8 * i, &v, sizeof(v));
+}
+
 /* An action list; n == 0 means drop. */
 struct sl_actions {
 	uint16_t n;
 	struct sl_action a[SL_MAX_ACTIONS];
 };
 
-/* One rule as the user wrote it (after parsing and port resolution). */
+/* One rule as the user wrote it (after parsing and port resolution).  Its
+ * table is match.mkey.table. */
 struct sl_flow {
 	struct sl_match match;
 	uint32_t priority; /* 0..65535, default 32768 */
@@ -131,6 +231,10 @@ void sl_match_normalize(struct sl_match *m);
 
 /* True if @key (a packet's full key) is matched by @m. */
 bool sl_match_matches(const struct sl_match *m, const struct sl_flow_key *key);
+
+/* True if @m (normalized or not) matches @key with pipeline state @meta; the table is not compared. */
+bool sl_match_matches_meta(const struct sl_match *m, const struct sl_flow_key *key,
+			   const struct sl_flow_meta *meta);
 
 /* True if two matches have the same mask and masked key. */
 bool sl_match_equal(const struct sl_match *a, const struct sl_match *b);

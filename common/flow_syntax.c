@@ -59,7 +59,10 @@ enum sl_field_id {
 	SL_F_NW_TTL,
 	SL_F_TP_SRC,
 	SL_F_TP_DST,
-	SL_F_COUNT
+	SL_F_NW_FRAG,
+	SL_F_METADATA,
+	SL_F_REG0, /* .. SL_F_REG0 + 15 */
+	SL_F_COUNT = SL_F_REG0 + SL_N_REGS
 };
 
 /* What dl_type/nw_proto a field needs to mean anything (as in OVS). */
@@ -72,6 +75,12 @@ enum sl_prereq {
 	SL_PRE_IPV6,
 	SL_PRE_L4,         /* tp_src, tp_dst */
 	SL_PRE_ICMP,
+	SL_PRE_TCP,        /* tcp_src, tcp_dst */
+	SL_PRE_UDP,
+	SL_PRE_SCTP,
+	SL_PRE_IP,         /* IPv4 only: mod_nw_src and the like */
+	SL_PRE_ICMP4,
+	SL_PRE_ICMP6,
 };
 
 static const char *const sl_prereq_text[] = {
@@ -82,6 +91,12 @@ static const char *const sl_prereq_text[] = {
 	[SL_PRE_IPV6] = "ipv6",
 	[SL_PRE_L4] = "tcp, udp or sctp (or their 6 forms)",
 	[SL_PRE_ICMP] = "icmp or icmp6",
+	[SL_PRE_TCP] = "tcp or tcp6",
+	[SL_PRE_UDP] = "udp or udp6",
+	[SL_PRE_SCTP] = "sctp or sctp6",
+	[SL_PRE_IP] = "ip",
+	[SL_PRE_ICMP4] = "icmp",
+	[SL_PRE_ICMP6] = "icmp6",
 };
 
 struct sl_pctx {
@@ -116,11 +131,13 @@ static const struct sl_proto_word sl_proto_words[] = {
 	{ "udp", SL_DL_TYPE_IP, SL_IPPROTO_UDP },
 	{ "sctp", SL_DL_TYPE_IP, SL_IPPROTO_SCTP },
 	{ "ipv6", SL_DL_TYPE_IPV6, -1 },
+	{ "ip6", SL_DL_TYPE_IPV6, -1 },
 	{ "icmp6", SL_DL_TYPE_IPV6, SL_IPPROTO_ICMPV6 },
 	{ "tcp6", SL_DL_TYPE_IPV6, SL_IPPROTO_TCP },
 	{ "udp6", SL_DL_TYPE_IPV6, SL_IPPROTO_UDP },
 	{ "sctp6", SL_DL_TYPE_IPV6, SL_IPPROTO_SCTP },
 	{ "arp", SL_DL_TYPE_ARP, -1 },
+	{ "icmpv6", SL_DL_TYPE_IPV6, SL_IPPROTO_ICMPV6 },
 };
 
 #define SL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -261,11 +278,16 @@ bad:
 static int
 sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 {
-	if (strcasecmp(val, "LOCAL") == 0)
-		return sl_fail(c, -ENOTSUP, "%s: port LOCAL is not supported", what);
+	static const char *const reserved[] = { "LOCAL", "CONTROLLER", "TABLE", "ANY", "NONE",
+						"UNSET" };
+
+	for (size_t i = 0; i < SL_ARRAY_SIZE(reserved); i++)
+		if (strcasecmp(val, reserved[i]) == 0)
+			return sl_fail(c, -ENOTSUP, "%s: not supported: port %s", what, reserved[i]);
 	if (val[0] >= '0' && val[0] <= '9') {
 		uint64_t v = 0;
 		int rc = sl_num(c, what, val, 1, SL_OFPORT_MAX, &v);
+
 		*port = (uint16_t)v;
 		return rc;
 	}
@@ -326,10 +348,10 @@ static int
 sl_parse_table(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	uint64_t v = 0;
-	int rc = sl_num(c, f->name, val, 0, 254, &v);
+	int rc = sl_num(c, f->name, val, 0, SL_MAX_TABLES - 1, &v);
 
-	if (rc == 0 && v != 0)
-		return sl_fail(c, -ENOTSUP, "%s: only table 0 exists, not %s", f->name, val);
+	c->m->mkey.table = (uint8_t)v;
+	c->m->mmask.table = 0xff;
 	return rc;
 }
 
@@ -551,6 +573,68 @@ sl_parse_icmp(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return 0;
 }
 
+/* metadata=VALUE[/MASK], 64 bits. */
+static int
+sl_parse_metadata(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0, mask = 0;
+	int rc = sl_num_masked(c, f->name, val, UINT64_MAX, &v, &mask);
+
+	c->m->mkey.metadata = v & mask;
+	c->m->mmask.metadata = mask;
+	return rc;
+}
+
+/* regN=VALUE[/MASK], 32 bits; the register number is the field's offset. */
+static int
+sl_parse_reg(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0, mask = 0;
+	int rc = sl_num_masked(c, f->name, val, UINT32_MAX, &v, &mask);
+
+	c->m->mkey.reg[f->ofs] = (uint32_t)(v & mask);
+	c->m->mmask.reg[f->ofs] = (uint32_t)mask;
+	return rc;
+}
+
+/* ip_dscp: the DSCP as a number 0..63 (nw_tos is it shifted left by two). */
+static int
+sl_parse_ip_dscp(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0;
+	int rc = sl_num(c, f->name, val, 0, 63, &v);
+
+	c->m->key.nw_tos |= (uint8_t)(v << 2);
+	c->m->mask.nw_tos |= SL_TOS_DSCP_MASK;
+	return rc;
+}
+
+/* ip_frag=no|yes|first|later|not_later, as OVS spells the fragment bits. */
+static int
+sl_parse_ip_frag(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	static const struct {
+		const char *name;
+		uint8_t key, mask;
+	} kinds[] = {
+		{ "no", 0, SL_FRAG_ANY },
+		{ "yes", SL_FRAG_ANY, SL_FRAG_ANY },
+		{ "first", SL_FRAG_ANY, SL_FRAG_ANY | SL_FRAG_LATER },
+		{ "later", SL_FRAG_ANY | SL_FRAG_LATER, SL_FRAG_ANY | SL_FRAG_LATER },
+		{ "not_later", 0, SL_FRAG_LATER },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_SIZE(kinds); i++) {
+		if (strcasecmp(val, kinds[i].name) == 0) {
+			c->m->key.nw_frag = kinds[i].key;
+			c->m->mask.nw_frag = kinds[i].mask;
+			return 0;
+		}
+	}
+	return sl_fail(c, -EINVAL, "%s: \"%s\" is not no, yes, first, later or not_later",
+		       f->name, val);
+}
+
 #define SL_K(member) offsetof(struct sl_flow_key, member)
 
 static const struct sl_field sl_fields[] = {
@@ -581,7 +665,70 @@ static const struct sl_field sl_fields[] = {
 	{ "tp_dst", SL_F_TP_DST, SL_PRE_L4, sl_parse_tp, SL_K(tp_dst) },
 	{ "icmp_type", SL_F_TP_SRC, SL_PRE_ICMP, sl_parse_icmp, SL_K(tp_src) },
 	{ "icmp_code", SL_F_TP_DST, SL_PRE_ICMP, sl_parse_icmp, SL_K(tp_dst) },
+	/* OXM and OpenFlow 1.2+ spellings of the same fields. */
+	{ "eth_src", SL_F_DL_SRC, SL_PRE_NONE, sl_parse_mac, SL_K(dl_src) },
+	{ "eth_dst", SL_F_DL_DST, SL_PRE_NONE, sl_parse_mac, SL_K(dl_dst) },
+	{ "eth_type", SL_F_DL_TYPE, SL_PRE_NONE, sl_parse_dl_type, 0 },
+	{ "vlan_pcp", SL_F_DL_VLAN_PCP, SL_PRE_NONE, sl_parse_dl_vlan_pcp, 0 },
+	{ "ip_src", SL_F_NW_SRC, SL_PRE_IP_ARP, sl_parse_ipv4, SL_K(nw_src) },
+	{ "ip_dst", SL_F_NW_DST, SL_PRE_IP_ARP, sl_parse_ipv4, SL_K(nw_dst) },
+	{ "ipv4_src", SL_F_NW_SRC, SL_PRE_IP, sl_parse_ipv4, SL_K(nw_src) },
+	{ "ipv4_dst", SL_F_NW_DST, SL_PRE_IP, sl_parse_ipv4, SL_K(nw_dst) },
+	{ "ip_proto", SL_F_NW_PROTO, SL_PRE_IP_ANY, sl_parse_nw_proto, 0 },
+	{ "ip_dscp", SL_F_NW_TOS, SL_PRE_IP_ANY, sl_parse_ip_dscp, 0 },
+	{ "ip_ecn", SL_F_NW_ECN, SL_PRE_IP_ANY, sl_parse_nw_ecn, 0 },
+	{ "ip_ttl", SL_F_NW_TTL, SL_PRE_IP_ANY, sl_parse_u8, SL_K(nw_ttl) },
+	{ "ip_frag", SL_F_NW_FRAG, SL_PRE_IP_ANY, sl_parse_ip_frag, 0 },
+	{ "nw_frag", SL_F_NW_FRAG, SL_PRE_IP_ANY, sl_parse_ip_frag, 0 },
+	{ "tcp_src", SL_F_TP_SRC, SL_PRE_TCP, sl_parse_tp, SL_K(tp_src) },
+	{ "tcp_dst", SL_F_TP_DST, SL_PRE_TCP, sl_parse_tp, SL_K(tp_dst) },
+	{ "udp_src", SL_F_TP_SRC, SL_PRE_UDP, sl_parse_tp, SL_K(tp_src) },
+	{ "udp_dst", SL_F_TP_DST, SL_PRE_UDP, sl_parse_tp, SL_K(tp_dst) },
+	{ "sctp_src", SL_F_TP_SRC, SL_PRE_SCTP, sl_parse_tp, SL_K(tp_src) },
+	{ "sctp_dst", SL_F_TP_DST, SL_PRE_SCTP, sl_parse_tp, SL_K(tp_dst) },
+	{ "icmpv4_type", SL_F_TP_SRC, SL_PRE_ICMP4, sl_parse_icmp, SL_K(tp_src) },
+	{ "icmpv4_code", SL_F_TP_DST, SL_PRE_ICMP4, sl_parse_icmp, SL_K(tp_dst) },
+	{ "icmpv6_type", SL_F_TP_SRC, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_src) },
+	{ "icmpv6_code", SL_F_TP_DST, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_dst) },
+	{ "in_port_oxm", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
+	/* Pipeline state. */
+	{ "metadata", SL_F_METADATA, SL_PRE_NONE, sl_parse_metadata, 0 },
+#define SL_REG_FIELD(n) { "reg" #n, SL_F_REG0 + n, SL_PRE_NONE, sl_parse_reg, n }
+	SL_REG_FIELD(0), SL_REG_FIELD(1), SL_REG_FIELD(2), SL_REG_FIELD(3),
+	SL_REG_FIELD(4), SL_REG_FIELD(5), SL_REG_FIELD(6), SL_REG_FIELD(7),
+	SL_REG_FIELD(8), SL_REG_FIELD(9), SL_REG_FIELD(10), SL_REG_FIELD(11),
+	SL_REG_FIELD(12), SL_REG_FIELD(13), SL_REG_FIELD(14), SL_REG_FIELD(15),
+#undef SL_REG_FIELD
 };
+
+/*
+ * Words of Open vSwitch's flow language that sluice knows but does not
+ * implement (yet): refused as "not supported", never as "unknown".  An
+ * entry ending in '*' covers every word it begins.
+ */
+static const char *const sl_unsupported_fields[] = {
+	"tun_*", "ct_*", "mpls*", "nsh_*", "nd_*", "arp_sha", "arp_tha", "xreg*", "xxreg*",
+	"pkt_mark", "skb_priority", "actset_output", "ipv6_label", "tcp_flags", "conj_id",
+	"dp_hash", "recirc_id", "packet_type", "rarp", "dl_vlan1*", "vlan_tci1", "cvlan*",
+	"tunnel_*", "nsh", "dccp*", "igmp*", "ip_tos", "nw_tos_ecn", "l2_*", "vlan_vid",
+	"importance", "send_flow_rem", "check_overlap", "reset_counts", "no_packet_counts",
+	"no_byte_counts", "out_port", "out_group", "duration", "n_packets", "n_bytes",
+	"idle_age", "hard_age", "eth_sha", "eth_tha", "arp_op_*", "in_phy_port", "icmp6_*",
+};
+
+/* Matches an entry of sl_unsupported_fields-style lists. */
+static bool
+sl_word_listed(const char *word, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(list[i]);
+
+		if (list[i][l - 1] == '*' ? strncasecmp(word, list[i], l - 1) == 0
+					  : strcasecmp(word, list[i]) == 0)
+			return true;
+	}
+	return false;
+}
 
 static int
 sl_apply_proto_word(struct sl_pctx *c, const struct sl_proto_word *w)
@@ -618,6 +765,8 @@ sl_apply_token(struct sl_pctx *c, const char *key, char *val)
 	for (i = 0; i < SL_ARRAY_SIZE(sl_fields) && f == NULL; i++)
 		if (sl_word_eq(key, sl_fields[i].name))
 			f = &sl_fields[i];
+	if (f == NULL && sl_word_listed(key, sl_unsupported_fields, SL_ARRAY_SIZE(sl_unsupported_fields)))
+		return sl_fail(c, -ENOTSUP, "not supported: %s", key);
 	if (f == NULL)
 		return sl_fail(c, -EINVAL, "unknown field \"%s\"", key);
 	if (val == NULL)
@@ -671,6 +820,18 @@ sl_prereq_met(const struct sl_match *m, enum sl_prereq p)
 	case SL_PRE_ICMP:
 		return (sl_is_dl(m, SL_DL_TYPE_IP) && sl_is_proto(m, SL_IPPROTO_ICMP)) ||
 		       (sl_is_dl(m, SL_DL_TYPE_IPV6) && sl_is_proto(m, SL_IPPROTO_ICMPV6));
+	case SL_PRE_TCP:
+		return sl_is_ip_any(m) && sl_is_proto(m, SL_IPPROTO_TCP);
+	case SL_PRE_UDP:
+		return sl_is_ip_any(m) && sl_is_proto(m, SL_IPPROTO_UDP);
+	case SL_PRE_SCTP:
+		return sl_is_ip_any(m) && sl_is_proto(m, SL_IPPROTO_SCTP);
+	case SL_PRE_IP:
+		return sl_is_dl(m, SL_DL_TYPE_IP);
+	case SL_PRE_ICMP4:
+		return sl_is_dl(m, SL_DL_TYPE_IP) && sl_is_proto(m, SL_IPPROTO_ICMP);
+	case SL_PRE_ICMP6:
+		return sl_is_dl(m, SL_DL_TYPE_IPV6) && sl_is_proto(m, SL_IPPROTO_ICMPV6);
 	}
 	return false;
 }
@@ -700,33 +861,428 @@ enum sl_act_arg {
 	SL_ARG_TPID,
 	SL_ARG_MAC,
 	SL_ARG_METER,
+	SL_ARG_SET,    /* a value for the field the word names (mod_nw_src:IP, ...) */
+	SL_ARG_TABLE,  /* goto_table:N */
+	SL_ARG_SPECIAL, /* parsed by a function of its own (resubmit, set_field, ...) */
 };
 
 struct sl_act_word {
 	const char *name;
 	enum sl_action_type type;
 	enum sl_act_arg arg;
+	uint8_t field; /* SL_ARG_SET: the field it writes */
 };
 
 static const struct sl_act_word sl_act_words[] = {
-	{ "output", SL_ACT_OUTPUT, SL_ARG_PORT },
-	{ "normal", SL_ACT_NORMAL, SL_ARG_NONE },
-	{ "flood", SL_ACT_FLOOD, SL_ARG_NONE },
-	{ "all", SL_ACT_ALL, SL_ARG_NONE },
-	{ "in_port", SL_ACT_IN_PORT, SL_ARG_NONE },
-	{ "mod_vlan_vid", SL_ACT_SET_VLAN_VID, SL_ARG_VID },
-	{ "mod_vlan_pcp", SL_ACT_SET_VLAN_PCP, SL_ARG_PCP },
-	{ "strip_vlan", SL_ACT_STRIP_VLAN, SL_ARG_NONE },
-	{ "pop_vlan", SL_ACT_STRIP_VLAN, SL_ARG_NONE },
-	{ "push_vlan", SL_ACT_PUSH_VLAN, SL_ARG_TPID },
-	{ "mod_dl_src", SL_ACT_SET_DL_SRC, SL_ARG_MAC },
-	{ "mod_dl_dst", SL_ACT_SET_DL_DST, SL_ARG_MAC },
-	{ "meter", SL_ACT_METER, SL_ARG_METER },
+	{ "output", SL_ACT_OUTPUT, SL_ARG_PORT, 0 },
+	{ "normal", SL_ACT_NORMAL, SL_ARG_NONE, 0 },
+	{ "flood", SL_ACT_FLOOD, SL_ARG_NONE, 0 },
+	{ "all", SL_ACT_ALL, SL_ARG_NONE, 0 },
+	{ "in_port", SL_ACT_IN_PORT, SL_ARG_NONE, 0 },
+	{ "mod_vlan_vid", SL_ACT_SET_VLAN_VID, SL_ARG_VID, 0 },
+	{ "mod_vlan_pcp", SL_ACT_SET_VLAN_PCP, SL_ARG_PCP, 0 },
+	{ "strip_vlan", SL_ACT_STRIP_VLAN, SL_ARG_NONE, 0 },
+	{ "pop_vlan", SL_ACT_STRIP_VLAN, SL_ARG_NONE, 0 },
+	{ "push_vlan", SL_ACT_PUSH_VLAN, SL_ARG_TPID, 0 },
+	{ "mod_dl_src", SL_ACT_SET_DL_SRC, SL_ARG_MAC, 0 },
+	{ "mod_dl_dst", SL_ACT_SET_DL_DST, SL_ARG_MAC, 0 },
+	{ "meter", SL_ACT_METER, SL_ARG_METER, 0 },
+	{ "mod_nw_src", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_IP_SRC },
+	{ "mod_nw_dst", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_IP_DST },
+	{ "mod_nw_tos", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_NW_TOS },
+	{ "mod_nw_ecn", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_IP_ECN },
+	{ "mod_nw_ttl", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_NW_TTL },
+	{ "mod_tp_src", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_TP_SRC },
+	{ "mod_tp_dst", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_TP_DST },
+	{ "dec_ttl", SL_ACT_DEC_TTL, SL_ARG_NONE, 0 },
+	{ "goto_table", SL_ACT_GOTO_TABLE, SL_ARG_TABLE, 0 },
+	{ "clear_actions", SL_ACT_CLEAR_ACTIONS, SL_ARG_NONE, 0 },
+	{ "resubmit", SL_ACT_RESUBMIT, SL_ARG_SPECIAL, 0 },
+	{ "set_field", SL_ACT_SET_FIELD, SL_ARG_SPECIAL, 0 },
+	{ "load", SL_ACT_LOAD, SL_ARG_SPECIAL, 0 },
+	{ "move", SL_ACT_MOVE, SL_ARG_SPECIAL, 0 },
+	{ "write_metadata", SL_ACT_WRITE_METADATA, SL_ARG_SPECIAL, 0 },
+	{ "write_actions", SL_ACT_WRITE_ACTIONS, SL_ARG_SPECIAL, 0 },
+	{ "clone", SL_ACT_CLONE, SL_ARG_SPECIAL, 0 },
 };
 
+/* Actions of Open vSwitch that sluice does not implement (yet). */
+static const char *const sl_unsupported_actions[] = {
+	"controller", "enqueue", "set_queue", "pop_queue", "note", "sample", "learn", "ct",
+	"ct_clear", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
+	"group", "bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
+	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "exit", "local",
+	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
+	"mod_nw_*", "mod_tp_*", "set_l4_*", "drop_spoofed_arp", "pause", "any", "table",
+	"autopath", "strip_vlan_*", "resubmit_*", "write_*", "mod_dl_*", "mod_vlan_*",
+	"check_*", "set_*", "push_*", "pop_*", "output_*",
+};
+
+/* What set_field, load and move may write and read. */
+enum sl_val_kind { SL_VAL_NUM, SL_VAL_HEX, SL_VAL_MAC, SL_VAL_IPV4, SL_VAL_IPV6 };
+
+struct sl_wfield {
+	const char *name; /* canonical name first among aliases of one id */
+	uint8_t id;
+	uint8_t nbits;
+	uint8_t kind;     /* enum sl_val_kind */
+	uint8_t prereq;   /* enum sl_prereq the rule's match must meet */
+};
+
+static const struct sl_wfield sl_wfields[] = {
+	{ "metadata", SL_FLD_METADATA, 64, SL_VAL_HEX, SL_PRE_NONE },
+	{ "OXM_OF_METADATA", SL_FLD_METADATA, 64, SL_VAL_HEX, SL_PRE_NONE },
+	{ "in_port", SL_FLD_IN_PORT, 16, SL_VAL_NUM, SL_PRE_NONE },
+	{ "NXM_OF_IN_PORT", SL_FLD_IN_PORT, 16, SL_VAL_NUM, SL_PRE_NONE },
+	{ "eth_src", SL_FLD_ETH_SRC, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "dl_src", SL_FLD_ETH_SRC, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "NXM_OF_ETH_SRC", SL_FLD_ETH_SRC, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "eth_dst", SL_FLD_ETH_DST, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "dl_dst", SL_FLD_ETH_DST, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "NXM_OF_ETH_DST", SL_FLD_ETH_DST, 48, SL_VAL_MAC, SL_PRE_NONE },
+	{ "vlan_tci", SL_FLD_VLAN_TCI, 16, SL_VAL_HEX, SL_PRE_NONE },
+	{ "NXM_OF_VLAN_TCI", SL_FLD_VLAN_TCI, 16, SL_VAL_HEX, SL_PRE_NONE },
+	{ "vlan_vid", SL_FLD_VLAN_VID, 12, SL_VAL_NUM, SL_PRE_NONE },
+	{ "OXM_OF_VLAN_VID", SL_FLD_VLAN_VID, 12, SL_VAL_NUM, SL_PRE_NONE },
+	{ "vlan_pcp", SL_FLD_VLAN_PCP, 3, SL_VAL_NUM, SL_PRE_NONE },
+	{ "OXM_OF_VLAN_PCP", SL_FLD_VLAN_PCP, 3, SL_VAL_NUM, SL_PRE_NONE },
+	{ "ip_src", SL_FLD_IP_SRC, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "nw_src", SL_FLD_IP_SRC, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "ipv4_src", SL_FLD_IP_SRC, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "NXM_OF_IP_SRC", SL_FLD_IP_SRC, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "ip_dst", SL_FLD_IP_DST, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "nw_dst", SL_FLD_IP_DST, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "ipv4_dst", SL_FLD_IP_DST, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "NXM_OF_IP_DST", SL_FLD_IP_DST, 32, SL_VAL_IPV4, SL_PRE_IP },
+	{ "ip_dscp", SL_FLD_IP_DSCP, 6, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "OXM_OF_IP_DSCP", SL_FLD_IP_DSCP, 6, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "nw_tos", SL_FLD_NW_TOS, 8, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "NXM_OF_IP_TOS", SL_FLD_NW_TOS, 8, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "ip_ecn", SL_FLD_IP_ECN, 2, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "nw_ecn", SL_FLD_IP_ECN, 2, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "NXM_NX_IP_ECN", SL_FLD_IP_ECN, 2, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "nw_ttl", SL_FLD_NW_TTL, 8, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "ip_ttl", SL_FLD_NW_TTL, 8, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "NXM_NX_IP_TTL", SL_FLD_NW_TTL, 8, SL_VAL_NUM, SL_PRE_IP_ANY },
+	{ "tp_src", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_L4 },
+	{ "tcp_src", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_TCP },
+	{ "udp_src", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_UDP },
+	{ "sctp_src", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_SCTP },
+	{ "NXM_OF_TCP_SRC", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_TCP },
+	{ "NXM_OF_UDP_SRC", SL_FLD_TP_SRC, 16, SL_VAL_NUM, SL_PRE_UDP },
+	{ "tp_dst", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_L4 },
+	{ "tcp_dst", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_TCP },
+	{ "udp_dst", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_UDP },
+	{ "sctp_dst", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_SCTP },
+	{ "NXM_OF_TCP_DST", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_TCP },
+	{ "NXM_OF_UDP_DST", SL_FLD_TP_DST, 16, SL_VAL_NUM, SL_PRE_UDP },
+	{ "ipv6_src", SL_FLD_IPV6_SRC, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
+	{ "NXM_NX_IPV6_SRC", SL_FLD_IPV6_SRC, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
+	{ "ipv6_dst", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
+	{ "NXM_NX_IPV6_DST", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
+};
+
+static const struct sl_wfield sl_reg_wfield = { "reg", SL_FLD_REG0, 32, SL_VAL_HEX, SL_PRE_NONE };
+
+/* The field named @name (reg0..15 and NXM_NX_REG0..15 included); @out gets its id. */
+static const struct sl_wfield *
+sl_wfield_find(const char *name, uint8_t *id)
+{
+	const char *num = NULL;
+	uint64_t r = 0;
+
+	if (strncasecmp(name, "reg", 3) == 0)
+		num = name + 3;
+	else if (strncasecmp(name, "NXM_NX_REG", 10) == 0)
+		num = name + 10;
+	if (num != NULL && num[0] >= '0' && num[0] <= '9' &&
+	    sl_parse_u64(num, 0, SL_N_REGS - 1, &r) == 0) {
+		*id = (uint8_t)(SL_FLD_REG0 + r);
+		return &sl_reg_wfield;
+	}
+	for (size_t i = 0; i < SL_ARRAY_SIZE(sl_wfields); i++) {
+		if (strcasecmp(name, sl_wfields[i].name) == 0) {
+			*id = sl_wfields[i].id;
+			return &sl_wfields[i];
+		}
+	}
+	return NULL;
+}
+
+/* The field with id @id, for printing and checks. */
+static const struct sl_wfield *
+sl_wfield_of(uint8_t id)
+{
+	if (id >= SL_FLD_REG0 && id < SL_FLD_REG0 + SL_N_REGS)
+		return &sl_reg_wfield;
+	for (size_t i = 0; i < SL_ARRAY_SIZE(sl_wfields); i++)
+		if (sl_wfields[i].id == id)
+			return &sl_wfields[i];
+	return NULL;
+}
+
+/* "unknown" for a word OVS does not know either, "not supported" for one it does. */
 static int
-sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, const char *arg,
-	      struct sl_action *a)
+sl_fail_field(struct sl_pctx *c, const char *what, const char *name)
+{
+	if (strncasecmp(name, "NXM_", 4) == 0 || strncasecmp(name, "OXM_", 4) == 0 ||
+	    sl_word_listed(name, sl_unsupported_fields, SL_ARRAY_SIZE(sl_unsupported_fields)))
+		return sl_fail(c, -ENOTSUP, "%s: not supported: %s", what, name);
+	return sl_fail(c, -EINVAL, "%s: unknown field \"%s\"", what, name);
+}
+
+/*
+ * "FIELD", "FIELD[]", "FIELD[N]" or "FIELD[A..B]": the field, first bit and
+ * number of bits (whole field when no range is given).
+ */
+static int
+sl_parse_subfield(struct sl_pctx *c, const char *what, char *spec, uint8_t *id, uint8_t *ofs,
+		  uint8_t *nbits, const struct sl_wfield **fout)
+{
+	char *br = strchr(spec, '[');
+	const struct sl_wfield *f;
+	uint64_t a = 0, b = 0;
+
+	if (br != NULL)
+		*br = '\0';
+	f = sl_wfield_find(spec, id);
+	if (f == NULL)
+		return sl_fail_field(c, what, spec);
+	*fout = f;
+	*ofs = 0;
+	*nbits = f->nbits;
+	if (br == NULL || strcmp(br + 1, "]") == 0)
+		return 0;
+	char *end = br + 1 + strlen(br + 1) - 1;
+	char *dots = strstr(br + 1, "..");
+
+	if (*end != ']')
+		return sl_fail(c, -EINVAL, "%s: bad bit range \"[%s\"", what, br + 1);
+	*end = '\0';
+	if (dots != NULL)
+		*dots = '\0';
+	if (sl_parse_u64(br + 1, 0, f->nbits - 1u, &a) < 0 ||
+	    (dots != NULL && sl_parse_u64(dots + 2, a, f->nbits - 1u, &b) < 0))
+		return sl_fail(c, -EINVAL, "%s: bad bit range for %s (%u bits)", what, spec, f->nbits);
+	if (dots == NULL)
+		b = a;
+	*ofs = (uint8_t)a;
+	*nbits = (uint8_t)(b - a + 1);
+	return 0;
+}
+
+/* A value of field @f as written after set_field: or mod_*:; host-order u64 or 16 bytes. */
+static int
+sl_parse_field_value(struct sl_pctx *c, const char *what, const struct sl_wfield *f, char *val,
+		     struct sl_action *a)
+{
+	char *slash = strchr(val, '/');
+	uint8_t buf[16] = { 0 }, mbuf[16];
+	uint64_t v = 0, m = 0;
+
+	if (slash != NULL)
+		*slash++ = '\0';
+	switch (f->kind) {
+	case SL_VAL_IPV6:
+		if (slash != NULL)
+			return sl_fail(c, -ENOTSUP, "%s: not supported: masked %s", what, f->name);
+		if (inet_pton(AF_INET6, val, a->val) != 1)
+			return sl_fail(c, -EINVAL, "%s: bad IPv6 address \"%s\"", what, val);
+		return 0;
+	case SL_VAL_IPV4:
+		if (inet_pton(AF_INET, val, buf) != 1 ||
+		    (slash != NULL && inet_pton(AF_INET, slash, mbuf) != 1))
+			return sl_fail(c, -EINVAL, "%s: bad IPv4 address \"%s\"", what, val);
+		v = (uint64_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+		if (slash != NULL)
+			m = (uint64_t)mbuf[0] << 24 | mbuf[1] << 16 | mbuf[2] << 8 | mbuf[3];
+		break;
+	case SL_VAL_MAC:
+		if (!sl_mac_from_str(val, buf) || (slash != NULL && !sl_mac_from_str(slash, mbuf)))
+			return sl_fail(c, -EINVAL, "%s: bad Ethernet address \"%s\"", what, val);
+		for (int i = 0; i < 6; i++) {
+			v = v << 8 | buf[i];
+			if (slash != NULL)
+				m = m << 8 | mbuf[i];
+		}
+		break;
+	default: {
+		uint64_t max = f->nbits == 64 ? UINT64_MAX : (UINT64_C(1) << f->nbits) - 1;
+
+		/* vlan_vid may carry OpenFlow's "present" bit (0x1000). */
+		if (f->id == SL_FLD_VLAN_VID)
+			max = 0x1fff;
+		if (sl_num(c, what, val, 0, max, &v) < 0 ||
+		    (slash != NULL && sl_num(c, what, slash, 0, max, &m) < 0))
+			return -EINVAL;
+		v &= f->id == SL_FLD_VLAN_VID ? SL_VLAN_VID_MASK : max;
+		if (f->id == SL_FLD_NW_TOS && (v & SL_TOS_ECN_MASK))
+			return sl_fail(c, -EINVAL, "%s: %s has ECN bits set (use a multiple of 4)",
+				       what, val);
+		break;
+	}
+	}
+	sl_action_set_u64(a, 0, slash != NULL ? v & m : v);
+	if (slash != NULL) {
+		a->flags |= SL_AF_MASKED;
+		sl_action_set_u64(a, 1, m);
+	}
+	return 0;
+}
+
+/* set_field:VALUE[/MASK]->FIELD */
+static int
+sl_parse_set_field(struct sl_pctx *c, char *arg, struct sl_action *a)
+{
+	char *arrow = strstr(arg, "->");
+	const struct sl_wfield *f;
+
+	if (arrow == NULL)
+		return sl_fail(c, -EINVAL, "actions: set_field: needs VALUE->FIELD, not \"%s\"", arg);
+	*arrow = '\0';
+	f = sl_wfield_find(arrow + 2, &a->field);
+	if (f == NULL)
+		return sl_fail_field(c, "actions: set_field", arrow + 2);
+	return sl_parse_field_value(c, "actions: set_field", f, arg, a);
+}
+
+/* load:VALUE->FIELD[RANGE] */
+static int
+sl_parse_load(struct sl_pctx *c, char *arg, struct sl_action *a)
+{
+	char *arrow = strstr(arg, "->");
+	const struct sl_wfield *f;
+	uint64_t v = 0;
+	int rc;
+
+	if (arrow == NULL)
+		return sl_fail(c, -EINVAL, "actions: load: needs VALUE->FIELD[..], not \"%s\"", arg);
+	*arrow = '\0';
+	rc = sl_parse_subfield(c, "actions: load", arrow + 2, &a->field, &a->ofs, &a->nbits, &f);
+	if (rc < 0)
+		return rc;
+	if (f->nbits > 64)
+		return sl_fail(c, -ENOTSUP, "actions: load: not supported: load into %s", f->name);
+	rc = sl_num(c, "actions: load", arg, 0,
+		    a->nbits == 64 ? UINT64_MAX : (UINT64_C(1) << a->nbits) - 1, &v);
+	sl_action_set_u64(a, 0, v);
+	return rc;
+}
+
+/* move:SRC[RANGE]->DST[RANGE] */
+static int
+sl_parse_move(struct sl_pctx *c, char *arg, struct sl_action *a)
+{
+	char *arrow = strstr(arg, "->");
+	const struct sl_wfield *fs, *fd;
+	uint8_t sbits;
+	int rc;
+
+	if (arrow == NULL)
+		return sl_fail(c, -EINVAL, "actions: move: needs SRC[..]->DST[..], not \"%s\"", arg);
+	*arrow = '\0';
+	rc = sl_parse_subfield(c, "actions: move", arg, &a->field2, &a->ofs2, &sbits, &fs);
+	if (rc == 0)
+		rc = sl_parse_subfield(c, "actions: move", arrow + 2, &a->field, &a->ofs, &a->nbits,
+				       &fd);
+	if (rc < 0)
+		return rc;
+	if (fs->nbits > 64 || fd->nbits > 64)
+		return sl_fail(c, -ENOTSUP, "actions: move: not supported: 128-bit fields");
+	if (sbits != a->nbits)
+		return sl_fail(c, -EINVAL, "actions: move: source has %u bits, destination %u",
+			       sbits, a->nbits);
+	return 0;
+}
+
+/* write_metadata:VALUE[/MASK] */
+static int
+sl_parse_write_metadata(struct sl_pctx *c, char *arg, struct sl_action *a)
+{
+	uint64_t v = 0, m = 0;
+	int rc = sl_num_masked(c, "actions: write_metadata", arg, UINT64_MAX, &v, &m);
+
+	sl_action_set_u64(a, 0, v & m);
+	sl_action_set_u64(a, 1, m);
+	return rc;
+}
+
+/* A table number after resubmit or goto_table. */
+static int
+sl_parse_table_num(struct sl_pctx *c, const char *what, const char *s, uint16_t *out)
+{
+	uint64_t v = 0;
+	int rc = sl_num(c, what, s, 0, SL_MAX_TABLES - 1, &v);
+
+	*out = (uint16_t)v;
+	return rc;
+}
+
+/* resubmit:PORT, resubmit(PORT), resubmit(,TABLE), resubmit(PORT,TABLE) */
+static int
+sl_parse_resubmit(struct sl_pctx *c, char *arg, bool paren, struct sl_action *a)
+{
+	char *comma = paren ? strchr(arg, ',') : NULL;
+	char *port = arg;
+
+	a->arg = SL_RESUBMIT_HERE;
+	a->arg2 = 0;
+	if (comma != NULL) {
+		char *table = comma + 1;
+
+		*comma = '\0';
+		if (strchr(table, ',') != NULL)
+			return sl_fail(c, -ENOTSUP, "actions: resubmit: not supported: resubmit(%s,%s)",
+				       port, table);
+		if (*table != '\0' &&
+		    sl_parse_table_num(c, "actions: resubmit", table, &a->arg) < 0)
+			return -EINVAL;
+	}
+	if (*port == '\0' || strcasecmp(port, "in_port") == 0) {
+		if (comma == NULL)
+			return sl_fail(c, -EINVAL, "actions: resubmit: needs a port or a table");
+		return 0;
+	}
+	return sl_port(c, "actions: resubmit", port, &a->arg2);
+}
+
+/* output(port=N,max_len=M), or output(N). */
+static int
+sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
+{
+	char *port = NULL, *max_len = NULL, *save = NULL;
+	uint64_t v = 0;
+
+	if (strchr(arg, '=') == NULL)
+		return sl_port(c, "actions: output", arg, &a->arg);
+	for (char *kv = strtok_r(arg, ", ", &save); kv != NULL; kv = strtok_r(NULL, ", ", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (eq == NULL)
+			return sl_fail(c, -EINVAL, "actions: output: bad argument \"%s\"", kv);
+		*eq = '\0';
+		if (strcasecmp(kv, "port") == 0)
+			port = eq + 1;
+		else if (strcasecmp(kv, "max_len") == 0)
+			max_len = eq + 1;
+		else
+			return sl_fail(c, -EINVAL, "actions: output: unknown argument \"%s\"", kv);
+	}
+	if (port == NULL)
+		return sl_fail(c, -EINVAL, "actions: output: needs port=");
+	if (sl_port(c, "actions: output", port, &a->arg) < 0)
+		return -EINVAL;
+	if (max_len == NULL)
+		return 0;
+	if (sl_num(c, "actions: output: max_len", max_len, 1, UINT16_MAX, &v) < 0)
+		return -EINVAL;
+	a->type = SL_ACT_OUTPUT_TRUNC;
+	a->arg2 = (uint16_t)v;
+	return 0;
+}
+
+static int
+sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct sl_action *a)
 {
 	char what[48];
 	uint64_t v = 0;
@@ -735,6 +1291,7 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, const char *arg,
 	snprintf(what, sizeof(what), "actions: %s", w->name);
 	switch (w->arg) {
 	case SL_ARG_NONE:
+	case SL_ARG_SPECIAL:
 		break;
 	case SL_ARG_PORT:
 		return sl_port(c, what, arg, &a->arg);
@@ -760,37 +1317,175 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, const char *arg,
 		sl_action_set_u32(a, (uint32_t)v);
 		a->arg = 0;
 		return rc;
+	case SL_ARG_SET:
+		a->field = w->field;
+		if (strchr(arg, '/') != NULL)
+			return sl_fail(c, -EINVAL, "%s: takes no mask (set_field does)", what);
+		return sl_parse_field_value(c, what, sl_wfield_of(w->field), arg, a);
+	case SL_ARG_TABLE:
+		return sl_parse_table_num(c, what, arg, &a->arg);
 	}
 	a->arg = (uint16_t)v;
 	return rc;
 }
 
-/* One action: "name", "name:arg" or a bare port number (output). */
+static int sl_parse_action_list(struct sl_pctx *c, char *s, unsigned int depth, bool in_set);
+
+/* Split "name:arg", "name(arg)" or "name"; returns false on unbalanced parentheses. */
+static bool
+sl_split_action(char *tok, char **arg, bool *paren)
+{
+	char *colon = strchr(tok, ':'), *open = strchr(tok, '(');
+
+	*arg = NULL;
+	*paren = false;
+	if (open != NULL && (colon == NULL || open < colon)) {
+		size_t l = strlen(tok);
+
+		if (tok[l - 1] != ')')
+			return false;
+		tok[l - 1] = '\0';
+		*open = '\0';
+		*arg = open + 1;
+		*paren = true;
+	} else if (colon != NULL) {
+		*colon = '\0';
+		*arg = colon + 1;
+	}
+	return true;
+}
+
+/* Append one action to the rule; returns its slot or NULL when the list is full. */
+static struct sl_action *
+sl_new_action(struct sl_pctx *c)
+{
+	struct sl_actions *acts = &c->flow->actions;
+
+	if (acts->n == SL_MAX_ACTIONS) {
+		sl_fail(c, -E2BIG, "actions: more than %d actions", SL_MAX_ACTIONS);
+		return NULL;
+	}
+	memset(&acts->a[acts->n], 0, sizeof(acts->a[0]));
+	return &acts->a[acts->n++];
+}
+
+/* Actions an action set (write_actions) may hold, as in OpenFlow. */
+static bool
+sl_set_action_ok(uint16_t type)
+{
+	switch (type) {
+	case SL_ACT_OUTPUT:
+	case SL_ACT_OUTPUT_TRUNC:
+	case SL_ACT_NORMAL:
+	case SL_ACT_FLOOD:
+	case SL_ACT_ALL:
+	case SL_ACT_IN_PORT:
+	case SL_ACT_SET_VLAN_VID:
+	case SL_ACT_SET_VLAN_PCP:
+	case SL_ACT_STRIP_VLAN:
+	case SL_ACT_PUSH_VLAN:
+	case SL_ACT_SET_DL_SRC:
+	case SL_ACT_SET_DL_DST:
+	case SL_ACT_SET_FIELD:
+	case SL_ACT_DEC_TTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Instructions: only in the rule's own list, never inside clone() or an action set. */
+static bool
+sl_is_instruction(uint16_t type)
+{
+	return type == SL_ACT_GOTO_TABLE || type == SL_ACT_WRITE_ACTIONS ||
+	       type == SL_ACT_CLEAR_ACTIONS || type == SL_ACT_WRITE_METADATA ||
+	       type == SL_ACT_METER;
+}
+
+/* One action: "name", "name:arg", "name(arg)" or a bare port number (output). */
 static int
-sl_parse_action(struct sl_pctx *c, char *tok, struct sl_action *a)
+sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 {
 	const struct sl_act_word *w = NULL;
-	char *arg = strchr(tok, ':');
+	struct sl_action *a;
+	uint16_t at;
+	char *arg;
+	bool paren;
 	size_t i;
+	int rc;
 
 	if (tok[0] >= '0' && tok[0] <= '9') {
+		a = sl_new_action(c);
+		if (a == NULL)
+			return -E2BIG;
 		a->type = SL_ACT_OUTPUT;
 		return sl_port(c, "actions: output", tok, &a->arg);
 	}
-	if (arg != NULL)
-		*arg++ = '\0';
+	if (!sl_split_action(tok, &arg, &paren))
+		return sl_fail(c, -EINVAL, "actions: unbalanced parentheses in \"%s\"", tok);
 	for (i = 0; i < SL_ARRAY_SIZE(sl_act_words) && w == NULL; i++)
 		if (sl_word_eq(tok, sl_act_words[i].name))
 			w = &sl_act_words[i];
+	if (w == NULL && sl_word_listed(tok, sl_unsupported_actions,
+					SL_ARRAY_SIZE(sl_unsupported_actions)))
+		return sl_fail(c, -ENOTSUP, "actions: not supported: %s", tok);
 	if (w == NULL)
 		return sl_fail(c, -EINVAL, "actions: unknown action \"%s\"", tok);
+	/* dec_ttl(ID,...) names controllers to tell; with none, it is dec_ttl. */
+	if (w->type == SL_ACT_DEC_TTL && paren)
+		arg = NULL;
 	if (w->arg == SL_ARG_NONE && arg != NULL)
 		return sl_fail(c, -EINVAL, "actions: %s takes no argument", w->name);
-	if (w->arg != SL_ARG_NONE && (arg == NULL || *arg == '\0'))
+	if (w->arg != SL_ARG_NONE && arg == NULL)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
+	if (w->arg != SL_ARG_NONE && *arg == '\0' && w->type != SL_ACT_CLONE &&
+	    w->type != SL_ACT_WRITE_ACTIONS)
+		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
+			       w->name);
+	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
+	    (depth > 0 && sl_is_instruction((uint16_t)w->type)))
+		return sl_fail(c, -EINVAL, "actions: %s is not allowed inside %s", w->name,
+			       in_set ? "write_actions()" : "clone()");
+	at = c->flow->actions.n;
+	a = sl_new_action(c);
+	if (a == NULL)
+		return -E2BIG;
 	a->type = (uint16_t)w->type;
-	return sl_action_arg(c, w, arg, a);
+	switch (w->type) {
+	case SL_ACT_OUTPUT:
+		/* output:in_port and the like are the actions of those names. */
+		for (i = 0; i < SL_ARRAY_SIZE(sl_act_words); i++) {
+			if (sl_act_words[i].arg == SL_ARG_NONE && sl_act_words[i].type < SL_ACT_SET_VLAN_VID &&
+			    strcasecmp(arg, sl_act_words[i].name) == 0) {
+				a->type = (uint16_t)sl_act_words[i].type;
+				return 0;
+			}
+		}
+		return paren ? sl_parse_output_paren(c, arg, a) : sl_action_arg(c, w, arg, a);
+	case SL_ACT_RESUBMIT:
+		return sl_parse_resubmit(c, arg, paren, a);
+	case SL_ACT_SET_FIELD:
+		return w->arg == SL_ARG_SET ? sl_action_arg(c, w, arg, a) : sl_parse_set_field(c, arg, a);
+	case SL_ACT_LOAD:
+		return sl_parse_load(c, arg, a);
+	case SL_ACT_MOVE:
+		return sl_parse_move(c, arg, a);
+	case SL_ACT_WRITE_METADATA:
+		return sl_parse_write_metadata(c, arg, a);
+	case SL_ACT_CLONE:
+	case SL_ACT_WRITE_ACTIONS:
+		if (!paren)
+			return sl_fail(c, -EINVAL, "actions: %s needs (ACTIONS)", w->name);
+		if (depth >= 4)
+			return sl_fail(c, -EINVAL, "actions: %s nested too deep", w->name);
+		rc = sl_parse_action_list(c, arg, depth + 1, w->type == SL_ACT_WRITE_ACTIONS);
+		c->flow->actions.a[at].arg2 = (uint16_t)(c->flow->actions.n - at - 1);
+		return rc;
+	default:
+		return sl_action_arg(c, w, arg, a);
+	}
 }
 
 /* Copy @n bytes of @s without surrounding whitespace into @buf. */
@@ -808,45 +1503,170 @@ sl_trim_copy(char *buf, size_t size, const char *s, size_t n)
 	return true;
 }
 
-/* Everything after "actions=": comma separated, "drop" or empty = no actions. */
-static int
-sl_parse_actions(struct sl_pctx *c, const char *s)
+/* Length of the next action: up to a comma or blank outside parentheses. */
+static size_t
+sl_action_len(const char *s, bool *blank_end)
 {
-	struct sl_actions *acts = &c->flow->actions;
-	char tok[SL_TOKEN_MAX];
-	bool drop = false;
+	int depth = 0;
+	size_t i;
+
+	*blank_end = false;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && s[i] == ',')
+			break;
+		else if (depth == 0 && strchr(SL_SPACES, s[i]) != NULL) {
+			*blank_end = true;
+			break;
+		}
+	}
+	return i;
+}
+
+/*
+ * A comma (or blank) separated list; "drop" or empty = no actions.  Nested
+ * lists (clone(...), write_actions(...)) come here again with @depth > 0.
+ */
+static int
+sl_parse_action_list(struct sl_pctx *c, char *s, unsigned int depth, bool in_set)
+{
+	uint16_t first = c->flow->actions.n;
+	char tok[SL_TOKEN_MAX * 2];
+	bool drop = false, any = false;
 	int rc;
 
 	for (;;) {
-		size_t n = strcspn(s, ",");
+		bool blank;
+		const char *next;
+		size_t n;
 
+		s += strspn(s, SL_SPACES);
+		n = sl_action_len(s, &blank);
 		if (!sl_trim_copy(tok, sizeof(tok), s, n))
 			return sl_fail(c, -EINVAL, "actions: action too long \"%.32s...\"", s);
+		/* "a b", "a,b" and "a , b" all separate two actions. */
+		next = s + n + strspn(s + n, SL_SPACES);
 		if (tok[0] == '\0') {
-			if (s[n] != '\0' || acts->n > 0 || drop)
+			if (*next != '\0' || any || drop || depth > 0)
 				return sl_fail(c, -EINVAL, "actions: empty action in list");
-		} else if (strcasecmp(tok, "drop") == 0) {
+		} else if (strcasecmp(tok, "drop") == 0 && depth == 0) {
 			drop = true;
-		} else if (acts->n == SL_MAX_ACTIONS) {
-			return sl_fail(c, -E2BIG, "actions: more than %d actions", SL_MAX_ACTIONS);
 		} else {
-			rc = sl_parse_action(c, tok, &acts->a[acts->n]);
+			uint16_t at = c->flow->actions.n;
+
+			rc = sl_parse_action(c, tok, depth, in_set);
 			if (rc < 0)
 				return rc;
+			any = true;
 			/* OpenFlow 1.3 has meter as an instruction, run before the
 			 * action list: ovs-ofctl wants it first, and so do we. */
-			if (acts->a[acts->n].type == SL_ACT_METER && acts->n > 0)
+			if (c->flow->actions.a[at].type == SL_ACT_METER && at > first)
 				return sl_fail(c, -EINVAL,
 					       "actions: meter must come first (an OpenFlow 1.3 "
 					       "instruction, applied before the actions)");
-			acts->n++;
 		}
-		if (drop && acts->n > 0)
+		if (drop && any)
 			return sl_fail(c, -EINVAL, "actions: \"drop\" must be the only action");
-		if (s[n] == '\0')
+		if (*next == '\0')
 			return 0;
-		s += n + 1;
+		if (*next == ',')
+			next++;
+		else if (!blank)
+			return sl_fail(c, -EINVAL, "actions: bad syntax near \"%.32s\"", next);
+		s = (char *)next;
+		if (*s == '\0' || s[strspn(s, SL_SPACES)] == '\0')
+			return sl_fail(c, -EINVAL, "actions: empty action in list");
 	}
+}
+
+/* Everything after "actions=". */
+static int
+sl_parse_actions(struct sl_pctx *c, const char *s)
+{
+	char buf[4096];
+	size_t l = strlen(s);
+
+	if (l >= sizeof(buf))
+		return sl_fail(c, -EINVAL, "actions: list too long (%zu bytes)", l);
+	memcpy(buf, s, l + 1);
+	return sl_parse_action_list(c, buf, 0, false);
+}
+
+/* True if the action changes the packet or its pipeline state. */
+static bool
+sl_action_changes(uint16_t type)
+{
+	switch (type) {
+	case SL_ACT_SET_VLAN_VID:
+	case SL_ACT_SET_VLAN_PCP:
+	case SL_ACT_STRIP_VLAN:
+	case SL_ACT_PUSH_VLAN:
+	case SL_ACT_SET_DL_SRC:
+	case SL_ACT_SET_DL_DST:
+	case SL_ACT_SET_FIELD:
+	case SL_ACT_LOAD:
+	case SL_ACT_MOVE:
+	case SL_ACT_WRITE_METADATA:
+	case SL_ACT_DEC_TTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Checks that need the whole flow: goto_table goes forward and comes last,
+ * field writes meet their prerequisites, and a resubmit that would land
+ * back in this very rule (same table, nothing changed, same in_port) is
+ * refused: it could only loop.
+ */
+static int
+sl_check_actions(struct sl_pctx *c)
+{
+	const struct sl_actions *acts = &c->flow->actions;
+	const struct sl_match *m = c->m;
+	uint8_t table = m->mkey.table;
+	bool changed = false;
+
+	for (uint16_t i = 0; i < acts->n; i++) {
+		const struct sl_action *a = &acts->a[i];
+		const struct sl_wfield *f;
+
+		changed |= sl_action_changes(a->type);
+		switch (a->type) {
+		case SL_ACT_GOTO_TABLE:
+			if (a->arg <= table)
+				return sl_fail(c, -EINVAL,
+					       "actions: goto_table:%u must go to a later table than "
+					       "%u",
+					       a->arg, table);
+			if (i + 1 != acts->n)
+				return sl_fail(c, -EINVAL, "actions: goto_table must come last");
+			break;
+		case SL_ACT_SET_FIELD:
+			f = sl_wfield_of(a->field);
+			if (f != NULL && !sl_prereq_met(m, (enum sl_prereq)f->prereq))
+				return sl_fail(c, -EINVAL,
+					       "actions: set_field %s: missing prerequisite, needs %s",
+					       f->name, sl_prereq_text[f->prereq]);
+			break;
+		case SL_ACT_RESUBMIT:
+			if (changed || (a->arg != SL_RESUBMIT_HERE && a->arg != table))
+				break;
+			if (a->arg2 != 0 && m->mask.in_port != 0 && m->key.in_port != a->arg2)
+				break;
+			return sl_fail(c, -ELOOP,
+				       "actions: resubmit loops: it sends the packet back to table %u "
+				       "unchanged, where this flow matches it again",
+				       table);
+		default:
+			break;
+		}
+	}
+	return 0;
 }
 
 /* ---- the parser ---- */
@@ -933,6 +1753,11 @@ sl_flow_parse(const char *text, enum sl_flow_parse_mode mode, sl_port_resolve_fn
 		rc = sl_fail(&c, -ENOTSUP, "cookie: flows cannot be selected by cookie");
 	if (rc == 0)
 		rc = sl_check_prereqs(&c);
+	/* Every rule lives in exactly one table; a match names one or spans all. */
+	if (mode == SL_PARSE_FLOW)
+		flow->match.mmask.table = 0xff;
+	if (rc == 0 && mode == SL_PARSE_FLOW)
+		rc = sl_check_actions(&c);
 	if (rc < 0)
 		return rc;
 	sl_match_normalize(&flow->match);
@@ -1217,11 +2042,51 @@ sl_out_l3(struct sl_out *o, const struct sl_match *m, bool proto_done)
 }
 
 static void
+sl_out_masked_hex(struct sl_out *o, const char *name, uint64_t v, uint64_t mask, uint64_t all)
+{
+	if (mask == 0)
+		return;
+	sl_item(o);
+	if (mask == all)
+		sl_out(o, "%s=0x%" PRIx64, name, v);
+	else
+		sl_out(o, "%s=0x%" PRIx64 "/0x%" PRIx64, name, v, mask);
+}
+
+/* Fragment bits, registers and metadata. */
+static void
+sl_out_meta(struct sl_out *o, const struct sl_match *m)
+{
+	char name[8];
+
+	if (m->mask.nw_frag != 0) {
+		uint8_t k = m->key.nw_frag, mk = m->mask.nw_frag;
+		const char *kind = mk == SL_FRAG_LATER				? "not_later"
+				   : mk == SL_FRAG_ANY				? (k ? "yes" : "no")
+				   : (k & SL_FRAG_LATER)				? "later"
+										: "first";
+
+		sl_item(o);
+		sl_out(o, "ip_frag=%s", kind);
+	}
+	sl_out_masked_hex(o, "metadata", m->mkey.metadata, m->mmask.metadata, UINT64_MAX);
+	for (unsigned int r = 0; r < SL_N_REGS; r++) {
+		snprintf(name, sizeof(name), "reg%u", r);
+		sl_out_masked_hex(o, name, m->mkey.reg[r], m->mmask.reg[r], UINT32_MAX);
+	}
+}
+
+static void
 sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
 {
 	const struct sl_proto_word *w = sl_find_proto_word(m);
 	bool icmp = sl_prereq_met(m, SL_PRE_ICMP);
 
+	if (m->mmask.table != 0 && m->mkey.table != 0) {
+		sl_item(o);
+		sl_put(o, "table=");
+		sl_put_u(o, m->mkey.table);
+	}
 	sl_item(o);
 	sl_put(o, "priority=");
 	sl_put_u(o, priority);
@@ -1243,67 +2108,209 @@ sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
 	sl_out_l3(o, m, w != NULL && w->proto >= 0);
 	sl_out_tp_field(o, icmp ? "icmp_type" : "tp_src", m->key.tp_src, m->mask.tp_src, icmp);
 	sl_out_tp_field(o, icmp ? "icmp_code" : "tp_dst", m->key.tp_dst, m->mask.tp_dst, icmp);
+	sl_out_meta(o, m);
 }
 
+/* A field value as set_field takes it (u64 host order, or 16 bytes for IPv6). */
 static void
-sl_out_action(struct sl_out *o, const struct sl_action *a)
+sl_out_field_value(struct sl_out *o, const struct sl_wfield *f, const struct sl_action *a,
+		   unsigned int i)
 {
+	uint64_t v = sl_action_u64(a, i);
+	char addr[INET6_ADDRSTRLEN];
+	uint8_t b[6];
+
+	switch (f->kind) {
+	case SL_VAL_IPV6:
+		inet_ntop(AF_INET6, a->val, addr, sizeof(addr));
+		sl_put(o, addr);
+		return;
+	case SL_VAL_IPV4:
+		sl_out(o, "%u.%u.%u.%u", (unsigned int)(v >> 24) & 0xff,
+		       (unsigned int)(v >> 16) & 0xff, (unsigned int)(v >> 8) & 0xff,
+		       (unsigned int)v & 0xff);
+		return;
+	case SL_VAL_MAC:
+		for (int k = 0; k < 6; k++)
+			b[k] = (uint8_t)(v >> (40 - 8 * k));
+		sl_out_mac(o, b);
+		return;
+	case SL_VAL_HEX:
+		sl_out(o, "0x%" PRIx64, v);
+		return;
+	default:
+		sl_put_u(o, v);
+		return;
+	}
+}
+
+static const char *
+sl_wfield_name(uint8_t id, char *buf, size_t len)
+{
+	const struct sl_wfield *f = sl_wfield_of(id);
+
+	if (f == &sl_reg_wfield) {
+		snprintf(buf, len, "reg%u", (unsigned int)(id - SL_FLD_REG0));
+		return buf;
+	}
+	return f != NULL ? f->name : "unknown_field";
+}
+
+/* FIELD[A..B], or FIELD[] for the whole field. */
+static void
+sl_out_subfield(struct sl_out *o, uint8_t id, uint8_t ofs, uint8_t nbits)
+{
+	const struct sl_wfield *f = sl_wfield_of(id);
+	char name[16];
+
+	sl_put(o, sl_wfield_name(id, name, sizeof(name)));
+	if (f != NULL && ofs == 0 && nbits == f->nbits)
+		sl_put(o, "[]");
+	else if (nbits == 1)
+		sl_out(o, "[%u]", ofs);
+	else
+		sl_out(o, "[%u..%u]", ofs, ofs + nbits - 1);
+}
+
+static uint16_t sl_out_action_list(struct sl_out *o, const struct sl_actions *acts, uint16_t i,
+				   uint16_t end);
+
+/* Print action @i; returns the index after it (and after its body, for clone()). */
+static uint16_t
+sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
+{
+	const struct sl_action *a = &acts->a[i];
 	const uint8_t *mac = a->mac;
+	const struct sl_wfield *f;
+	char name[16];
 
 	switch ((enum sl_action_type)a->type) {
 	case SL_ACT_OUTPUT:
 		sl_put(o, "output:");
 		sl_put_u(o, a->arg);
-		return;
+		break;
 	case SL_ACT_NORMAL:
 		sl_out(o, "NORMAL");
-		return;
+		break;
 	case SL_ACT_FLOOD:
 		sl_out(o, "FLOOD");
-		return;
+		break;
 	case SL_ACT_ALL:
 		sl_out(o, "ALL");
-		return;
+		break;
 	case SL_ACT_IN_PORT:
 		sl_out(o, "IN_PORT");
-		return;
+		break;
 	case SL_ACT_SET_VLAN_VID:
 		sl_out(o, "mod_vlan_vid:%u", a->arg);
-		return;
+		break;
 	case SL_ACT_SET_VLAN_PCP:
 		sl_out(o, "mod_vlan_pcp:%u", a->arg);
-		return;
+		break;
 	case SL_ACT_STRIP_VLAN:
 		sl_out(o, "strip_vlan");
-		return;
+		break;
 	case SL_ACT_PUSH_VLAN:
 		sl_out(o, "push_vlan:0x%04x", a->arg);
-		return;
+		break;
 	case SL_ACT_SET_DL_SRC:
 	case SL_ACT_SET_DL_DST:
 		sl_out(o, "mod_dl_%s:", a->type == SL_ACT_SET_DL_SRC ? "src" : "dst");
 		sl_out_mac(o, mac);
-		return;
+		break;
 	case SL_ACT_METER:
 		sl_put(o, "meter:");
 		sl_put_u(o, sl_action_u32(a));
-		return;
+		break;
+	case SL_ACT_RESUBMIT:
+		if (a->arg == SL_RESUBMIT_HERE)
+			sl_out(o, "resubmit:%u", a->arg2);
+		else if (a->arg2 == 0)
+			sl_out(o, "resubmit(,%u)", a->arg);
+		else
+			sl_out(o, "resubmit(%u,%u)", a->arg2, a->arg);
+		break;
+	case SL_ACT_GOTO_TABLE:
+		sl_out(o, "goto_table:%u", a->arg);
+		break;
+	case SL_ACT_SET_FIELD:
+		f = sl_wfield_of(a->field);
+		if (f == NULL)
+			break;
+		sl_put(o, "set_field:");
+		sl_out_field_value(o, f, a, 0);
+		if (a->flags & SL_AF_MASKED) {
+			sl_put(o, "/");
+			sl_out_field_value(o, f->kind == SL_VAL_NUM ? &(struct sl_wfield){ .kind = SL_VAL_HEX } : f, a, 1);
+		}
+		sl_put(o, "->");
+		sl_put(o, sl_wfield_name(a->field, name, sizeof(name)));
+		break;
+	case SL_ACT_LOAD:
+		sl_out(o, "load:0x%" PRIx64 "->", sl_action_u64(a, 0));
+		sl_out_subfield(o, a->field, a->ofs, a->nbits);
+		break;
+	case SL_ACT_MOVE:
+		sl_put(o, "move:");
+		sl_out_subfield(o, a->field2, a->ofs2, a->nbits);
+		sl_put(o, "->");
+		sl_out_subfield(o, a->field, a->ofs, a->nbits);
+		break;
+	case SL_ACT_WRITE_METADATA:
+		sl_out(o, "write_metadata:0x%" PRIx64, sl_action_u64(a, 0));
+		if (sl_action_u64(a, 1) != UINT64_MAX)
+			sl_out(o, "/0x%" PRIx64, sl_action_u64(a, 1));
+		break;
+	case SL_ACT_WRITE_ACTIONS:
+	case SL_ACT_CLONE: {
+		uint16_t end = (uint16_t)(i + 1 + a->arg2);
+
+		sl_put(o, a->type == SL_ACT_CLONE ? "clone(" : "write_actions(");
+		if (end > acts->n)
+			end = acts->n;
+		sl_out_action_list(o, acts, (uint16_t)(i + 1), end);
+		sl_put(o, ")");
+		return end;
 	}
-	sl_out(o, "unknown_action_%u", a->type);
+	case SL_ACT_CLEAR_ACTIONS:
+		sl_put(o, "clear_actions");
+		break;
+	case SL_ACT_DEC_TTL:
+		sl_put(o, "dec_ttl");
+		break;
+	case SL_ACT_OUTPUT_TRUNC:
+		sl_out(o, "output(port=%u,max_len=%u)", a->arg, a->arg2);
+		break;
+	case SL_ACT_COUNT:
+	default:
+		sl_out(o, "unknown_action_%u", a->type);
+		break;
+	}
+	return (uint16_t)(i + 1);
+}
+
+static uint16_t
+sl_out_action_list(struct sl_out *o, const struct sl_actions *acts, uint16_t i, uint16_t end)
+{
+	bool first = true;
+
+	while (i < end) {
+		if (!first)
+			sl_out(o, ",");
+		first = false;
+		i = sl_out_action(o, acts, i);
+	}
+	return i;
 }
 
 static void
 sl_out_actions(struct sl_out *o, const struct sl_actions *acts)
 {
-	uint16_t i;
+	uint16_t n = acts->n < SL_MAX_ACTIONS ? acts->n : SL_MAX_ACTIONS;
 
-	if (acts->n == 0)
+	if (n == 0)
 		sl_out(o, "drop");
-	for (i = 0; i < acts->n && i < SL_MAX_ACTIONS; i++) {
-		if (i > 0)
-			sl_out(o, ",");
-		sl_out_action(o, &acts->a[i]);
-	}
+	sl_out_action_list(o, acts, 0, n);
 }
 
 static int

@@ -28,6 +28,15 @@ key_word(const struct sl_flow_key *k, unsigned int i)
 	return w;
 }
 
+static inline uint64_t
+meta_word(const struct sl_flow_meta *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + i * sizeof(w), sizeof(w));
+	return w;
+}
+
 /* Same mask and same key under it; keys are compared masked so that a caller's stray key bits never matter. */
 static bool
 match_same(const struct sl_match *a, const struct sl_match *b)
@@ -40,6 +49,12 @@ match_same(const struct sl_match *a, const struct sl_match *b)
 
 		diff |= mask ^ key_word(&b->mask, i);
 		diff |= (key_word(&a->key, i) ^ key_word(&b->key, i)) & mask;
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t mask = meta_word(&a->mmask, i);
+
+		diff |= mask ^ meta_word(&b->mmask, i);
+		diff |= (meta_word(&a->mkey, i) ^ meta_word(&b->mkey, i)) & mask;
 	}
 	return diff == 0;
 }
@@ -55,6 +70,12 @@ sl_match_covers(const struct sl_match *outer, const struct sl_match *inner)
 
 		diff |= om & ~key_word(&inner->mask, i);
 		diff |= (key_word(&outer->key, i) ^ key_word(&inner->key, i)) & om;
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t om = meta_word(&outer->mmask, i);
+
+		diff |= om & ~meta_word(&inner->mmask, i);
+		diff |= (meta_word(&outer->mkey, i) ^ meta_word(&inner->mkey, i)) & om;
 	}
 	return diff == 0;
 }
@@ -96,6 +117,17 @@ ident_hash(const struct sl_match *m, uint32_t priority)
 		b = _mm_crc32_u64(b, mask);
 #else
 		a = mix(a, key_word(&m->key, i) & mask);
+		b = mix(b, mask);
+#endif
+	}
+	for (i = 0; i < SL_META_WORDS; i++) {
+		uint64_t mask = meta_word(&m->mmask, i);
+
+#ifdef __SSE4_2__
+		a = _mm_crc32_u64(a, meta_word(&m->mkey, i) & mask);
+		b = _mm_crc32_u64(b, mask);
+#else
+		a = mix(a, meta_word(&m->mkey, i) & mask);
 		b = mix(b, mask);
 #endif
 	}
@@ -304,10 +336,53 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 	return t->index[s].pos ? &t->flows[t->index[s].pos - 1] : NULL;
 }
 
+/*
+ * Strict identity: match and priority, in the match's table; a match that
+ * names no table (mmask.table 0) finds the rule with that identity in the
+ * lowest table that has one, so "--strict" without table= works in every
+ * table as ovs-ofctl's does.
+ */
+static const struct sl_flow *
+find_strict(const struct sl_ftable *t, const struct sl_match *m, uint32_t priority,
+	    unsigned int *state)
+{
+	struct sl_match tm;
+
+	/* *state: 0 = start; 1 = the match as given was tried; 2 + N = table N was. */
+	if (m->mmask.table != 0) {
+		const struct sl_flow *f = *state == 0 ? sl_ftable_find(t, m, priority) : NULL;
+
+		*state = 1;
+		return f;
+	}
+	if (*state == 0) {
+		const struct sl_flow *f = sl_ftable_find(t, m, priority); /* a rule of no table */
+
+		*state = 1;
+		if (f != NULL)
+			return f;
+	}
+	tm = *m;
+	tm.mmask.table = 0xff;
+	for (unsigned int tbl = *state - 1; tbl < SL_MAX_TABLES; tbl++) {
+		const struct sl_flow *f;
+
+		tm.mkey.table = (uint8_t)tbl;
+		f = sl_ftable_find(t, &tm, priority);
+		if (f != NULL) {
+			*state = tbl + 2;
+			return f;
+		}
+	}
+	*state = SL_MAX_TABLES + 1;
+	return NULL;
+}
+
 static uint32_t
 del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 {
-	const struct sl_flow *f = sl_ftable_find(t, m, priority);
+	unsigned int tbl = 0;
+	const struct sl_flow *f = find_strict(t, m, priority, &tbl);
 	uint32_t i;
 
 	if (f == NULL)
@@ -329,8 +404,11 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 	struct sl_ftable_edit e;
 	uint32_t i, hits = 0;
 
-	if (strict)
-		return del_strict(t, m, priority);
+	if (strict) {
+		while (del_strict(t, m, priority))
+			hits++;
+		return hits;
+	}
 	if (sl_ftable_edit_del(t, &loose, 1, false, &e) == 0) {
 		hits = e.n_removed;
 		sl_ftable_edit_done(&e);
@@ -491,11 +569,14 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 		return -ENOMEM;
 	if (strict) {
 		for (j = 0; j < n; j++) {
-			const struct sl_flow *f =
-				sl_ftable_find(t, &matches[j].match, matches[j].priority);
+			unsigned int tbl = 0;
+			const struct sl_flow *f;
 
-			if (f != NULL && !dead[f - t->flows])
-				dead[f - t->flows] = true, hits++;
+			/* One rule per table that has this identity. */
+			while ((f = find_strict(t, &matches[j].match, matches[j].priority, &tbl)) !=
+			       NULL)
+				if (!dead[f - t->flows])
+					dead[f - t->flows] = true, hits++;
 		}
 	} else {
 		for (i = 0; i < t->n; i++)

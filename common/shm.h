@@ -26,7 +26,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 6u
+#define SL_LAYOUT_VERSION 7u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -107,6 +107,9 @@ struct sl_worker_stats {
 	uint64_t flood_packets;
 	uint64_t masked_lookups; /* classifier subtables searched */
 	uint64_t tx_batches;     /* output batches handed to a port */
+	uint64_t table_misses;   /* pipeline: a resubmit or goto_table found no flow */
+	uint64_t resubmit_limit; /* pipeline: packets dropped at SL_MAX_RESUBMIT deep */
+	uint64_t ttl_dropped;    /* dec_ttl on a TTL of 0 or 1 */
 } __rte_cache_aligned;
 
 /*

@@ -80,6 +80,9 @@ worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 	wi->idle_cycles = STAT_DELTA(w, idle_cycles);
 	wi->masked_lookups = STAT_DELTA(w, masked_lookups);
 	wi->tx_batches = STAT_DELTA(w, tx_batches);
+	wi->table_misses = STAT_DELTA(w, table_misses);
+	wi->resubmit_limit = STAT_DELTA(w, resubmit_limit);
+	wi->ttl_dropped = STAT_DELTA(w, ttl_dropped);
 	wi->restarts = w->restarts;
 	wi->lost_mbufs = w->lost_mbufs;
 	wi->n_rxq = w->n_rxq;

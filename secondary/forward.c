@@ -479,6 +479,11 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 			rte_pktmbuf_free(pkts[i++]);
 			continue;
 		}
+		if (unlikely(rules[i]->flags & SL_RULE_PIPELINE)) {
+			sl_pipe_run(w, rules[i], &keys[i], pkts[i]);
+			i++;
+			continue;
+		}
 		if (unlikely(rules[i]->actions.n > 0 &&
 			     rules[i]->actions.a[0].type == SL_ACT_METER)) {
 			i = act_metered(w, rules, keys, pkts, i, n);
@@ -538,4 +543,44 @@ sl_fwd_poll(struct sl_wctx *w)
 	}
 	w->st.rx_packets += total;
 	return total;
+}
+
+void
+sl_fwd_emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last)
+{
+	emit(w, ofport, m, last);
+}
+
+void
+sl_fwd_normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last)
+{
+	normal(w, key, m, last);
+}
+
+void
+sl_fwd_flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
+{
+	flood(w, in_port, m, last);
+}
+
+void
+sl_fwd_vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t mask)
+{
+	vlan_set(m, key, bits, mask);
+}
+
+void
+sl_fwd_vlan_strip(struct rte_mbuf *m, struct sl_flow_key *key)
+{
+	if (key->vlan_tci & SL_VLAN_CFI) {
+		vlan_strip(m);
+		key->vlan_tci = 0;
+	}
+}
+
+void
+sl_fwd_vlan_push(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t tpid)
+{
+	if (vlan_push(m, tpid, 0) == 0)
+		key->vlan_tci = SL_VLAN_CFI;
 }

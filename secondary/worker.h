@@ -117,4 +117,16 @@ void sl_fwd_refresh_rxqs(struct sl_wctx *w);
 unsigned int sl_fwd_poll(struct sl_wctx *w);
 void sl_fwd_flush_all(struct sl_wctx *w);
 
+/* The plain engine's steps, for the pipeline (pipeline.c); @last: give @m away, else send a copy. */
+void sl_fwd_emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last);
+void sl_fwd_normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last);
+void sl_fwd_flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last);
+void sl_fwd_vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t mask);
+void sl_fwd_vlan_strip(struct rte_mbuf *m, struct sl_flow_key *key);
+void sl_fwd_vlan_push(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t tpid);
+
+/* pipeline.c: run rule @r (SL_RULE_PIPELINE) of table 0 on @m, which it takes. */
+void sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
+		 struct rte_mbuf *m);
+
 #endif /* SL_WORKER_H */

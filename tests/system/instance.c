@@ -536,6 +536,9 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->tx_dropped = rep->workers[id]->tx_dropped;
 	wc->emc_hits = rep->workers[id]->emc_hits;
 	wc->cls_hits = rep->workers[id]->cls_hits;
+	wc->table_misses = rep->workers[id]->table_misses;
+	wc->resubmit_limit = rep->workers[id]->resubmit_limit;
+	wc->ttl_dropped = rep->workers[id]->ttl_dropped;
 	wc->n_rxq = rep->workers[id]->n_rxq;
 	wc->pid = rep->workers[id]->pid;
 	snprintf(wc->state, sizeof(wc->state), "%s", sl_state_name(rep->workers[id]->state));

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Incremental checksum update, RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'),
+ * folded in ones' complement, 16 bits at a time.  An address change is the
+ * sum of its 16-bit halves; it touches the IPv4 header checksum and, as
+ * part of the pseudo-header, the TCP or UDP checksum.  A UDP checksum of 0
+ * means "none" and stays 0; one that comes out 0 is sent as 0xffff.
+ */
+#include <string.h>
+
+#include "rewrite.h"
+
+#define SL_IPPROTO_TCP 6
+#define SL_IPPROTO_UDP 17
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Checksum @csum (as stored) after 16-bit word @old became @new. */
+static inline uint16_t
+csum_update16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~csum + (uint16_t)~old + (uint32_t) new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* The same for @n bytes (n even) changing from @old to @new. */
+static uint16_t
+csum_update(uint16_t csum, const uint8_t *old, const uint8_t *new, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i += 2)
+		csum = csum_update16(csum, rd16(old + i), rd16(new + i));
+	return csum;
+}
+
+uint16_t
+sl_inet_csum(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += rd16(p + i);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Where the L4 checksum sits, or NULL if the packet has none we keep. */
+static uint8_t *
+l4_csum(uint8_t *data, uint32_t len, const struct sl_layers *ly, const struct sl_flow_key *key)
+{
+	uint32_t at;
+
+	if (ly->l4_ofs == 0 || (key->nw_frag & SL_FRAG_LATER))
+		return NULL;
+	if (key->nw_proto == SL_IPPROTO_TCP)
+		at = ly->l4_ofs + 16u;
+	else if (key->nw_proto == SL_IPPROTO_UDP)
+		at = ly->l4_ofs + 6u;
+	else
+		return NULL;
+	return at + 2 <= len ? data + at : NULL;
+}
+
+/* Update the L4 checksum for bytes @old -> @new of the header or pseudo-header. */
+static void
+l4_update(uint8_t *c, const struct sl_flow_key *key, const uint8_t *old, const uint8_t *new,
+	  unsigned int n)
+{
+	uint16_t v;
+
+	if (c == NULL)
+		return;
+	v = rd16(c);
+	if (key->nw_proto == SL_IPPROTO_UDP && v == 0)
+		return; /* no checksum */
+	v = csum_update(v, old, new, n);
+	if (key->nw_proto == SL_IPPROTO_UDP && v == 0)
+		v = 0xffff;
+	wr16(c, v);
+}
+
+static bool
+is_ipv4(const struct sl_flow_key *key, const struct sl_layers *ly, uint32_t len)
+{
+	return key->dl_type == 0x0800 && ly->l3_ofs + 20u <= len;
+}
+
+static bool
+is_ipv6(const struct sl_flow_key *key, const struct sl_layers *ly, uint32_t len)
+{
+	return key->dl_type == 0x86dd && ly->l3_ofs + 40u <= len;
+}
+
+/* Rewrite the IPv4 TOS byte, keeping the bits outside @mask. */
+static int
+set_tos(uint8_t *data, const struct sl_layers *ly, struct sl_flow_key *key, uint8_t bits,
+	uint8_t mask, bool v4)
+{
+	uint8_t *ip = data + ly->l3_ofs;
+
+	if (v4) {
+		uint8_t old[2] = { ip[0], ip[1] }, new[2] = { ip[0], (uint8_t)((ip[1] & ~mask) | bits) };
+
+		if (new[1] == ip[1])
+			return 0;
+		wr16(ip + 10, csum_update(rd16(ip + 10), old, new, 2));
+		ip[1] = new[1];
+		key->nw_tos = new[1];
+		return 1;
+	}
+	/* IPv6 traffic class: bits 4..11 of the first word; no header checksum. */
+	uint8_t tc = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
+
+	tc = (uint8_t)((tc & ~mask) | bits);
+	ip[0] = (uint8_t)((ip[0] & 0xf0) | (tc >> 4));
+	ip[1] = (uint8_t)((ip[1] & 0x0f) | (uint8_t)(tc << 4));
+	key->nw_tos = tc;
+	return 1;
+}
+
+int
+sl_rewrite_l34(uint8_t *data, uint32_t len, const struct sl_layers *ly, struct sl_flow_key *key,
+	       uint8_t fld, uint64_t v, const uint8_t *v6)
+{
+	bool v4 = is_ipv4(key, ly, len), ip6 = is_ipv6(key, ly, len);
+	uint8_t *ip = data + ly->l3_ofs, *c = l4_csum(data, len, ly, key);
+	uint8_t nb[4];
+
+	switch (fld) {
+	case SL_FLD_IP_SRC:
+	case SL_FLD_IP_DST: {
+		uint8_t *a = ip + (fld == SL_FLD_IP_SRC ? 12 : 16);
+
+		if (!v4)
+			return 0;
+		nb[0] = (uint8_t)(v >> 24), nb[1] = (uint8_t)(v >> 16);
+		nb[2] = (uint8_t)(v >> 8), nb[3] = (uint8_t)v;
+		wr16(ip + 10, csum_update(rd16(ip + 10), a, nb, 4));
+		l4_update(c, key, a, nb, 4);
+		memcpy(a, nb, 4);
+		memcpy(fld == SL_FLD_IP_SRC ? key->nw_src : key->nw_dst, nb, 4);
+		return 1;
+	}
+	case SL_FLD_IPV6_SRC:
+	case SL_FLD_IPV6_DST: {
+		uint8_t *a = ip + (fld == SL_FLD_IPV6_SRC ? 8 : 24);
+
+		if (!ip6)
+			return 0;
+		l4_update(c, key, a, v6, 16);
+		memcpy(a, v6, 16);
+		memcpy(fld == SL_FLD_IPV6_SRC ? key->nw_src : key->nw_dst, v6, 16);
+		return 1;
+	}
+	case SL_FLD_IP_DSCP:
+		return v4 || ip6 ? set_tos(data, ly, key, (uint8_t)(v << 2), 0xfc, v4) : 0;
+	case SL_FLD_NW_TOS:
+		return v4 || ip6 ? set_tos(data, ly, key, (uint8_t)(v & 0xfc), 0xfc, v4) : 0;
+	case SL_FLD_IP_ECN:
+		return v4 || ip6 ? set_tos(data, ly, key, (uint8_t)(v & 3), 0x03, v4) : 0;
+	case SL_FLD_NW_TTL:
+		if (v4) {
+			uint8_t old[2] = { ip[8], ip[9] }, new[2] = { (uint8_t)v, ip[9] };
+
+			wr16(ip + 10, csum_update(rd16(ip + 10), old, new, 2));
+			ip[8] = (uint8_t)v;
+		} else if (ip6) {
+			ip[7] = (uint8_t)v;
+		} else {
+			return 0;
+		}
+		key->nw_ttl = (uint8_t)v;
+		return 1;
+	case SL_FLD_TP_SRC:
+	case SL_FLD_TP_DST: {
+		uint8_t *p;
+
+		if ((!v4 && !ip6) || ly->l4_ofs == 0 || (key->nw_frag & SL_FRAG_LATER) ||
+		    (key->nw_proto != SL_IPPROTO_TCP && key->nw_proto != SL_IPPROTO_UDP))
+			return 0;
+		p = data + ly->l4_ofs + (fld == SL_FLD_TP_SRC ? 0 : 2);
+		wr16(nb, (uint16_t)v);
+		l4_update(c, key, p, nb, 2);
+		memcpy(p, nb, 2);
+		memcpy(fld == SL_FLD_TP_SRC ? &key->tp_src : &key->tp_dst, nb, 2);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+int
+sl_rewrite_dec_ttl(uint8_t *data, uint32_t len, const struct sl_layers *ly,
+		   struct sl_flow_key *key)
+{
+	uint8_t *ip = data + ly->l3_ofs;
+
+	if (is_ipv4(key, ly, len)) {
+		if (ip[8] <= 1)
+			return -1;
+		return sl_rewrite_l34(data, len, ly, key, SL_FLD_NW_TTL, ip[8] - 1u, NULL) > 0 ? 0 : 1;
+	}
+	if (is_ipv6(key, ly, len)) {
+		if (ip[7] <= 1)
+			return -1;
+		ip[7]--;
+		key->nw_ttl = ip[7];
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OpenFlow pipeline of one packet, for rules whose actions need more
+ * than "rewrite a little, then output" (SL_RULE_PIPELINE): several tables
+ * (resubmit, goto_table), registers and metadata carried with the packet,
+ * field writes with checksums kept right, clone(), the action set.  Rules
+ * without such actions never come here: the plain engine in forward.c
+ * serves them as before.
+ *
+ * Outputs are deferred by one step: an output is remembered, and sent as a
+ * copy only when something else happens to the packet after it (another
+ * output, a rewrite); the last one takes the packet itself.  So each copy
+ * carries the state the packet had at its output, and a pipeline that
+ * ends in one output copies nothing.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "meter_hooks.h"
+#include "packet.h"
+#include "rewrite.h"
+#include "worker.h"
+
+struct sl_pipe {
+	struct sl_wctx *w;
+	struct rte_mbuf *m;
+	struct sl_flow_key key;
+	struct sl_flow_meta meta;
+	struct sl_layers ly;
+	bool ly_ok;     /* ly matches the bytes of m */
+	bool stop;      /* dropped (dec_ttl, meter): no further actions */
+	uint8_t depth;  /* resubmit / goto nesting */
+	const struct sl_action *pend; /* output waiting for the next thing that happens */
+	struct sl_action set[SL_MAX_ACTIONS]; /* the action set (write_actions) */
+	uint16_t n_set;
+};
+
+static void run_actions(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t table);
+
+static void
+do_output(struct sl_pipe *p, const struct sl_action *a, bool last)
+{
+	struct sl_wctx *w = p->w;
+
+	switch (a->type) {
+	case SL_ACT_OUTPUT:
+		sl_fwd_emit(w, a->arg, p->m, last);
+		break;
+	case SL_ACT_IN_PORT:
+		sl_fwd_emit(w, p->key.in_port, p->m, last);
+		break;
+	case SL_ACT_NORMAL:
+		sl_fwd_normal(w, &p->key, p->m, last);
+		break;
+	case SL_ACT_FLOOD:
+	case SL_ACT_ALL:
+		sl_fwd_flood(w, p->key.in_port, p->m, last);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Send the remembered output as a copy: the packet is about to change. */
+static inline void
+flush_pending(struct sl_pipe *p)
+{
+	if (p->pend != NULL) {
+		do_output(p, p->pend, false);
+		p->pend = NULL;
+	}
+}
+
+static bool
+layers(struct sl_pipe *p)
+{
+	if (!p->ly_ok) {
+		struct sl_flow_key tmp;
+
+		sl_parse(rte_pktmbuf_mtod(p->m, const uint8_t *), rte_pktmbuf_data_len(p->m),
+			 p->key.in_port, &tmp, &p->ly);
+		p->ly_ok = true;
+	}
+	return true;
+}
+
+static uint64_t
+mac_u64(const uint8_t *mac)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | mac[i];
+	return v;
+}
+
+/* Current value of a field of at most 64 bits, host order. */
+static uint64_t
+get_field(const struct sl_pipe *p, uint8_t fld)
+{
+	const struct sl_flow_key *k = &p->key;
+
+	if (fld >= SL_FLD_REG0 && fld < SL_FLD_REG0 + SL_N_REGS)
+		return p->meta.reg[fld - SL_FLD_REG0];
+	switch (fld) {
+	case SL_FLD_METADATA:
+		return p->meta.metadata;
+	case SL_FLD_IN_PORT:
+		return k->in_port;
+	case SL_FLD_ETH_SRC:
+		return mac_u64(k->dl_src);
+	case SL_FLD_ETH_DST:
+		return mac_u64(k->dl_dst);
+	case SL_FLD_VLAN_TCI:
+		return k->vlan_tci;
+	case SL_FLD_VLAN_VID:
+		return k->vlan_tci & SL_VLAN_VID_MASK;
+	case SL_FLD_VLAN_PCP:
+		return k->vlan_tci >> SL_VLAN_PCP_SHIFT;
+	case SL_FLD_IP_SRC:
+		return (uint64_t)k->nw_src[0] << 24 | k->nw_src[1] << 16 | k->nw_src[2] << 8 |
+		       k->nw_src[3];
+	case SL_FLD_IP_DST:
+		return (uint64_t)k->nw_dst[0] << 24 | k->nw_dst[1] << 16 | k->nw_dst[2] << 8 |
+		       k->nw_dst[3];
+	case SL_FLD_IP_DSCP:
+		return k->nw_tos >> 2;
+	case SL_FLD_NW_TOS:
+		return k->nw_tos & 0xfc;
+	case SL_FLD_IP_ECN:
+		return k->nw_tos & 3;
+	case SL_FLD_NW_TTL:
+		return k->nw_ttl;
+	case SL_FLD_TP_SRC:
+		return rte_be_to_cpu_16(k->tp_src);
+	case SL_FLD_TP_DST:
+		return rte_be_to_cpu_16(k->tp_dst);
+	default:
+		return 0;
+	}
+}
+
+static void
+set_mac(struct sl_pipe *p, unsigned int at, uint64_t v)
+{
+	uint8_t mac[6];
+
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(v >> (40 - 8 * i));
+	if (rte_pktmbuf_data_len(p->m) >= RTE_ETHER_HDR_LEN)
+		memcpy(rte_pktmbuf_mtod(p->m, uint8_t *) + at, mac, 6);
+	memcpy(at == 0 ? p->key.dl_dst : p->key.dl_src, mac, 6);
+}
+
+/* Write a whole field (the caller merged any mask); @v6 for IPv6 addresses. */
+static void
+set_field(struct sl_pipe *p, uint8_t fld, uint64_t v, const uint8_t *v6)
+{
+	if (fld >= SL_FLD_REG0 && fld < SL_FLD_REG0 + SL_N_REGS) {
+		p->meta.reg[fld - SL_FLD_REG0] = (uint32_t)v;
+		return;
+	}
+	switch (fld) {
+	case SL_FLD_METADATA:
+		p->meta.metadata = v;
+		return;
+	case SL_FLD_IN_PORT:
+		p->key.in_port = (uint16_t)v;
+		return;
+	case SL_FLD_ETH_SRC:
+		set_mac(p, 6, v);
+		return;
+	case SL_FLD_ETH_DST:
+		set_mac(p, 0, v);
+		return;
+	case SL_FLD_VLAN_TCI:
+		if (!(v & SL_VLAN_CFI)) {
+			sl_fwd_vlan_strip(p->m, &p->key);
+		} else {
+			sl_fwd_vlan_set(p->m, &p->key, (uint16_t)v, (uint16_t)~SL_VLAN_CFI);
+		}
+		p->ly_ok = false;
+		return;
+	case SL_FLD_VLAN_VID:
+		sl_fwd_vlan_set(p->m, &p->key, (uint16_t)v, SL_VLAN_VID_MASK);
+		p->ly_ok = false;
+		return;
+	case SL_FLD_VLAN_PCP:
+		sl_fwd_vlan_set(p->m, &p->key, (uint16_t)(v << SL_VLAN_PCP_SHIFT), 0xe000);
+		p->ly_ok = false;
+		return;
+	default:
+		layers(p);
+		sl_rewrite_l34(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m), &p->ly,
+			       &p->key, fld, v, v6);
+		return;
+	}
+}
+
+/* dst[ofs..ofs+nbits) = v (low nbits of v). */
+static void
+write_bits(struct sl_pipe *p, uint8_t fld, uint8_t ofs, uint8_t nbits, uint64_t v)
+{
+	uint64_t mask = (nbits >= 64 ? UINT64_MAX : (UINT64_C(1) << nbits) - 1) << ofs;
+	uint64_t cur = get_field(p, fld);
+
+	set_field(p, fld, (cur & ~mask) | ((v << ofs) & mask), NULL);
+}
+
+static void
+run_table(struct sl_pipe *p, uint8_t table)
+{
+	struct sl_wctx *w = p->w;
+	const struct sl_cls_rule *r;
+
+	if (unlikely(p->depth >= SL_MAX_RESUBMIT)) {
+		w->st.resubmit_limit++;
+		p->stop = true;
+		return;
+	}
+	r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+	if (r == NULL) {
+		w->st.table_misses++; /* OpenFlow 1.3: a miss drops, unless a flow says otherwise */
+		return;
+	}
+	w->counters[r->id].packets++;
+	w->counters[r->id].bytes += p->m->pkt_len;
+	p->depth++;
+	run_actions(p, r->actions.a, r->actions.n, table);
+	p->depth--;
+}
+
+static void
+write_set(struct sl_pipe *p, const struct sl_action *a, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t k;
+
+		/* One action of each kind (one set_field per field); output goes last. */
+		for (k = 0; k < p->n_set; k++)
+			if (p->set[k].type == a[i].type &&
+			    (a[i].type != SL_ACT_SET_FIELD || p->set[k].field == a[i].field))
+				break;
+		if (k == p->n_set && p->n_set < SL_MAX_ACTIONS)
+			p->n_set++;
+		if (k < SL_MAX_ACTIONS)
+			p->set[k] = a[i];
+	}
+}
+
+static bool
+is_output(uint16_t t)
+{
+	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
+	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC;
+}
+
+static void
+clone_run(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t table)
+{
+	struct rte_mbuf *orig = p->m, *c;
+	struct sl_flow_key key = p->key;
+	struct sl_flow_meta meta = p->meta;
+	const struct sl_action *pend;
+
+	flush_pending(p);
+	c = rte_pktmbuf_copy(orig, orig->pool, 0, UINT32_MAX);
+	if (c == NULL) {
+		p->w->st.tx_dropped++;
+		return;
+	}
+	p->m = c;
+	run_actions(p, a, n, table);
+	if (p->pend != NULL)
+		do_output(p, p->pend, true);
+	else
+		rte_pktmbuf_free(c);
+	pend = NULL;
+	p->pend = pend;
+	p->m = orig;
+	p->key = key;
+	p->meta = meta;
+	p->stop = false;
+	p->ly_ok = false;
+}
+
+static void
+run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t table)
+{
+	struct sl_wctx *w = p->w;
+
+	for (uint16_t i = 0; i < n && !p->stop; i++) {
+		const struct sl_action *a = &acts[i];
+		struct rte_mbuf *c;
+		uint16_t saved;
+
+		if (is_output(a->type)) {
+			flush_pending(p);
+			if (a->type != SL_ACT_OUTPUT_TRUNC) {
+				p->pend = a;
+				continue;
+			}
+			c = rte_pktmbuf_copy(p->m, p->m->pool, 0, a->arg2);
+			if (c != NULL)
+				sl_fwd_emit(w, a->arg, c, true);
+			continue;
+		}
+		switch (a->type) {
+		case SL_ACT_RESUBMIT:
+			saved = p->key.in_port;
+			if (a->arg2 != 0)
+				p->key.in_port = a->arg2;
+			run_table(p, a->arg == SL_RESUBMIT_HERE ? table : (uint8_t)a->arg);
+			if (a->arg2 != 0)
+				p->key.in_port = saved;
+			break;
+		case SL_ACT_GOTO_TABLE:
+			run_table(p, (uint8_t)a->arg);
+			break;
+		case SL_ACT_WRITE_ACTIONS:
+			write_set(p, a + 1, a->arg2);
+			i += a->arg2;
+			break;
+		case SL_ACT_CLEAR_ACTIONS:
+			p->n_set = 0;
+			break;
+		case SL_ACT_CLONE:
+			clone_run(p, a + 1, a->arg2, table);
+			i += a->arg2;
+			break;
+		case SL_ACT_WRITE_METADATA:
+			p->meta.metadata = (p->meta.metadata & ~sl_action_u64(a, 1)) | sl_action_u64(a, 0);
+			break;
+		case SL_ACT_METER:
+			if ((sl_wmeter_flow(w, a->arg, &p->m, 1) & 1) == 0)
+				p->stop = true;
+			break;
+		default:
+			/* Everything else changes the packet: outputs before it keep the old state. */
+			flush_pending(p);
+			switch (a->type) {
+			case SL_ACT_SET_FIELD:
+				if (a->field == SL_FLD_IPV6_SRC || a->field == SL_FLD_IPV6_DST)
+					set_field(p, a->field, 0, a->val);
+				else if (a->flags & SL_AF_MASKED)
+					set_field(p, a->field,
+						  (get_field(p, a->field) & ~sl_action_u64(a, 1)) |
+							  sl_action_u64(a, 0),
+						  NULL);
+				else
+					set_field(p, a->field, sl_action_u64(a, 0), NULL);
+				break;
+			case SL_ACT_LOAD:
+				write_bits(p, a->field, a->ofs, a->nbits, sl_action_u64(a, 0));
+				break;
+			case SL_ACT_MOVE:
+				write_bits(p, a->field, a->ofs, a->nbits,
+					   get_field(p, a->field2) >> a->ofs2);
+				break;
+			case SL_ACT_DEC_TTL:
+				layers(p);
+				if (sl_rewrite_dec_ttl(rte_pktmbuf_mtod(p->m, uint8_t *),
+						       rte_pktmbuf_data_len(p->m), &p->ly, &p->key) < 0) {
+					w->st.ttl_dropped++;
+					p->stop = true;
+				}
+				break;
+			case SL_ACT_SET_VLAN_VID:
+				sl_fwd_vlan_set(p->m, &p->key, a->arg, SL_VLAN_VID_MASK);
+				p->ly_ok = false;
+				break;
+			case SL_ACT_SET_VLAN_PCP:
+				sl_fwd_vlan_set(p->m, &p->key, (uint16_t)(a->arg << SL_VLAN_PCP_SHIFT),
+						0xe000);
+				p->ly_ok = false;
+				break;
+			case SL_ACT_STRIP_VLAN:
+				sl_fwd_vlan_strip(p->m, &p->key);
+				p->ly_ok = false;
+				break;
+			case SL_ACT_PUSH_VLAN:
+				sl_fwd_vlan_push(p->m, &p->key, a->arg);
+				p->ly_ok = false;
+				break;
+			case SL_ACT_SET_DL_SRC:
+				set_mac(p, 6, mac_u64(a->mac));
+				break;
+			case SL_ACT_SET_DL_DST:
+				set_mac(p, 0, mac_u64(a->mac));
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+void
+sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
+	    struct rte_mbuf *m)
+{
+	struct sl_pipe p;
+
+	p.w = w;
+	p.m = m;
+	p.key = *key;
+	memset(&p.meta, 0, sizeof(p.meta));
+	p.ly_ok = false;
+	p.stop = false;
+	p.depth = 1;
+	p.pend = NULL;
+	p.n_set = 0;
+	run_actions(&p, r->actions.a, r->actions.n, r->table);
+	/* The pipeline ended: the action set runs now, outputs last. */
+	if (!p.stop && p.n_set > 0) {
+		struct sl_action set[SL_MAX_ACTIONS];
+		uint16_t n = 0;
+
+		for (uint16_t i = 0; i < p.n_set; i++)
+			if (!is_output(p.set[i].type))
+				set[n++] = p.set[i];
+		for (uint16_t i = 0; i < p.n_set; i++)
+			if (is_output(p.set[i].type))
+				set[n++] = p.set[i];
+		p.n_set = 0;
+		run_actions(&p, set, n, r->table);
+	}
+	if (p.pend != NULL && !p.stop)
+		do_output(&p, p.pend, true);
+	else
+		rte_pktmbuf_free(p.m);
+}

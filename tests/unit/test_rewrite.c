@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header rewrites keep checksums right: on random IPv4 and IPv6 TCP/UDP
+ * frames, every rewrite's incrementally updated IPv4 header checksum and
+ * TCP/UDP checksum equal the ones computed from scratch afterwards, and
+ * the flow key says what the bytes say.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "packet.h"
+#include "rewrite.h"
+
+static uint32_t rng = 12345;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+struct pkt {
+	uint8_t d[256];
+	uint32_t len;
+	uint32_t l3, l4;
+	bool v6, tcp, udp_nocsum;
+};
+
+/* Sum of the pseudo-header, for the from-scratch L4 checksum. */
+static uint32_t
+pseudo(const struct pkt *p, uint32_t l4len)
+{
+	const uint8_t *ip = p->d + p->l3;
+	uint32_t s = 0;
+	unsigned int alen = p->v6 ? 16 : 4;
+	const uint8_t *src = ip + (p->v6 ? 8 : 12);
+
+	for (unsigned int i = 0; i < 2 * alen; i += 2)
+		s += (uint32_t)src[i] << 8 | src[i + 1];
+	s += p->tcp ? 6 : 17;
+	s += l4len;
+	return s;
+}
+
+/* Checksums as a sender computes them from nothing. */
+static void
+fill_csums(struct pkt *p, uint16_t *ipc, uint16_t *l4c)
+{
+	uint8_t *ip = p->d + p->l3, *l4 = p->d + p->l4;
+	uint32_t l4len = p->len - p->l4;
+	unsigned int at = p->tcp ? 16 : 6;
+	uint16_t c;
+
+	if (!p->v6) {
+		ip[10] = ip[11] = 0;
+		c = sl_inet_csum(ip, 20, 0);
+		ip[10] = c >> 8, ip[11] = c & 0xff;
+	}
+	*ipc = p->v6 ? 0 : (uint16_t)(ip[10] << 8 | ip[11]);
+	l4[at] = l4[at + 1] = 0;
+	c = sl_inet_csum(l4, l4len, pseudo(p, l4len));
+	if (!p->tcp && c == 0)
+		c = 0xffff;
+	if (!p->tcp && p->udp_nocsum)
+		c = 0;
+	l4[at] = c >> 8, l4[at + 1] = c & 0xff;
+	*l4c = c;
+}
+
+static void
+random_pkt(struct pkt *p)
+{
+	bool vlan = rnd() & 1;
+	uint32_t pay = 1 + rnd() % 100;
+	uint8_t *ip;
+
+	memset(p, 0, sizeof(*p));
+	p->v6 = rnd() % 3 == 0;
+	p->tcp = rnd() & 1;
+	p->udp_nocsum = !p->tcp && rnd() % 4 == 0;
+	for (int i = 0; i < 12; i++)
+		p->d[i] = (uint8_t)rnd();
+	p->d[0] &= 0xfe;
+	p->l3 = 14;
+	if (vlan) {
+		p->d[12] = 0x81, p->d[13] = 0x00, p->d[14] = 0x00, p->d[15] = 5;
+		p->l3 = 18;
+	}
+	p->d[p->l3 - 2] = p->v6 ? 0x86 : 0x08;
+	p->d[p->l3 - 1] = p->v6 ? 0xdd : 0x00;
+	ip = p->d + p->l3;
+	p->l4 = p->l3 + (p->v6 ? 40 : 20);
+	p->len = p->l4 + (p->tcp ? 20 : 8) + pay;
+	for (uint32_t i = p->l4; i < p->len; i++)
+		p->d[i] = (uint8_t)rnd();
+	if (p->v6) {
+		ip[0] = 0x60 | (rnd() & 0xf);
+		ip[1] = (uint8_t)rnd();
+		ip[4] = (uint8_t)((p->len - p->l4) >> 8), ip[5] = (uint8_t)(p->len - p->l4);
+		ip[6] = p->tcp ? 6 : 17;
+		ip[7] = (uint8_t)(2 + rnd() % 250);
+		for (int i = 8; i < 40; i++)
+			ip[i] = (uint8_t)rnd();
+	} else {
+		uint32_t tot = p->len - p->l3;
+
+		ip[0] = 0x45;
+		ip[1] = (uint8_t)rnd();
+		ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
+		ip[4] = (uint8_t)rnd(), ip[5] = (uint8_t)rnd();
+		ip[8] = (uint8_t)(2 + rnd() % 250);
+		ip[9] = p->tcp ? 6 : 17;
+		for (int i = 12; i < 20; i++)
+			ip[i] = (uint8_t)rnd();
+	}
+	if (!p->tcp) {
+		uint32_t l = p->len - p->l4;
+
+		p->d[p->l4 + 4] = (uint8_t)(l >> 8), p->d[p->l4 + 5] = (uint8_t)l;
+	}
+	uint16_t a, b;
+	fill_csums(p, &a, &b);
+}
+
+/* After a rewrite: incremental checksums == from-scratch ones; key == fresh parse. */
+static void
+check(struct pkt *p, const struct sl_flow_key *key, const char *what)
+{
+	struct pkt q = *p;
+	uint8_t *ip = p->d + p->l3;
+	uint16_t got_ip = p->v6 ? 0 : (uint16_t)(ip[10] << 8 | ip[11]);
+	unsigned int at = p->l4 + (p->tcp ? 16 : 6);
+	uint16_t got_l4 = (uint16_t)(p->d[at] << 8 | p->d[at + 1]);
+	uint16_t want_ip, want_l4;
+	struct sl_flow_key fresh;
+
+	fill_csums(&q, &want_ip, &want_l4);
+	cr_assert_eq(got_ip, want_ip, "%s: IPv4 checksum 0x%04x, from scratch 0x%04x", what, got_ip,
+		     want_ip);
+	cr_assert_eq(got_l4, want_l4, "%s (%s%s): L4 checksum 0x%04x, from scratch 0x%04x", what,
+		     p->v6 ? "v6 " : "", p->tcp ? "tcp" : "udp", got_l4, want_l4);
+	sl_parse(p->d, p->len, 1, &fresh, NULL);
+	cr_assert_arr_eq(&fresh, key, sizeof(fresh), "%s: the key differs from the bytes", what);
+}
+
+Test(rewrite, every_rewrite_keeps_checksums_right_on_random_packets)
+{
+	static const uint8_t fields[] = { SL_FLD_IP_SRC, SL_FLD_IP_DST,  SL_FLD_IP_DSCP,
+					  SL_FLD_NW_TOS, SL_FLD_IP_ECN,  SL_FLD_NW_TTL,
+					  SL_FLD_TP_SRC, SL_FLD_TP_DST,  SL_FLD_IPV6_SRC,
+					  SL_FLD_IPV6_DST };
+	unsigned int done[SL_FLD_COUNT] = { 0 };
+
+	for (int n = 0; n < 20000; n++) {
+		struct pkt p;
+		struct sl_flow_key key;
+		struct sl_layers ly;
+		uint8_t fld = fields[rnd() % sizeof(fields)], v6[16];
+		uint64_t v = ((uint64_t)rnd() << 32) | rnd();
+		char what[64];
+		int rc;
+
+		random_pkt(&p);
+		sl_parse(p.d, p.len, 1, &key, &ly);
+		cr_assert_eq(ly.l3_ofs, p.l3);
+		cr_assert_eq(ly.l4_ofs, p.l4);
+		for (int i = 0; i < 16; i++)
+			v6[i] = (uint8_t)rnd();
+		switch (fld) {
+		case SL_FLD_IP_SRC: case SL_FLD_IP_DST: v &= 0xffffffff; break;
+		case SL_FLD_IP_DSCP: v &= 63; break;
+		case SL_FLD_NW_TOS: v &= 0xfc; break;
+		case SL_FLD_IP_ECN: v &= 3; break;
+		case SL_FLD_NW_TTL: v &= 0xff; break;
+		default: v &= 0xffff; break;
+		}
+		rc = sl_rewrite_l34(p.d, p.len, &ly, &key, fld, v, v6);
+		snprintf(what, sizeof(what), "field %u := 0x%llx", fld, (unsigned long long)v);
+		check(&p, &key, what);
+		if (rc > 0)
+			done[fld]++;
+		if (rnd() % 4 == 0) {
+			int want = key.nw_ttl <= 1 ? -1 : 0;
+
+			rc = sl_rewrite_dec_ttl(p.d, p.len, &ly, &key);
+			check(&p, &key, "dec_ttl");
+			cr_assert_eq(rc, want, "dec_ttl of TTL %u", key.nw_ttl);
+		}
+	}
+	for (size_t i = 0; i < sizeof(fields); i++)
+		cr_assert_gt(done[fields[i]], 100, "field %u rewritten only %u times", fields[i],
+			     done[fields[i]]);
+}
+
+Test(rewrite, dec_ttl_refuses_ttl_one_and_zero)
+{
+	for (int ttl = 0; ttl < 3; ttl++) {
+		struct pkt p;
+		struct sl_flow_key key;
+		struct sl_layers ly;
+
+		do
+			random_pkt(&p);
+		while (p.v6);
+		p.d[p.l3 + 8] = (uint8_t)ttl;
+		uint16_t a, b;
+		fill_csums(&p, &a, &b);
+		sl_parse(p.d, p.len, 1, &key, &ly);
+		cr_assert_eq(sl_rewrite_dec_ttl(p.d, p.len, &ly, &key), ttl < 2 ? -1 : 0, "ttl %d",
+			     ttl);
+		if (ttl == 2) {
+			cr_assert_eq(p.d[p.l3 + 8], 1);
+			check(&p, &key, "dec_ttl 2 -> 1");
+		}
+	}
+}
+
+Test(rewrite, ipv4_field_of_an_ipv6_packet_changes_nothing)
+{
+	struct pkt p, orig;
+	struct sl_flow_key key;
+	struct sl_layers ly;
+
+	do
+		random_pkt(&p);
+	while (!p.v6);
+	orig = p;
+	sl_parse(p.d, p.len, 1, &key, &ly);
+	cr_assert_eq(sl_rewrite_l34(p.d, p.len, &ly, &key, SL_FLD_IP_SRC, 0x01020304, NULL), 0);
+	cr_assert_arr_eq(p.d, orig.d, p.len);
+}
