@@ -138,7 +138,7 @@ check_agreement(int iter)
 	db = ctl_file(&c, "sluice.db");
 	OK("dump-flows");
 	db_flows = sorted_lines(db, "flow ", NULL);
-	flows = sorted_lines(out, " n_bytes=", ", ");
+	flows = sorted_lines(out, " idle_age=", ", ");
 	if (strcmp(flows, db_flows) != 0) {
 		size_t i = 0;
 

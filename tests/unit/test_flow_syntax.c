@@ -299,21 +299,55 @@ Test(flow_syntax, match_mode_takes_no_actions)
 	cr_assert_not_null(strstr(err, "actions"), "%s", err);
 }
 
-/* Found by fuzz_flow_syntax: the cookie was parsed, then dropped by the
- * match, so "del-flows cookie=5" deleted flows of every cookie. */
-Test(flow_syntax, match_mode_refuses_a_cookie_it_could_not_honour)
+/*
+ * Found by fuzz_flow_syntax: the cookie was parsed, then dropped by the
+ * match, so "del-flows cookie=5" deleted flows of every cookie.  Now a
+ * match selects by cookie: cookie=V exactly, cookie=V/MASK on MASK's bits
+ * ("/-1" all of them, as ovs-ofctl takes it); and the selector prints
+ * back what it selects.
+ */
+Test(flow_syntax, a_match_selects_by_cookie_and_mask)
 {
 	struct sl_flow f;
-	char err[128];
+	char err[128], text[256];
 
 	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip", SL_PARSE_MATCH, NULL, NULL, &f, err,
 				   sizeof(err)),
-		     -ENOTSUP);
-	cr_assert_not_null(strstr(err, "cookie"), "%s", err);
+		     0, "%s", err);
+	cr_assert_eq(f.cookie, 5);
+	cr_assert_eq(f.cookie_mask, UINT64_MAX);
+	cr_assert_eq(sl_flow_parse("cookie=0x1234/0xff00", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cookie, 0x1200, "value bits outside the mask are dropped");
+	cr_assert_eq(f.cookie_mask, 0xff00);
+	sl_selector_format(&f, text, sizeof(text));
+	cr_assert_str_eq(text, "cookie=0x1200/0xff00,priority=32768");
+	cr_assert_eq(sl_flow_parse("cookie=7/-1,ip", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cookie_mask, UINT64_MAX);
+	/* A flow that is added has one cookie: no mask. */
+	cr_assert_eq(sl_flow_parse("cookie=0x5/0xf,actions=drop", SL_PARSE_FLOW, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "cookie: a mask selects flows"), "%s", err);
 	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip,actions=drop", SL_PARSE_FLOW, NULL,
 				   NULL, &f, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_eq(f.cookie, 5);
+	cr_assert_eq(f.cookie_mask, 0);
+	/* mod-flows: with a mask it selects, without one it sets. */
+	cr_assert_eq(sl_flow_parse("cookie=0x5/0xf,actions=drop", SL_PARSE_MOD, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert(f.cookie_mask == 0xf && !f.set_cookie);
+	cr_assert_eq(sl_flow_parse("cookie=0x5,actions=drop", SL_PARSE_MOD, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert(f.cookie_mask == 0 && f.set_cookie && f.cookie == 5);
+	cr_assert_eq(sl_flow_parse("ip", SL_PARSE_MOD, NULL, NULL, &f, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "missing actions="), "%s", err);
 }
 
 /* Found by fuzz_flow_syntax: errors quote the input, line breaks included. */
