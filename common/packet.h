@@ -5,6 +5,10 @@
 
 #include "flow.h"
 
+/* Bytes from a frame's start that hold every header the parser reads but
+ * for a long IPv6 extension chain (which is parsed as far as it goes). */
+#define SL_PARSE_HDR_MAX 256
+
 /* Where the parser found each layer (offsets from the frame start). */
 struct sl_layers {
 	uint16_t l3_ofs; /* first byte after Ethernet + VLAN tag(s) */

@@ -25,7 +25,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 4u
+#define SL_LAYOUT_VERSION 5u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -55,6 +55,7 @@ struct sl_port {
 	uint8_t tx_shared;         /* P: workers share tx queues under txq_lock */
 	uint8_t lossless;          /* P: bridged and a file: workers hold rx back
 				    * rather than drop when its ring is full */
+	uint8_t rx_csum;           /* P: the PMD flags rx checksums (ol_flags) */
 	uint32_t max_frame;        /* P: mtu + L2 header, for software enforcement */
 	/* P: the queue arrays ethdev gave the primary at start.  A secondary
 	 * that probed the port before it was configured holds stale copies in
@@ -105,6 +106,20 @@ struct sl_worker_stats {
 	uint64_t flood_packets;
 } __rte_cache_aligned;
 
+/*
+ * Per worker and port: the drops Open vSwitch counts for a DPDK port (its
+ * custom statistics, by the same names) and the bad checksums the PMD
+ * flagged.  Readers sum over workers, less the sum when the port was added.
+ */
+struct sl_port_wstats {
+	uint64_t tx_mtu_exceeded_drops; /* longer than the port's MTU allows */
+	uint64_t tx_failure_drops;      /* the tx queue or ring took fewer */
+	uint64_t tx_retries;
+	uint64_t rx_ip_csum_bad;        /* RTE_MBUF_F_RX_IP_CKSUM_BAD */
+	uint64_t rx_l4_csum_bad;        /* RTE_MBUF_F_RX_L4_CKSUM_BAD */
+	uint64_t reserved[3];           /* one cache line */
+};
+
 struct sl_rxq_ref {
 	uint16_t port;  /* port slot */
 	uint16_t queue;
@@ -126,6 +141,7 @@ struct sl_worker {
 	uint16_t n_rxq;              /* P */
 	struct sl_rxq_ref rxq[SL_MAX_RXQ]; /* P */
 	uint64_t port_tx_dropped[SL_MAX_PORTS]; /* W: tx queue full or over MTU */
+	struct sl_port_wstats port_stats[SL_MAX_PORTS]; /* W */
 	uint64_t restarts;           /* P */
 	uint64_t lost_mbufs;         /* P: upper bound of mbufs lost with dead incarnations */
 } __rte_cache_aligned;

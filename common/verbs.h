@@ -62,8 +62,8 @@ enum sl_verb_flags {
 	  "[MATCH [--strict]]", "packets, bytes and flows the match covers, summed")            \
 	X(diff_flows, "diff-flows", DIFF_FLOWS, SL_VERB_READ | SL_VERB_DAEMON, 1, 2,               \
 	  "SOURCE [SOURCE]", "flows that differ: each SOURCE a FILE or br0 (the switch)")      \
-	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 1, "[NAME]",  \
-	  "rx/tx packets, bytes, drops, errors")                                                \
+	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
+	  "[--xstats] [NAME]", "rx/tx packets, bytes, drops, errors; per queue; extended")      \
 	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, \
 	  "", "per worker: packets, cache hits, cycles")                                        \
 	X(pmd_stats_clear, "pmd-stats-clear", PMD_STATS_CLEAR, SL_VERB_PRIMARY, 0, 0, "",        \
@@ -93,7 +93,9 @@ enum sl_verb_flags {
 	X(dump_meters, "dump-meters", DUMP_METERS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
 	  "[METER]", "meters and their bands")                                                  \
 	X(meter_stats, "meter-stats", METER_STATS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
-	  "[METER]", "per meter and band: packets and bytes")
+	  "[METER]", "per meter and band: packets and bytes")                                  \
+	X(detach, "detach", DETACH, SL_VERB_PRIMARY, 1, 1, "DEVARGS",                            \
+	  "detach a device no port uses (left attached by del-port)")
 
 struct sl_verb {
 	const char *name;

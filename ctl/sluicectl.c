@@ -142,6 +142,18 @@ build_set_port(struct sl_ctl *c, Sluice__Request *req)
 CTL_VERB(set_port, build_set_port, NULL)
 
 
+static void
+build_detach(struct sl_ctl *c, Sluice__Request *req)
+{
+	Sluice__Detach *d = xcalloc(1, sizeof(*d));
+
+	sluice__detach__init(d);
+	d->devargs = c->args[0];
+	req->detach = d;
+}
+CTL_VERB(detach, build_detach, NULL)
+
+
 static Sluice__FlowMod *
 flow_mod(char **flows, size_t n, bool strict)
 {
@@ -314,8 +326,14 @@ build_dump_ports(struct sl_ctl *c, Sluice__Request *req)
 	Sluice__DumpPorts *dp = xcalloc(1, sizeof(*dp));
 
 	sluice__dump_ports__init(dp);
-	if (c->n_args > 0)
-		dp->name = c->args[0];
+	for (int i = 0; i < c->n_args; i++) {
+		if (strcmp(c->args[i], "--xstats") == 0)
+			dp->xstats = true;
+		else if (dp->name == NULL || dp->name[0] == '\0')
+			dp->name = c->args[i];
+		else
+			die(2, "usage: sluicectl dump-ports [--xstats] [NAME]");
+	}
 	req->dump_ports = dp;
 }
 
@@ -374,6 +392,21 @@ print_workers_short(const Sluice__Reply *rep)
 	}
 }
 
+/* "10 Gbps", "100 Mbps": a link speed in Mbps as DPDK and ethtool say it. */
+static const char *
+speed_text(uint32_t mbps)
+{
+	static char buf[32];
+
+	if (mbps >= 1000 && mbps % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%u Gbps", mbps / 1000);
+	else if (mbps >= 1000)
+		snprintf(buf, sizeof(buf), "%.1f Gbps", mbps / 1000.0);
+	else
+		snprintf(buf, sizeof(buf), "%u Mbps", mbps);
+	return buf;
+}
+
 /* Every port setting, in the order of common/settings.h. */
 static void
 print_port_settings(const Sluice__PortInfo *p)
@@ -413,6 +446,14 @@ print_show(const Sluice__Reply *rep)
 		if (p->driver[0])
 			printf("        driver: %s, port_id: %u, mac: %s, link: %s\n", p->driver,
 			       p->port_id, p->mac[0] ? p->mac : "-", p->link_up ? "up" : "down");
+		if (p->driver[0] && p->link_speed != 0)
+			printf("        link_speed: %s, duplex: %s\n", speed_text(p->link_speed),
+			       p->link_full_duplex ? "full" : "half");
+		if (p->mempool[0])
+			printf("        mempool: %s (%u-byte buffers)\n", p->mempool,
+			       p->mbuf_buf_size);
+		if (p->driver[0])
+			printf("        rx_csum_offload: %s\n", p->rx_csum_offload ? "true" : "false");
 		if (p->bridged || p->tx_shared)
 			printf("        bridged by the primary: %s, shared tx queues: %s\n",
 			       yes_no(p->bridged), yes_no(p->tx_shared));
@@ -562,6 +603,20 @@ print_dump_ports(const Sluice__Reply *rep)
 		       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors);
 		printf("           rx_qos_drops=%llu, tx_qos_drops=%llu\n",
 		       (unsigned long long)s->rx_qos_drops, (unsigned long long)s->tx_qos_drops);
+		for (size_t q = 0; q < s->n_rxq; q++)
+			printf("           rxq %u: pkts=%llu, bytes=%llu, errs=%llu\n",
+			       s->rxq[q]->queue, (unsigned long long)s->rxq[q]->packets,
+			       (unsigned long long)s->rxq[q]->bytes,
+			       (unsigned long long)s->rxq[q]->errors);
+		for (size_t q = 0; q < s->n_txq; q++)
+			printf("           txq %u: pkts=%llu, bytes=%llu\n", s->txq[q]->queue,
+			       (unsigned long long)s->txq[q]->packets,
+			       (unsigned long long)s->txq[q]->bytes);
+		if (s->n_xstats > 0)
+			printf("           extended statistics:\n");
+		for (size_t x = 0; x < s->n_xstats; x++)
+			printf("             %s=%llu\n", s->xstats[x]->name,
+			       (unsigned long long)s->xstats[x]->value);
 	}
 }
 CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)
@@ -655,12 +710,14 @@ print_mempools(const Sluice__Reply *rep)
 {
 	size_t i;
 
-	printf("%-24s %10s %10s %10s %10s\n", "NAME", "SIZE", "AVAIL", "IN_USE", "MBUF_SIZE");
+	printf("%-20s %-8s %7s %7s %7s %8s %8s %8s %7s  %s\n", "NAME", "KIND", "SIZE", "AVAIL",
+	       "IN_USE", "RESERVED", "BUF_SIZE", "HEADROOM", "MAX_MTU", "USERS");
 	for (i = 0; i < rep->n_mempools; i++) {
 		const Sluice__MempoolInfo *m = rep->mempools[i];
 
-		printf("%-24s %10u %10u %10u %10u\n", m->name, m->size, m->avail, m->in_use,
-		       m->mbuf_size);
+		printf("%-20s %-8s %7u %7u %7u %8u %8u %8u %7u  %s\n", m->name, m->kind, m->size,
+		       m->avail, m->in_use, m->reserved, m->buf_size, m->headroom, m->max_mtu,
+		       m->users[0] ? m->users : "-");
 	}
 }
 CTL_VERB(mempool_show, NULL, print_mempools)
@@ -849,6 +906,8 @@ main(int argc, char **argv)
 		sl_json_print(&rep->base);
 	} else if (cv->print != NULL) {
 		cv->print(rep);
+	} else if (rep->message != NULL && rep->message[0] != '\0') {
+		printf("%s\n", rep->message);
 	}
 	/* diff-flows, like ovs-ofctl's, exits 2 when the sources differ. */
 	rc = rep->n_diff > 0 ? 2 : 0;

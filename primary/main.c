@@ -170,6 +170,7 @@ shm_create(void)
 	const struct rte_memzone *mz;
 	struct sl_shm *shm;
 	unsigned int i;
+	int ret;
 
 	mz = rte_memzone_reserve_aligned(SL_SHM_NAME, sizeof(*shm), rte_socket_id(), 0,
 					 RTE_CACHE_LINE_SIZE);
@@ -189,22 +190,10 @@ shm_create(void)
 		for (unsigned int q = 0; q <= SL_MAX_WORKERS; q++)
 			rte_spinlock_init(&shm->ports[i].txq_lock[q]);
 
-	/* A worker killed with -9 inside a ring-based mempool get or put can
-	 * leave the ring stuck for every other process; a lock-free stack's
-	 * single compare-and-swap either happened or did not.  Fall back to
-	 * the default ring where the stack driver is missing. */
-	shm->pktmbuf_pool = rte_pktmbuf_pool_create_by_ops("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE,
-							   rte_socket_id(), sl_p.mempool_ops);
-	if (shm->pktmbuf_pool == NULL) {
-		PLOG(WARNING, "mempool ops \"%s\" unavailable (%s); using the default",
-		     sl_p.mempool_ops, rte_strerror(rte_errno));
-		shm->pktmbuf_pool = rte_pktmbuf_pool_create("sl_mbuf_pool", sl_p.n_mbufs, 256, 0,
-							    RTE_MBUF_DEFAULT_BUF_SIZE,
-							    rte_socket_id());
-	}
-	if (shm->pktmbuf_pool == NULL)
-		return -rte_errno;
+	sl_p.shm = shm;
+	ret = sl_mempools_init();
+	if (ret < 0)
+		return ret;
 
 	size_t qsz = rte_rcu_qsbr_get_memsize(SL_RCU_IDS);
 	shm->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
@@ -296,6 +285,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
 	sl_flows_reclaim();
+	sl_mempools_reclaim();
 	sl_capture_reap();
 }
 

@@ -3,7 +3,9 @@
  * Ports: hotplug, configuration and MTU.  A port is published to the
  * workers only once it is started, and torn down only after every worker
  * and the bridge thread have passed a quiescent state since it was
- * unpublished.
+ * unpublished.  This file decides when; port_dev.c configures and starts
+ * the device, hotplug.c attaches and detaches it, mempools.c keeps the
+ * pools its rx queues take from.
  *
  * Direct ports (net_ring, net_null, PCI devices) keep their queue state in
  * shared memory, so workers poll and transmit on them themselves.  Ports
@@ -15,68 +17,22 @@
  * files or sockets, so a worker starting or restarting cannot truncate a
  * pcap output, a stopped secondary cannot block its hotplug, and PMDs that
  * crash in a secondary (net_af_packet in 22.11) are safe to use.  A pcap
- * port that only reads is direct (see needs_bridge()).
+ * port that only reads is direct (see needs_bridge() in hotplug.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_bus.h>
-#include <rte_bus_vdev.h>
-#include <rte_dev.h>
-#include <rte_devargs.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 
 #include "mactable.h"
 #include "primary.h"
 #include "settings.h"
 #include "util.h"
 
-#define SL_RX_DESC 1024
-#define SL_TX_DESC 1024
-#define SL_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
-
-static const char *const bridged_drivers[] = {
-	"net_pcap", "eth_pcap", "net_tap", "net_vhost", "eth_vhost", "net_memif", "net_tun",
-	"net_af_packet", "eth_af_packet",
-};
-
-/* By a vdev name, which starts with its driver's name. */
-static bool
-driver_is_bridged(const char *name)
-{
-	for (size_t i = 0; i < RTE_DIM(bridged_drivers); i++)
-		if (strncmp(name, bridged_drivers[i], strlen(bridged_drivers[i])) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Longest devargs rte_dev_probe passes intact to the secondaries (their
- * copy of a longer one came out cut, failing the hotplug).
- */
-#define SL_MP_DEVARGS_SAFE 80
-
-/*
- * Whether the primary must service the port.  A net_pcap port that only
- * reads a file (no tx_pcap=, no interface) is the exception: every process
- * may open the file for reading, and with infinite_rx its packets sit in
- * shared memory, so workers poll it themselves, as fast as testpmd does.
- */
-static bool
-needs_bridge(const char *devname, const char *args, size_t devargs_len)
-{
-	bool pcap = strncmp(devname, "net_pcap", 8) == 0 || strncmp(devname, "eth_pcap", 8) == 0;
-
-	if (!driver_is_bridged(devname))
-		return false;
-	return !pcap || strstr(args, "tx_pcap=") != NULL || strstr(args, "iface=") != NULL ||
-	       devargs_len >= SL_MP_DEVARGS_SAFE;
-}
 
 int
 sl_port_find(const char *name)
@@ -125,180 +81,6 @@ lowest_free_ofport(void)
 }
 
 static void
-free_bridge_rings(struct sl_port *p)
-{
-	for (unsigned int i = 0; i < SL_MAX_RXQ; i++) {
-		if (p->bridge_rx[i] != NULL) {
-			struct rte_mbuf *m;
-
-			while (rte_ring_sc_dequeue(p->bridge_rx[i], (void **)&m) == 0)
-				rte_pktmbuf_free(m);
-			rte_ring_free(p->bridge_rx[i]);
-			p->bridge_rx[i] = NULL;
-		}
-	}
-	for (unsigned int i = 0; i < SL_MAX_WORKERS; i++) {
-		if (p->bridge_tx[i] != NULL) {
-			struct rte_mbuf *m;
-
-			while (rte_ring_sc_dequeue(p->bridge_tx[i], (void **)&m) == 0)
-				rte_pktmbuf_free(m);
-			rte_ring_free(p->bridge_tx[i]);
-			p->bridge_tx[i] = NULL;
-		}
-	}
-}
-
-static int
-make_bridge_rings(unsigned int slot, struct sl_port *p, char *err, size_t errlen)
-{
-	char name[RTE_RING_NAMESIZE];
-
-	for (unsigned int q = 0; q < p->n_rxq; q++) {
-		snprintf(name, sizeof(name), "sl_brx_%u_%u_%u", slot, p->gen, q);
-		p->bridge_rx[q] = rte_ring_create(name, SL_BRIDGE_RING_SIZE, rte_socket_id(),
-						  RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (p->bridge_rx[q] == NULL)
-			goto fail;
-	}
-	for (unsigned int w = 0; w < sl_p.n_workers; w++) {
-		snprintf(name, sizeof(name), "sl_btx_%u_%u_%u", slot, p->gen, w);
-		p->bridge_tx[w] = rte_ring_create(name, SL_BRIDGE_RING_SIZE, rte_socket_id(),
-						  RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (p->bridge_tx[w] == NULL)
-			goto fail;
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot create bridge ring %s: %s", name, rte_strerror(rte_errno));
-	free_bridge_rings(p);
-	return -ENOMEM;
-}
-
-/* Apply the MTU: in the PMD if it can, else in software (workers drop). */
-static int
-apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen)
-{
-	struct sl_port *p = &sl_p.shm->ports[slot];
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	struct rte_eth_dev_info info;
-	int rc;
-
-	rc = rte_eth_dev_info_get(p->port_id, &info);
-	if (rc == 0 && (mtu < info.min_mtu || mtu > info.max_mtu)) {
-		snprintf(err, errlen, "mtu %u: %s accepts %u..%u", mtu, pp->driver, info.min_mtu,
-			 info.max_mtu);
-		return -EINVAL;
-	}
-	rc = rte_eth_dev_set_mtu(p->port_id, mtu);
-	if (rc == -ENOTSUP) {
-		pp->mtu_in_software = true;
-	} else if (rc < 0) {
-		snprintf(err, errlen, "mtu %u: %s refused it: %s", mtu, pp->driver, strerror(-rc));
-		return rc;
-	} else {
-		pp->mtu_in_software = false;
-	}
-	p->mtu = mtu;
-	p->max_frame = mtu + SL_L2_OVERHEAD;
-	return 0;
-}
-
-/* Tell workers which burst functions the primary's ethdev chose at start. */
-static void
-publish_burst_fns(struct sl_port *p)
-{
-	const struct rte_eth_fp_ops *fo = &rte_eth_fp_ops[p->port_id];
-	char tx_lib[sizeof(p->fp_lib)];
-
-	if (sl_fn_locate((const void *)fo->rx_pkt_burst, p->fp_lib, sizeof(p->fp_lib),
-			 &p->fp_rx_off) < 0 ||
-	    sl_fn_locate((const void *)fo->tx_pkt_burst, tx_lib, sizeof(tx_lib),
-			 &p->fp_tx_off) < 0 ||
-	    strcmp(tx_lib, p->fp_lib) != 0)
-		p->fp_lib[0] = '\0'; /* workers keep what their own probe chose */
-}
-
-/* Configure queues and start; the port is not yet visible to workers. */
-static int
-port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, char *err, size_t errlen)
-{
-	struct sl_port *p = &sl_p.shm->ports[slot];
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	struct rte_eth_conf conf = { 0 };
-	struct rte_eth_dev_info info;
-	uint16_t n_txq, rxd = SL_RX_DESC, txd = SL_TX_DESC;
-	int rc;
-
-	rc = rte_eth_dev_info_get(p->port_id, &info);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot query %s: %s", pp->devname, strerror(-rc));
-		return rc;
-	}
-	if (n_rxq > info.max_rx_queues) {
-		snprintf(err, errlen, "n_rxq=%u: %s offers at most %u rx queues", n_rxq,
-			 pp->driver, info.max_rx_queues);
-		return -EINVAL;
-	}
-	if (p->bridged) {
-		n_txq = 1;
-	} else {
-		n_txq = RTE_MIN((unsigned int)info.max_tx_queues, sl_p.n_workers + 1);
-		p->tx_shared = n_txq < sl_p.n_workers + 1;
-	}
-	p->n_rxq = n_rxq;
-	p->n_txq = n_txq;
-	if (n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf =
-			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
-	}
-	rc = rte_eth_dev_configure(p->port_id, n_rxq, n_txq, &conf);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot configure %s: %s", pp->devname, strerror(-rc));
-		return rc;
-	}
-	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd);
-	pp->pool = sl_p.shm->pktmbuf_pool;
-	for (uint16_t q = 0; q < n_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(p->port_id, q, rxd, rte_eth_dev_socket_id(p->port_id),
-					    NULL, pp->pool);
-		if (rc < 0) {
-			snprintf(err, errlen, "rx queue %u of %s: %s", q, pp->devname, strerror(-rc));
-			return rc;
-		}
-	}
-	for (uint16_t q = 0; q < n_txq; q++) {
-		rc = rte_eth_tx_queue_setup(p->port_id, q, txd, rte_eth_dev_socket_id(p->port_id),
-					    NULL);
-		if (rc < 0) {
-			snprintf(err, errlen, "tx queue %u of %s: %s", q, pp->devname, strerror(-rc));
-			return rc;
-		}
-	}
-	rc = apply_mtu(slot, mtu, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = rte_eth_dev_start(p->port_id);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot start %s: %s", pp->devname, strerror(-rc));
-		return rc;
-	}
-	rte_eth_promiscuous_enable(p->port_id);
-	p->fp_rxq_data = rte_eth_fp_ops[p->port_id].rxq.data;
-	p->fp_txq_data = rte_eth_fp_ops[p->port_id].txq.data;
-	publish_burst_fns(p);
-	if (p->bridged) {
-		rc = make_bridge_rings(slot, p, err, errlen);
-		if (rc < 0) {
-			rte_eth_dev_stop(p->port_id);
-			return rc;
-		}
-	}
-	return 0;
-}
-
-static void
 port_publish(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
@@ -324,18 +106,6 @@ port_unpublish(unsigned int slot)
 }
 
 static void
-port_stop(unsigned int slot)
-{
-	struct sl_port *p = &sl_p.shm->ports[slot];
-	int rc;
-
-	rc = rte_eth_dev_stop(p->port_id);
-	if (rc < 0)
-		PLOG(WARNING, "stop %s: %s", p->name, strerror(-rc));
-	free_bridge_rings(p);
-}
-
-static void
 port_forget(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
@@ -346,29 +116,12 @@ port_forget(unsigned int slot)
 	 * thread no longer counts for this slot. */
 	atomic_store_explicit(&sl_p.bridge_dropped[slot], 0, memory_order_relaxed);
 	atomic_store_explicit(&sl_p.bridge_rx_dropped[slot], 0, memory_order_relaxed);
+	if (pp->pool != NULL)
+		sl_mempool_put(slot, pp->pool);
 	memset(pp, 0, sizeof(*pp));
 	p->name[0] = '\0';
 	p->ofport = SL_OFPORT_NONE;
 	__atomic_store_n(&p->state, SL_PORT_FREE, __ATOMIC_RELEASE);
-}
-
-static int
-detach_device(unsigned int slot)
-{
-	struct sl_port *p = &sl_p.shm->ports[slot];
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	struct rte_eth_dev_info info;
-	struct rte_device *dev;
-	int rc;
-
-	if (rte_eth_dev_info_get(p->port_id, &info) < 0 || info.device == NULL)
-		return -ENODEV;
-	dev = info.device;
-	rte_eth_dev_close(p->port_id);
-	rc = pp->local_only ? rte_vdev_uninit(pp->devname) : rte_dev_remove(dev);
-	if (rc < 0)
-		PLOG(WARNING, "remove %s: %s", pp->devname, strerror(-rc));
-	return rc;
 }
 
 /* Check @s and parse its settings into @cfg: all or nothing. */
@@ -412,87 +165,6 @@ cfg_u16(const struct sl_values *cfg, int id)
 	return (uint16_t)sl_values_u64(&sl_port_settings, cfg, id);
 }
 
-/* Probe the device; fills devname/driver/port_id.  Nothing else is touched on failure. */
-static int
-probe_device(unsigned int slot, const char *devargs, char *err, size_t errlen)
-{
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	struct rte_eth_dev_info info;
-	struct rte_devargs da;
-	char args[512] = "";
-	uint16_t port_id;
-	int rc;
-
-	memset(&da, 0, sizeof(da));
-	rc = rte_devargs_parse(&da, devargs);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot attach \"%s\": no bus or driver recognizes it",
-			 devargs);
-		return -EINVAL;
-	}
-	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);
-	if (da.args != NULL)
-		snprintf(args, sizeof(args), "%s", da.args);
-	pp->bridged = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0 &&
-		      needs_bridge(pp->devname, args, strlen(devargs));
-	pp->local_only = pp->bridged;
-	rte_devargs_reset(&da);
-	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
-		snprintf(err, errlen, "device %s is already attached", pp->devname);
-		return -EEXIST;
-	}
-	rc = pp->local_only ? rte_vdev_init(pp->devname, args) : rte_dev_probe(devargs);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot attach \"%s\": %s", devargs, strerror(-rc));
-		return rc;
-	}
-	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) != 0) {
-		snprintf(err, errlen, "\"%s\" attached but is not an ethernet port", devargs);
-		if (pp->local_only)
-			rte_vdev_uninit(pp->devname);
-		else
-			rte_eal_hotplug_remove("vdev", pp->devname);
-		return -ENODEV;
-	}
-	sl_p.shm->ports[slot].port_id = port_id;
-	rte_eth_dev_info_get(port_id, &info);
-	snprintf(pp->driver, sizeof(pp->driver), "%s", info.driver_name);
-	snprintf(pp->devargs, sizeof(pp->devargs), "%s", devargs);
-	return 0;
-}
-
-/* 802.3x pause frames, mapped from the three settings as Open vSwitch does. */
-static int
-apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen)
-{
-	struct sl_port *p = &sl_p.shm->ports[slot];
-	struct sl_port_priv *pp = &sl_p.ports[slot];
-	bool rx = sl_values_u64(&sl_port_settings, cfg, SL_PS_RX_FLOW_CTRL);
-	bool tx = sl_values_u64(&sl_port_settings, cfg, SL_PS_TX_FLOW_CTRL);
-	struct rte_eth_fc_conf fc;
-	int rc;
-
-	memset(&fc, 0, sizeof(fc));
-	rc = rte_eth_dev_flow_ctrl_get(p->port_id, &fc);
-	if (rc == -ENOTSUP || rc == -EOPNOTSUPP) {
-		snprintf(err, errlen, "flow control is not supported by %s", pp->driver);
-		return -ENOTSUP;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "flow control: cannot read %s's: %s", pp->driver, strerror(-rc));
-		return rc;
-	}
-	fc.mode = rx && tx ? RTE_ETH_FC_FULL
-			   : rx ? RTE_ETH_FC_RX_PAUSE : tx ? RTE_ETH_FC_TX_PAUSE : RTE_ETH_FC_NONE;
-	fc.autoneg = sl_values_u64(&sl_port_settings, cfg, SL_PS_FLOW_CTRL_AUTONEG);
-	rc = rte_eth_dev_flow_ctrl_set(p->port_id, &fc);
-	if (rc < 0) {
-		snprintf(err, errlen, "flow control: %s refused it: %s", pp->driver, strerror(-rc));
-		return rc;
-	}
-	return 0;
-}
-
 /* Apply one setting that changes on a running port; -errno leaves it as it was. */
 static int
 apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, size_t errlen)
@@ -504,14 +176,14 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	/* A switch over the enum: -Wswitch names a setting left without a way in. */
 	switch ((enum sl_port_setting_id)id) {
 	case SL_PS_MTU:
-		rc = apply_mtu(slot, cfg_u16(next, id), err, errlen);
+		rc = sl_port_apply_mtu(slot, cfg_u16(next, id), err, errlen);
 		if (rc < 0)
-			apply_mtu(slot, cfg_u16(&pp->cfg, id), ignore, sizeof(ignore));
+			sl_port_apply_mtu(slot, cfg_u16(&pp->cfg, id), ignore, sizeof(ignore));
 		break;
 	case SL_PS_RX_FLOW_CTRL:
 	case SL_PS_TX_FLOW_CTRL:
 	case SL_PS_FLOW_CTRL_AUTONEG:
-		rc = apply_flow_ctrl(slot, next, err, errlen);
+		rc = sl_port_apply_flow_ctrl(slot, next, err, errlen);
 		break;
 	case SL_PS_QOS:
 	case SL_PS_CIR:
@@ -565,7 +237,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 		return -ENOSPC;
 	}
 	p = &sl_p.shm->ports[slot];
-	rc = probe_device(slot, spec->devargs, err, errlen);
+	rc = sl_dev_probe(slot, spec->devargs, err, errlen);
 	if (rc < 0) {
 		memset(&sl_p.ports[slot], 0, sizeof(sl_p.ports[slot]));
 		return rc;
@@ -578,14 +250,16 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
 	sl_qos_port_reset(slot);
-	rc = port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), err, errlen);
+	sl_port_stats_baseline(slot);
+	rc = sl_port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), NULL, err,
+			   errlen);
 	if (rc == 0) {
 		rc = apply_after_start(slot, &cfg, err, errlen);
 		if (rc < 0)
-			port_stop(slot);
+			sl_port_stop(slot);
 	}
 	if (rc < 0) {
-		detach_device(slot);
+		sl_dev_remove(slot);
 		port_forget(slot);
 		return rc;
 	}
@@ -597,43 +271,78 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 }
 
 int
-sl_port_del(const char *name, char *err, size_t errlen)
+sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen)
 {
-	int slot = sl_port_find(name);
+	int slot = sl_port_find(name), rc;
+	char devargs[SL_DEVARGS_MAX];
 
 	if (slot < 0) {
 		snprintf(err, errlen, "unknown port \"%s\"", name);
 		return -ENOENT;
 	}
+	snprintf(devargs, sizeof(devargs), "%s", sl_p.ports[slot].devargs);
 	port_unpublish(slot);
-	port_stop(slot);
-	detach_device(slot);
-	PLOG(INFO, "deleted port %s", name);
+	sl_port_stop(slot);
+	rc = sl_dev_remove(slot);
+	/* The port is gone either way; a device left attached can be
+	 * detached later (`detach`), as with OVS. */
+	if (rc < 0)
+		snprintf(msg, msglen, "Device '%s' can not be detached: %s", devargs,
+			 strerror(-rc));
+	else
+		snprintf(msg, msglen, "Device '%s' has been detached", devargs);
+	PLOG(INFO, "deleted port %s: %s", name, msg);
 	port_forget(slot);
 	return 0;
 }
 
-/* Stop, reconfigure and start the port with @next; on failure put it back as it was. */
+static double
+cycles_ms(uint64_t c)
+{
+	return (double)c * 1000.0 / (double)rte_get_timer_hz();
+}
+
+/*
+ * Stop, reconfigure and start the port with @next; on failure put it back
+ * as it was.  What can be refused without stopping the port is tried
+ * first: a new MTU on the device, the pool for it.
+ */
 static int
 port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t errlen)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
 	struct sl_port_priv *pp = &sl_p.ports[slot];
+	uint16_t mtu = cfg_u16(next, SL_PS_MTU), n_rxq = cfg_u16(next, SL_PS_N_RXQ);
+	struct rte_mempool *pre = NULL;
+	uint64_t t0 = rte_get_timer_cycles(), t1;
 	char ignore[256];
 	int rc;
 
+	if (mtu != p->mtu) {
+		rc = sl_port_apply_mtu(slot, mtu, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	if (sl_port_mtu_needs_new_pool(slot, mtu)) {
+		rc = sl_port_pool_for(slot, mtu, n_rxq, &pre, err, errlen);
+		if (rc < 0) {
+			sl_port_apply_mtu(slot, cfg_u16(&pp->cfg, SL_PS_MTU), ignore, sizeof(ignore));
+			return rc;
+		}
+	}
+	t1 = rte_get_timer_cycles();
 	port_unpublish(slot);
-	port_stop(slot);
+	sl_port_stop(slot);
 	p->gen++;
-	rc = port_start(slot, cfg_u16(next, SL_PS_N_RXQ), cfg_u16(next, SL_PS_MTU), err, errlen);
+	rc = sl_port_start(slot, n_rxq, mtu, pre, err, errlen);
 	if (rc == 0)
 		rc = apply_after_start(slot, next, err, errlen);
 	if (rc < 0) {
 		/* The data plane must not lose the port. */
-		port_stop(slot);
+		sl_port_stop(slot);
 		p->gen++;
-		if (port_start(slot, cfg_u16(&pp->cfg, SL_PS_N_RXQ), cfg_u16(&pp->cfg, SL_PS_MTU),
-			       ignore, sizeof(ignore)) == 0) {
+		if (sl_port_start(slot, cfg_u16(&pp->cfg, SL_PS_N_RXQ), cfg_u16(&pp->cfg, SL_PS_MTU),
+			       NULL, ignore, sizeof(ignore)) == 0) {
 			if (apply_after_start(slot, &pp->cfg, ignore, sizeof(ignore)) < 0)
 				PLOG(ERR, "port %s restored without all its settings: %s",
 				     p->name, ignore);
@@ -645,6 +354,10 @@ port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t 
 	}
 	pp->cfg = *next;
 	port_publish(slot);
+	/* "Out": from hidden to visible again; the grace period is part of it. */
+	PLOG(INFO, "port %s restarted (mtu %u, %u rxq, pool %s) in %.3f ms, out %.3f ms", p->name,
+	     mtu, n_rxq, pp->pool->name, cycles_ms(rte_get_timer_cycles() - t0),
+	     cycles_ms(rte_get_timer_cycles() - t1));
 	return 0;
 }
 
@@ -655,6 +368,7 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	struct sl_values next;
 	uint64_t changed = 0;
 	bool restart = false;
+	char why[160];
 	int slot, rc;
 
 	slot = sl_port_find(name);
@@ -683,6 +397,15 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 			changed |= UINT64_C(1) << i;
 			restart |= (sl_port_settings.s[i].flags & SL_SET_RESTART) != 0;
 		}
+	/* An MTU whose frames want other mbufs moves the port to another pool. */
+	restart |= (changed & (UINT64_C(1) << SL_PS_MTU)) &&
+		   sl_port_mtu_needs_new_pool(slot, cfg_u16(&next, SL_PS_MTU));
+	if (restart && (changed & ~(UINT64_C(1) << SL_PS_MTU)) != 0 &&
+	    sl_port_cannot_restart(pp, why, sizeof(why))) {
+		/* Only what needs a restart of its own (n_rxq) is refused. */
+		snprintf(err, errlen, "port \"%s\" cannot be restarted: %s", name, why);
+		return -EBUSY;
+	}
 	if (restart)
 		return port_restart(slot, &next, err, errlen);
 	for (size_t i = 0; i < sl_port_settings.n; i++) {
@@ -712,8 +435,8 @@ sl_ports_shutdown(void)
 		if (p->state != SL_PORT_ACTIVE)
 			continue;
 		__atomic_store_n(&p->state, SL_PORT_RETIRING, __ATOMIC_RELEASE);
-		port_stop(s);
-		detach_device(s);
+		sl_port_stop(s);
+		sl_dev_remove(s);
 		port_forget(s);
 	}
 }

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_log.h>
+#include <rte_mempool.h>
 
 #include "flow.h"
 #include "ftable.h"
@@ -30,6 +32,34 @@ struct sl_port_priv {
 	bool bridged;         /* serviced by the primary (see ports.c) */
 	bool local_only;      /* attached in the primary only (bridged vdev) */
 	struct rte_mempool *pool; /* the pool its rx queues take mbufs from */
+	uint32_t held;        /* mbufs the device keeps for good (infinite_rx files) */
+	uint32_t held_len;    /* the longest of them */
+	bool rx_csum;         /* rx checksum offload enabled */
+	char kernel_if[16];   /* net_tap: its kernel interface */
+	/* net_tap: a tun queue descriptor for frames longer than the PMD
+	 * sends (0: none), that limit, and what went that way; the bridge
+	 * loop reads and counts, atomically. */
+	int tap_tx_fd;
+	uint32_t tap_pmd_max;
+	uint64_t tap_big_pkts, tap_big_bytes;
+	/* What the workers had counted for this slot when the port came. */
+	struct sl_port_wstats wstats_base;
+	uint64_t tx_dropped_base;
+};
+
+/* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
+ * most) and the largest one it may receive (two VLAN tags more), which
+ * mbufs are sized for, in steps of SL_MBUF_ALIGN. */
+#define SL_MTU_TO_FRAME_LEN(mtu) ((mtu) + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
+#define SL_MTU_TO_MAX_FRAME_LEN(mtu) (SL_MTU_TO_FRAME_LEN(mtu) + 2 * RTE_VLAN_HLEN)
+#define SL_MBUF_ALIGN 1024
+
+/* What a port asks of the mbuf pools (mempools.c). */
+struct sl_pool_req {
+	const char *what;  /* the device, for messages */
+	uint32_t buf_size; /* data room, headroom included */
+	uint32_t need;     /* mbufs it may take at once */
+	uint32_t held;     /* mbufs it keeps for good: a pool of its own */
 };
 
 /* What the primary keeps with each rule of its table (the rule's ftable user area). */
@@ -75,14 +105,96 @@ struct sl_primary {
 
 extern struct sl_primary sl_p;
 
+/* hotplug.c */
+/* Attach @devargs for port @slot: fills its devname, driver, port_id. */
+int sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen);
+/* Close port @slot's device and detach it from every process. */
+int sl_dev_remove(unsigned int slot);
+/* The detach verb: @msg is OVS's answer either way. */
+int sl_dev_detach(const char *devargs, char *msg, size_t msglen);
+
+/* tap.c */
+/* Set the MTU of net_tap's kernel interface @ifname, in whatever network namespace it is. */
+int sl_tap_set_mtu(const char *ifname, uint16_t mtu);
+/* A descriptor of a tun queue of @ifname, to write frames to; -errno. */
+int sl_tap_tx_open(const char *ifname);
+/*
+ * Send @n packets on net_tap port @port_id: those up to @pmd_max bytes
+ * through the PMD, longer ones (which it refuses) straight to tun queue
+ * @fd, counted in @big_pkts and @big_bytes.  Returns how many were taken.
+ */
+uint16_t sl_tap_tx_burst(uint16_t port_id, int fd, uint32_t pmd_max, struct rte_mbuf **pkts,
+			 uint16_t n, uint64_t *big_pkts, uint64_t *big_bytes);
+/* 1 if @ifname lives in the primary's network namespace, 0 if elsewhere, or -errno. */
+int sl_tap_in_our_netns(const char *ifname);
+/* 1 if @ifname is up and running, 0 if not, -errno if it cannot be found. */
+int sl_tap_link_up(const char *ifname);
+
+/* port_dev.c: the device of port @slot as its settings make it */
+/*
+ * Configure queues (rx from @pre if given, a pool that counts the port as
+ * a user already, else one found for @mtu), set @mtu and start; the port
+ * is not yet visible to workers.  On failure a pool taken for this start
+ * is given back; pp->pool is the one in use.
+ */
+int sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempool *pre,
+		  char *err, size_t errlen);
+void sl_port_stop(unsigned int slot);
+/* The MTU on the device if it can, else in software; -errno with @err leaves it as it was. */
+int sl_port_apply_mtu(unsigned int slot, uint16_t mtu, char *err, size_t errlen);
+/* Whether stopping and starting the device would do harm; @why says what. */
+bool sl_port_cannot_restart(const struct sl_port_priv *pp, char *why, size_t whylen);
+/* Whether @mtu wants mbufs of another size than the port's pool has (a restart). */
+bool sl_port_mtu_needs_new_pool(unsigned int slot, uint16_t mtu);
+/* A pool for the port with @mtu and @n_rxq other than its own (NULL: its own fits). */
+int sl_port_pool_for(unsigned int slot, uint16_t mtu, uint16_t n_rxq, struct rte_mempool **mp,
+		     char *err, size_t errlen);
+/* Transmit on bridged port @slot (net_tap's long frames around the PMD). */
+uint16_t sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n);
+/* 802.3x pause frames from the three flow control settings of @cfg. */
+int sl_port_apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err,
+			    size_t errlen);
+
+/* port_stats.c */
+/* Port @slot starts counting from now (it was just added). */
+void sl_port_stats_baseline(unsigned int slot);
+/* dump-ports for @slot into @ps; with @xstats, the extended statistics too. */
+int sl_port_stats_fill(Sluice__PortStats *ps, unsigned int slot, bool xstats);
+
 /* ports.c */
 int sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen);
-int sl_port_del(const char *name, char *err, size_t errlen);
+/* Delete port @name; @msg says whether its device was detached. */
+int sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen);
 int sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen);
 int sl_port_find(const char *name);
 /* Take every port down; the workers and the bridge thread have stopped. */
 void sl_ports_shutdown(void);
 int sl_port_resolve(void *ctx, const char *name, uint16_t *ofport);
+
+/* mempools.c */
+int sl_mempools_init(void);
+/* The data room OVS gives the mbufs of a port with @mtu (dpdk_buf_size()). */
+uint32_t sl_mbuf_buf_size(uint16_t mtu);
+/* Mbufs a port of this shape may take from its pool at once. */
+uint32_t sl_port_mbuf_need(uint16_t n_rxq, uint16_t rxd, uint16_t n_txq, uint16_t txd, bool hw_tx,
+			   bool bridged);
+/*
+ * A pool for port @slot as @req says: @cur (the one it uses, or NULL) if
+ * that still fits, else a shared one with room, else a new one, which then
+ * counts @slot among its users.  -errno with @err naming the shortfall.
+ */
+int sl_mempool_get(unsigned int slot, const struct sl_pool_req *req, struct rte_mempool *cur,
+		   struct rte_mempool **mp, char *err, size_t errlen);
+/* Port @slot now needs @need mbufs of @mp. */
+void sl_mempool_set_need(unsigned int slot, struct rte_mempool *mp, uint32_t need);
+/* Port @slot no longer uses @mp; an unused pool is freed once all its mbufs are back. */
+void sl_mempool_put(unsigned int slot, struct rte_mempool *mp);
+void sl_mempools_reclaim(void);
+/* Return what lcore @lcore's caches hold (its process is gone). */
+void sl_mempools_flush_lcore(unsigned int lcore);
+int sl_mempools_fill_reply(Sluice__Reply *rep);
+/* "base", "shared", "own", or "" for a pool that is not ours. */
+const char *sl_mempool_kind(const struct rte_mempool *mp);
 
 /* workers.c */
 void sl_workers_assign_rxqs(void);

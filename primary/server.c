@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <zmq.h>
 
@@ -87,11 +88,27 @@ fill_port_info(Sluice__PortInfo *pi, unsigned int slot)
 	pi->bridged = p->bridged;
 	pi->tx_shared = p->tx_shared;
 	pi->port_id = p->port_id;
-	if (rte_eth_link_get_nowait(p->port_id, &link) == 0)
+	if (rte_eth_link_get_nowait(p->port_id, &link) == 0) {
 		pi->link_up = link.link_status == RTE_ETH_LINK_UP;
+		pi->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+		pi->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	}
+	/* net_tap asks about its interface by name in our namespace; once the
+	 * interface lives in another, ask there. */
+	if (pp->kernel_if[0] != '\0') {
+		int up = sl_tap_link_up(pp->kernel_if);
+
+		if (up >= 0)
+			pi->link_up = up == 1;
+	}
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	pi->mac = dupstr(macs);
+	pi->rx_csum_offload = pp->rx_csum;
+	if (pp->pool != NULL) {
+		pi->mempool = dupstr(pp->pool->name);
+		pi->mbuf_buf_size = rte_pktmbuf_data_room_size(pp->pool);
+	}
 	sl_port_info_settings(pi, &sl_port_settings, &pp->cfg);
 }
 
@@ -132,10 +149,29 @@ SL_REQ_HANDLER(sl_primary_handlers, ADD_PORT, h_add_port)
 static int
 h_del_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
-	(void)rep;
-	return sl_port_del(req->del_port->name, err, errlen);
+	char msg[SL_DEVARGS_MAX + 128];
+	int rc = sl_port_del(req->del_port->name, msg, sizeof(msg), err, errlen);
+
+	if (rc == 0)
+		rep->message = dupstr(msg);
+	return rc;
 }
 SL_REQ_HANDLER(sl_primary_handlers, DEL_PORT, h_del_port)
+
+static int
+h_detach(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	char msg[SL_DEVARGS_MAX + 256];
+	int rc = sl_dev_detach(req->detach->devargs, msg, sizeof(msg));
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", msg);
+		return rc;
+	}
+	rep->message = dupstr(msg);
+	return 0;
+}
+SL_REQ_HANDLER(sl_primary_handlers, DETACH, h_detach)
 
 static int
 h_set_port(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
@@ -266,35 +302,15 @@ h_dump_aggregate(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 SL_REQ_HANDLER(sl_primary_handlers, DUMP_AGGREGATE, h_dump_aggregate)
 
 static int
-add_port_stats(Sluice__Reply *rep, unsigned int slot)
+add_port_stats(Sluice__Reply *rep, unsigned int slot, bool xstats)
 {
-	const struct sl_port *p = &sl_p.shm->ports[slot];
-	struct rte_eth_stats st;
 	Sluice__PortStats *ps;
 
 	ps = REPLY_APPEND(rep, port_stats, n_port_stats, Sluice__PortStats,
 			  SLUICE__PORT_STATS__INIT);
 	if (ps == NULL)
 		return -ENOMEM;
-	ps->name = dupstr(p->name);
-	ps->ofport = p->ofport;
-	if (rte_eth_stats_get(p->port_id, &st) == 0) {
-		ps->rx_packets = st.ipackets;
-		ps->rx_bytes = st.ibytes;
-		ps->rx_dropped = st.imissed + st.rx_nombuf;
-		ps->rx_errors = st.ierrors;
-		ps->tx_packets = st.opackets;
-		ps->tx_bytes = st.obytes;
-		ps->tx_errors = st.oerrors;
-	}
-	ps->tx_dropped = sl_p.bridge_dropped[slot];
-	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
-		ps->tx_dropped += sl_p.shm->workers[w].port_tx_dropped[slot];
-	/* Policer drops are drops too, as in Open vSwitch. */
-	sl_qos_port_drops(slot, &ps->tx_qos_drops, &ps->rx_qos_drops);
-	ps->tx_dropped += ps->tx_qos_drops;
-	ps->rx_dropped += ps->rx_qos_drops;
-	return 0;
+	return sl_port_stats_fill(ps, slot, xstats);
 }
 
 static int
@@ -310,10 +326,11 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 			snprintf(err, errlen, "unknown port \"%s\"", name);
 			return -ENOENT;
 		}
-		return add_port_stats(rep, slot);
+		return add_port_stats(rep, slot, req->dump_ports->xstats);
 	}
 	for (i = 0; i < SL_MAX_PORTS; i++)
-		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE && add_port_stats(rep, i) < 0)
+		if (sl_p.shm->ports[i].state == SL_PORT_ACTIVE &&
+		    add_port_stats(rep, i, req->dump_ports->xstats) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -475,29 +492,11 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 }
 SL_REQ_HANDLER(sl_primary_handlers, SET_OPTION, h_set_option)
 
-static void
-add_mempool_info(struct rte_mempool *mp, void *arg)
-{
-	Sluice__Reply *rep = arg;
-	Sluice__MempoolInfo *mi;
-
-	mi = REPLY_APPEND(rep, mempools, n_mempools, Sluice__MempoolInfo,
-			  SLUICE__MEMPOOL_INFO__INIT);
-	if (mi == NULL)
-		return;
-	mi->name = dupstr(mp->name);
-	mi->size = mp->size;
-	mi->avail = rte_mempool_avail_count(mp);
-	mi->in_use = rte_mempool_in_use_count(mp);
-	mi->mbuf_size = mp->elt_size;
-}
-
 static int
 h_mempool_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
-	rte_mempool_walk(add_mempool_info, rep);
-	return 0;
+	return sl_mempools_fill_reply(rep);
 }
 SL_REQ_HANDLER(sl_primary_handlers, MEMPOOL_SHOW, h_mempool_show)
 

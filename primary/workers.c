@@ -126,7 +126,6 @@ reap_worker(unsigned int w, const char *why)
 {
 	struct sl_shm *shm = sl_p.shm;
 	struct sl_worker *wk = &shm->workers[w];
-	struct rte_mempool_cache *cache;
 	int pid = wk->pid;
 
 	PLOG(WARNING, "worker %u (pid %d) %s", w, pid, why);
@@ -134,13 +133,9 @@ reap_worker(unsigned int w, const char *why)
 	rte_rcu_qsbr_thread_offline(shm->qsbr, wk->rcu_id);
 	rte_rcu_qsbr_thread_unregister(shm->qsbr, wk->rcu_id);
 
-	/* The per-lcore cache in shared memory holds mbufs it had freed;
+	/* The per-lcore caches in shared memory hold mbufs it had freed;
 	 * return them now that no process uses that lcore id. */
-	if (wk->lcore < RTE_MAX_LCORE) {
-		cache = rte_mempool_default_cache(shm->pktmbuf_pool, wk->lcore);
-		if (cache != NULL)
-			rte_mempool_cache_flush(cache, shm->pktmbuf_pool);
-	}
+	sl_mempools_flush_lcore(wk->lcore);
 	/* A kill inside an SP enqueue or SC dequeue leaves head ahead of tail;
 	 * roll those back so the next incarnation starts from a sane ring. */
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {

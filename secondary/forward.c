@@ -105,6 +105,7 @@ sl_fwd_refresh_rxqs(struct sl_wctx *w)
 		rq->queue = refs[i].queue;
 		rq->port_id = p->port_id;
 		rq->ofport = p->ofport;
+		rq->csum = p->rx_csum;
 		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
 		w->n_rxq++;
 	}
@@ -134,6 +135,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 	w->st.tx_packets += sent;
 	if (unlikely(sent < n)) {
 		w->port_tx_dropped[slot] += n - sent;
+		w->port_stats[slot].tx_failure_drops += n - sent;
 		w->st.tx_dropped += n - sent;
 		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
 	}
@@ -157,6 +159,7 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 		if (wp->active) {
 			w->st.mtu_dropped++;
 			w->port_tx_dropped[slot]++;
+			w->port_stats[slot].tx_mtu_exceeded_drops++;
 		}
 		rte_pktmbuf_free(m);
 		return;
@@ -280,6 +283,8 @@ vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t ma
 			key->vlan_tci = (bits & mask) | SL_VLAN_CFI;
 		return;
 	}
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		return; /* a chain whose first segment lacks the tag: left as it is */
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t tci = rte_be_to_cpu_16(*(uint16_t *)(p + 14));
 
@@ -399,6 +404,47 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key)
 	return r;
 }
 
+/*
+ * Parse @m's headers.  They are read from its first segment, which holds
+ * them whole with every PMD we know; a chained packet whose first segment
+ * is shorter than the headers could be is parsed from a copy of its start.
+ */
+static inline void
+parse(struct rte_mbuf *m, uint16_t in_port, struct sl_flow_key *key)
+{
+	uint8_t copy[SL_PARSE_HDR_MAX];
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (unlikely(len < SL_PARSE_HDR_MAX && m->pkt_len > len)) {
+		len = RTE_MIN(m->pkt_len, (uint32_t)SL_PARSE_HDR_MAX);
+		data = rte_pktmbuf_read(m, 0, len, copy);
+		if (data == NULL)
+			len = 0;
+	}
+	sl_parse(data, len, in_port, key, NULL);
+}
+
+/*
+ * What the PMD found of the checksums (it verified them: we never do in
+ * software, as OVS's datapath does not outside conntrack and tunnels; the
+ * verdict stays in ol_flags for whatever needs it).  Bad ones are counted.
+ */
+static inline void
+count_bad_csums(struct sl_wctx *w, uint16_t slot, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t ip = 0, l4 = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t f = pkts[i]->ol_flags;
+
+		ip += (f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		l4 += (f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+	w->port_stats[slot].rx_ip_csum_bad += ip;
+	w->port_stats[slot].rx_l4_csum_bad += l4;
+}
+
 static void
 process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -409,9 +455,10 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		sl_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *), rte_pktmbuf_data_len(pkts[i]),
-			 rq->ofport, &keys[i], NULL);
+		parse(pkts[i], rq->ofport, &keys[i]);
 	}
+	if (rq->csum)
+		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
 	for (uint16_t i = 0; i < n; i++) {
 		rules[i] = lookup(w, &keys[i]);

@@ -137,6 +137,7 @@ take_slot(struct sl_wctx *w)
 	/* Counters of the previous incarnation carry on. */
 	w->st = me->stats;
 	memcpy(w->port_tx_dropped, me->port_tx_dropped, sizeof(w->port_tx_dropped));
+	memcpy(w->port_stats, me->port_stats, sizeof(w->port_stats));
 	me->lcore = rte_lcore_id();
 	me->rcu_id = w->rcu_id;
 	__atomic_store_n(&me->pid, getpid(), __ATOMIC_RELEASE);
@@ -208,17 +209,26 @@ claim_slot(struct sl_wctx *w, bool takeover)
 	take_slot(w);
 }
 
+static void
+flush_cache(struct rte_mempool *mp, void *arg)
+{
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, rte_lcore_id());
+
+	(void)arg;
+	if (cache != NULL)
+		rte_mempool_cache_flush(cache, mp);
+}
+
 /* Leave the slot: free, or handed to a waiting replacement. */
 static void
 release_slot(struct sl_wctx *w, bool handoff)
 {
-	struct rte_mempool *mp = w->shm->pktmbuf_pool;
-
 	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
 	rte_rcu_qsbr_thread_unregister(w->shm->qsbr, w->rcu_id);
-	/* Our lcore's cache would be stranded until a process with our lcore
-	 * id came back: give the mbufs back now. */
-	rte_mempool_cache_flush(rte_mempool_default_cache(mp, rte_lcore_id()), mp);
+	/* Our lcore's caches would be stranded until a process with our lcore
+	 * id came back (and would keep a pool from being freed): give the
+	 * mbufs back now, to every pool. */
+	rte_mempool_walk(flush_cache, NULL);
 	if (handoff) {
 		__atomic_store_n(&w->me->state, SL_WORKER_HANDOFF, __ATOMIC_RELEASE);
 		return;
@@ -234,6 +244,7 @@ publish_stats(struct sl_wctx *w)
 	w->me->stats = w->st;
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
 		w->me->port_tx_dropped[s] = w->port_tx_dropped[s];
+	memcpy(w->me->port_stats, w->port_stats, sizeof(w->port_stats));
 }
 
 /* Pick up what the primary changed since the last iteration. */

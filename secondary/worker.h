@@ -43,6 +43,7 @@ struct sl_wrxq {
 	uint16_t queue;
 	uint16_t port_id;
 	uint16_t ofport;
+	bool csum;             /* the PMD flags checksums */
 	struct rte_ring *ring; /* bridged: from the primary */
 };
 
@@ -54,6 +55,7 @@ struct sl_wctx {
 	struct sl_worker_stats st; /* private, copied out once per loop */
 	struct sl_flow_counter *counters;
 	uint64_t port_tx_dropped[SL_MAX_PORTS];
+	struct sl_port_wstats port_stats[SL_MAX_PORTS];
 
 	uint32_t ports_gen;
 	struct sl_wport ports[SL_MAX_PORTS];

@@ -48,7 +48,7 @@ sweep(struct ctl *c)
 void
 ctl_start_daemon(struct ctl *c)
 {
-	char bin[512], workers[16], eal[256], log[256];
+	char bin[512], workers[16], eal[512], log[256];
 	char *argv[24] = { bin, "--rundir", c->rundir, "--workers", workers, "--lcores", "0,1",
 			   "--eal-args", eal, NULL };
 	char out[4096];
@@ -60,8 +60,8 @@ ctl_start_daemon(struct ctl *c)
 
 	snprintf(bin, sizeof(bin), "%s/ctl/sluiced", build_dir());
 	snprintf(workers, sizeof(workers), "%d", c->workers);
-	snprintf(eal, sizeof(eal), "--no-pci --file-prefix=%s --log-level=lib.eal:error",
-		 c->prefix);
+	snprintf(eal, sizeof(eal), "--no-pci --file-prefix=%s --log-level=lib.eal:error %s",
+		 c->prefix, c->eal_extra);
 	snprintf(log, sizeof(log), "%s/sluiced.stderr", c->rundir);
 	c->sluiced = fork();
 	cr_assert(c->sluiced >= 0);
@@ -84,10 +84,20 @@ ctl_start_daemon(struct ctl *c)
 	cr_assert(i < 300, "sluiced did not come up: %s", out);
 }
 
+static void start(struct ctl *c, const char *name, int workers);
+
 void
 ctl_start(struct ctl *c, const char *name, int workers)
 {
 	ctl_start_opt(c, name, workers, NULL, true);
+}
+
+void
+ctl_start_eal(struct ctl *c, const char *name, int workers, const char *eal_extra)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->eal_extra, sizeof(c->eal_extra), "%s", eal_extra);
+	start(c, name, workers);
 }
 
 void
@@ -98,6 +108,12 @@ ctl_start_opt(struct ctl *c, const char *name, int workers, const char *const *e
 	for (int i = 0; extra != NULL && extra[i] != NULL && i < 8; i++)
 		c->extra[i] = extra[i];
 	c->no_wait = !wait_worker;
+	start(c, name, workers);
+}
+
+static void
+start(struct ctl *c, const char *name, int workers)
+{
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->rundir, sizeof(c->rundir), "/tmp/sluice-ctl-%s", name);
 	snprintf(c->prefix, sizeof(c->prefix), "sltest_%s", name);

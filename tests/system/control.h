@@ -18,6 +18,7 @@ struct ctl {
 	pid_t sluiced;
 	const char *extra[8]; /* more sluiced options, set before ctl_start_daemon */
 	bool no_wait;         /* ctl_start_daemon waits for sluiced only, not a running worker */
+	char eal_extra[256]; /* more EAL arguments for the primary and workers */
 };
 
 /* Start sluiced with @workers workers and wait until it answers. */
@@ -26,6 +27,8 @@ void ctl_start(struct ctl *c, const char *name, int workers);
 /* As ctl_start, with more sluiced options (NULL-terminated) and whether to wait for a running worker. */
 void ctl_start_opt(struct ctl *c, const char *name, int workers, const char *const *extra,
 		   bool wait_worker);
+/* The same, with more EAL arguments (e.g. "--vdev=net_null9"). */
+void ctl_start_eal(struct ctl *c, const char *name, int workers, const char *eal_extra);
 
 /* (Re)start only sluiced, on the same rundir. */
 void ctl_start_daemon(struct ctl *c);

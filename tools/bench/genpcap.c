@@ -80,7 +80,7 @@ main(int argc, char **argv)
 	static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	unsigned long n = 100000, flows = 1, size = 64;
 	const char *out = NULL;
-	uint8_t frame[9000], rec[16];
+	uint8_t frame[9728], rec[16];
 	uint32_t ghdr[6];
 	FILE *f;
 	int c;
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 			flows = num(optarg, "-f", 1, 16000000);
 			break;
 		case 's':
-			size = num(optarg, "-s", 64, 9004);
+			size = num(optarg, "-s", 64, 9728);
 			break;
 		case 'h':
 			usage(stdout);
