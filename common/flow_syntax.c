@@ -365,16 +365,17 @@ sl_parse_table(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
-/* Rules never expire yet; accept the value that says so. */
+/* Seconds, as OpenFlow has them (16 bits); 0 never expires. */
 static int
 sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 
-	if (rc == 0 && v != 0)
-		return sl_fail(c, -ENOTSUP, "%s: timeouts are not supported (only 0), got %s",
-			       f->name, val);
+	if (f->id == SL_F_IDLE_TIMEOUT)
+		c->flow->idle_timeout = (uint16_t)v;
+	else
+		c->flow->hard_timeout = (uint16_t)v;
 	return rc;
 }
 
@@ -1383,6 +1384,17 @@ sl_flow_format(const struct sl_flow *flow, char *buf, size_t len)
 	if (flow->cookie != 0) {
 		sl_item(&o);
 		sl_out(&o, "cookie=0x%" PRIx64, flow->cookie);
+	}
+	/* Before the match, as ovs-ofctl prints them in dump-flows. */
+	if (flow->idle_timeout != 0) {
+		sl_item(&o);
+		sl_put(&o, "idle_timeout=");
+		sl_put_u(&o, flow->idle_timeout);
+	}
+	if (flow->hard_timeout != 0) {
+		sl_item(&o);
+		sl_put(&o, "hard_timeout=");
+		sl_put_u(&o, flow->hard_timeout);
 	}
 	sl_out_match(&o, &flow->match, flow->priority);
 	sl_item(&o);

@@ -323,6 +323,7 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	batch_request(&fwd, &fm, cmd, &b, false);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
 	if (accepted(rep)) {
+		sl_expiry_take(d); /* what expired before this change came */
 		if (apply(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
@@ -367,6 +368,7 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 	if (accepted(rep)) {
 		struct sl_ftable_edit e;
 
+		sl_expiry_take(d);
 		if (b.n == 0) {
 			removed = sl_ftable_clear(&d->db.flows);
 		} else if (sl_ftable_edit_del(&d->db.flows, b.flows, (uint32_t)b.n, strict, &e) == 0) {
@@ -403,6 +405,7 @@ h_mod_flows(struct sl_daemon *d, struct sl_call *call)
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_MOD_FLOWS, &b, strict);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
 	if (accepted(rep)) {
+		sl_expiry_take(d);
 		if (sl_ftable_mod(&d->db.flows, b.flows, (uint32_t)b.n, strict, &result, &n_result,
 				  &n_selected) < 0 ||
 		    sl_ftable_add_batch(&d->db.flows, result, n_result) < 0)

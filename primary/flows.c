@@ -240,6 +240,23 @@ commit(struct sl_ftable_edit *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Timers of rules @flows replaced start again, as a rule added now (hard_timeout, idle_timeout). */
+static void
+restart_timers(const struct sl_flow *flows, uint32_t n)
+{
+	uint64_t now = sl_now_ms();
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sl_flow *f = sl_ftable_find(&sl_p.flows, &flows[i].match, flows[i].priority);
+
+		if (f != NULL) {
+			struct sl_pflow *pf = sl_pflow_of((uint32_t)(f - sl_p.flows.flows));
+
+			pf->modified_ms = pf->used_ms = now;
+		}
+	}
+}
+
 int
 sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
@@ -253,14 +270,17 @@ sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errl
 	/* Same match and priority replaces the actions and keeps the
 	 * counters (OpenFlow add); within one batch the later duplicate wins. */
 	rc = sl_ftable_edit_add(&sl_p.flows, parsed, (uint32_t)n, &e);
-	free(parsed);
 	if (rc < 0) {
+		free(parsed);
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return rc;
 	}
 	rc = commit(&e, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
+		restart_timers(parsed, (uint32_t)n);
 		*n_changed = (uint32_t)n;
+	}
+	free(parsed);
 	return rc;
 }
 

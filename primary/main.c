@@ -285,6 +285,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
 	sl_flows_reclaim();
+	sl_flows_expire(now_ms);
 	sl_mempools_reclaim();
 	sl_capture_reap();
 }

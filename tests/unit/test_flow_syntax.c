@@ -77,6 +77,8 @@ static const struct flow_text round_trip_flows[] = {
 	{ "ip,nw_proto=47,actions=drop" },
 	{ "ipv6,nw_proto=89,actions=drop" },
 	{ "cookie=0xdeadbeef,priority=0,actions=drop" },
+	{ "idle_timeout=10,hard_timeout=65535,ip,actions=drop" },
+	{ "cookie=0x5,hard_timeout=1,in_port=1,actions=output:2" },
 	{ "ip,nw_src=10.0.0.0/255.0.255.0,actions=drop" },
 	{ "priority=65535,in_port=65279,actions=output:1,output:2,output:3" },
 	{ "actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:2:0:0:0:0:2,mod_vlan_pcp:7,"
@@ -143,6 +145,9 @@ Test(flow_syntax, canonical_text)
 	assert_canonical("actions=", "priority=32768,actions=drop");
 	assert_canonical("cookie=255,tcp,tp_dst=80,actions=normal",
 			 "cookie=0xff,priority=32768,tcp,tp_dst=80,actions=NORMAL");
+	assert_canonical("hard_timeout=20,tcp,idle_timeout=10,cookie=1,actions=normal",
+			 "cookie=0x1,idle_timeout=10,hard_timeout=20,priority=32768,tcp,"
+			 "actions=NORMAL");
 	assert_canonical("ipv6,nw_proto=6,actions=drop", "priority=32768,tcp6,actions=drop");
 	assert_canonical("dl_vlan=0xffff,actions=drop",
 			 "priority=32768,vlan_tci=0x0000,actions=drop");
@@ -419,8 +424,8 @@ static const struct bad_flow bad_flows[] = {
 	{ "actions=output:local", -ENOTSUP, "LOCAL is not supported" },
 	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
 	{ "table=1,actions=drop", -ENOTSUP, "table: only table 0" },
-	{ "idle_timeout=10,actions=drop", -ENOTSUP, "idle_timeout: timeouts are not supported" },
-	{ "hard_timeout=5,actions=drop", -ENOTSUP, "hard_timeout: timeouts are not supported" },
+	{ "idle_timeout=65536,actions=drop", -ERANGE, "idle_timeout: 65536 out of range 0..65535" },
+	{ "hard_timeout=-1,actions=drop", -EINVAL, "hard_timeout: bad number \"-1\"" },
 	{ "dl_vlan=4096,actions=drop", -ERANGE, "dl_vlan: 4096 out of range 0..4095" },
 	{ "dl_vlan_pcp=8,actions=drop", -ERANGE, "dl_vlan_pcp: 8 out of range" },
 	{ "dl_src=00:11:22:33:44,actions=drop", -EINVAL,
