@@ -221,6 +221,12 @@ struct sl_flow {
 	struct sl_match match;
 	uint32_t priority; /* 0..65535, default 32768 */
 	uint64_t cookie;
+	/* Selecting flows (del-flows, mod-flows, dump-flows): only the cookie
+	 * bits set here must equal @cookie.  0 in a flow that is added. */
+	uint64_t cookie_mask;
+	bool set_cookie; /* mod-flows: cookie=V without a mask gives the flows cookie V */
+	uint16_t idle_timeout; /* seconds without a packet before it expires; 0: never */
+	uint16_t hard_timeout; /* seconds after it was added; 0: never */
 	struct sl_actions actions;
 };
 

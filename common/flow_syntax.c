@@ -100,6 +100,7 @@ static const char *const sl_prereq_text[] = {
 };
 
 struct sl_pctx {
+	enum sl_flow_parse_mode mode;
 	struct sl_flow *flow;
 	struct sl_match *m;
 	sl_port_resolve_fn resolve;
@@ -338,10 +339,41 @@ sl_parse_priority(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
+/*
+ * cookie=V sets a flow's cookie; cookie=V/MASK selects the flows whose
+ * cookie has V in the bits of MASK (del-flows, mod-flows, dump-flows), as
+ * in ovs-ofctl.  In a match, cookie=V selects the cookie V exactly.
+ */
 static int
 sl_parse_cookie(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
-	return sl_num(c, f->name, val, 0, UINT64_MAX, &c->flow->cookie);
+	struct sl_flow *fl = c->flow;
+	bool masked = strchr(val, '/') != NULL;
+	uint64_t mask = 0;
+	int rc;
+
+	if (masked && c->mode == SL_PARSE_FLOW)
+		return sl_fail(c, -EINVAL,
+			       "%s: a mask selects flows (del-flows, mod-flows, dump-flows); "
+			       "a flow that is added has one cookie, without a mask",
+			       f->name);
+	/* "/-1", as ovs-ofctl takes it: every bit. */
+	if (masked && strcmp(strchr(val, '/'), "/-1") == 0) {
+		*strchr(val, '/') = '\0';
+		rc = sl_num(c, f->name, val, 0, UINT64_MAX, &fl->cookie);
+		mask = UINT64_MAX;
+	} else {
+		rc = sl_num_masked(c, f->name, val, UINT64_MAX, &fl->cookie, &mask);
+	}
+	if (rc < 0)
+		return rc;
+	if (masked || c->mode == SL_PARSE_MATCH) {
+		fl->cookie_mask = mask;
+		fl->cookie &= mask;
+	} else if (c->mode == SL_PARSE_MOD) {
+		fl->set_cookie = true;
+	}
+	return 0;
 }
 
 static int
@@ -355,16 +387,17 @@ sl_parse_table(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
-/* Rules never expire yet; accept the value that says so. */
+/* Seconds, as OpenFlow has them (16 bits); 0 never expires. */
 static int
 sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	uint64_t v = 0;
 	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 
-	if (rc == 0 && v != 0)
-		return sl_fail(c, -ENOTSUP, "%s: timeouts are not supported (only 0), got %s",
-			       f->name, val);
+	if (f->id == SL_F_IDLE_TIMEOUT)
+		c->flow->idle_timeout = (uint16_t)v;
+	else
+		c->flow->hard_timeout = (uint16_t)v;
 	return rc;
 }
 
@@ -1705,7 +1738,7 @@ sl_parse_tokens(struct sl_pctx *c, const char *p, enum sl_flow_parse_mode mode,
 			rc = sl_apply_token(c, key, NULL);
 		} else if (is_actions) {
 			*saw_actions = true;
-			if (mode != SL_PARSE_FLOW)
+			if (mode == SL_PARSE_MATCH)
 				return sl_fail(c, -EINVAL, "actions= not allowed in a match");
 			return sl_parse_actions(c, q + 1);
 		} else {
@@ -1727,6 +1760,7 @@ sl_flow_parse(const char *text, enum sl_flow_parse_mode mode, sl_port_resolve_fn
 	      void *ctx, struct sl_flow *flow, char *err, size_t errlen)
 {
 	struct sl_pctx c = {
+		.mode = mode,
 		.flow = flow,
 		.m = &flow->match,
 		.resolve = resolve,
@@ -1746,11 +1780,8 @@ sl_flow_parse(const char *text, enum sl_flow_parse_mode mode, sl_port_resolve_fn
 		return sl_fail(&c, -EINVAL, "empty flow");
 
 	rc = sl_parse_tokens(&c, text, mode, &saw_actions);
-	if (rc == 0 && mode == SL_PARSE_FLOW && !saw_actions)
+	if (rc == 0 && mode != SL_PARSE_MATCH && !saw_actions)
 		rc = sl_fail(&c, -EINVAL, "missing actions=");
-	/* A match would drop the cookie and so select every cookie: refuse it. */
-	if (rc == 0 && mode == SL_PARSE_MATCH && c.given[SL_F_COOKIE] != NULL)
-		rc = sl_fail(&c, -ENOTSUP, "cookie: flows cannot be selected by cookie");
 	if (rc == 0)
 		rc = sl_check_prereqs(&c);
 	/* Every rule lives in exactly one table; a match names one or spans all. */
@@ -2331,6 +2362,19 @@ sl_match_format(const struct sl_match *m, uint32_t priority, char *buf, size_t l
 }
 
 int
+sl_selector_format(const struct sl_flow *sel, char *buf, size_t len)
+{
+	struct sl_out o = { buf, len, 0, false };
+
+	if (sel->cookie_mask != 0) {
+		sl_item(&o);
+		sl_out(&o, "cookie=0x%" PRIx64 "/0x%" PRIx64, sel->cookie, sel->cookie_mask);
+	}
+	sl_out_match(&o, &sel->match, sel->priority);
+	return sl_out_done(&o);
+}
+
+int
 sl_actions_format(const struct sl_actions *acts, char *buf, size_t len)
 {
 	struct sl_out o = { buf, len, 0, false };
@@ -2347,6 +2391,17 @@ sl_flow_format(const struct sl_flow *flow, char *buf, size_t len)
 	if (flow->cookie != 0) {
 		sl_item(&o);
 		sl_out(&o, "cookie=0x%" PRIx64, flow->cookie);
+	}
+	/* Before the match, as ovs-ofctl prints them in dump-flows. */
+	if (flow->idle_timeout != 0) {
+		sl_item(&o);
+		sl_put(&o, "idle_timeout=");
+		sl_put_u(&o, flow->idle_timeout);
+	}
+	if (flow->hard_timeout != 0) {
+		sl_item(&o);
+		sl_put(&o, "hard_timeout=");
+		sl_put_u(&o, flow->hard_timeout);
 	}
 	sl_out_match(&o, &flow->match, flow->priority);
 	sl_item(&o);

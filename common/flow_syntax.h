@@ -15,6 +15,7 @@ typedef int (*sl_port_resolve_fn)(void *ctx, const char *name, uint16_t *ofport)
 enum sl_flow_parse_mode {
 	SL_PARSE_FLOW,  /* add-flow: match fields, priority, cookie, actions= required */
 	SL_PARSE_MATCH, /* del-flows: match fields (and priority for --strict), no actions */
+	SL_PARSE_MOD,   /* mod-flows: as FLOW, and cookie=V/MASK selects (without a mask it sets) */
 };
 
 /*
@@ -31,6 +32,9 @@ int sl_flow_format(const struct sl_flow *flow, char *buf, size_t len);
 
 /* Print only the match part ("priority=...,in_port=...,..."). */
 int sl_match_format(const struct sl_match *m, uint32_t priority, char *buf, size_t len);
+
+/* Print what a selector (SL_PARSE_MATCH) selects: cookie=V/MASK if any, then the match. */
+int sl_selector_format(const struct sl_flow *sel, char *buf, size_t len);
 
 /* Print only the actions ("output:2,mod_vlan_vid:10" or "drop"). */
 int sl_actions_format(const struct sl_actions *acts, char *buf, size_t len);

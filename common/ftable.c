@@ -90,7 +90,24 @@ bool
 sl_flow_same(const struct sl_flow *a, const struct sl_flow *b)
 {
 	return a->priority == b->priority && a->cookie == b->cookie &&
+	       a->idle_timeout == b->idle_timeout && a->hard_timeout == b->hard_timeout &&
 	       match_same(&a->match, &b->match) && actions_same(&a->actions, &b->actions);
+}
+
+static bool
+cookie_selects(const struct sl_flow *sel, const struct sl_flow *f)
+{
+	return ((sel->cookie ^ f->cookie) & sel->cookie_mask) == 0;
+}
+
+bool
+sl_flow_selects(const struct sl_flow *sel, const struct sl_flow *f, bool strict)
+{
+	if (!cookie_selects(sel, f))
+		return false;
+	if (strict)
+		return sel->priority == f->priority && match_same(&sel->match, &f->match);
+	return sl_match_covers(&sel->match, &f->match);
 }
 
 #ifndef __SSE4_2__
@@ -423,6 +440,60 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 	return hits;
 }
 
+/* What mod-flow @m makes of rule @f: its actions, and its cookie if @m sets one. */
+static void
+mod_apply(struct sl_flow *f, const struct sl_flow *m)
+{
+	f->actions = m->actions;
+	if (m->set_cookie)
+		f->cookie = m->cookie;
+}
+
+int
+sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n, bool strict,
+	      struct sl_flow **out, uint32_t *n_out, uint32_t *n_selected)
+{
+	struct sl_flow *res = malloc(sizeof(*res) * ((size_t)t->n + n + 1));
+	bool *hit = calloc(n ? n : 1, sizeof(*hit));
+	uint32_t k = 0, i, j;
+
+	if (res == NULL || hit == NULL) {
+		free(res);
+		free(hit);
+		return -ENOMEM;
+	}
+	/* Each rule in table order, the mods applied one after the other as
+	 * OpenFlow applies a sequence of flow-mods (a later one sees the
+	 * cookie an earlier one set). */
+	for (i = 0; i < t->n; i++) {
+		struct sl_flow f = t->flows[i];
+		bool picked = false;
+
+		for (j = 0; j < n; j++)
+			if (sl_flow_selects(&mods[j], &f, strict)) {
+				mod_apply(&f, &mods[j]);
+				picked = hit[j] = true;
+			}
+		if (picked)
+			res[k++] = f;
+	}
+	*n_selected = k;
+	/* OpenFlow 1.0, which ovs-ofctl speaks by default: a modify that
+	 * selects nothing adds its flow, unless it selected by cookie. */
+	for (j = 0; j < n; j++)
+		if (!hit[j] && mods[j].cookie_mask == 0) {
+			res[k] = mods[j];
+			if (!res[k].set_cookie)
+				res[k].cookie = 0;
+			res[k].set_cookie = false;
+			k++;
+		}
+	free(hit);
+	*out = res;
+	*n_out = k;
+	return 0;
+}
+
 uint32_t
 sl_ftable_clear(struct sl_ftable *t)
 {
@@ -575,13 +646,13 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 			/* One rule per table that has this identity. */
 			while ((f = find_strict(t, &matches[j].match, matches[j].priority, &tbl)) !=
 			       NULL)
-				if (!dead[f - t->flows])
+				if (!dead[f - t->flows] && cookie_selects(&matches[j], f))
 					dead[f - t->flows] = true, hits++;
 		}
 	} else {
 		for (i = 0; i < t->n; i++)
 			for (j = 0; j < n && !dead[i]; j++)
-				if (sl_match_covers(&matches[j].match, &t->flows[i].match))
+				if (sl_flow_selects(&matches[j], &t->flows[i], false))
 					dead[i] = true, hits++;
 	}
 	if (removed_alloc(e, hits) < 0) {

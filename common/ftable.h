@@ -75,7 +75,8 @@ const struct sl_flow *sl_ftable_find(const struct sl_ftable *t, const struct sl_
 /*
  * Delete rules.  Non-strict: every rule whose match is covered by @m (see
  * sl_match_covers), whatever its priority; strict: the rule with exactly
- * this match and @priority.  Returns the number removed.
+ * this match and @priority.  Returns the number removed.  (To select by
+ * cookie too, use sl_ftable_edit_del with selectors.)
  */
 uint32_t sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority,
 		       bool strict);
@@ -128,8 +129,8 @@ int sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 		       struct sl_ftable_edit *e);
 
 /*
- * Delete, as an edit, every rule that sl_ftable_del() would delete for any
- * of the @n matches (match and priority of each element of @matches).
+ * Delete, as an edit, every rule that any of the @n selectors @matches
+ * picks (sl_flow_selects: match, priority if @strict, cookie and mask).
  */
 int sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t n,
 		       bool strict, struct sl_ftable_edit *e);
@@ -160,7 +161,27 @@ uint32_t sl_ftable_diff(const struct sl_ftable *a, const struct sl_ftable *b);
  */
 bool sl_match_covers(const struct sl_match *outer, const struct sl_match *inner);
 
-/* True if two rules have the same match, priority, cookie and actions. */
+/*
+ * True if selector @sel (a match as del-flows, mod-flows and dump-flows
+ * take it) picks rule @f.  Strict: the same match and priority; otherwise
+ * @sel's match covers @f's, whatever its priority.  Either way the bits of
+ * sel->cookie_mask must agree between the two cookies.
+ */
+bool sl_flow_selects(const struct sl_flow *sel, const struct sl_flow *f, bool strict);
+
+/*
+ * mod-flows, computed: the rules of @t that @mods select (strictly or
+ * not), each with the new actions (and cookie, if the mod sets one), in
+ * table order; then, as OpenFlow 1.0 does, each mod that selected nothing
+ * and did not select by cookie, as a new flow.  *n_selected counts the
+ * former.  Adding *out (sl_ftable_add_batch, sl_ftable_edit_add) applies
+ * the change and keeps every modified rule's counters.  *out is malloc'd.
+ * Returns 0 or -ENOMEM; @t is not changed.
+ */
+int sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n, bool strict,
+		  struct sl_flow **out, uint32_t *n_out, uint32_t *n_selected);
+
+/* True if two rules have the same match, priority, cookie, timeouts and actions. */
 bool sl_flow_same(const struct sl_flow *a, const struct sl_flow *b);
 
 #endif /* SL_FTABLE_H */

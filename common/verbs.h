@@ -52,10 +52,16 @@ enum sl_verb_flags {
 	  "add flows, one a line ('#' comments)")                                               \
 	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
 	  "[MATCH [--strict]]", "delete flows the match covers (all without one)")              \
+	X(mod_flows, "mod-flows", MOD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 2,            \
+	  "FLOW [--strict]", "new actions for the flows FLOW's match covers, counters kept")    \
 	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, \
 	  "FILE|-", "make the flow table exactly FILE's flows")                                 \
-	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 0, "",        \
-	  "flows with n_packets, n_bytes")                                                      \
+	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 4,            \
+	  "[MATCH] [--strict] [--no-stats] [--names]", "flows with n_packets, n_bytes")         \
+	X(dump_aggregate, "dump-aggregate", DUMP_AGGREGATE, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2, \
+	  "[MATCH [--strict]]", "packets, bytes and flows the match covers, summed")            \
+	X(diff_flows, "diff-flows", DIFF_FLOWS, SL_VERB_READ | SL_VERB_DAEMON, 1, 2,               \
+	  "SOURCE [SOURCE]", "flows that differ: each SOURCE a FILE or br0 (the switch)")      \
 	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
 	  "[--xstats] [NAME]", "rx/tx packets, bytes, drops, errors; per queue; extended")      \
 	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, \

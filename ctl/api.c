@@ -265,10 +265,10 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 		/* Full flows go to the primary as the user wrote them: it has
 		 * the same ports and the same parser, and formatting 100k flows
 		 * here would cost as much as parsing them. */
-		if (mode == SL_PARSE_FLOW) {
+		if (mode != SL_PARSE_MATCH) {
 			b->texts[i] = sl_strdup(fm->flows[i]);
 		} else {
-			sl_match_format(&f->match, f->priority, text, sizeof(text));
+			sl_selector_format(f, text, sizeof(text));
 			b->texts[i] = sl_strdup(text);
 		}
 		b->n = i + 1;
@@ -323,6 +323,7 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	batch_request(&fwd, &fm, cmd, &b, false);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
 	if (accepted(rep)) {
+		sl_expiry_take(d); /* what expired before this change came */
 		if (apply(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
@@ -365,11 +366,17 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_DEL_FLOWS, &b, strict && b.n > 0);
 	rep = sl_forward(d, &fwd, sl_timeout_for(d->db.flows.n));
 	if (accepted(rep)) {
-		if (b.n == 0)
+		struct sl_ftable_edit e;
+
+		sl_expiry_take(d);
+		if (b.n == 0) {
 			removed = sl_ftable_clear(&d->db.flows);
-		for (size_t i = 0; i < b.n; i++)
-			removed += sl_ftable_del(&d->db.flows, &b.flows[i].match,
-						 b.flows[i].priority, strict);
+		} else if (sl_ftable_edit_del(&d->db.flows, b.flows, (uint32_t)b.n, strict, &e) == 0) {
+			removed = e.n_removed;
+			sl_ftable_edit_done(&e);
+		} else {
+			sl_reply_set_error(rep, ENOMEM, "out of memory");
+		}
 		if (removed != rep->n_changed)
 			sl_log("del-flows: the DB removed %u flows, sluice-primary %u", removed,
 			       rep->n_changed);
@@ -379,6 +386,41 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 	return rep;
 }
 SL_REQ_HANDLER(sl_daemon_handlers, DEL_FLOWS, h_del_flows)
+
+/* mod-flows: the DB computes the very change the primary made (sl_ftable_mod). */
+static Sluice__Reply *
+h_mod_flows(struct sl_daemon *d, struct sl_call *call)
+{
+	bool strict = call->req->mod_flows->strict;
+	struct sl_flow *result = NULL;
+	uint32_t n_result, n_selected;
+	Sluice__Request fwd;
+	Sluice__FlowMod fm;
+	struct sl_batch b;
+	Sluice__Reply *rep;
+
+	rep = batch_parse(d, call->req->mod_flows, SL_PARSE_MOD, &b);
+	if (rep != NULL)
+		return rep;
+	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_MOD_FLOWS, &b, strict);
+	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
+	if (accepted(rep)) {
+		sl_expiry_take(d);
+		if (sl_ftable_mod(&d->db.flows, b.flows, (uint32_t)b.n, strict, &result, &n_result,
+				  &n_selected) < 0 ||
+		    sl_ftable_add_batch(&d->db.flows, result, n_result) < 0)
+			sl_reply_set_error(rep, ENOMEM, "out of memory");
+		else
+			db_commit(d, rep);
+		if (result != NULL && n_result != rep->n_changed)
+			sl_log("mod-flows: the DB changed %u flows, sluice-primary %u", n_result,
+			       rep->n_changed);
+		free(result);
+	}
+	batch_free(&b);
+	return rep;
+}
+SL_REQ_HANDLER(sl_daemon_handlers, MOD_FLOWS, h_mod_flows)
 
 /* ---- options, workers, the instance ---- */
 

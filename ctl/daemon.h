@@ -152,6 +152,10 @@ void sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *re
 /* Handle one call now (dispatch); returns its reply or SL_DEFERRED. */
 Sluice__Reply *sl_api_handle(struct sl_daemon *d, struct sl_call *call);
 
+/* ---- expiry.c ---- */
+/* Take the flows the primary expired (RUNDIR/flows.expired) out of the DB; how many, or -errno. */
+int sl_expiry_take(struct sl_daemon *d);
+
 /* ---- replay.c ---- */
 void sl_replay(struct sl_daemon *d);
 void sl_reconcile(struct sl_daemon *d);

@@ -186,10 +186,13 @@ sl_ask_primary(struct sl_daemon *d, Sluice__Request__CmdCase cmd, int timeout_ms
 {
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__FlowMod all = SLUICE__FLOW_MOD__INIT;
 	Sluice__Reply *rep = NULL;
 
 	req.cmd_case = cmd;
 	req.show = &e; /* every Empty member of the oneof shares this slot */
+	if (cmd == SLUICE__REQUEST__CMD_DUMP_FLOWS)
+		req.dump_flows = &all; /* no match: every flow */
 	if (sl_primary_call(d, &req, timeout_ms, &rep, err, errlen) < 0)
 		return NULL;
 	if (rep->status != 0) {

@@ -165,6 +165,8 @@ void
 sl_replay(struct sl_daemon *d)
 {
 	d->replay_error[0] = '\0';
+	/* What the last primary expired before it died stays expired. */
+	sl_expiry_take(d);
 	for (size_t i = 0; i < d->db.n_ports; i++)
 		push_port(d, &d->db.ports[i]);
 	replay_meters(d);
@@ -351,6 +353,8 @@ sl_reconcile(struct sl_daemon *d)
 	char err[256];
 
 	d->replay_error[0] = '\0';
+	/* Expired while sluiced was away: not to be put back. */
+	sl_expiry_take(d);
 	show = sl_ask_primary(d, SLUICE__REQUEST__CMD_SHOW, SL_PRIMARY_TIMEOUT_MS, err,
 			      sizeof(err));
 	if (show != NULL) {

@@ -3,7 +3,8 @@
  * sluicectl: send one request to sluiced and print its reply, as tables a
  * person reads (in the manner of ovs-vsctl show, ovs-ofctl dump-flows,
  * ovs-appctl dpif-netdev/pmd-stats-show) or as JSON for scripts.
- * Exit status: 0 on success, 1 if the request failed, 2 for a usage error;
+ * Exit status: 0 on success, 1 if the request failed, 2 for a usage error
+ * (and, as in ovs-ofctl, for diff-flows finding differences);
  * on failure exactly one line on stderr: "sluicectl: VERB: message".
  */
 #include <errno.h>
@@ -30,6 +31,7 @@
 #define SL_CTL_DEFAULT_TIMEOUT_MS 5000
 
 struct ctl_verb ctl_verbs[SL_N_VERBS];
+struct sl_ctl *sl_ctl_cur;
 
 static const char *sl_cur_verb = NULL;
 
@@ -165,9 +167,9 @@ flow_mod(char **flows, size_t n, bool strict)
 	return fm;
 }
 
-/* Flows from FILE or stdin: one a line; blank lines and '#' comments skipped. */
+/* Flows from FILE or stdin into @lines: one a line; blank lines and '#' comments skipped. */
 static void
-read_flow_file(struct sl_ctl *c, const char *name)
+read_lines(const char *name, char ***lines, size_t *n_lines)
 {
 	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
 	size_t cap = 0, lcap = 0;
@@ -182,14 +184,14 @@ read_flow_file(struct sl_ctl *c, const char *name)
 		s = line + strspn(line, " \t");
 		if (*s == '\0' || *s == '#')
 			continue;
-		if (c->n_lines == cap) {
+		if (*n_lines == cap) {
 			cap = cap ? cap * 2 : 256;
-			c->lines = realloc(c->lines, cap * sizeof(*c->lines));
-			if (c->lines == NULL)
+			*lines = realloc(*lines, cap * sizeof(**lines));
+			if (*lines == NULL)
 				die(1, "out of memory");
 		}
-		c->lines[c->n_lines] = strdup(s);
-		if (c->lines[c->n_lines++] == NULL)
+		(*lines)[*n_lines] = strdup(s);
+		if ((*lines)[(*n_lines)++] == NULL)
 			die(1, "out of memory");
 	}
 	if (ferror(f))
@@ -197,6 +199,12 @@ read_flow_file(struct sl_ctl *c, const char *name)
 	free(line);
 	if (f != stdin)
 		fclose(f);
+}
+
+static void
+read_flow_file(struct sl_ctl *c, const char *name)
+{
+	read_lines(name, &c->lines, &c->n_lines);
 }
 
 static void
@@ -225,27 +233,92 @@ build_replace_flows(struct sl_ctl *c, Sluice__Request *req)
 CTL_VERB(replace_flows, build_replace_flows, NULL)
 
 
-/* del-flows [MATCH] [--strict], in either order. */
-static void
-build_del_flows(struct sl_ctl *c, Sluice__Request *req)
+/*
+ * The arguments of a flow verb: at most one FLOW or MATCH, and ovs-ofctl's
+ * options (--strict, and for dump-flows --no-stats, --names) in any place.
+ */
+static char **
+flow_args(struct sl_ctl *c, bool dump)
 {
-	bool strict = false;
 	char **match = NULL;
-	int i;
 
-	for (i = 0; i < c->n_args; i++) {
+	for (int i = 0; i < c->n_args; i++) {
 		if (strcmp(c->args[i], "--strict") == 0)
-			strict = true;
+			c->strict = true;
+		else if (dump && strcmp(c->args[i], "--no-stats") == 0)
+			c->no_stats = true;
+		else if (dump && strcmp(c->args[i], "--names") == 0)
+			c->names = true;
+		else if (strncmp(c->args[i], "--", 2) == 0)
+			die(2, "unknown option \"%s\"", c->args[i]);
 		else if (match == NULL)
 			match = &c->args[i];
 		else
-			die(2, "usage: sluicectl del-flows [MATCH [--strict]]");
+			die(2, "usage: sluicectl %s %s", sl_verb_by_name(c->verb)->name,
+			    sl_verb_by_name(c->verb)->usage);
 	}
-	if (strict && match == NULL)
+	return match;
+}
+
+static void
+build_del_flows(struct sl_ctl *c, Sluice__Request *req)
+{
+	char **match = flow_args(c, false);
+
+	if (c->strict && match == NULL)
 		die(2, "--strict needs a MATCH");
-	req->del_flows = flow_mod(match, match ? 1 : 0, strict);
+	req->del_flows = flow_mod(match, match ? 1 : 0, c->strict);
 }
 CTL_VERB(del_flows, build_del_flows, NULL)
+
+
+static void
+build_mod_flows(struct sl_ctl *c, Sluice__Request *req)
+{
+	char **flow = flow_args(c, false);
+
+	if (flow == NULL)
+		die(2, "usage: sluicectl mod-flows FLOW [--strict]");
+	req->mod_flows = flow_mod(flow, 1, c->strict);
+}
+CTL_VERB(mod_flows, build_mod_flows, NULL)
+
+
+static void
+build_dump_flows(struct sl_ctl *c, Sluice__Request *req)
+{
+	char **match = flow_args(c, true);
+
+	req->dump_flows = flow_mod(match, match ? 1 : 0, c->strict);
+}
+
+
+static void
+build_dump_aggregate(struct sl_ctl *c, Sluice__Request *req)
+{
+	char **match = flow_args(c, false);
+
+	req->dump_aggregate = flow_mod(match, match ? 1 : 0, c->strict);
+}
+
+
+/* diff-flows SOURCE [SOURCE]: a FILE (or - for stdin), or br0 for the switch; one SOURCE is compared with the switch. */
+static void
+build_diff_flows(struct sl_ctl *c, Sluice__Request *req)
+{
+	Sluice__DiffFlows *df = xcalloc(1, sizeof(*df));
+	bool is_switch[2] = { true, true };
+
+	sluice__diff_flows__init(df);
+	for (int i = 0; i < c->n_args; i++) {
+		is_switch[i] = strcmp(c->args[i], SL_BRIDGE_NAME) == 0;
+		if (!is_switch[i])
+			read_lines(c->args[i], i == 0 ? &df->a : &df->b, i == 0 ? &df->n_a : &df->n_b);
+	}
+	df->a_is_switch = is_switch[0];
+	df->b_is_switch = is_switch[1];
+	req->diff_flows = df;
+}
 
 
 static void
@@ -392,20 +465,125 @@ print_show(const Sluice__Reply *rep)
 CTL_VERB(show, NULL, print_show)
 
 
+/* The text of a canonical flow after its cookie and timeouts, which dump-flows prints apart. */
+static const char *
+rule_part(const char *text)
+{
+	static const char *const lead[] = { "cookie=", "idle_timeout=", "hard_timeout=" };
+
+	for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++)
+		if (strncmp(text, lead[i], strlen(lead[i])) == 0 && strchr(text, ',') != NULL)
+			text = strchr(text, ',') + 1;
+	return text;
+}
+
+/* The name of the port numbered @ofport, or NULL. */
+static const char *
+port_name(const Sluice__Reply *ports, unsigned long ofport)
+{
+	for (size_t i = 0; ports != NULL && i < ports->n_ports; i++)
+		if (ports->ports[i]->ofport == ofport)
+			return ports->ports[i]->name;
+	return NULL;
+}
+
+/* --names: in_port=N and output:N (whole items of the canonical text) by the port's name. */
+static void
+print_with_names(const char *rule, const Sluice__Reply *ports)
+{
+	static const char *const keys[] = { "in_port=", "output:" };
+	const char *p = rule;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		bool done = false;
+
+		for (size_t k = 0; k < 2 && !done; k++) {
+			size_t kl = strlen(keys[k]);
+			char *end;
+			unsigned long v;
+			const char *name;
+
+			/* "actions=output:N" starts the action list */
+			const char *item = strncmp(p, "actions=", 8) == 0 ? p + 8 : p;
+
+			if (strncmp(item, keys[k], kl) != 0)
+				continue;
+			v = strtoul(item + kl, &end, 10);
+			name = end == p + n && end != item + kl ? port_name(ports, v) : NULL;
+			if (name != NULL) {
+				printf("%.*s%s", (int)(item + kl - p), p, name);
+				done = true;
+			}
+		}
+		if (!done)
+			printf("%.*s", (int)n, p);
+		p += n;
+		if (*p == ',')
+			putchar(*p++);
+	}
+}
+
 static void
 print_dump_flows(const Sluice__Reply *rep)
 {
+	const struct sl_ctl *c = sl_ctl_cur;
 	size_t i;
 
+	/* ovs-ofctl's order: cookie, duration, n_packets, n_bytes,
+	 * idle_timeout, hard_timeout, idle_age, hard_age, then the rule;
+	 * --no-stats keeps only what describes the flow. */
 	for (i = 0; i < rep->n_flows; i++) {
 		const Sluice__FlowInfo *f = rep->flows[i];
 
-		printf(" duration=%.3fs, n_packets=%llu, n_bytes=%llu, %s\n",
-		       (double)f->duration_ms / 1000.0, (unsigned long long)f->n_packets,
-		       (unsigned long long)f->n_bytes, f->text);
+		putchar(' ');
+		if (!c->no_stats || f->cookie != 0)
+			printf("cookie=0x%llx, ", (unsigned long long)f->cookie);
+		if (!c->no_stats)
+			printf("duration=%.3fs, n_packets=%llu, n_bytes=%llu, ",
+			       (double)f->duration_ms / 1000.0, (unsigned long long)f->n_packets,
+			       (unsigned long long)f->n_bytes);
+		if (f->idle_timeout != 0)
+			printf("idle_timeout=%u, ", f->idle_timeout);
+		if (f->hard_timeout != 0)
+			printf("hard_timeout=%u, ", f->hard_timeout);
+		if (!c->no_stats) {
+			printf("idle_age=%llu, ", (unsigned long long)(f->idle_age_ms / 1000));
+			/* Shown once it differs from the duration: after a mod-flows. */
+			if (f->hard_age_ms / 1000 != f->duration_ms / 1000)
+				printf("hard_age=%llu, ", (unsigned long long)(f->hard_age_ms / 1000));
+		}
+		if (c->names)
+			print_with_names(rule_part(f->text), c->ports);
+		else
+			fputs(rule_part(f->text), stdout);
+		putchar('\n');
 	}
 }
-CTL_VERB(dump_flows, NULL, print_dump_flows)
+CTL_VERB(dump_flows, build_dump_flows, print_dump_flows)
+
+
+static void
+print_dump_aggregate(const Sluice__Reply *rep)
+{
+	const Sluice__AggregateInfo *a = rep->aggregate;
+
+	/* As ovs-ofctl prints it (OpenFlow 1.0 with Nicira extensions; the
+	 * transaction id is that of ovs-ofctl's request, the fourth it sends). */
+	printf("NXST_AGGREGATE reply (xid=0x4): packet_count=%llu byte_count=%llu flow_count=%u\n",
+	       a != NULL ? (unsigned long long)a->packet_count : 0ull,
+	       a != NULL ? (unsigned long long)a->byte_count : 0ull, a != NULL ? a->flow_count : 0);
+}
+CTL_VERB(dump_aggregate, build_dump_aggregate, print_dump_aggregate)
+
+
+static void
+print_diff_flows(const Sluice__Reply *rep)
+{
+	for (size_t i = 0; i < rep->n_diff; i++)
+		printf("%s\n", rep->diff[i]);
+}
+CTL_VERB(diff_flows, build_diff_flows, print_diff_flows)
 
 
 static void
@@ -506,6 +684,10 @@ usage(FILE *out)
 		     "  --json         print the whole reply as JSON\n"
 		     "  --timeout MS   wait this long for the reply (default: %d, more for big\n"
 		     "                 flow files)\n"
+		     "  --strict       del-flows, mod-flows, dump-flows, dump-aggregate: the flow\n"
+		     "                 with exactly this match and priority, not all it covers\n"
+		     "  --no-stats     dump-flows: no duration, counters or ages\n"
+		     "  --names        dump-flows: ports by name\n"
 		     "  --help         this text\n\nVerbs:\n",
 		SL_DEFAULT_RUNDIR, SL_CTL_DEFAULT_TIMEOUT_MS);
 	for (i = 0; i < SL_N_VERBS; i++) {
@@ -518,7 +700,8 @@ usage(FILE *out)
 	}
 	usage_settings(out, &sl_port_settings, "Port settings (add-port, set-port KEY=VALUE)");
 	usage_settings(out, &sl_options, "Switch options (set KEY=VALUE)");
-	fprintf(out, "\nExit status: 0 on success, 1 if the command failed, 2 for a usage error;\n"
+	fprintf(out, "\nExit status: 0 on success, 1 if the command failed, 2 for a usage error\n"
+		     "(and for diff-flows when the sources differ, as ovs-ofctl's);\n"
 		     "on failure one line on stderr: \"sluicectl: VERB: what was wrong\".\n");
 }
 
@@ -529,6 +712,9 @@ parse_args(struct sl_ctl *c, int argc, char **argv)
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "no-stats", no_argument, NULL, 'n' },
+		{ "names", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -542,6 +728,9 @@ parse_args(struct sl_ctl *c, int argc, char **argv)
 		switch (opt) {
 		case 'r': rundir = optarg; break;
 		case 'j': c->json = true; break;
+		case 's': c->strict = true; break;
+		case 'n': c->no_stats = true; break;
+		case 'N': c->names = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 't':
 			if (sl_parse_u64(optarg, 1, INT_MAX, &v) < 0)
@@ -585,7 +774,10 @@ n_flows(const Sluice__Request *req)
 	case SLUICE__REQUEST__CMD_ADD_FLOWS:
 	case SLUICE__REQUEST__CMD_REPLACE_FLOWS:
 	case SLUICE__REQUEST__CMD_DEL_FLOWS:
+	case SLUICE__REQUEST__CMD_MOD_FLOWS:
 		return req->add_flows->n_flows;
+	case SLUICE__REQUEST__CMD_DIFF_FLOWS:
+		return req->diff_flows->n_a + req->diff_flows->n_b;
 	default:
 		return 0;
 	}
@@ -604,6 +796,7 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_args(&c, argc, argv);
+	sl_ctl_cur = &c;
 	verb = sl_verb_by_name(c.verb);
 	if (verb == NULL)
 		die(2, "unknown command \"%s\" (see --help)", c.verb);
@@ -625,6 +818,17 @@ main(int argc, char **argv)
 	if (!sluiced_listening(c.rundir))
 		die(1, "cannot reach sluiced at %s: is it running?", ep);
 	zctx = zmq_ctx_new();
+	if (c.names && !c.json) {
+		Sluice__Request show = SLUICE__REQUEST__INIT;
+		Sluice__Empty e = SLUICE__EMPTY__INIT;
+		Sluice__Reply *ports = NULL;
+
+		show.cmd_case = SLUICE__REQUEST__CMD_SHOW;
+		show.show = &e;
+		if (sl_msg_call(zctx, ep, &show, &ports, c.timeout_ms, err, sizeof(err)) < 0)
+			die(1, "%s", err);
+		c.ports = ports; /* freed at exit */
+	}
 	rc = sl_msg_call(zctx, ep, &req, &rep, c.timeout_ms, err, sizeof(err));
 	if (rc == -ETIMEDOUT)
 		die(1, "no reply from sluiced at %s within %d ms: is it running?", ep, c.timeout_ms);
@@ -643,7 +847,9 @@ main(int argc, char **argv)
 		else if (rep->message != NULL && rep->message[0] != '\0')
 			printf("%s\n", rep->message);
 	}
+	/* diff-flows, like ovs-ofctl's, exits 2 when the sources differ. */
+	rc = rep->n_diff > 0 ? 2 : 0;
 	sluice__reply__free_unpacked(rep, NULL);
 	zmq_ctx_term(zctx);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return fflush(stdout) == 0 ? rc : 1;
 }

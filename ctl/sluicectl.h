@@ -20,10 +20,18 @@ struct sl_ctl {
 	const char *verb;
 	char **args;
 	int n_args;
+	/* ovs-ofctl's options of the flow verbs, before the verb or among its arguments */
+	bool strict;
+	bool no_stats;
+	bool names;
+	const Sluice__Reply *ports; /* with --names: the switch's ports (a show reply) */
 	/* storage the request points into */
 	char **lines;
 	size_t n_lines;
 };
+
+/* The command being run (for printers that depend on its options). */
+extern struct sl_ctl *sl_ctl_cur;
 
 typedef void (*sl_build_fn)(struct sl_ctl *c, Sluice__Request *req);
 typedef void (*sl_print_fn)(const Sluice__Reply *rep);

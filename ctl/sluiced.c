@@ -522,6 +522,7 @@ main_loop(struct sl_daemon *d)
 
 	while (!d->quit && !sl_signalled) {
 		sl_procs_tick(d);
+		sl_expiry_take(d);
 		/* While the primary starts, requests wait in the socket: they would only fail. */
 		if (d->phase == SL_PRI_STARTING) {
 			nanosleep(&nap, NULL);

@@ -86,7 +86,7 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 		int rc = sl_flow_parse(texts[i], mode, sl_port_resolve, NULL, &flows[i], msg,
 				       sizeof(msg));
 
-		if (rc == 0 && mode == SL_PARSE_FLOW)
+		if (rc == 0 && mode != SL_PARSE_MATCH)
 			rc = sl_meters_bind(&flows[i].actions, msg, sizeof(msg));
 		if (rc < 0) {
 			if (n > 1)
@@ -183,7 +183,7 @@ number_added(const struct sl_ftable_edit *e, char *err, size_t errlen)
 		struct sl_pflow *pf = sl_pflow_of(e->added[i]);
 
 		pf->id = alloc_id();
-		pf->created_ms = now;
+		pf->created_ms = pf->modified_ms = pf->used_ms = now;
 	}
 	return 0;
 }
@@ -240,6 +240,23 @@ commit(struct sl_ftable_edit *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Timers of rules @flows replaced start again, as a rule added now (hard_timeout, idle_timeout). */
+static void
+restart_timers(const struct sl_flow *flows, uint32_t n)
+{
+	uint64_t now = sl_now_ms();
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sl_flow *f = sl_ftable_find(&sl_p.flows, &flows[i].match, flows[i].priority);
+
+		if (f != NULL) {
+			struct sl_pflow *pf = sl_pflow_of((uint32_t)(f - sl_p.flows.flows));
+
+			pf->modified_ms = pf->used_ms = now;
+		}
+	}
+}
+
 int
 sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
@@ -253,14 +270,17 @@ sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errl
 	/* Same match and priority replaces the actions and keeps the
 	 * counters (OpenFlow add); within one batch the later duplicate wins. */
 	rc = sl_ftable_edit_add(&sl_p.flows, parsed, (uint32_t)n, &e);
-	free(parsed);
 	if (rc < 0) {
+		free(parsed);
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return rc;
 	}
 	rc = commit(&e, err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
+		restart_timers(parsed, (uint32_t)n);
 		*n_changed = (uint32_t)n;
+	}
+	free(parsed);
 	return rc;
 }
 
@@ -295,6 +315,66 @@ sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 	rc = commit(&e, err, errlen);
 	if (rc == 0)
 		*n_changed = removed;
+	return rc;
+}
+
+int
+sl_flows_mod(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err, size_t errlen)
+{
+	struct sl_flow *parsed, *result;
+	struct sl_ftable_edit e;
+	uint32_t n_result, n_selected;
+	int rc;
+
+	rc = parse_all(n, texts, SL_PARSE_MOD, &parsed, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = sl_ftable_mod(&sl_p.flows, parsed, (uint32_t)n, strict, &result, &n_result,
+			   &n_selected);
+	free(parsed);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory for %zu flows", n);
+		return rc;
+	}
+	/* The modified rules keep their identity, so their counters and
+	 * creation time stay (an add of the same identity does the same). */
+	rc = sl_ftable_edit_add(&sl_p.flows, result, n_result, &e);
+	if (rc < 0) {
+		free(result);
+		snprintf(err, errlen, "out of memory for %u flows", n_result);
+		return rc;
+	}
+	rc = commit(&e, err, errlen);
+	if (rc == 0) {
+		/* hard_age counts from here for what was modified, as in OVS. */
+		uint64_t now = sl_now_ms();
+
+		for (uint32_t i = 0; i < n_selected; i++) {
+			const struct sl_flow *f =
+				sl_ftable_find(&sl_p.flows, &result[i].match, result[i].priority);
+
+			if (f != NULL)
+				sl_pflow_of((uint32_t)(f - sl_p.flows.flows))->modified_ms = now;
+		}
+		*n_changed = n_result;
+	}
+	free(result);
+	return rc;
+}
+
+int
+sl_flows_selector(const char *text, struct sl_flow *sel, char *err, size_t errlen)
+{
+	char msg[512];
+	int rc;
+
+	if (text == NULL) { /* no match: every flow */
+		memset(sel, 0, sizeof(*sel));
+		return 0;
+	}
+	rc = sl_flow_parse(text, SL_PARSE_MATCH, sl_port_resolve, NULL, sel, msg, sizeof(msg));
+	if (rc < 0)
+		snprintf(err, errlen, "%s in \"%s\"", msg, text);
 	return rc;
 }
 

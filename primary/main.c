@@ -297,6 +297,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_workers_check();
 	sl_pmd_tick(now_ms);
 	sl_flows_reclaim();
+	sl_flows_expire(now_ms);
 	sl_mempools_reclaim();
 	sl_capture_reap();
 }

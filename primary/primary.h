@@ -68,6 +68,9 @@ struct sl_pool_req {
 struct sl_pflow {
 	uint32_t id;          /* counter slot */
 	uint64_t created_ms;
+	uint64_t modified_ms; /* added, or last changed by mod-flows (hard_age) */
+	uint64_t used_ms;     /* when its counter last moved (idle_age), see sl_flows_expire */
+	uint64_t seen_packets; /* the counter then */
 };
 
 struct sl_primary {
@@ -215,7 +218,14 @@ int sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t 
 int sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err,
 		 size_t errlen);
 int sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen);
+/* mod-flows: new actions for the flows each of @texts selects (or, selecting none, added). */
+int sl_flows_mod(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err,
+		 size_t errlen);
+/* Parse a selector (NULL: one that selects every flow); 0 or -errno with @err set. */
+int sl_flows_selector(const char *text, struct sl_flow *sel, char *err, size_t errlen);
 void sl_flows_reclaim(void);
+/* expiry.c: note rules' use and expire those whose timeouts passed (called often; cheap when there is nothing to do). */
+void sl_flows_expire(uint64_t now_ms);
 void sl_flows_wait_idle(void);
 void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
 /* Delete every flow @pick chooses (one new classifier); 0 or -errno. */

@@ -189,22 +189,51 @@ h_replace_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_
 SL_REQ_HANDLER(sl_primary_handlers, REPLACE_FLOWS, h_replace_flows)
 
 static int
+h_mod_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	return sl_flows_mod(req->mod_flows->n_flows, req->mod_flows->flows,
+			    req->mod_flows->strict, &rep->n_changed, err, errlen);
+}
+SL_REQ_HANDLER(sl_primary_handlers, MOD_FLOWS, h_mod_flows)
+
+/* The selector of a dump-flows or dump-aggregate request: its one match, or none. */
+static int
+request_selector(const Sluice__FlowMod *fm, struct sl_flow *sel, char *err, size_t errlen)
+{
+	if (fm == NULL || fm->n_flows == 0)
+		return sl_flows_selector(NULL, sel, err, errlen);
+	if (fm->n_flows > 1) {
+		snprintf(err, errlen, "one match at most, not %zu", fm->n_flows);
+		return -EINVAL;
+	}
+	return sl_flows_selector(fm->flows[0], sel, err, errlen);
+}
+
+static int
 h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	const struct sl_ftable *t = &sl_p.flows;
+	bool strict = req->dump_flows != NULL && req->dump_flows->strict;
 	uint64_t now = sl_now_ms();
+	struct sl_flow sel;
 	char text[2048];
 	uint32_t i;
+	int rc;
 
-	(void)req, (void)err, (void)errlen;
+	rc = request_selector(req->dump_flows, &sel, err, errlen);
+	if (rc < 0)
+		return rc;
 	rep->flows = calloc(t->n ? t->n : 1, sizeof(*rep->flows));
 	if (rep->flows == NULL)
 		return -ENOMEM;
 	for (i = 0; i < t->n; i++) {
 		const struct sl_flow *f = &t->flows[i];
 		const struct sl_pflow *pf = sl_pflow_of(i);
-		Sluice__FlowInfo *fi = malloc(sizeof(*fi));
+		Sluice__FlowInfo *fi;
 
+		if (!sl_flow_selects(&sel, f, strict))
+			continue;
+		fi = malloc(sizeof(*fi));
 		if (fi == NULL)
 			return -ENOMEM;
 		sluice__flow_info__init(fi);
@@ -215,10 +244,44 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 		fi->duration_ms = now - pf->created_ms;
 		fi->priority = f->priority;
 		fi->cookie = f->cookie;
+		fi->idle_timeout = f->idle_timeout;
+		fi->hard_timeout = f->hard_timeout;
+		/* A packet counted since the last look is use now. */
+		fi->idle_age_ms = fi->n_packets != pf->seen_packets ? 0 : now - pf->used_ms;
+		fi->hard_age_ms = now - pf->modified_ms;
 	}
 	return 0;
 }
 SL_REQ_HANDLER(sl_primary_handlers, DUMP_FLOWS, h_dump_flows)
+
+static int
+h_dump_aggregate(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
+{
+	const struct sl_ftable *t = &sl_p.flows;
+	Sluice__AggregateInfo *ai = malloc(sizeof(*ai));
+	struct sl_flow sel;
+	int rc;
+
+	if (ai == NULL)
+		return -ENOMEM;
+	sluice__aggregate_info__init(ai);
+	rep->aggregate = ai;
+	rc = request_selector(req->dump_aggregate, &sel, err, errlen);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < t->n; i++) {
+		uint64_t packets, bytes;
+
+		if (!sl_flow_selects(&sel, &t->flows[i], req->dump_aggregate->strict))
+			continue;
+		sl_flow_counters_sum(sl_pflow_of(i)->id, &packets, &bytes);
+		ai->packet_count += packets;
+		ai->byte_count += bytes;
+		ai->flow_count++;
+	}
+	return 0;
+}
+SL_REQ_HANDLER(sl_primary_handlers, DUMP_AGGREGATE, h_dump_aggregate)
 
 static int
 add_port_stats(Sluice__Reply *rep, unsigned int slot, bool xstats)

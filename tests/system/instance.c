@@ -580,7 +580,7 @@ char *
 inst_flows_text(struct inst *in, const char *find, uint64_t *packets)
 {
 	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__FlowMod e = SLUICE__FLOW_MOD__INIT;
 	Sluice__Reply *rep = NULL;
 	char err[256], *buf = NULL;
 	size_t len = 0;

@@ -127,7 +127,7 @@ flow_texts(const char *dump)
 	FILE *f = open_memstream(&buf, &len);
 
 	for (const char *line = dump; *line != '\0';) {
-		const char *end = strchrnul(line, '\n'), *text = strstr(line, "n_bytes=");
+		const char *end = strchrnul(line, '\n'), *text = strstr(line, "idle_age=");
 
 		cr_assert(text != NULL && text < end, "not a dump-flows line: %.*s", (int)(end - line),
 			  line);

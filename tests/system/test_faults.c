@@ -137,8 +137,11 @@ check_agreement(int iter)
 	usleep(300000);
 	db = ctl_file(&c, "sluice.db");
 	OK("dump-flows");
+	/* hard_age shows where a flow was replaced after it was added: not part of the flow */
+	for (char *h; (h = strstr(out, " hard_age=")) != NULL;)
+		memmove(h, strstr(h, ", ") + 1, strlen(strstr(h, ", ") + 1) + 1);
 	db_flows = sorted_lines(db, "flow ", NULL);
-	flows = sorted_lines(out, " n_bytes=", ", ");
+	flows = sorted_lines(out, " idle_age=", ", ");
 	if (strcmp(flows, db_flows) != 0) {
 		size_t i = 0;
 

@@ -77,6 +77,8 @@ static const struct flow_text round_trip_flows[] = {
 	{ "ip,nw_proto=47,actions=drop" },
 	{ "ipv6,nw_proto=89,actions=drop" },
 	{ "cookie=0xdeadbeef,priority=0,actions=drop" },
+	{ "idle_timeout=10,hard_timeout=65535,ip,actions=drop" },
+	{ "cookie=0x5,hard_timeout=1,in_port=1,actions=output:2" },
 	{ "ip,nw_src=10.0.0.0/255.0.255.0,actions=drop" },
 	{ "priority=65535,in_port=65279,actions=output:1,output:2,output:3" },
 	{ "actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:2:0:0:0:0:2,mod_vlan_pcp:7,"
@@ -183,6 +185,9 @@ Test(flow_syntax, canonical_text)
 	assert_canonical("actions=", "priority=32768,actions=drop");
 	assert_canonical("cookie=255,tcp,tp_dst=80,actions=normal",
 			 "cookie=0xff,priority=32768,tcp,tp_dst=80,actions=NORMAL");
+	assert_canonical("hard_timeout=20,tcp,idle_timeout=10,cookie=1,actions=normal",
+			 "cookie=0x1,idle_timeout=10,hard_timeout=20,priority=32768,tcp,"
+			 "actions=NORMAL");
 	assert_canonical("ipv6,nw_proto=6,actions=drop", "priority=32768,tcp6,actions=drop");
 	assert_canonical("dl_vlan=0xffff,actions=drop",
 			 "priority=32768,vlan_tci=0x0000,actions=drop");
@@ -467,21 +472,55 @@ Test(flow_syntax, match_mode_takes_no_actions)
 	cr_assert_not_null(strstr(err, "actions"), "%s", err);
 }
 
-/* Found by fuzz_flow_syntax: the cookie was parsed, then dropped by the
- * match, so "del-flows cookie=5" deleted flows of every cookie. */
-Test(flow_syntax, match_mode_refuses_a_cookie_it_could_not_honour)
+/*
+ * Found by fuzz_flow_syntax: the cookie was parsed, then dropped by the
+ * match, so "del-flows cookie=5" deleted flows of every cookie.  Now a
+ * match selects by cookie: cookie=V exactly, cookie=V/MASK on MASK's bits
+ * ("/-1" all of them, as ovs-ofctl takes it); and the selector prints
+ * back what it selects.
+ */
+Test(flow_syntax, a_match_selects_by_cookie_and_mask)
 {
 	struct sl_flow f;
-	char err[128];
+	char err[128], text[256];
 
 	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip", SL_PARSE_MATCH, NULL, NULL, &f, err,
 				   sizeof(err)),
-		     -ENOTSUP);
-	cr_assert_not_null(strstr(err, "cookie"), "%s", err);
+		     0, "%s", err);
+	cr_assert_eq(f.cookie, 5);
+	cr_assert_eq(f.cookie_mask, UINT64_MAX);
+	cr_assert_eq(sl_flow_parse("cookie=0x1234/0xff00", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cookie, 0x1200, "value bits outside the mask are dropped");
+	cr_assert_eq(f.cookie_mask, 0xff00);
+	sl_selector_format(&f, text, sizeof(text));
+	cr_assert_str_eq(text, "cookie=0x1200/0xff00,priority=32768");
+	cr_assert_eq(sl_flow_parse("cookie=7/-1,ip", SL_PARSE_MATCH, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(f.cookie_mask, UINT64_MAX);
+	/* A flow that is added has one cookie: no mask. */
+	cr_assert_eq(sl_flow_parse("cookie=0x5/0xf,actions=drop", SL_PARSE_FLOW, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "cookie: a mask selects flows"), "%s", err);
 	cr_assert_eq(sl_flow_parse("cookie=0x5,priority=7,ip,actions=drop", SL_PARSE_FLOW, NULL,
 				   NULL, &f, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_eq(f.cookie, 5);
+	cr_assert_eq(f.cookie_mask, 0);
+	/* mod-flows: with a mask it selects, without one it sets. */
+	cr_assert_eq(sl_flow_parse("cookie=0x5/0xf,actions=drop", SL_PARSE_MOD, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert(f.cookie_mask == 0xf && !f.set_cookie);
+	cr_assert_eq(sl_flow_parse("cookie=0x5,actions=drop", SL_PARSE_MOD, NULL, NULL, &f, err,
+				   sizeof(err)),
+		     0, "%s", err);
+	cr_assert(f.cookie_mask == 0 && f.set_cookie && f.cookie == 5);
+	cr_assert_eq(sl_flow_parse("ip", SL_PARSE_MOD, NULL, NULL, &f, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "missing actions="), "%s", err);
 }
 
 /* Found by fuzz_flow_syntax: errors quote the input, line breaks included. */
@@ -553,8 +592,8 @@ static const struct bad_flow bad_flows[] = {
 	{ "actions=output:local", -ENOTSUP, "not supported: port LOCAL" },
 	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
 	{ "table=254,actions=drop", -ERANGE, "table: 254 out of range 0..253" },
-	{ "idle_timeout=10,actions=drop", -ENOTSUP, "idle_timeout: timeouts are not supported" },
-	{ "hard_timeout=5,actions=drop", -ENOTSUP, "hard_timeout: timeouts are not supported" },
+	{ "idle_timeout=65536,actions=drop", -ERANGE, "idle_timeout: 65536 out of range 0..65535" },
+	{ "hard_timeout=-1,actions=drop", -EINVAL, "hard_timeout: bad number \"-1\"" },
 	{ "dl_vlan=4096,actions=drop", -ERANGE, "dl_vlan: 4096 out of range 0..4095" },
 	{ "dl_vlan_pcp=8,actions=drop", -ERANGE, "dl_vlan_pcp: 8 out of range" },
 	{ "dl_src=00:11:22:33:44,actions=drop", -EINVAL,

@@ -195,6 +195,109 @@ Test(ftable, replace_with_nothing_empties_the_table)
 	cr_assert_eq(t.n, 0);
 }
 
+static struct sl_flow
+cookied(struct sl_flow f, uint64_t cookie)
+{
+	f.cookie = cookie;
+	return f;
+}
+
+Test(ftable, selectors_honour_the_cookie_mask_strict_or_not)
+{
+	struct sl_flow r = cookied(rule(10, 1, 0x800, 2), 0x1234);
+	struct sl_flow sel = rule(0, 1, 0, 0);
+
+	cr_assert(sl_flow_selects(&sel, &r, false), "no mask: any cookie");
+	sel.cookie = 0x1200, sel.cookie_mask = 0xff00;
+	cr_assert(sl_flow_selects(&sel, &r, false));
+	sel.cookie = 0x1300;
+	cr_assert_not(sl_flow_selects(&sel, &r, false));
+	sel = cookied(rule(10, 1, 0x800, 0), 0x1234);
+	sel.cookie_mask = UINT64_MAX;
+	cr_assert(sl_flow_selects(&sel, &r, true));
+	sel.priority = 11;
+	cr_assert_not(sl_flow_selects(&sel, &r, true), "strict: the priority too");
+}
+
+Test(ftable, edit_del_by_cookie_leaves_other_cookies)
+{
+	struct sl_flow flows[] = { cookied(rule(10, 1, 0, 2), 0x11), cookied(rule(20, 2, 0, 1), 0x21),
+				   cookied(rule(30, 3, 0, 1), 0x12) };
+	struct sl_flow sel = rule(0, 0, 0, 0);
+	struct sl_ftable_edit e;
+
+	cr_assert_eq(sl_ftable_add_batch(&t, flows, 3), 0);
+	sel.cookie = 0x10, sel.cookie_mask = 0xf0;
+	cr_assert_eq(sl_ftable_edit_del(&t, &sel, 1, false, &e), 0);
+	cr_assert_eq(e.n_removed, 2);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 1);
+	cr_assert_eq(t.flows[0].cookie, 0x21);
+	/* strict: found by match and priority, kept if the cookie disagrees */
+	sel = cookied(rule(20, 2, 0, 0), 0x22);
+	sel.cookie_mask = UINT64_MAX;
+	cr_assert_eq(sl_ftable_edit_del(&t, &sel, 1, true, &e), 0);
+	cr_assert_eq(e.n_removed, 0);
+	sl_ftable_edit_done(&e);
+	cr_assert_eq(t.n, 1);
+}
+
+Test(ftable, mod_changes_actions_of_what_it_selects_and_adds_when_nothing_is)
+{
+	struct sl_flow flows[] = { cookied(rule(10, 1, 0x800, 2), 0x11), rule(20, 1, 0, 3),
+				   rule(30, 2, 0, 1) };
+	struct sl_flow mods[2], *out;
+	uint32_t n_out, n_sel;
+
+	cr_assert_eq(sl_ftable_add_batch(&t, flows, 3), 0);
+	/* loose: in_port=1 covers the first two, whatever their priority */
+	mods[0] = rule(0, 1, 0, 9);
+	cr_assert_eq(sl_ftable_mod(&t, mods, 1, false, &out, &n_out, &n_sel), 0);
+	cr_assert_eq(n_sel, 2);
+	cr_assert_eq(n_out, 2);
+	cr_assert(out[0].priority == 10 && out[0].actions.a[0].arg == 9 && out[0].cookie == 0x11,
+		  "match, priority and cookie kept");
+	cr_assert(out[1].priority == 20 && out[1].actions.a[0].arg == 9);
+	cr_assert_eq(sl_ftable_add_batch(&t, out, n_out), 0);
+	free(out);
+	cr_assert_eq(t.n, 3, "a modify adds no rule");
+	cr_assert_eq(t.flows[0].actions.a[0].arg, 9);
+	cr_assert_eq(t.flows[2].actions.a[0].arg, 1, "not selected, not changed");
+	/* strict, setting a cookie; and a sequence: the second sees the first's cookie */
+	mods[0] = cookied(rule(30, 2, 0, 4), 0x77);
+	mods[0].set_cookie = true;
+	mods[1] = rule(0, 0, 0, 5);
+	mods[1].cookie = 0x77, mods[1].cookie_mask = UINT64_MAX;
+	cr_assert_eq(sl_ftable_mod(&t, mods, 2, true, &out, &n_out, &n_sel), 0);
+	cr_assert_eq(n_sel, 1, "the strict priority-0 empty match selects nothing");
+	cr_assert(out[0].cookie == 0x77 && out[0].actions.a[0].arg == 4);
+	cr_assert_eq(n_out, 1, "a mod selecting by cookie adds nothing");
+	free(out);
+	mods[1].cookie_mask = 0;
+	mods[1].priority = 30;
+	mods[1].match = t.flows[2].match;
+	cr_assert_eq(sl_ftable_mod(&t, mods, 2, true, &out, &n_out, &n_sel), 0);
+	cr_assert(n_sel == 1 && out[0].cookie == 0x77 && out[0].actions.a[0].arg == 5,
+		  "the later mod wins");
+	free(out);
+	/* nothing selected, no cookie mask: added as it is (OpenFlow 1.0) */
+	mods[0] = rule(40, 7, 0, 1);
+	cr_assert_eq(sl_ftable_mod(&t, mods, 1, false, &out, &n_out, &n_sel), 0);
+	cr_assert(n_sel == 0 && n_out == 1 && out[0].priority == 40 && out[0].cookie == 0);
+	free(out);
+}
+
+Test(ftable, timeouts_make_rules_differ)
+{
+	struct sl_flow a = rule(10, 1, 0, 2), b = a;
+
+	b.idle_timeout = 5;
+	cr_assert_not(sl_flow_same(&a, &b));
+	b = a;
+	b.hard_timeout = 5;
+	cr_assert_not(sl_flow_same(&a, &b));
+}
+
 Test(ftable, diff_ignores_order)
 {
 	struct sl_flow r[] = { rule(10, 1, 0, 2), rule(20, 2, 0, 1) };
