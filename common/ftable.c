@@ -105,8 +105,16 @@ sl_flow_selects(const struct sl_flow *sel, const struct sl_flow *f, bool strict)
 {
 	if (!cookie_selects(sel, f))
 		return false;
-	if (strict)
-		return sel->priority == f->priority && match_same(&sel->match, &f->match);
+	if (strict) {
+		struct sl_match m = sel->match;
+
+		/* No table named: the rule with this identity in any table. */
+		if (m.mmask.table == 0) {
+			m.mmask.table = f->match.mmask.table;
+			m.mkey.table = f->match.mkey.table;
+		}
+		return sel->priority == f->priority && match_same(&m, &f->match);
+	}
 	return sl_match_covers(&sel->match, &f->match);
 }
 
@@ -483,6 +491,8 @@ sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n,
 	for (j = 0; j < n; j++)
 		if (!hit[j] && mods[j].cookie_mask == 0) {
 			res[k] = mods[j];
+			/* A rule lives in one table: the one named, else table 0. */
+			res[k].match.mmask.table = 0xff;
 			if (!res[k].set_cookie)
 				res[k].cookie = 0;
 			res[k].set_cookie = false;
