@@ -24,6 +24,7 @@
 #define SL_MTU_MAX 9702
 #define SL_DEVARGS_MAX 512   /* devargs, with the terminating NUL */
 #define SL_METER_ID_MAX 0xffff0000u /* highest OpenFlow meter id (OFPM13_MAX) */
+#define SL_GROUP_ID_MAX 0xffffff00u /* highest OpenFlow group id (OFPG_MAX) */
 
 /*
  * What the parser extracts from a packet; what rules match on.
@@ -83,6 +84,8 @@ enum sl_action_type {
 	SL_ACT_SET_DL_DST,   /* mac */
 	SL_ACT_METER,        /* id (sl_action_u32) = OpenFlow meter id; arg = its slot in
 			      * the data plane's meter table, bound by the primary */
+	SL_ACT_GROUP,        /* id (sl_action_u32) = OpenFlow group id; arg = its slot in
+			      * the data plane's group table (common/group.h), bound by the primary */
 };
 
 struct sl_action {

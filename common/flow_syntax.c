@@ -733,6 +733,7 @@ enum sl_act_arg {
 	SL_ARG_TPID,
 	SL_ARG_MAC,
 	SL_ARG_METER,
+	SL_ARG_GROUP,
 };
 
 struct sl_act_word {
@@ -755,6 +756,7 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "mod_dl_src", SL_ACT_SET_DL_SRC, SL_ARG_MAC },
 	{ "mod_dl_dst", SL_ACT_SET_DL_DST, SL_ARG_MAC },
 	{ "meter", SL_ACT_METER, SL_ARG_METER },
+	{ "group", SL_ACT_GROUP, SL_ARG_GROUP },
 };
 
 static int
@@ -790,6 +792,12 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, const char *arg,
 	case SL_ARG_METER:
 		/* The id; the primary binds it to a meter of its table (arg). */
 		rc = sl_num(c, what, arg, 1, SL_METER_ID_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		a->arg = 0;
+		return rc;
+	case SL_ARG_GROUP:
+		/* The id; the primary binds it to a group of its table (arg). */
+		rc = sl_num(c, what, arg, 0, SL_GROUP_ID_MAX, &v);
 		sl_action_set_u32(a, (uint32_t)v);
 		a->arg = 0;
 		return rc;
@@ -880,6 +888,31 @@ sl_parse_actions(struct sl_pctx *c, const char *s)
 			return 0;
 		s += n + 1;
 	}
+}
+
+int
+sl_actions_parse(const char *text, sl_port_resolve_fn resolve, void *ctx, struct sl_actions *acts,
+		 char *err, size_t errlen)
+{
+	struct sl_flow f;
+	struct sl_pctx c = {
+		.mode = SL_PARSE_FLOW,
+		.flow = &f,
+		.m = &f.match,
+		.resolve = resolve,
+		.rctx = ctx,
+		.err = err,
+		.errlen = errlen,
+	};
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	rc = sl_parse_actions(&c, text);
+	if (rc == 0)
+		*acts = f.actions;
+	return rc;
 }
 
 /* ---- the parser ---- */
@@ -1317,6 +1350,10 @@ sl_out_action(struct sl_out *o, const struct sl_action *a)
 		return;
 	case SL_ACT_METER:
 		sl_put(o, "meter:");
+		sl_put_u(o, sl_action_u32(a));
+		return;
+	case SL_ACT_GROUP:
+		sl_put(o, "group:");
 		sl_put_u(o, sl_action_u32(a));
 		return;
 	}

@@ -93,6 +93,8 @@ struct sl_wctx {
 	uint32_t mz_ports_gen;
 	struct sl_meter *egress[SL_MAX_PORTS];
 	struct sl_meter *ingress[SL_MAX_PORTS];
+
+	struct sl_group_zone *gz; /* OpenFlow groups (groups.c) */
 };
 
 /* forward.c */
