@@ -159,8 +159,10 @@ sl_cls_subtable_find(const struct sl_cls *cls, const struct sl_cls_subtable *st,
 	return SL_CLS_NO_RULE;
 }
 
-const struct sl_cls_rule *
-sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
+/* The lookup; *searched grows by the subtables probed (a constant-folded
+ * local in sl_cls_lookup, so that one pays nothing for it). */
+static inline const struct sl_cls_rule *
+sl_cls_lookup__(const struct sl_cls *cls, const struct sl_flow_key *key, uint32_t *searched)
 {
 	const struct sl_cls_subtable *st = sl_cls_subtables(cls);
 	const struct sl_cls_subtable *end = st + cls->n_subtables;
@@ -183,6 +185,7 @@ sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 		if (!sl_cls_may_match(st, kw))
 			continue;
 		r = sl_cls_subtable_find(cls, st, kw);
+		(*searched)++;
 		if (r == SL_CLS_NO_RULE)
 			continue;
 		prio = rules[r].priority;
@@ -192,6 +195,25 @@ sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 		}
 	}
 	return best == SL_CLS_NO_RULE ? NULL : &rules[best];
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
+{
+	uint32_t unused = 0;
+
+	return sl_cls_lookup__(cls, key, &unused);
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup_counted(const struct sl_cls *cls, const struct sl_flow_key *key,
+		      uint64_t *searched)
+{
+	uint32_t n = 0;
+	const struct sl_cls_rule *r = sl_cls_lookup__(cls, key, &n);
+
+	*searched += n;
+	return r;
 }
 
 uint32_t

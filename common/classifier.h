@@ -41,6 +41,12 @@ struct sl_cls *sl_cls_build(const struct sl_cls_rule *rules, uint32_t n,
 const struct sl_cls_rule *sl_cls_lookup(const struct sl_cls *cls,
 					const struct sl_flow_key *key);
 
+/* The same, adding the number of subtables it probed to *searched
+ * (pmd-stats-show's "avg. subtable lookups per megaflow hit"). */
+const struct sl_cls_rule *sl_cls_lookup_counted(const struct sl_cls *cls,
+						const struct sl_flow_key *key,
+						uint64_t *searched);
+
 /* Number of rules / of distinct masks (subtables) in a snapshot. */
 uint32_t sl_cls_n_rules(const struct sl_cls *cls);
 uint32_t sl_cls_n_subtables(const struct sl_cls *cls);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pmd.h"
 #include "settings.h"
 #include "util.h"
 
@@ -49,7 +50,7 @@ port_rules(const struct sl_values *vals, char *err, size_t errlen)
 
 const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT,
 					      port_rules };
-const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, NULL };
+const struct sl_settings sl_options = { "option", options, SL_OPT_COUNT, sl_pmd_options_check };
 
 void
 sl_values_init(struct sl_values *vals, const struct sl_settings *t)

@@ -68,7 +68,9 @@ enum sl_setting_flags {
 	X(INGRESS_POLICING_RATE, "ingress_policing_rate", UINT, 0, UINT32_MAX, NULL, NULL, "0",     \
 	  SL_SET_LIVE, "police what the port receives to this rate (kbps; 0: no policer)")    \
 	X(INGRESS_POLICING_BURST, "ingress_policing_burst", UINT, 0, UINT32_MAX, NULL, NULL, "0",   \
-	  SL_SET_LIVE, "ingress policer burst (kilobits; 0: 8000)")
+	  SL_SET_LIVE, "ingress policer burst (kilobits; 0: 8000)")                  \
+	X(PMD_RXQ_AFFINITY, "pmd-rxq-affinity", TEXT, 0, 0, NULL, sl_rxq_affinity_check, "",        \
+	  SL_SET_LIVE, "rx queues pinned to worker cores: QUEUE:CORE,... (0:3,1:7)")
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \
@@ -76,7 +78,22 @@ enum sl_setting_flags {
 	X(MAC_AGING_TIME, "mac-aging-time", UINT, 1, 86400, NULL, NULL, "300", SL_SET_LIVE,          \
 	  "seconds a learnt MAC address lives (NORMAL)")                                      \
 	X(PMD_MAXSLEEP, "pmd-maxsleep", UINT, 0, 10000, NULL, NULL, "250", SL_SET_LIVE,              \
-	  "longest sleep of an idle worker (microseconds; 0: busy-poll)")
+	  "longest sleep of an idle worker (microseconds; 0: busy-poll)")                      \
+	X(PMD_CPU_MASK, "pmd-cpu-mask", TEXT, 0, 0, NULL, sl_cpu_mask_check, "", SL_SET_LIVE,        \
+	  "cores that run a worker: mask 0x6 or list 1,2 (empty: --workers, --lcores)")         \
+	X(PMD_RXQ_ASSIGN, "pmd-rxq-assign", ENUM, 0, 0, "cycles|roundrobin|group", NULL, "cycles",  \
+	  SL_SET_LIVE, "how rx queues that are not pinned are spread over the workers")         \
+	X(PMD_RXQ_ISOLATE, "pmd-rxq-isolate", BOOL, 0, 1, NULL, NULL, "true", SL_SET_LIVE,           \
+	  "a worker with pinned queues polls only those (false: with group only)")              \
+	X(PMD_AUTO_LB, "pmd-auto-lb", BOOL, 0, 1, NULL, NULL, "false", SL_SET_LIVE,                  \
+	  "move rx queues when a worker stays overloaded")                                      \
+	X(PMD_AUTO_LB_LOAD_THRESHOLD, "pmd-auto-lb-load-threshold", UINT, 0, 100, NULL, NULL, "95", \
+	  SL_SET_LIVE, "auto-lb: a worker busier than this for a minute is overloaded (%)")     \
+	X(PMD_AUTO_LB_IMPROVEMENT_THRESHOLD, "pmd-auto-lb-improvement-threshold", UINT, 0, 100,     \
+	  NULL, NULL, "25", SL_SET_LIVE,                                                        \
+	  "auto-lb: rebalance only if the load variance improves this much (%)")               \
+	X(PMD_AUTO_LB_REBAL_INTERVAL, "pmd-auto-lb-rebal-interval", UINT, 0, 20000, NULL, NULL, "1", \
+	  SL_SET_LIVE, "auto-lb: minutes between two checks (0: 1)")
 
 enum sl_port_setting_id {
 #define SL_PS_ID(ID, ...) SL_PS_##ID,

@@ -21,11 +21,12 @@
 #include <rte_spinlock.h>
 
 #include "flow.h"
+#include "pmd.h"
 #include "slots.h"
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 5u
+#define SL_LAYOUT_VERSION 6u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -104,6 +105,8 @@ struct sl_worker_stats {
 	uint64_t idle_cycles;
 	uint64_t mtu_dropped;
 	uint64_t flood_packets;
+	uint64_t masked_lookups; /* classifier subtables searched */
+	uint64_t tx_batches;     /* output batches handed to a port */
 } __rte_cache_aligned;
 
 /*
@@ -144,7 +147,31 @@ struct sl_worker {
 	struct sl_port_wstats port_stats[SL_MAX_PORTS]; /* W */
 	uint64_t restarts;           /* P */
 	uint64_t lost_mbufs;         /* P: upper bound of mbufs lost with dead incarnations */
+	/* Where it runs and how it polls (pmd-cpu-mask, pmd-rxq-affinity). */
+	int32_t core;                /* P: the core it is configured for; -1: see cpu */
+	uint8_t enabled;             /* P: part of the configured worker set */
+	uint8_t isolated;            /* P: polls pinned rx queues only */
+	int32_t cpu;                 /* W: the CPU its lcore runs on (-1: unknown) */
+	/* W: its cycles in each usage interval (SL_PMD_INTERVAL_MS), a ring
+	 * indexed by interval number; n_intervals (release) is stored after
+	 * the entries of the interval it counts. */
+	uint64_t intrvl_len[SL_PMD_INTERVALS] __rte_cache_aligned;
+	uint64_t intrvl_busy[SL_PMD_INTERVALS];
+	uint64_t n_intervals;
 } __rte_cache_aligned;
+
+/*
+ * One worker's accounting of one rx queue, kept whether or not it still
+ * polls the queue (a queue's history follows it from worker to worker: a
+ * reader sums over the workers).  Written by that worker only.
+ */
+struct sl_rxq_stats {
+	uint32_t port_gen;    /* W: the port incarnation (sl_port.gen) counted */
+	uint32_t pad;
+	uint64_t packets;     /* W */
+	uint64_t cycles;      /* W: processing cycles, total */
+	uint64_t intrvl[SL_PMD_INTERVALS]; /* W: per interval, by the worker's interval number */
+};
 
 struct sl_flow_counter {
 	uint64_t packets;
@@ -180,6 +207,7 @@ struct sl_shm {
 	struct rte_mempool *pktmbuf_pool; /* P */
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */
 	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
+	struct sl_rxq_stats *rxq_stats; /* [SL_MAX_WORKERS][SL_MAX_PORTS][SL_MAX_RXQ], W */
 
 	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */
 
@@ -194,6 +222,13 @@ static inline struct sl_flow_counter *
 sl_flow_counter(struct sl_shm *shm, unsigned int worker, uint32_t flow_id)
 {
 	return &shm->flow_counters[(size_t)worker * SL_MAX_FLOWS + flow_id];
+}
+
+/* Worker @worker's accounting of rx queue @queue of the port in slot @port. */
+static inline struct sl_rxq_stats *
+sl_rxq_stats(struct sl_shm *shm, unsigned int worker, unsigned int port, unsigned int queue)
+{
+	return &shm->rxq_stats[((size_t)worker * SL_MAX_PORTS + port) * SL_MAX_RXQ + queue];
 }
 
 #endif /* SL_SHM_H */

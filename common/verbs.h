@@ -68,8 +68,8 @@ enum sl_verb_flags {
 	  "", "per worker: packets, cache hits, cycles")                                        \
 	X(pmd_stats_clear, "pmd-stats-clear", PMD_STATS_CLEAR, SL_VERB_PRIMARY, 0, 0, "",        \
 	  "zero the per-worker statistics")                                                     \
-	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",  \
-	  "which worker polls which rx queue")                                                  \
+	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 4,      \
+	  "[-pmd CORE] [-secs N]", "which worker polls which rx queue, usage over N s")         \
 	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",     \
 	  "workers: pid, lcore, state, restarts, reason")                                       \
 	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID|--all",    \
@@ -105,7 +105,9 @@ enum sl_verb_flags {
 	X(meter_stats, "meter-stats", METER_STATS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
 	  "[METER]", "per meter and band: packets and bytes")                                  \
 	X(detach, "detach", DETACH, SL_VERB_PRIMARY, 1, 1, "DEVARGS",                            \
-	  "detach a device no port uses (left attached by del-port)")
+	  "detach a device no port uses (left attached by del-port)")                                  \
+	X(pmd_rxq_rebalance, "pmd-rxq-rebalance", PMD_RXQ_REBALANCE, SL_VERB_PRIMARY, 0, 0, "",  \
+	  "assign the rx queues to the workers again, by their measured cycles")
 
 struct sl_verb {
 	const char *name;

@@ -436,7 +436,8 @@ h_set_option(struct sl_daemon *d, struct sl_call *call)
 
 	snprintf(kv, sizeof(kv), "%s=%s", so->key, so->value);
 	id = sl_values_set_kv(&sl_options, &next, kv, err, sizeof(err));
-	if (id < 0 || sl_values_check_all(&sl_options, &next, err, sizeof(err)) < 0)
+	if (id < 0 || sl_values_check_all(&sl_options, &next, err, sizeof(err)) < 0 ||
+	    (id == SL_OPT_PMD_CPU_MASK && sl_pmds_check(&next, err, sizeof(err)) < 0))
 		return sl_reply_err(EINVAL, "%s", err);
 	canon.value = next.v[id];
 	call->req->set_option = &canon;
@@ -445,6 +446,8 @@ h_set_option(struct sl_daemon *d, struct sl_call *call)
 	if (accepted(rep)) {
 		d->db.options = next;
 		db_commit(d, rep);
+		if (id == SL_OPT_PMD_CPU_MASK)
+			sl_pmds_changed(d); /* start and stop workers as the primary says */
 	}
 	return rep;
 }
@@ -458,8 +461,8 @@ h_worker_restart(struct sl_daemon *d, struct sl_call *call)
 
 	if (call->req->worker_restart->all)
 		id = 0;
-	else if (id >= d->n_workers)
-		return sl_reply_err(ENOENT, "no worker %u (this instance has %u)", id, d->n_workers);
+	else if (id >= d->n_workers || !d->slot_on[id])
+		return sl_reply_err(ENOENT, "no worker %u (see worker-list)", id);
 	if (d->phase != SL_PRI_UP)
 		return sl_primary_unavailable(d);
 	return sl_handover_from(d, id, call);

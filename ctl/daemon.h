@@ -65,7 +65,8 @@ struct sl_daemon {
 	/* options */
 	const char *rundir;
 	char *db_path;
-	unsigned int n_workers;
+	unsigned int n_workers; /* worker slots looked after (pmds.c: all of them) */
+	unsigned int n_default; /* --workers: the worker set without pmd-cpu-mask */
 	int cpus[SL_MAX_CPUS];
 	unsigned int n_cpus;
 	char **eal_args;
@@ -92,6 +93,8 @@ struct sl_daemon {
 	uint64_t hello_deadline_ms;
 	uint64_t next_hello_ms;
 	struct sl_proc workers[SL_MAX_WORKERS];
+	bool slot_on[SL_MAX_WORKERS];  /* the primary has this worker slot configured */
+	int slot_cpu[SL_MAX_WORKERS];  /* and its worker runs on this CPU */
 	uint64_t next_watch_ms;
 	char replay_error[512];
 	int ready_fd; /* --detach: tells the waiting parent how start-up went */
@@ -174,5 +177,18 @@ void sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep);
 /* Is @pid a process running @bin (by its short name)? Guards against a recycled pid. */
 bool sl_pid_runs(pid_t pid, const char *bin);
 Sluice__ProcState sl_proc_pb_state(const struct sl_proc *p);
+
+/* ---- pmds.c: workers by core ---- */
+/* The default worker set (--workers on --lcores) before the primary says more. */
+void sl_pmds_init(struct sl_daemon *d);
+/* --cores for the primary: the CPU of each default worker slot. */
+void sl_pmds_default_cores(const struct sl_daemon *d, char *buf, size_t len);
+/* Can the cores of pmd-cpu-mask in @next run a worker here? 0 or -EINVAL. */
+int sl_pmds_check(const struct sl_values *next, char *err, size_t errlen);
+/* Follow the primary's worker list @rep: slots and cores; stop the workers
+ * of slots taken out, and with @start start those of new slots. */
+void sl_pmds_sync(struct sl_daemon *d, const Sluice__Reply *rep, bool start);
+/* pmd-cpu-mask changed: ask the primary and follow it. */
+void sl_pmds_changed(struct sl_daemon *d);
 
 #endif /* SL_DAEMON_H */

@@ -22,6 +22,7 @@ sl_procs_init(struct sl_daemon *d)
 	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up is healthy. */
 	d->restart_policy = (struct sl_restart_policy){ 100, 5000, 10000, d->give_up_after };
 	sl_proc_init(&d->primary, "sluice-primary", &d->restart_policy);
+	sl_pmds_init(d);
 	for (unsigned int i = 0; i < d->n_workers; i++) {
 		char name[32];
 
@@ -79,11 +80,15 @@ sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep)
 		Sluice__WorkerInfo *wi = worker_info_find(rep, i);
 
 		if (wi == NULL) {
+			if (!d->slot_on[i])
+				continue;
 			wi = worker_info_append(rep, i);
 			if (wi == NULL)
 				return;
 			wi->pid = w->pid;
 			wi->lcore = i + 1;
+			wi->core = d->slot_cpu[i];
+			wi->enabled = true;
 			wi->state = sl_proc_pb_state(w);
 		}
 		if (w->restarts > wi->restarts)
@@ -123,10 +128,8 @@ worker_view(struct sl_daemon *d, unsigned int id, Sluice__WorkerInfo *out)
 static int
 worker_cpu(const struct sl_daemon *d, unsigned int id)
 {
-	/* The first CPU is the primary's unless it is the only one. */
-	if (d->n_cpus == 1)
-		return d->cpus[0];
-	return d->cpus[1 + id % (d->n_cpus - 1)];
+	/* Its slot's core (pmds.c); the first CPU if nobody said. */
+	return d->slot_cpu[id] >= 0 ? d->slot_cpu[id] : d->cpus[0];
 }
 
 /* argv = BIN EAL-ARGS... --proc-type=T --lcores L -- --rundir DIR KEY VALUE [more] */
@@ -134,7 +137,7 @@ static char **
 build_argv(const struct sl_daemon *d, const char *bin, bool primary, const char *lcores,
 	   const char *key, const char *value)
 {
-	char **argv = calloc(d->n_eal_args + d->n_primary_args + 13, sizeof(char *));
+	char **argv = calloc(d->n_eal_args + d->n_primary_args + 15, sizeof(char *));
 	unsigned int n = 0, i;
 
 	if (argv == NULL)
@@ -215,16 +218,24 @@ sl_worker_start(struct sl_daemon *d, unsigned int id)
 void
 sl_primary_start(struct sl_daemon *d)
 {
-	char lcores[32], workers[16];
+	char lcores[32], workers[16], cores[8 * SL_MAX_WORKERS];
 	uint64_t now = sl_now_ms();
+	char **argv;
+	unsigned int n;
 
 	snprintf(lcores, sizeof(lcores), "0@%d", d->cpus[0]);
-	snprintf(workers, sizeof(workers), "%u", d->n_workers);
+	snprintf(workers, sizeof(workers), "%u", d->n_default);
+	sl_pmds_default_cores(d, cores, sizeof(cores));
 	if (d->primary.last_exit[0] != '\0')
 		d->primary.restarts++;
-	if (spawn(d, &d->primary,
-		  build_argv(d, d->primary_bin, true, lcores, "--workers", workers),
-		  "primary.log") < 0) {
+	argv = build_argv(d, d->primary_bin, true, lcores, "--workers", workers);
+	if (argv != NULL) {
+		for (n = 0; argv[n] != NULL; n++)
+			;
+		argv[n++] = "--cores";
+		argv[n] = cores;
+	}
+	if (spawn(d, &d->primary, argv, "primary.log") < 0) {
 		d->phase = SL_PRI_DOWN;
 		return;
 	}
@@ -240,12 +251,16 @@ workers_bring_up(struct sl_daemon *d, bool adopt)
 	Sluice__Reply *rep = NULL;
 	char err[256];
 
-	if (adopt)
-		rep = sl_ask_primary(d, SLUICE__REQUEST__CMD_WORKER_LIST, SL_PRIMARY_TIMEOUT_MS, err,
-				     sizeof(err));
+	/* The primary says which slots exist, on which cores (pmd-cpu-mask). */
+	rep = sl_ask_primary(d, SLUICE__REQUEST__CMD_WORKER_LIST, SL_PRIMARY_TIMEOUT_MS, err,
+			     sizeof(err));
+	if (rep != NULL)
+		sl_pmds_sync(d, rep, false);
 	for (unsigned int i = 0; i < d->n_workers; i++) {
-		Sluice__WorkerInfo *wi = rep != NULL ? worker_info_find(rep, i) : NULL;
+		Sluice__WorkerInfo *wi = rep != NULL && adopt ? worker_info_find(rep, i) : NULL;
 
+		if (!d->slot_on[i])
+			continue;
 		if (wi != NULL && wi->pid > 0 && sl_proc_alive(wi->pid)) {
 			sl_proc_adopt(&d->workers[i], wi->pid);
 			sl_log("adopted worker %u, pid %d", i, (int)wi->pid);

@@ -24,6 +24,7 @@
 #include "msg.h"
 #include "sluicectl.h"
 #include "settings.h"
+#include "sluicectl.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -385,10 +386,9 @@ print_workers_short(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("    Worker %u: %s, pid %d, lcore %u, restarts %llu%s%s\n", w->id,
-		       sl_state_name(w->state),
-		       w->pid, w->lcore, (unsigned long long)w->restarts, w->reason[0] ? ": " : "",
-		       w->reason);
+		printf("    Worker %u: %s, pid %d, core %d, lcore %u, restarts %llu%s%s\n", w->id,
+		       sl_state_name(w->state), w->pid, w->core, w->lcore,
+		       (unsigned long long)w->restarts, w->reason[0] ? ": " : "", w->reason);
 	}
 }
 
@@ -622,84 +622,18 @@ print_dump_ports(const Sluice__Reply *rep)
 CTL_VERB(dump_ports, build_dump_ports, print_dump_ports)
 
 
-static double
-pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-static void
-print_pmd_stats(const Sluice__Reply *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n_workers; i++) {
-		const Sluice__WorkerInfo *w = rep->workers[i];
-		uint64_t cycles = w->busy_cycles + w->idle_cycles;
-
-		printf("worker %u (pid %d, lcore %u, %s):\n", w->id, w->pid, w->lcore,
-		       sl_state_name(w->state));
-		printf("  packets received: %llu\n", (unsigned long long)w->rx_packets);
-		printf("  packets sent: %llu\n", (unsigned long long)w->tx_packets);
-		printf("  emc hits: %llu\n", (unsigned long long)w->emc_hits);
-		printf("  classifier hits: %llu\n", (unsigned long long)w->cls_hits);
-		printf("  miss (dropped): %llu\n", (unsigned long long)w->misses);
-		printf("  tx dropped: %llu\n", (unsigned long long)w->tx_dropped);
-		printf("  idle cycles: %llu (%.2f%%)\n", (unsigned long long)w->idle_cycles,
-		       pct(w->idle_cycles, cycles));
-		printf("  processing cycles: %llu (%.2f%%)\n", (unsigned long long)w->busy_cycles,
-		       pct(w->busy_cycles, cycles));
-		printf("  avg processing cycles per packet: %.2f\n",
-		       w->rx_packets ? (double)w->busy_cycles / (double)w->rx_packets : 0.0);
-		printf("  restarts: %llu, lost mbufs: %llu\n", (unsigned long long)w->restarts,
-		       (unsigned long long)w->lost_mbufs);
-	}
-}
-CTL_VERB(pmd_stats_show, NULL, print_pmd_stats)
-
-
-static void
-print_rxqs(const Sluice__Reply *rep)
-{
-	bool printed;
-	uint32_t max = 0, id;
-	size_t i;
-
-	for (i = 0; i < rep->n_rxqs; i++)
-		if (rep->rxqs[i]->worker > max)
-			max = rep->rxqs[i]->worker;
-	/* Grouped by worker, as pmd-rxq-show groups by PMD thread. */
-	for (id = 0; rep->n_rxqs > 0 && id <= max; id++) {
-		printed = false;
-		for (i = 0; i < rep->n_rxqs; i++) {
-			const Sluice__RxqInfo *q = rep->rxqs[i];
-
-			if (q->worker != id)
-				continue;
-			if (!printed)
-				printf("worker %u:\n", id);
-			printed = true;
-			printf("  port: %-16s queue-id: %2u%s\n", q->port, q->queue,
-			       q->orphaned ? "  (orphaned: worker dead)" : "");
-		}
-	}
-}
-CTL_VERB(pmd_rxq_show, NULL, print_rxqs)
-
-
 static void
 print_worker_list(const Sluice__Reply *rep)
 {
 	size_t i;
 
-	printf("%-3s %-8s %-6s %-11s %-9s %s\n", "ID", "PID", "LCORE", "STATE", "RESTARTS",
-	       "REASON");
+	printf("%-3s %-8s %-6s %-5s %-11s %-9s %s\n", "ID", "PID", "LCORE", "CORE", "STATE",
+	       "RESTARTS", "REASON");
 	for (i = 0; i < rep->n_workers; i++) {
 		const Sluice__WorkerInfo *w = rep->workers[i];
 
-		printf("%-3u %-8d %-6u %-11s %-9llu %s\n", w->id, w->pid, w->lcore,
-		       sl_state_name(w->state),
-		       (unsigned long long)w->restarts, w->reason);
+		printf("%-3u %-8d %-6u %-5d %-11s %-9llu %s\n", w->id, w->pid, w->lcore, w->core,
+		       sl_state_name(w->state), (unsigned long long)w->restarts, w->reason);
 	}
 }
 CTL_VERB(worker_list, NULL, print_worker_list)
@@ -904,10 +838,14 @@ main(int argc, char **argv)
 		die(1, "%s", rep->error[0] ? rep->error : strerror(rep->status));
 	if (c.json) {
 		sl_json_print(&rep->base);
-	} else if (cv->print != NULL) {
-		cv->print(rep);
-	} else if (rep->message != NULL && rep->message[0] != '\0') {
-		printf("%s\n", rep->message);
+	} else {
+		/* What the change did that was not asked for: unpolled queues, ... */
+		for (size_t i = 0; i < rep->n_notices; i++)
+			printf("%s\n", rep->notices[i]);
+		if (cv->print != NULL)
+			cv->print(rep);
+		else if (rep->message != NULL && rep->message[0] != '\0')
+			printf("%s\n", rep->message);
 	}
 	/* diff-flows, like ovs-ofctl's, exits 2 when the sources differ. */
 	rc = rep->n_diff > 0 ? 2 : 0;

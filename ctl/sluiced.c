@@ -48,7 +48,8 @@ usage(FILE *out)
 		"  --rundir DIR       sockets, pid files and logs (default: $SLUICE_RUNDIR,\n"
 		"                     else %s); created if missing\n"
 		"  --db FILE          config DB (default: DIR/sluice.db)\n"
-		"  --workers N        worker processes, 1..%d (default: 1)\n"
+		"  --workers N        worker processes, 1..%d (default: 1), unless the option\n"
+		"                     pmd-cpu-mask names their cores\n"
 		"  --lcores LIST      CPUs, e.g. 0,1 or 0-3 (default: 0,1): the primary runs on\n"
 		"                     the first, workers round-robin on the others (on the\n"
 		"                     first too if it is the only one)\n"
@@ -250,6 +251,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		exit(2);
 	}
 	d->n_workers = (unsigned int)n;
+	d->n_default = (unsigned int)n;
 	d->rundir = sl_rundir(rundir);
 	d->policy.rundir = d->rundir;
 	if (d->group_name != NULL) {
@@ -579,7 +581,7 @@ main(int argc, char **argv)
 	setup_signals();
 	bind_socket(&d);
 	sl_log("started on %s: db %s (%zu ports, %u flows), %u workers", d.rundir, d.db.path,
-	       d.db.n_ports, d.db.flows.n, d.n_workers);
+	       d.db.n_ports, d.db.flows.n, d.n_default);
 	if (!try_adopt(&d)) {
 		sl_primary_start(&d);
 		if (d.phase == SL_PRI_DOWN)

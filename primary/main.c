@@ -40,7 +40,7 @@ static void
 usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [--rundir DIR] [--workers N] [--mbufs N]\n"
-	       "       [--hang-ms MS] [--rebalance]\n\n"
+	       "       [--hang-ms MS] [--rebalance] [--cores LIST]\n\n"
 	       "The sluice DPDK primary process: owns hugepages, mempools, ports and the\n"
 	       "shared switch state; serves commands on ipc://DIR/primary.sock.\n"
 	       "Normally started by sluiced.\n\n"
@@ -51,6 +51,9 @@ usage(const char *prog)
 	       "                 and killed (default 1000)\n"
 	       "  --rebalance    hand a dead worker's rx queues to the live ones at once\n"
 	       "                 (default: keep them for its restart)\n"
+	       "  --cores LIST   the CPU of each of the --workers slots (e.g. 1,1), for\n"
+	       "                 pmd-rxq-show and pmd-rxq-affinity while pmd-cpu-mask is\n"
+	       "                 not set (default: the CPU each worker runs on)\n"
 	       "  --mempool-ops NAME  mbuf pool driver (default lf_stack: safe when a\n"
 	       "                 worker is killed mid-operation; ring_mp_mc is DPDK's default)\n"
 	       "  --help         this text\n\n"
@@ -69,6 +72,7 @@ parse_app_args(int argc, char **argv)
 		{ "hang-ms", required_argument, NULL, 'H' },
 		{ "rebalance", no_argument, NULL, 'R' },
 		{ "mempool-ops", required_argument, NULL, 'M' },
+		{ "cores", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +118,13 @@ parse_app_args(int argc, char **argv)
 			break;
 		case 'M':
 			sl_p.mempool_ops = optarg;
+			break;
+		case 'C':
+			if (sl_pmd_parse_cores(optarg) < 0) {
+				fprintf(stderr, "sluice-primary: --cores: bad CPU list \"%s\" "
+						"(e.g. 1,1,2; at most %d)\n", optarg, SL_MAX_WORKERS);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -284,6 +295,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 			 __ATOMIC_RELAXED);
 	__atomic_fetch_add(&shm->primary_heartbeat, 1, __ATOMIC_RELAXED);
 	sl_workers_check();
+	sl_pmd_tick(now_ms);
 	sl_flows_reclaim();
 	sl_flows_expire(now_ms);
 	sl_mempools_reclaim();
@@ -349,6 +361,9 @@ main(int argc, char **argv)
 	ret = shm_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: shared state: %s\n", strerror(-ret));
+	ret = sl_pmd_init();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: rx queue accounting: %s\n", strerror(-ret));
 	ret = sl_capture_zone_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));

@@ -288,7 +288,9 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 		goto fail;
 	}
 	if (p->bridged) {
-		n_txq = 1;
+		/* The primary sends on queue 0; net_tap wants as many tx
+		 * queues as rx queues (one file descriptor each). */
+		n_txq = strcmp(pp->driver, "net_tap") == 0 ? RTE_MAX(n_rxq, (uint16_t)1) : 1;
 	} else {
 		n_txq = RTE_MIN((unsigned int)info.max_tx_queues, sl_p.n_workers + 1);
 		p->tx_shared = n_txq < sl_p.n_workers + 1;

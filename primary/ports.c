@@ -84,6 +84,13 @@ static void
 port_publish(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	char ignore[128];
+
+	/* The pins of the settings in force (which a failed restart put back). */
+	if (sl_rxq_affinity_parse(pp->cfg.v[SL_PS_PMD_RXQ_AFFINITY], &pp->affinity, ignore,
+				  sizeof(ignore)) < 0)
+		memset(&pp->affinity, 0, sizeof(pp->affinity));
 
 	sl_p.shm->ofport_to_slot[p->ofport] = slot;
 	__atomic_store_n(&p->state, SL_PORT_ACTIVE, __ATOMIC_RELEASE);
@@ -191,6 +198,9 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_INGRESS_POLICING_RATE:
 	case SL_PS_INGRESS_POLICING_BURST:
 		rc = sl_qos_apply(slot, next, err, errlen);
+		break;
+	case SL_PS_PMD_RXQ_AFFINITY:
+		sl_pmd_set_affinity(slot, next->v[id]);
 		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_COUNT:

@@ -13,6 +13,7 @@
 
 #include "flow.h"
 #include "ftable.h"
+#include "pmd.h"
 #include "settings.h"
 #include "shm.h"
 #include "sluice.pb-c.h"
@@ -45,6 +46,7 @@ struct sl_port_priv {
 	/* What the workers had counted for this slot when the port came. */
 	struct sl_port_wstats wstats_base;
 	uint64_t tx_dropped_base;
+	struct sl_rxq_affinity affinity; /* pmd-rxq-affinity, parsed from cfg */
 };
 
 /* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
@@ -197,9 +199,18 @@ int sl_mempools_fill_reply(Sluice__Reply *rep);
 const char *sl_mempool_kind(const struct rte_mempool *mp);
 
 /* workers.c */
-void sl_workers_assign_rxqs(void);
 void sl_workers_check(void);
 void sl_workers_stop_all(void);
+/* Worker slot @w has a live process (running, or handing over). */
+bool sl_worker_running(unsigned int w);
+
+/* rxq_assign.c */
+/* Assign every rx queue of every active port to the workers, in two phases
+ * so that no packet is lost or reordered (see rxq_assign.c). */
+void sl_workers_assign_rxqs(void);
+/* Auto-lb's dry run: load variance now and with a new assignment; false if
+ * no other assignment is possible. */
+bool sl_rxq_dry_run(uint64_t *cur_var, uint64_t *est_var);
 
 /* flows.c */
 int sl_flows_init(void);
@@ -272,5 +283,25 @@ void sl_option_apply(int id, uint64_t v);
 int sl_server_init(void);
 void sl_server_poll(int timeout_ms);
 void sl_server_close(void);
+
+/* Grow a repeated field of a reply by one malloc'd message; NULL on ENOMEM. */
+#define REPLY_APPEND(rep, field, n_field, type, init)                                  \
+	({                                                                           \
+		type *m_ = malloc(sizeof(type));                                     \
+		type **arr_ = realloc((rep)->field, sizeof(type *) * ((rep)->n_field + 1)); \
+		if (m_ != NULL && arr_ != NULL) {                                    \
+			*m_ = (type)init;                                            \
+			(rep)->field = arr_;                                         \
+			arr_[(rep)->n_field++] = m_;                                 \
+		} else {                                                             \
+			free(m_);                                                    \
+			if (arr_ != NULL)                                            \
+				(rep)->field = arr_;                                 \
+			m_ = NULL;                                                   \
+		}                                                                    \
+		m_;                                                                  \
+	})
+
+#include "polling.h"
 
 #endif /* SL_PRIMARY_H */

@@ -27,24 +27,6 @@
 
 sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
 
-/* Grow a repeated field by one malloc'd message. */
-#define REPLY_APPEND(rep, field, n_field, type, init)                                  \
-	({                                                                           \
-		type *m_ = malloc(sizeof(type));                                     \
-		type **arr_ = realloc((rep)->field, sizeof(type *) * ((rep)->n_field + 1)); \
-		if (m_ != NULL && arr_ != NULL) {                                    \
-			*m_ = (type)init;                                            \
-			(rep)->field = arr_;                                         \
-			arr_[(rep)->n_field++] = m_;                                 \
-		} else {                                                             \
-			free(m_);                                                    \
-			if (arr_ != NULL)                                            \
-				(rep)->field = arr_;                                 \
-			m_ = NULL;                                                   \
-		}                                                                    \
-		m_;                                                                  \
-	})
-
 static char *
 dupstr(const char *s)
 {
@@ -336,112 +318,6 @@ h_dump_ports(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 }
 SL_REQ_HANDLER(sl_primary_handlers, DUMP_PORTS, h_dump_ports)
 
-static Sluice__ProcState
-worker_state(const struct sl_worker *w)
-{
-	switch (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE)) {
-	case SL_WORKER_RUNNING:
-		return SLUICE__PROC_STATE__PROC_RUNNING;
-	case SL_WORKER_DEAD:
-		return SLUICE__PROC_STATE__PROC_DEAD;
-	case SL_WORKER_HANDOFF:
-		return SLUICE__PROC_STATE__PROC_HANDOFF;
-	default:
-		return SLUICE__PROC_STATE__PROC_FREE;
-	}
-}
-
-#define STAT_DELTA(w, f) ((w)->stats.f - (w)->stats_base.f)
-
-static int
-add_worker_info(Sluice__Reply *rep, unsigned int i)
-{
-	const struct sl_worker *w = &sl_p.shm->workers[i];
-	Sluice__WorkerInfo *wi;
-
-	wi = REPLY_APPEND(rep, workers, n_workers, Sluice__WorkerInfo, SLUICE__WORKER_INFO__INIT);
-	if (wi == NULL)
-		return -ENOMEM;
-	{
-		wi->id = i;
-		wi->pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
-		wi->state = worker_state(w);
-		wi->lcore = w->lcore;
-		wi->rx_packets = STAT_DELTA(w, rx_packets);
-		wi->tx_packets = STAT_DELTA(w, tx_packets);
-		wi->emc_hits = STAT_DELTA(w, emc_hits);
-		wi->cls_hits = STAT_DELTA(w, cls_hits);
-		wi->misses = STAT_DELTA(w, misses);
-		wi->tx_dropped = STAT_DELTA(w, tx_dropped);
-		wi->busy_cycles = STAT_DELTA(w, busy_cycles);
-		wi->idle_cycles = STAT_DELTA(w, idle_cycles);
-		wi->restarts = w->restarts;
-		wi->lost_mbufs = w->lost_mbufs;
-		wi->n_rxq = w->n_rxq;
-		wi->reason = dupstr("");
-	}
-	return 0;
-}
-
-static int
-h_worker_list(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	(void)req, (void)err, (void)errlen;
-	for (unsigned int i = 0; i < sl_p.n_workers; i++)
-		if (add_worker_info(rep, i) < 0)
-			return -ENOMEM;
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, WORKER_LIST, h_worker_list)
-
-/* pmd-stats-show is the worker list with its counters: one handler for both. */
-static int
-h_pmd_stats_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	return h_worker_list(req, rep, err, errlen);
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_SHOW, h_pmd_stats_show)
-
-static int
-h_pmd_stats_clear(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	unsigned int i;
-
-	(void)req, (void)rep, (void)err, (void)errlen;
-	/* Workers own their counters; clearing moves our baseline instead. */
-	for (i = 0; i < SL_MAX_WORKERS; i++)
-		sl_p.shm->workers[i].stats_base = sl_p.shm->workers[i].stats;
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_STATS_CLEAR, h_pmd_stats_clear)
-
-static int
-h_pmd_rxq_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
-{
-	unsigned int i, q;
-
-	(void)req, (void)err, (void)errlen;
-	for (i = 0; i < sl_p.n_workers; i++) {
-		const struct sl_worker *w = &sl_p.shm->workers[i];
-		bool dead = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != SL_WORKER_RUNNING;
-
-		for (q = 0; q < w->n_rxq; q++) {
-			Sluice__RxqInfo *ri;
-
-			ri = REPLY_APPEND(rep, rxqs, n_rxqs, Sluice__RxqInfo,
-					  SLUICE__RXQ_INFO__INIT);
-			if (ri == NULL)
-				return -ENOMEM;
-			ri->worker = i;
-			ri->port = dupstr(sl_p.shm->ports[w->rxq[q].port].name);
-			ri->queue = w->rxq[q].queue;
-			ri->orphaned = dead;
-		}
-	}
-	return 0;
-}
-SL_REQ_HANDLER(sl_primary_handlers, PMD_RXQ_SHOW, h_pmd_rxq_show)
-
 static int
 h_worker_event(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
@@ -467,6 +343,15 @@ sl_option_apply(int id, uint64_t v)
 	case SL_OPT_PMD_MAXSLEEP:
 		__atomic_store_n(&shm->idle_sleep_us, (uint32_t)v, __ATOMIC_RELAXED);
 		break;
+	case SL_OPT_PMD_CPU_MASK:
+	case SL_OPT_PMD_RXQ_ASSIGN:
+	case SL_OPT_PMD_RXQ_ISOLATE:
+	case SL_OPT_PMD_AUTO_LB:
+	case SL_OPT_PMD_AUTO_LB_LOAD_THRESHOLD:
+	case SL_OPT_PMD_AUTO_LB_IMPROVEMENT_THRESHOLD:
+	case SL_OPT_PMD_AUTO_LB_REBAL_INTERVAL:
+		sl_pmd_option_apply(id); /* polling.c: reads sl_p.options */
+		break;
 	case SL_OPT_COUNT:
 		break;
 	}
@@ -486,8 +371,10 @@ h_set_option(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 		return id;
 	if (sl_values_check_all(&sl_options, &next, err, errlen) < 0)
 		return -EINVAL;
-	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
+	if (sl_pmd_option_check(id, &next, err, errlen) < 0)
+		return -EBUSY;
 	sl_p.options = next;
+	sl_option_apply(id, sl_values_u64(&sl_options, &next, id));
 	return 0;
 }
 SL_REQ_HANDLER(sl_primary_handlers, SET_OPTION, h_set_option)
@@ -513,9 +400,9 @@ static int
 h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 {
 	(void)rep;
-	if (req->worker_restart->id >= sl_p.n_workers) {
-		snprintf(err, errlen, "no worker %u (there are %u)", req->worker_restart->id,
-			 sl_p.n_workers);
+	if (req->worker_restart->id >= SL_MAX_WORKERS ||
+	    !sl_p.shm->workers[req->worker_restart->id].enabled) {
+		snprintf(err, errlen, "no worker %u", req->worker_restart->id);
 		return -ENOENT;
 	}
 	/* Processes are sluiced's to start; the primary says whether the slot
@@ -526,7 +413,7 @@ h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 			 req->worker_restart->id);
 		return -ESRCH;
 	}
-	return add_worker_info(rep, req->worker_restart->id);
+	return sl_worker_info_add(rep, req->worker_restart->id);
 }
 SL_REQ_HANDLER(sl_primary_handlers, WORKER_RESTART, h_worker_restart)
 
@@ -553,6 +440,7 @@ handle_one(void)
 		return;
 	}
 	sluice__reply__init(rep);
+	sl_notices_begin();
 	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
@@ -574,6 +462,7 @@ handle_one(void)
 		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err[0] ? err : strerror(-rc));
 		PLOG(INFO, "%s: %s", sl_request_name(req), err[0] ? err : strerror(-rc));
 	} else {
+		sl_notices_attach(rep);
 		sl_msg_send_reply(sl_p.rep_sock, rep);
 		sl_reply_free_built(rep);
 	}

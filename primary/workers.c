@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Workers as the primary sees them: which rx queues each polls, whether it
- * is alive, and cleaning up after one that died.  Processes are started by
- * sluiced; the primary only watches shared memory and pids.
+ * Workers as the primary sees them: whether each is alive, and cleaning up
+ * after one that died (which rx queues each polls: rxq_assign.c).
+ * Processes are started by sluiced; the primary only watches shared memory
+ * and pids.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +24,14 @@ worker_running(unsigned int w)
 	       SL_WORKER_RUNNING;
 }
 
+bool
+sl_worker_running(unsigned int w)
+{
+	uint32_t st = __atomic_load_n(&sl_p.shm->workers[w].state, __ATOMIC_ACQUIRE);
+
+	return st == SL_WORKER_RUNNING || st == SL_WORKER_HANDOFF;
+}
+
 void
 sl_rcu_synchronize(void)
 {
@@ -38,86 +47,6 @@ sl_rcu_synchronize(void)
 			deadline = sl_now_ms() + 2 * sl_p.hang_ms;
 		}
 	}
-}
-
-struct assignment {
-	uint16_t n;
-	struct sl_rxq_ref q[SL_MAX_RXQ];
-};
-
-static bool
-has_rxq(const struct assignment *a, struct sl_rxq_ref r)
-{
-	for (unsigned int i = 0; i < a->n; i++)
-		if (a->q[i].port == r.port && a->q[i].queue == r.queue)
-			return true;
-	return false;
-}
-
-static void
-write_assignment(unsigned int w, const struct assignment *a)
-{
-	struct sl_worker *wk = &sl_p.shm->workers[w];
-
-	/* Readers copy rxq[] between two loads of assign_gen (a seqlock):
-	 * an odd generation means "being written". */
-	__atomic_fetch_add(&wk->assign_gen, 1, __ATOMIC_ACQ_REL);
-	memcpy(wk->rxq, a->q, sizeof(a->q[0]) * a->n);
-	__atomic_store_n(&wk->n_rxq, a->n, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&wk->assign_gen, 1, __ATOMIC_RELEASE);
-}
-
-/*
- * Round-robin every rx queue of every active port over the worker slots
- * (or only live ones under the rebalance policy).  A queue that moves
- * between two workers is first taken from the old one and, after a grace
- * period, given to the new one: never two pollers on one queue.
- */
-void
-sl_workers_assign_rxqs(void)
-{
-	struct assignment next[SL_MAX_WORKERS] = { 0 }, keep[SL_MAX_WORKERS] = { 0 };
-	unsigned int owners[SL_MAX_WORKERS], n_owners = 0, i = 0, w;
-	bool moved = false;
-
-	for (w = 0; w < sl_p.n_workers; w++)
-		if (!sl_p.rebalance_on_death || worker_running(w))
-			owners[n_owners++] = w;
-	if (n_owners == 0)
-		for (w = 0; w < sl_p.n_workers; w++)
-			owners[n_owners++] = w;
-
-	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
-		const struct sl_port *p = &sl_p.shm->ports[s];
-
-		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SL_PORT_ACTIVE)
-			continue;
-		for (uint16_t q = 0; q < p->n_rxq; q++, i++) {
-			struct assignment *a = &next[owners[i % n_owners]];
-
-			if (a->n < SL_MAX_RXQ)
-				a->q[a->n++] = (struct sl_rxq_ref){ .port = s, .queue = q };
-		}
-	}
-	/* Phase 1: every worker keeps only what it keeps in the end. */
-	for (w = 0; w < sl_p.n_workers; w++) {
-		const struct sl_worker *wk = &sl_p.shm->workers[w];
-
-		for (unsigned int k = 0; k < wk->n_rxq; k++) {
-			if (has_rxq(&next[w], wk->rxq[k]))
-				keep[w].q[keep[w].n++] = wk->rxq[k];
-			else
-				moved = true;
-		}
-	}
-	if (moved) {
-		for (w = 0; w < sl_p.n_workers; w++)
-			write_assignment(w, &keep[w]);
-		sl_rcu_synchronize();
-	}
-	/* Phase 2: the final assignment. */
-	for (w = 0; w < sl_p.n_workers; w++)
-		write_assignment(w, &next[w]);
 }
 
 /* A worker's process is gone: make its slot harmless and reusable. */
@@ -199,11 +128,16 @@ sl_workers_check(void)
 			continue;
 		}
 		if (!sl_p.was_running[w]) {
-			/* Back (or new): under the rebalance policy it gets its
-			 * share of the queues back from the others. */
+			/* New: it gets its share of the queues now that it runs.
+			 * Back: under the rebalance policy it gets its share back
+			 * from the others; else it kept its queues. */
 			sl_p.was_running[w] = true;
-			if (sl_p.rebalance_on_death)
+			if (!sl_pmd.ran[w] && sl_p.shm->workers[w].enabled) {
+				sl_pmd.ran[w] = true;
 				sl_workers_assign_rxqs();
+			} else if (sl_p.rebalance_on_death) {
+				sl_workers_assign_rxqs();
+			}
 		}
 		pid = __atomic_load_n(&wk->pid, __ATOMIC_ACQUIRE);
 		if (!sl_pid_alive(pid)) {

@@ -18,6 +18,7 @@
 #include "group_hooks.h"
 #include "meter_hooks.h"
 #include "packet.h"
+#include "rxq_acct.h"
 #include "util.h"
 #include "worker.h"
 
@@ -108,6 +109,7 @@ sl_fwd_refresh_rxqs(struct sl_wctx *w)
 		rq->ofport = p->ofport;
 		rq->csum = p->rx_csum;
 		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
+		rq->acct = &w->rxq_acct[refs[i].port][refs[i].queue % SL_MAX_RXQ];
 		w->n_rxq++;
 	}
 	w->assign_gen = g1;
@@ -134,6 +136,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
 	}
 	w->st.tx_packets += sent;
+	w->st.tx_batches++;
 	if (unlikely(sent < n)) {
 		w->port_tx_dropped[slot] += n - sent;
 		w->port_stats[slot].tx_failure_drops += n - sent;
@@ -427,7 +430,7 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key)
 		w->st.emc_hits++;
 		return r;
 	}
-	r = w->cls != NULL ? sl_cls_lookup(w->cls, key) : NULL;
+	r = w->cls != NULL ? sl_cls_lookup_counted(w->cls, key, &w->st.masked_lookups) : NULL;
 	if (r != NULL) {
 		w->st.cls_hits++;
 		sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
@@ -533,12 +536,14 @@ unsigned int
 sl_fwd_poll(struct sl_wctx *w)
 {
 	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_rxq_round round;
 	unsigned int total = 0;
 
 	/* A file port cannot drop: leave packets in their rx queues until
 	 * the primary has written out what we gave it. */
 	if (unlikely(w->n_lossless != 0) && !lossless_room(w))
 		return 0;
+	sl_rxq_round_start(&round, w);
 
 	for (uint16_t q = 0; q < w->n_rxq; q++) {
 		const struct sl_wrxq *rq = &w->rxq[q];
@@ -556,9 +561,12 @@ sl_fwd_poll(struct sl_wctx *w)
 		if (n == 0)
 			continue;
 		process_burst(w, rq, pkts, n);
+		sl_rxq_account(&round, rq->acct, n);
 	}
-	if (total)
+	if (total) {
 		sl_fwd_flush_all(w);
+		sl_rxq_round_flushed(&round, w);
+	}
 	w->st.rx_packets += total;
 	return total;
 }

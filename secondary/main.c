@@ -20,10 +20,12 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 #include <rte_pause.h>
+#include <rte_service_component.h>
 
 #include "capture_hooks.h"
 #include "group_hooks.h"
 #include "meter_hooks.h"
+#include "rxq_acct.h"
 #include "util.h"
 #include "worker.h"
 
@@ -191,6 +193,9 @@ claim_slot(struct sl_wctx *w, bool takeover)
 	if (w->id >= w->shm->n_workers)
 		rte_exit(2, "sluice-worker: --id %u: the primary has only %u worker slots\n", w->id,
 			 w->shm->n_workers);
+	if (!__atomic_load_n(&me->enabled, __ATOMIC_ACQUIRE))
+		rte_exit(2, "sluice-worker: --id %u: the primary has no worker configured in that "
+			    "slot (--workers, pmd-cpu-mask)\n", w->id);
 	if (takeover && take_over(w))
 		return;
 	for (i = 0; i < 500; i++) {
@@ -246,6 +251,7 @@ publish_stats(struct sl_wctx *w)
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
 		w->me->port_tx_dropped[s] = w->port_tx_dropped[s];
 	memcpy(w->me->port_stats, w->port_stats, sizeof(w->port_stats));
+	sl_rxq_acct_publish(w);
 }
 
 /* Pick up what the primary changed since the last iteration. */
@@ -257,6 +263,7 @@ refresh(struct sl_wctx *w)
 
 	if (unlikely(__atomic_load_n(&shm->ports_gen, __ATOMIC_ACQUIRE) != w->ports_gen)) {
 		sl_fwd_refresh_ports(w);
+		sl_rxq_acct_ports(w);
 		sl_fwd_refresh_rxqs(w);
 	}
 	if (unlikely(__atomic_load_n(&w->me->assign_gen, __ATOMIC_ACQUIRE) != w->assign_gen))
@@ -289,11 +296,13 @@ main_loop(struct sl_wctx *w)
 		if (unlikely(__atomic_load_n(&w->me->takeover_pid, __ATOMIC_RELAXED) != 0))
 			break;
 		refresh(w);
+		w->loop_tsc = last;
 		n = sl_fwd_poll(w);
 		rte_rcu_qsbr_quiescent(w->shm->qsbr, w->rcu_id);
 		__atomic_store_n(&w->me->heartbeat, w->me->heartbeat + 1, __ATOMIC_RELAXED);
 
-		now = rte_rdtsc();
+		/* A round with packets read the time as it ended (rxq_acct.h). */
+		now = sl_rxq_loop_now(w, n);
 		if (n) {
 			w->st.busy_cycles += now - last;
 			idle_polls = 0;
@@ -314,6 +323,7 @@ main_loop(struct sl_wctx *w)
 			now = rte_rdtsc();
 		}
 		last = now;
+		sl_rxq_acct_tick(w, now);
 		if (now - last_pub > pub_every) {
 			publish_stats(w);
 			last_pub = now;
@@ -348,6 +358,11 @@ main(int argc, char **argv)
 		rte_exit(2, "sluice-worker: EAL init failed: %s\n", rte_strerror(rte_errno));
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
 		rte_exit(2, "sluice-worker: must run with --proc-type=secondary\n");
+	/* The service library took ~150 KiB of the shared heap at EAL init
+	 * (a state per possible lcore).  A worker runs no service; and a
+	 * worker killed with -9 never gives it back, so every restart would
+	 * leak that much hugepage memory for good.  Give it back now. */
+	rte_service_finalize();
 	sl_worker_logtype = rte_log_register_type_and_pick_level("sluice.worker", RTE_LOG_INFO);
 
 	w.id = id;
@@ -364,6 +379,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	claim_slot(&w, takeover);
+	sl_rxq_acct_attach(&w);
 	WLOG(INFO, "worker %u attached (pid %d, lcore %u)", id, getpid(), rte_lcore_id());
 
 	main_loop(&w);

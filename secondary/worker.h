@@ -38,7 +38,15 @@ struct sl_wport {
 	struct rte_mbuf *buf[SL_TXBUF];
 };
 
+/* A worker's private counts for one rx queue (see rxq_acct.h). */
+struct sl_wrxq_acct {
+	uint64_t cycles;  /* processing cycles */
+	uint64_t packets;
+	uint64_t mark;    /* cycles at the start of the current interval */
+};
+
 struct sl_wrxq {
+	struct sl_wrxq_acct *acct;
 	uint16_t slot;
 	uint16_t queue;
 	uint16_t port_id;
@@ -93,6 +101,14 @@ struct sl_wctx {
 	uint32_t mz_ports_gen;
 	struct sl_meter *egress[SL_MAX_PORTS];
 	struct sl_meter *ingress[SL_MAX_PORTS];
+	/* Rx queue accounting (rxq_acct.c): every queue of every port slot,
+	 * polled now or not, and the usage interval in progress. */
+	struct sl_wrxq_acct rxq_acct[SL_MAX_PORTS][SL_MAX_RXQ];
+	uint32_t rxq_port_gen[SL_MAX_PORTS]; /* port incarnation the counts are of */
+	uint64_t intrvl_start;               /* TSC */
+	uint64_t intrvl_next;                /* TSC the interval ends at */
+	uint64_t intrvl_busy_mark;           /* st.busy_cycles at its start */
+	uint64_t loop_tsc;                   /* the loop's last time: a poll round starts there */
 
 	struct sl_group_zone *gz; /* OpenFlow groups (groups.c) */
 };

@@ -20,6 +20,7 @@
 #include <rte_bpf.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_service_component.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
@@ -510,6 +511,9 @@ attach_eal(const struct dump_opts *o)
 			o->prefix, o->prefix);
 		return -1;
 	}
+	/* As in sluice-worker: no services here, and a capture killed with -9
+	 * would leak the service library's share of the shared heap. */
+	rte_service_finalize();
 	return 0;
 }
 

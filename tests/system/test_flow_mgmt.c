@@ -22,12 +22,6 @@
 
 CTL_SUITE(flow_mgmt, 120);
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-	} while (0)
-
 /* @n UDP frames to 10.0.0.1 in the rundir's @name. */
 static const char *
 frames(const char *name, unsigned int n)

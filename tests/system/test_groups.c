@@ -26,12 +26,6 @@
 
 CTL_SUITE(groups, 120);
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-	} while (0)
-
 #define N_FRAMES 300
 static struct frame frames[N_FRAMES];
 

@@ -341,15 +341,7 @@ Test(qos, a_meter_hit_by_two_workers_holds_its_rate)
 
 /* ---- through sluicectl ---- */
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 /* `show` without what changes by itself (pids, link, counters). */
 static char *
@@ -462,6 +454,53 @@ Test(qos, dump_ports_shows_policer_drops)
 	cr_assert_eq(ctl_number_after(out, "tx_qos_drops="), 18, "%s", out);
 	cr_assert(strstr(out, "drop=18, errs=0\n") != NULL, "in the drops: %s", out);
 	cr_assert(strstr(out, "rx_qos_drops=0, tx_qos_drops=18\n") != NULL, "%s", out);
+}
+
+/* Bridged ports (pcap with an output file): the primary polices them, rx and tx. */
+Test(qos, the_primary_polices_the_bridged_ports_it_services)
+{
+	struct frame f[20], *got = NULL;
+	char in1[256], in2[256], out1[256], out2[256];
+
+	ctl_start(&c, "qbrid", 1);
+	for (int i = 0; i < 20; i++)
+		frame_udp(&f[i], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.2",
+			  (uint16_t)(1000 + i), 2000, WIRE64);
+	snprintf(in1, sizeof(in1), "%s/in1.pcap", c.rundir);
+	snprintf(in2, sizeof(in2), "%s/in2.pcap", c.rundir);
+	snprintf(out1, sizeof(out1), "%s/o1.pcap", c.rundir);
+	snprintf(out2, sizeof(out2), "%s/o2.pcap", c.rundir);
+	pcap_write_frames(in1, f, 20);
+	pcap_write_frames(in2, f, 0);
+	/* Egress: 20 frames from a worker into a policed pcap output: cbs=100 holds 2. */
+	OK("add-port out net_pcap_qb0,rx_pcap=%s,tx_pcap=%s ofport=2 qos=egress-policer cir=1000 "
+	   "cbs=100", in2, out1);
+	OK("add-flow in_port=1,actions=output:2");
+	OK("add-flow in_port=3,actions=output:4");
+	OK("add-port src net_pcap_qb1,rx_pcap=%s ofport=1", in1);
+	/* Ingress: 20 frames read by the primary, policed to 1000 bytes/s, burst 125 bytes. */
+	OK("add-port sink net_pcap_qb2,rx_pcap=%s,tx_pcap=%s ofport=4", in2, out2);
+	OK("add-port bsrc net_pcap_qb3,rx_pcap=%s,tx_pcap=%s ofport=3 ingress_policing_rate=8 "
+	   "ingress_policing_burst=1", in1, out2);
+	for (int i = 0; i < 100; i++) {
+		OK("dump-ports");
+		if (strstr(out, "tx_qos_drops=18") != NULL && strstr(out, "rx_qos_drops=18") != NULL)
+			break;
+		usleep(20000);
+	}
+	OK("dump-ports out");
+	cr_assert(strstr(out, "tx pkts=2,") != NULL, "%s", out);
+	cr_assert(strstr(out, "rx_qos_drops=0, tx_qos_drops=18\n") != NULL, "%s", out);
+	OK("dump-ports bsrc");
+	cr_assert(strstr(out, "rx_qos_drops=18, tx_qos_drops=0\n") != NULL, "%s", out);
+	OK("dump-ports sink");
+	cr_assert(strstr(out, "tx pkts=2,") != NULL, "two of the policed frames reach it: %s", out);
+	OK("shutdown"); /* the pcap outputs are complete once the primary has stopped */
+	for (int i = 0; i < 100 && kill(c.sluiced, 0) == 0 && waitpid(c.sluiced, NULL, WNOHANG) == 0; i++)
+		usleep(50000);
+	c.sluiced = 0;
+	cr_assert_eq(pcap_read_frames(out1, &got), 2, "the policed pcap output");
+	free(got);
 }
 
 Test(qos, policers_survive_a_primary_crash_and_a_sluiced_restart)

@@ -435,6 +435,56 @@ Test(db, options_are_set_and_replaced)
 	sl_db_fini(&db);
 }
 
+/* Meters: "meter" lines before the flows, read back; deleting one takes its flows along. */
+Test(db, meters_round_trip_and_take_their_flows_when_deleted)
+{
+	struct sl_db db, back;
+	struct sl_meter_spec m;
+	struct sl_flow f;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	cr_assert_eq(sl_meter_parse("meter=1,pktps,burst,stats,bands=type=drop,rate=1000,burst_size=100",
+				    SL_METER_PARSE_MOD, &m, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_meter_set(&db, &m), 0);
+	cr_assert_eq(sl_meter_parse("meter=2 kbps bands=type=drop rate=10", SL_METER_PARSE_MOD, &m,
+				    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_meter_set(&db, &m), 0);
+	cr_assert_eq(sl_flow_parse("in_port=1,actions=meter:1,output:2", SL_PARSE_FLOW, NULL, NULL, &f,
+				   err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_ftable_add(&db.flows, &f), 0);
+	cr_assert_eq(sl_flow_parse("in_port=2,actions=meter:2,output:1", SL_PARSE_FLOW, NULL, NULL, &f,
+				   err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_ftable_add(&db.flows, &f), 0);
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(read_file(path),
+			 "meter meter=1 pktps burst stats bands=type=drop rate=1000 burst_size=100\n"
+			 "meter meter=2 kbps bands=type=drop rate=10\n"
+			 "flow priority=32768,in_port=1,actions=meter:1,output:2\n") != NULL,
+		  "%s", read_file(path));
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.n_meters, 2);
+	cr_assert(sl_meter_spec_equal(sl_db_meter_find(&back, 2), &m));
+
+	cr_assert_eq(sl_db_meters_del(&back, 1), 1, "one flow used meter 1");
+	cr_assert_eq(back.n_meters, 1);
+	cr_assert_null(sl_db_meter_find(&back, 1));
+	cr_assert_eq(back.flows.n, 1);
+	cr_assert(sl_actions_use_meter(&back.flows.flows[0].actions, 2));
+	cr_assert_eq(sl_db_meters_del(&back, SL_METER_ALL), 1);
+	cr_assert_eq(back.n_meters, 0);
+	cr_assert_eq(back.flows.n, 0);
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+
+	write_file(path, "sluice-db 1\nmeter meter=3 pktps bands=type=drop rate=5\n"
+			 "meter meter=3 kbps bands=type=drop rate=5\n");
+	cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0);
+	cr_assert(strstr(err, ":3: meter 3 given twice") != NULL, "%s", err);
+	write_file(path, "sluice-db 1\nmeter meter=3 pktps bands=type=dscp_remark rate=5 prec_level=1\n");
+	cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "only drop bands") != NULL, "%s", err);
+}
+
 Test(db, groups_and_timed_flows_are_saved_and_loaded_back)
 {
 	struct sl_db db, back;

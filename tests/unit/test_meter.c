@@ -8,7 +8,9 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <rte_cycles.h>
@@ -24,10 +26,10 @@ static uint64_t hz;
 static void
 setup(void)
 {
-	char *argv[] = { "test_meter", "--no-huge", "--no-shconf", "--no-pci", "-m", "16",
-			 "--file-prefix=sl_unit_meter", "--log-level=lib.eal:error", NULL };
+	char *argv[] = { "test_meter", "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry",
+			 "-m", "16", "--file-prefix=sl_unit_meter", "--log-level=lib.eal:error", NULL };
 
-	cr_assert_geq(rte_eal_init(8, argv), 0, "EAL init");
+	cr_assert_geq(rte_eal_init(9, argv), 0, "EAL init");
 	hz = rte_get_tsc_hz();
 	z = aligned_alloc(64, sizeof(*z));
 	cr_assert_not_null(z);
@@ -39,8 +41,13 @@ setup(void)
 static void
 teardown(void)
 {
+	char dir[256];
+
 	free(z);
+	/* No shared files, no telemetry socket: only the runtime directory is left. */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(dir);
 }
 
 TestSuite(meter, .init = setup, .fini = teardown, .timeout = 60);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -150,10 +151,10 @@ setup(struct target *t, struct sl_meter *m)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "--no-pci", "-m", "32",
-			"--file-prefix=sl_meterbench", "--log-level=lib.eal:error", "--lcores", "0@0",
-			NULL };
+	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry", "-m", "32",
+			"--file-prefix=sl_meterbench", "--log-level=lib.eal:error", "--lcores", "0@0", NULL };
 	static struct sl_meter_zone z;
+	char rundir[256];
 	struct target cases[] = {
 		{ .name = "nothing but the TSC read each call (one a burst of 32)", .run = run_nothing,
 		  .burst = BURST },
@@ -201,6 +202,8 @@ main(int argc, char **argv)
 		setup(t, &z.m[SL_METER_SLOT_OF0 + i]);
 		printf("2 threads: %-66s %6.1f\n", t->name, measure(t, 2));
 	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir); /* empty: no shared files, no telemetry socket */
 	return 0;
 }

@@ -122,6 +122,7 @@ for b in primary/sluice-primary secondary/sluice-worker tools/bench/slbench-ctl 
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
 done
 SLCTL=$BUILD/tools/bench/slbench-ctl
+PERF=$(command -v perf || true) # optional: the metering share of sluice's cycles
 bench_lock
 bench_check_prefixes_free
 WORK=$(mktemp -d /tmp/slqos.XXXXXX)
@@ -244,12 +245,25 @@ measure_sluice() {
 	fi
 	"${ctl[@]}" add-port p1 "$RX_DEV" 1
 	sleep "$WARMUP"
-	local s0 s1
+	local s0 s1 share=-
 	s0=$("${ctl[@]}" sample p2)
-	sleep "$SECONDS_MEASURE"
+	if [ -n "$PERF" ]; then
+		# The worker's samples while measured: the share of its cycles in
+		# the meter code, which the CPU stolen by other work does not skew.
+		"$PERF" record -q -o "$dir/perf.data" -p "$SL_WPID" -- sleep "$SECONDS_MEASURE" \
+			>/dev/null 2>&1 || true
+	else
+		sleep "$SECONDS_MEASURE"
+	fi
 	s1=$("${ctl[@]}" sample p2)
+	if [ -n "$PERF" ] && [ -s "$dir/perf.data" ]; then
+		"$PERF" report -i "$dir/perf.data" --no-children --stdio --sort sym 2>/dev/null \
+			>"$dir/perf.txt" || true
+		share=$(awk '/\] (sl_meter_|band_run|sl_wmeter_|act_metered)/ { gsub("%", "", $1); s += $1 }
+			END { printf "%.2f", s }' "$dir/perf.txt")
+	fi
 	"${ctl[@]}" port-stats p2 >"$dir/sluice-port-stats.txt" || true
-	printf '%s\n%s\n' "$s0" "$s1" | awk '
+	printf '%s\n%s\n' "$s0" "$s1" | awk -v share="$share" '
 		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[NR, kv[1]] = kv[2] } }
 		END {
 			dt = v[2, "t"] - v[1, "t"];
@@ -257,7 +271,8 @@ measure_sluice() {
 			rx = v[2, "worker_rx_packets"] - v[1, "worker_rx_packets"];
 			busy = v[2, "busy_cycles"] - v[1, "busy_cycles"];
 			if (dt <= 0 || rx <= 0) exit 1;
-			printf "%.3f %.1f\n", tx / dt / 1e6, busy / rx;
+			if (share == "-") printf "%.3f %.1f -\n", tx / dt / 1e6, busy / rx;
+			else printf "%.3f %.1f %.1f\n", tx / dt / 1e6, busy / rx, busy / rx * share / 100;
 		}'
 }
 
@@ -316,20 +331,25 @@ table() {
 		if (!has(k) || !has(base)) return "n/a";
 		return sprintf("%+.0f", median(v[k]) - median(v[base]));
 	}
-	{ if ($5 != "-") m[$1, $2, $3] = m[$1, $2, $3] " " $5; if ($6 != "-") v[$1, $2, $3] = v[$1, $2, $3] " " $6 }
+	{
+		if ($5 != "-") m[$1, $2, $3] = m[$1, $2, $3] " " $5;
+		if ($6 != "-") v[$1, $2, $3] = v[$1, $2, $3] " " $6;
+		if (NF >= 7 && $7 != "-") p[$1, $2, $3] = p[$1, $2, $3] " " $7;
+	}
 	END {
-		print "| scenario | case | OVS Mpps | OVS cycles/pkt | OVS +cycles | sluice Mpps | sluice cycles/pkt | sluice +cycles |";
-		print "|---|---|---|---|---|---|---|---|";
+		print "| scenario | case | OVS Mpps | OVS cycles/pkt | OVS +cycles | sluice Mpps | sluice cycles/pkt | sluice +cycles | sluice metering cycles/pkt (perf) |";
+		print "|---|---|---|---|---|---|---|---|---|";
 		ns = split(scenarios, S, " "); nc = split(cases, C, " ");
 		for (i = 1; i <= ns; i++) for (j = 1; j <= nc; j++) {
 			s = S[i]; c = C[j];
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s, c,
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, c,
 				no_ovs ? "skipped" : ((s SUBSEP c SUBSEP "ovs") in m ? sprintf("%.2f", median(m[s, c, "ovs"])) : "n/a"),
 				no_ovs ? "skipped" : cell(s SUBSEP c SUBSEP "ovs", "%.0f"),
 				no_ovs ? "n/a" : plus(s SUBSEP c SUBSEP "ovs", s SUBSEP "none" SUBSEP "ovs"),
 				(s SUBSEP c SUBSEP "sluice") in m ? sprintf("%.2f", median(m[s, c, "sluice"])) : "n/a",
 				cell(s SUBSEP c SUBSEP "sluice", "%.0f"),
-				plus(s SUBSEP c SUBSEP "sluice", s SUBSEP "none" SUBSEP "sluice");
+				plus(s SUBSEP c SUBSEP "sluice", s SUBSEP "none" SUBSEP "sluice"),
+				((s SUBSEP c SUBSEP "sluice") in p) ? sprintf("%.1f", median(p[s, c, "sluice"])) : "n/a";
 		}
 	}' "$RESULTS"
 }
@@ -363,7 +383,15 @@ section() {
 	echo "- meter-open / meter-1mpps: \`in_port=1,actions=meter:1,output:2\` with \`$METER_OPEN\`" \
 	     "/ \`$METER_1M\` (OVS: \`ovs-ofctl -O OpenFlow13\`)."
 	echo "- Cycles per packet: OVS \`avg processing cycles per packet\` (pmd-stats-show, cleared at" \
-	     "the start of the interval); sluice: worker busy_cycles / rx_packets over the interval."
+	     "the start of the interval); sluice: worker busy_cycles / rx_packets over the interval." \
+	     "Both count TSC cycles of busy iterations, including time the forwarding thread lost" \
+	     "to other work on a shared machine: +cycles within the spread of the raw \"none\" lines" \
+	     "is noise, not the cost of rate limiting."
+	echo "- sluice metering cycles/pkt (perf): \`perf record\` of the worker over the interval;" \
+	     "the share of its samples in the meter code (sl_meter_*, band_run, sl_wmeter_*," \
+	     "act_metered) times its cycles/pkt. Samples are taken only while the worker runs, so" \
+	     "this share does not move with the CPU other work takes; OVS's stripped binary gives no" \
+	     "such split."
 	echo "- The bucket alone (\`build/tools/bench/meterbench -c $CTL_CPU,$FWD_CPU\`, TSC cycles per" \
 	     "packet, 20M packets a case; two-thread cases hammer one bucket from CPUs $CTL_CPU and" \
 	     "$FWD_CPU at once, the worst case; the TSC read a call is inside each figure and shown" \
@@ -373,7 +401,7 @@ section() {
 	cat "$WORK/meterbench.txt"
 	echo '```'
 	echo
-	echo "Raw (scenario case switch repetition Mpps cycles/pkt):"
+	echo "Raw (scenario case switch repetition Mpps cycles/pkt [sluice: metering cycles/pkt]):"
 	echo
 	echo '```'
 	cat "$RESULTS"
