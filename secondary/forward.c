@@ -309,27 +309,32 @@ static void execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t s
 		    struct sl_flow_key *key, struct rte_mbuf *m);
 
 /* group:N: each bucket it picks runs on its own copy of the packet (and key);
- * the last one gets @m itself if the group ends the action list. */
+ * the last one gets @m and @key themselves if the group ends the action list. */
 static void
-group(struct sl_wctx *w, uint16_t slot, const struct sl_flow_key *key, struct rte_mbuf *m,
-      bool last)
+group(struct sl_wctx *w, uint16_t slot, struct sl_flow_key *key, struct rte_mbuf *m, bool last)
 {
 	uint8_t pick[SL_GROUP_MAX_BUCKETS];
 	const struct sl_group *g;
 	unsigned int n = sl_wgroup_pick(w, slot, key, m->pkt_len, &g, pick);
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *p = last && i + 1 == n ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-		struct sl_flow_key k = *key;
+		struct sl_flow_key k;
+
+		if (last && i + 1 == n) {
+			execute(w, &g->b[pick[i]].actions, 0, key, m);
+			return;
+		}
+		struct rte_mbuf *p = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 
 		if (unlikely(p == NULL)) {
 			w->st.tx_dropped++;
 			continue;
 		}
+		k = *key;
 		execute(w, &g->b[pick[i]].actions, 0, &k, p);
 	}
-	if (last && n == 0)
-		rte_pktmbuf_free(m);
+	if (last)
+		rte_pktmbuf_free(m); /* no bucket */
 }
 
 /* Run @acts from action @start on (a meter before it was applied by the caller). */
