@@ -24,6 +24,7 @@
 #define SL_MTU_MAX 9702
 #define SL_DEVARGS_MAX 512   /* devargs, with the terminating NUL */
 #define SL_METER_ID_MAX 0xffff0000u /* highest OpenFlow meter id (OFPM13_MAX) */
+#define SL_GROUP_ID_MAX 0xffffff00u /* highest OpenFlow group id (OFPG_MAX) */
 
 /*
  * What the parser extracts from a packet; what rules match on.
@@ -121,6 +122,8 @@ enum sl_action_type {
 	SL_ACT_CLONE,        /* arg2 = number of actions after it run on a copy of the state */
 	SL_ACT_DEC_TTL,      /* IPv4 TTL / IPv6 hop limit - 1; at 0 (or 1) the packet is dropped */
 	SL_ACT_OUTPUT_TRUNC, /* output(port=arg,max_len=arg2) */
+	SL_ACT_GROUP,        /* id (sl_action_u32) = OpenFlow group id; arg = its slot in
+			      * the data plane's group table (common/group.h), bound by the primary */
 	SL_ACT_COUNT
 };
 

@@ -897,6 +897,7 @@ enum sl_act_arg {
 	SL_ARG_SET,    /* a value for the field the word names (mod_nw_src:IP, ...) */
 	SL_ARG_TABLE,  /* goto_table:N */
 	SL_ARG_SPECIAL, /* parsed by a function of its own (resubmit, set_field, ...) */
+	SL_ARG_GROUP,
 };
 
 struct sl_act_word {
@@ -943,7 +944,7 @@ static const struct sl_act_word sl_act_words[] = {
 static const char *const sl_unsupported_actions[] = {
 	"controller", "enqueue", "set_queue", "pop_queue", "note", "sample", "learn", "ct",
 	"ct_clear", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
-	"group", "bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
+	"bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
 	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "exit", "local",
 	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
 	"mod_nw_*", "mod_tp_*", "set_l4_*", "drop_spoofed_arp", "pause", "any", "table",
@@ -960,6 +961,7 @@ struct sl_wfield {
 	uint8_t nbits;
 	uint8_t kind;     /* enum sl_val_kind */
 	uint8_t prereq;   /* enum sl_prereq the rule's match must meet */
+	{ "group", SL_ACT_GROUP, SL_ARG_GROUP, 0 },
 };
 
 static const struct sl_wfield sl_wfields[] = {
@@ -1357,6 +1359,12 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 		return sl_parse_field_value(c, what, sl_wfield_of(w->field), arg, a);
 	case SL_ARG_TABLE:
 		return sl_parse_table_num(c, what, arg, &a->arg);
+	case SL_ARG_GROUP:
+		/* The id; the primary binds it to a group of its table (arg). */
+		rc = sl_num(c, what, arg, 0, SL_GROUP_ID_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		a->arg = 0;
+		return rc;
 	}
 	a->arg = (uint16_t)v;
 	return rc;
@@ -1700,6 +1708,31 @@ sl_check_actions(struct sl_pctx *c)
 		}
 	}
 	return 0;
+}
+
+int
+sl_actions_parse(const char *text, sl_port_resolve_fn resolve, void *ctx, struct sl_actions *acts,
+		 char *err, size_t errlen)
+{
+	struct sl_flow f;
+	struct sl_pctx c = {
+		.mode = SL_PARSE_FLOW,
+		.flow = &f,
+		.m = &f.match,
+		.resolve = resolve,
+		.rctx = ctx,
+		.err = err,
+		.errlen = errlen,
+	};
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	rc = sl_parse_actions(&c, text);
+	if (rc == 0)
+		*acts = f.actions;
+	return rc;
 }
 
 /* ---- the parser ---- */
@@ -2311,6 +2344,10 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		break;
 	case SL_ACT_OUTPUT_TRUNC:
 		sl_out(o, "output(port=%u,max_len=%u)", a->arg, a->arg2);
+		break;
+	case SL_ACT_GROUP:
+		sl_put(o, "group:");
+		sl_put_u(o, sl_action_u32(a));
 		break;
 	case SL_ACT_COUNT:
 	default:

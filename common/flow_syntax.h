@@ -27,6 +27,10 @@ enum sl_flow_parse_mode {
 int sl_flow_parse(const char *text, enum sl_flow_parse_mode mode, sl_port_resolve_fn resolve,
 		  void *ctx, struct sl_flow *flow, char *err, size_t errlen);
 
+/* Parse an action list alone ("output:1,mod_vlan_vid:3", "drop"), as after actions=. */
+int sl_actions_parse(const char *text, sl_port_resolve_fn resolve, void *ctx,
+		     struct sl_actions *acts, char *err, size_t errlen);
+
 /* Print @flow in canonical syntax (ports by number).  Returns snprintf-style length. */
 int sl_flow_format(const struct sl_flow *flow, char *buf, size_t len);
 

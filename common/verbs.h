@@ -92,6 +92,16 @@ enum sl_verb_flags {
 	  "[METER]", "delete a meter (all without one) and the flows that use it")             \
 	X(dump_meters, "dump-meters", DUMP_METERS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
 	  "[METER]", "meters and their bands")                                                  \
+	X(add_group, "add-group", ADD_GROUP, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "GROUP", \
+	  "add an OpenFlow group (ovs-ofctl group syntax)")                                     \
+	X(mod_group, "mod-group", MOD_GROUP, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "GROUP", \
+	  "change a group's type and buckets (its counters restart)")                          \
+	X(del_groups, "del-groups", DEL_GROUPS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 1,      \
+	  "[GROUP]", "delete a group (all without one); refused while a flow uses it")          \
+	X(dump_groups, "dump-groups", DUMP_GROUPS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 1,      \
+	  "[GROUP]", "groups and their buckets")                                                \
+	X(dump_group_stats, "dump-group-stats", DUMP_GROUP_STATS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 1, \
+	  "[GROUP]", "per group and bucket: packets and bytes")                                 \
 	X(meter_stats, "meter-stats", METER_STATS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,         \
 	  "[METER]", "per meter and band: packets and bytes")                                  \
 	X(detach, "detach", DETACH, SL_VERB_PRIMARY, 1, 1, "DEVARGS",                            \

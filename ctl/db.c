@@ -49,6 +49,7 @@ sl_db_fini(struct sl_db *db)
 	free(db->ports);
 	sl_ftable_fini(&db->flows);
 	sl_db_meters_fini(db);
+	sl_db_groups_fini(db);
 	free(db->path);
 	memset(db, 0, sizeof(*db));
 }
@@ -337,6 +338,8 @@ load_line(struct sl_db *db, char *line, char *err, size_t errlen)
 		return load_option(db, line + 7, err, errlen);
 	if (strncmp(line, "meter ", 6) == 0)
 		return sl_db_meter_load(db, line + 6, err, errlen);
+	if (strncmp(line, "group ", 6) == 0)
+		return sl_db_group_load(db, line + 6, err, errlen);
 	return sl_set_err(err, errlen, -EINVAL, "unknown line \"%.40s\"", line);
 }
 
@@ -498,6 +501,7 @@ write_db(FILE *f, const struct sl_db *db)
 		if (db->options.given & (UINT64_C(1) << i))
 			fprintf(f, "option %s=%s\n", sl_options.s[i].key, db->options.v[i]);
 	sl_db_meters_write(f, db);
+	sl_db_groups_write(f, db);
 	for (i = 0; i < db->flows.n; i++) {
 		sl_db_flow_text(&db->flows.flows[i], text, sizeof(text));
 		/* Plain puts: this loop runs once per flow of the table. */

@@ -8,6 +8,7 @@
  *   flow CANONICAL FLOW TEXT
  *   option KEY=VALUE
  *   meter CANONICAL METER TEXT (ovs-ofctl syntax; before the flows using it)
+ *   group CANONICAL GROUP TEXT (ovs-ofctl syntax, ports by number; likewise)
  *   end LINES CRC32
  *
  * The end line counts the lines before it and holds their CRC-32 (zlib):
@@ -31,6 +32,7 @@
 
 #include "flow.h"
 #include "ftable.h"
+#include "group_syntax.h"
 #include "meter_syntax.h"
 #include "settings.h"
 
@@ -52,6 +54,8 @@ struct sl_db {
 	struct sl_values options; /* of sl_options */
 	struct sl_meter_spec *meters; /* OpenFlow meters, in the order added */
 	size_t n_meters;
+	struct sl_group *groups; /* OpenFlow groups, in the order added */
+	size_t n_groups;
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */
@@ -135,5 +139,25 @@ void sl_db_meters_write(FILE *f, const struct sl_db *db);
 
 /* Free the meters. */
 void sl_db_meters_fini(struct sl_db *db);
+
+/* ---- groups (db_groups.c) ---- */
+
+/* The group with @id, or NULL. */
+struct sl_group *sl_db_group_find(const struct sl_db *db, uint32_t id);
+
+/* Add @g, or replace the group with its id. Returns 0 or -ENOMEM. */
+int sl_db_group_set(struct sl_db *db, const struct sl_group *g);
+
+/* Delete group @id (SL_GROUP_ALL_ID: every group). Returns how many went. */
+uint32_t sl_db_groups_del(struct sl_db *db, uint32_t id);
+
+/* A "group ..." line's text: parse, check, add. 0 or -errno with @err set. */
+int sl_db_group_load(struct sl_db *db, const char *text, char *err, size_t errlen);
+
+/* The "group ..." lines. */
+void sl_db_groups_write(FILE *f, const struct sl_db *db);
+
+/* Free the groups. */
+void sl_db_groups_fini(struct sl_db *db);
 
 #endif /* SL_DB_H */

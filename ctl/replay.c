@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "flow_syntax.h"
+#include "group_syntax.h"
 #include "meter_syntax.h"
 
 static void __attribute__((format(printf, 2, 3)))
@@ -161,6 +162,33 @@ replay_meters(struct sl_daemon *d)
 	}
 }
 
+/* A group request of case @cmd carrying @text. */
+static void
+push_group(struct sl_daemon *d, Sluice__Request__CmdCase cmd, const char *text, uint32_t id)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__GroupMod gm = SLUICE__GROUP_MOD__INIT;
+	char what[64];
+
+	gm.group = (char *)text;
+	req.cmd_case = cmd;
+	req.add_group = &gm; /* every GroupMod member shares the slot */
+	snprintf(what, sizeof(what), "group %u", id);
+	replay_call(d, &req, SL_PRIMARY_TIMEOUT_MS, what);
+}
+
+/* Groups before flows: a flow naming a group the primary lacks is refused. */
+static void
+replay_groups(struct sl_daemon *d)
+{
+	char text[SL_GROUP_TEXT_MAX];
+
+	for (size_t i = 0; i < d->db.n_groups; i++) {
+		sl_group_format(&d->db.groups[i], text, sizeof(text));
+		push_group(d, SLUICE__REQUEST__CMD_ADD_GROUP, text, d->db.groups[i].id);
+	}
+}
+
 void
 sl_replay(struct sl_daemon *d)
 {
@@ -170,6 +198,7 @@ sl_replay(struct sl_daemon *d)
 	for (size_t i = 0; i < d->db.n_ports; i++)
 		push_port(d, &d->db.ports[i]);
 	replay_meters(d);
+	replay_groups(d);
 	if (d->db.flows.n > 0)
 		push_flows(d);
 	for (size_t i = 0; i < sl_options.n; i++)
@@ -314,6 +343,53 @@ reconcile_meters(struct sl_daemon *d)
 	sluice__reply__free_unpacked(rep, NULL);
 }
 
+/*
+ * The primary's groups made the DB's: before the flows, missing ones added
+ * and changed ones modified (@del false); after them, the ones the DB does
+ * not have deleted (@del true), once no flow uses them.
+ */
+static void
+reconcile_groups(struct sl_daemon *d, bool del)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__GroupMod all = SLUICE__GROUP_MOD__INIT;
+	char text[SL_GROUP_TEXT_MAX], err[256];
+	Sluice__Reply *rep;
+
+	all.group = "";
+	req.cmd_case = SLUICE__REQUEST__CMD_DUMP_GROUPS;
+	req.dump_groups = &all;
+	if (sl_primary_call(d, &req, SL_PRIMARY_TIMEOUT_MS, &rep, err, sizeof(err)) < 0) {
+		replay_failed(d, "dump-groups: %s", err);
+		return;
+	}
+	if (rep->status != 0) {
+		replay_failed(d, "dump-groups: %s", rep->error);
+		sluice__reply__free_unpacked(rep, NULL);
+		return;
+	}
+	for (size_t i = 0; del && i < rep->n_groups; i++) {
+		if (sl_db_group_find(&d->db, rep->groups[i]->id) != NULL)
+			continue;
+		snprintf(text, sizeof(text), "group_id=%u", rep->groups[i]->id);
+		sl_log("reconcile: deleting group %u, which the DB does not have", rep->groups[i]->id);
+		push_group(d, SLUICE__REQUEST__CMD_DEL_GROUPS, text, rep->groups[i]->id);
+	}
+	for (size_t i = 0; !del && i < d->db.n_groups; i++) {
+		const Sluice__GroupInfo *theirs = NULL;
+
+		for (size_t j = 0; j < rep->n_groups; j++)
+			if (rep->groups[j]->id == d->db.groups[i].id)
+				theirs = rep->groups[j];
+		sl_group_format(&d->db.groups[i], text, sizeof(text));
+		if (theirs == NULL)
+			push_group(d, SLUICE__REQUEST__CMD_ADD_GROUP, text, d->db.groups[i].id);
+		else if (strcmp(theirs->text, text) != 0)
+			push_group(d, SLUICE__REQUEST__CMD_MOD_GROUP, text, d->db.groups[i].id);
+	}
+	sluice__reply__free_unpacked(rep, NULL);
+}
+
 /* Flows are replaced only if the primary's set differs. */
 static void
 reconcile_flows(struct sl_daemon *d)
@@ -365,7 +441,9 @@ sl_reconcile(struct sl_daemon *d)
 		replay_failed(d, "show: %s", err);
 	}
 	reconcile_meters(d);
+	reconcile_groups(d, false);
 	reconcile_flows(d);
+	reconcile_groups(d, true);
 	sl_log("reconciled with the running sluice-primary%s",
 	       d->replay_error[0] ? " (with errors)" : "");
 }

@@ -88,6 +88,8 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 
 		if (rc == 0 && mode != SL_PARSE_MATCH)
 			rc = sl_meters_bind(&flows[i].actions, msg, sizeof(msg));
+		if (rc == 0 && mode != SL_PARSE_MATCH)
+			rc = sl_groups_bind(&flows[i].actions, msg, sizeof(msg));
 		if (rc < 0) {
 			if (n > 1)
 				snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);

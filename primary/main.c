@@ -369,6 +369,8 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));
 	if (sl_meters_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the meter table\n");
+	if (sl_groups_init() < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the group table\n");
 	if (sl_flows_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot allocate the flow table\n");
 	if (sl_server_init() < 0)

@@ -238,6 +238,11 @@ struct sl_meter_zone *sl_meters_zone(void);
 /* Bind the meter actions of @acts to their meters; -ENOENT naming one that does not exist. */
 int sl_meters_bind(struct sl_actions *acts, char *err, size_t errlen);
 
+/* groups.c: OpenFlow groups (common/group.h) */
+int sl_groups_init(void);
+/* Bind the group actions of @acts to their slots; -ENOENT naming a group that does not exist. */
+int sl_groups_bind(struct sl_actions *acts, char *err, size_t errlen);
+
 /* qos.c: port policers (egress-policer, ingress policing) */
 /* Make port slot @slot's policers what @cfg says. */
 int sl_qos_apply(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen);

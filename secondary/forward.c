@@ -15,6 +15,7 @@
 
 #include "capture_hooks.h"
 #include "mactable.h"
+#include "group_hooks.h"
 #include "meter_hooks.h"
 #include "packet.h"
 #include "rxq_acct.h"
@@ -301,7 +302,39 @@ static inline bool
 sl_action_sends(uint16_t type)
 {
 	return type == SL_ACT_OUTPUT || type == SL_ACT_IN_PORT || type == SL_ACT_NORMAL ||
-	       type == SL_ACT_FLOOD || type == SL_ACT_ALL;
+	       type == SL_ACT_FLOOD || type == SL_ACT_ALL || type == SL_ACT_GROUP;
+}
+
+static void execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t start,
+		    struct sl_flow_key *key, struct rte_mbuf *m);
+
+/* group:N: each bucket it picks runs on its own copy of the packet (and key);
+ * the last one gets @m and @key themselves if the group ends the action list. */
+static void
+group(struct sl_wctx *w, uint16_t slot, struct sl_flow_key *key, struct rte_mbuf *m, bool last)
+{
+	uint8_t pick[SL_GROUP_MAX_BUCKETS];
+	const struct sl_group *g;
+	unsigned int n = sl_wgroup_pick(w, slot, key, m->pkt_len, &g, pick);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct sl_flow_key k;
+
+		if (last && i + 1 == n) {
+			execute(w, &g->b[pick[i]].actions, 0, key, m);
+			return;
+		}
+		struct rte_mbuf *p = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+
+		if (unlikely(p == NULL)) {
+			w->st.tx_dropped++;
+			continue;
+		}
+		k = *key;
+		execute(w, &g->b[pick[i]].actions, 0, &k, p);
+	}
+	if (last)
+		rte_pktmbuf_free(m); /* no bucket */
 }
 
 /* Run @acts from action @start on (a meter before it was applied by the caller). */
@@ -327,6 +360,9 @@ execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t start, struct
 		case SL_ACT_FLOOD:
 		case SL_ACT_ALL:
 			flood(w, key->in_port, m, last);
+			break;
+		case SL_ACT_GROUP:
+			group(w, a->arg, key, m, last);
 			break;
 		case SL_ACT_SET_VLAN_VID:
 			vlan_set(m, key, a->arg, SL_VLAN_VID_MASK);

@@ -23,6 +23,7 @@
 #include <rte_service_component.h>
 
 #include "capture_hooks.h"
+#include "group_hooks.h"
 #include "meter_hooks.h"
 #include "rxq_acct.h"
 #include "util.h"
@@ -369,6 +370,7 @@ main(int argc, char **argv)
 	w.me = &w.shm->workers[id];
 	w.counters = sl_flow_counter(w.shm, id, 0);
 	sl_wmeter_attach(&w);
+	sl_wgroup_attach(&w);
 	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;
 	w.assign_gen = UINT32_MAX;
 	w.emc_inv_prob = w.shm->emc_inv_prob;

@@ -109,6 +109,8 @@ struct sl_wctx {
 	uint64_t intrvl_next;                /* TSC the interval ends at */
 	uint64_t intrvl_busy_mark;           /* st.busy_cycles at its start */
 	uint64_t loop_tsc;                   /* the loop's last time: a poll round starts there */
+
+	struct sl_group_zone *gz; /* OpenFlow groups (groups.c) */
 };
 
 /* forward.c */

@@ -22,7 +22,6 @@
 
 CTL_SUITE(flow_mgmt, 120);
 
-
 /* @n UDP frames to 10.0.0.1 in the rundir's @name. */
 static const char *
 frames(const char *name, unsigned int n)

@@ -484,3 +484,33 @@ Test(db, meters_round_trip_and_take_their_flows_when_deleted)
 	cr_assert_lt(sl_db_load(&back, path, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "only drop bands") != NULL, "%s", err);
 }
+
+Test(db, groups_and_timed_flows_are_saved_and_loaded_back)
+{
+	struct sl_db db, back;
+	struct sl_group g;
+	char text[SL_GROUP_TEXT_MAX];
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "p0", "net_null0", 2);
+	cr_assert_eq(sl_group_parse("group_id=7,type=ff,bucket=watch_port:p0,actions=output:p0",
+				    SL_GROUP_PARSE_MOD, sl_db_resolve_port, &db, &g, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(sl_db_group_set(&db, &g), 0);
+	add_flow(&db, "cookie=0x9,idle_timeout=5,hard_timeout=60,in_port=1,actions=group:7");
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(read_file(path),
+			 "group group_id=7,type=ff,bucket=watch_port:2,actions=output:2\n"
+			 "flow cookie=0x9,idle_timeout=5,hard_timeout=60,priority=32768,in_port=1,"
+			 "actions=group:7\n") != NULL,
+		  "%s", read_file(path));
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(back.n_groups, 1);
+	sl_group_format(&back.groups[0], text, sizeof(text));
+	cr_assert_str_eq(text, "group_id=7,type=ff,bucket=watch_port:2,actions=output:2");
+	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
+	cr_assert_eq(back.flows.flows[0].idle_timeout, 5);
+	cr_assert_eq(sl_db_groups_del(&back, SL_GROUP_ALL_ID), 1);
+	sl_db_fini(&back);
+	sl_db_fini(&db);
+}

@@ -370,6 +370,7 @@ Test(sluiced, reconcile_sends_only_the_differences)
 		cr_assert(fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_SHOW ||
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_DUMP_FLOWS ||
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_DUMP_METERS ||
+			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_DUMP_GROUPS ||
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_SET_OPTION,
 			  "unexpected %s", sl_request_name(fake.seen[i]));
 }
