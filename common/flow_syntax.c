@@ -938,6 +938,7 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "write_metadata", SL_ACT_WRITE_METADATA, SL_ARG_SPECIAL, 0 },
 	{ "write_actions", SL_ACT_WRITE_ACTIONS, SL_ARG_SPECIAL, 0 },
 	{ "clone", SL_ACT_CLONE, SL_ARG_SPECIAL, 0 },
+	{ "group", SL_ACT_GROUP, SL_ARG_GROUP, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
@@ -961,7 +962,6 @@ struct sl_wfield {
 	uint8_t nbits;
 	uint8_t kind;     /* enum sl_val_kind */
 	uint8_t prereq;   /* enum sl_prereq the rule's match must meet */
-	{ "group", SL_ACT_GROUP, SL_ARG_GROUP, 0 },
 };
 
 static const struct sl_wfield sl_wfields[] = {
@@ -1485,6 +1485,8 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 	    w->type != SL_ACT_WRITE_ACTIONS)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
+	if (in_set && w->type == SL_ACT_GROUP)
+		return sl_fail(c, -ENOTSUP, "actions: not supported: group inside write_actions()");
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
 	    (depth > 0 && sl_is_instruction((uint16_t)w->type)))
 		return sl_fail(c, -EINVAL, "actions: %s is not allowed inside %s", w->name,

@@ -600,6 +600,13 @@ sl_fwd_flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 }
 
 void
+sl_fwd_group(struct sl_wctx *w, uint16_t slot, struct sl_flow_key *key, struct rte_mbuf *m,
+	     bool last)
+{
+	group(w, slot, key, m, last);
+}
+
+void
 sl_fwd_vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t mask)
 {
 	vlan_set(m, key, bits, mask);

@@ -59,6 +59,9 @@ do_output(struct sl_pipe *p, const struct sl_action *a, bool last)
 	case SL_ACT_ALL:
 		sl_fwd_flood(w, p->key.in_port, p->m, last);
 		break;
+	case SL_ACT_GROUP:
+		sl_fwd_group(w, a->arg, &p->key, p->m, last);
+		break;
 	default:
 		break;
 	}
@@ -255,7 +258,7 @@ static bool
 is_output(uint16_t t)
 {
 	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
-	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC;
+	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP;
 }
 
 static void

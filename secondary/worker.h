@@ -123,6 +123,9 @@ void sl_fwd_flush_all(struct sl_wctx *w);
 void sl_fwd_emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last);
 void sl_fwd_normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last);
 void sl_fwd_flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last);
+/* group:N from a pipeline (its buckets' actions run as in one table). */
+void sl_fwd_group(struct sl_wctx *w, uint16_t slot, struct sl_flow_key *key, struct rte_mbuf *m,
+		  bool last);
 void sl_fwd_vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits, uint16_t mask);
 void sl_fwd_vlan_strip(struct rte_mbuf *m, struct sl_flow_key *key);
 void sl_fwd_vlan_push(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t tpid);
