@@ -210,9 +210,15 @@ Test(vhost, types_refused_shown_and_persisted)
 	cr_assert_eq(ctl_sh("mkdir %s/v8", c.rundir), 0);
 	REFUSED("exists and is not a socket", "add-port v8 type=dpdkvhostuser");
 	REFUSED("one of dpdk|dpdkvhostuser|dpdkvhostuserclient", "add-port v9 type=vhost");
+	/* A live socket of someone else's is never taken for a stale one. */
+	REFUSED("another process serves", "add-port v10 net_vhost10,iface=%s/sluiced.sock",
+		c.rundir);
+	snprintf(path, sizeof(path), "%s/sluiced.sock", c.rundir);
+	cr_assert_eq(stat(path, &st), 0, "sluiced's socket is still there");
+	snprintf(path, sizeof(path), "%s/dpdkvhostuser0", c.rundir);
 	REFUSED("can only be given at add-port", "set-port dpdkvhostuser0 type=dpdk");
 	OK("show");
-	for (int i = 1; i <= 9; i++) {
+	for (int i = 1; i <= 10; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "Port v%d\n", i);
