@@ -251,6 +251,11 @@ Test(vhost, types_refused_shown_and_persisted)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert(S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0660, "mode %o",
 		  st.st_mode & 0777);
+	/* del-port takes the socket away; add-port makes it again. */
+	OK("del-port dpdkvhostuser0");
+	cr_assert_neq(stat(path, &st), 0, "the socket goes with the port");
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuser ofport=3");
+	cr_assert_eq(stat(path, &st), 0);
 }
 
 Test(vhost, phy_vm_phy_kernel_forwarding_as_the_seed)
