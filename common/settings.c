@@ -42,10 +42,33 @@ qos_rules(const struct sl_values *vals, char *err, size_t errlen)
 	return 0;
 }
 
+/* A client port needs the server's path, and the path means a client port. */
+static int
+type_rules(const struct sl_values *vals, char *err, size_t errlen)
+{
+	bool client = sl_values_u64(&sl_port_settings, vals, SL_PS_TYPE) ==
+		      SL_PORT_TYPE_VHOST_USER_CLIENT;
+	bool path = vals->v[SL_PS_VHOST_SERVER_PATH][0] != '\0';
+
+	if (client && !path) {
+		snprintf(err, errlen, "type=dpdkvhostuserclient: missing vhost-server-path=PATH "
+				      "(the socket QEMU serves)");
+		return -EINVAL;
+	}
+	if (path && !client) {
+		snprintf(err, errlen, "vhost-server-path is for type=dpdkvhostuserclient (type is %s)",
+			 vals->v[SL_PS_TYPE]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 port_rules(const struct sl_values *vals, char *err, size_t errlen)
 {
-	return qos_rules(vals, err, errlen);
+	int rc = qos_rules(vals, err, errlen);
+
+	return rc < 0 ? rc : type_rules(vals, err, errlen);
 }
 
 const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT,
@@ -280,4 +303,83 @@ sl_devargs_check(const char *devargs, char *err, size_t errlen)
 				    "devargs contain white space or control characters: \"%s\"",
 				    shown);
 	return 0;
+}
+
+int
+sl_vhost_path_check(const char *value, char *canon, size_t canonlen, char *err, size_t errlen)
+{
+	if (value[0] == '\0') {
+		snprintf(canon, canonlen, "%s", "");
+		return 0;
+	}
+	if (value[0] != '/') {
+		snprintf(err, errlen, "\"%.200s\": give an absolute path", value);
+		return -EINVAL;
+	}
+	if (strlen(value) > SL_SOCKET_PATH_MAX) {
+		snprintf(err, errlen, "\"%.200s\": longer than a socket address holds (%d bytes)",
+			 value, SL_SOCKET_PATH_MAX);
+		return -ENAMETOOLONG;
+	}
+	for (const char *c = value; *c; c++)
+		if (*c == ',' || isspace((unsigned char)*c) || iscntrl((unsigned char)*c)) {
+			snprintf(err, errlen, "\"%.200s\": no commas or white space in the path",
+				 value);
+			return -EINVAL;
+		}
+	snprintf(canon, canonlen, "%s", value);
+	return 0;
+}
+
+int
+sl_port_type_devargs(const char *name, const struct sl_values *vals, const char *rundir,
+		     char *out, size_t len, char *err, size_t errlen)
+{
+	uint64_t type = sl_values_u64(&sl_port_settings, vals, SL_PS_TYPE);
+	char path[SL_DEVARGS_MAX], canon[SL_VALUE_MAX];
+	int n;
+
+	out[0] = '\0';
+	if (type == SL_PORT_TYPE_DPDK)
+		return 0;
+	if (type == SL_PORT_TYPE_VHOST_USER) {
+		snprintf(path, sizeof(path), "%s/%s", rundir, name);
+		/* RUNDIR/NAME must itself be a path a socket can have. */
+		if (sl_vhost_path_check(path, canon, sizeof(canon), err, errlen) < 0)
+			return -ENAMETOOLONG;
+		n = snprintf(out, len, "net_vhost_%s,iface=%s", name, path);
+	} else {
+		n = snprintf(out, len, "net_vhost_%s,iface=%s,client=1", name,
+			     vals->v[SL_PS_VHOST_SERVER_PATH]);
+	}
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "devargs for type=%s too long", vals->v[SL_PS_TYPE]);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int
+sl_vhost_socket(const char *devargs, char *path, size_t len, bool *client)
+{
+	const char *a = strchr(devargs, ',');
+	bool found = false;
+
+	if (strncmp(devargs, "net_vhost", 9) != 0 && strncmp(devargs, "eth_vhost", 9) != 0)
+		return 0;
+	*client = false;
+	while (a != NULL) {
+		const char *kv = a + 1;
+		size_t n;
+
+		a = strchr(kv, ',');
+		n = a != NULL ? (size_t)(a - kv) : strlen(kv);
+		if (n > 6 && strncmp(kv, "iface=", 6) == 0) {
+			snprintf(path, len, "%.*s", (int)(n - 6), kv + 6);
+			found = true;
+		} else if (n == 8 && strncmp(kv, "client=1", 8) == 0) {
+			*client = true;
+		}
+	}
+	return found ? 1 : 0;
 }

@@ -70,7 +70,12 @@ enum sl_setting_flags {
 	X(INGRESS_POLICING_BURST, "ingress_policing_burst", UINT, 0, UINT32_MAX, NULL, NULL, "0",   \
 	  SL_SET_LIVE, "ingress policer burst (kilobits; 0: 8000)")                  \
 	X(PMD_RXQ_AFFINITY, "pmd-rxq-affinity", TEXT, 0, 0, NULL, sl_rxq_affinity_check, "",        \
-	  SL_SET_LIVE, "rx queues pinned to worker cores: QUEUE:CORE,... (0:3,1:7)")
+	  SL_SET_LIVE, "rx queues pinned to worker cores: QUEUE:CORE,... (0:3,1:7)")               \
+	X(TYPE, "type", ENUM, 0, 0, "dpdk|dpdkvhostuser|dpdkvhostuserclient", NULL, "dpdk", 0,     \
+	  "dpdk: the port is DEVARGS; dpdkvhostuser: sluice serves the vhost-user socket "       \
+	  "RUNDIR/NAME; dpdkvhostuserclient: sluice connects to vhost-server-path (no DEVARGS)") \
+	X(VHOST_SERVER_PATH, "vhost-server-path", TEXT, 0, 0, NULL, sl_vhost_path_check, "", 0,     \
+	  "type=dpdkvhostuserclient: the socket QEMU serves; sluice reconnects when it returns")
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \
@@ -100,6 +105,16 @@ enum sl_port_setting_id {
 	SL_PORT_SETTINGS(SL_PS_ID) SL_PS_COUNT
 #undef SL_PS_ID
 };
+
+/* type= choices, by their index in its "dpdk|dpdkvhostuser|dpdkvhostuserclient". */
+enum sl_port_type {
+	SL_PORT_TYPE_DPDK,
+	SL_PORT_TYPE_VHOST_USER,
+	SL_PORT_TYPE_VHOST_USER_CLIENT,
+};
+
+/* Longest path a Unix socket address holds (sun_path less its NUL). */
+#define SL_SOCKET_PATH_MAX 107
 
 /* qos= choices, by their index in its "none|egress-policer". */
 enum sl_qos_type {
@@ -197,5 +212,29 @@ int sl_port_name_check(const char *name, char *err, size_t errlen);
 
 /* Devargs: non-empty, no white space, at most SL_DEVARGS_MAX - 1 bytes. */
 int sl_devargs_check(const char *devargs, char *err, size_t errlen);
+
+/*
+ * vhost-server-path (a SL_SET_TEXT check): an absolute path of at most
+ * SL_SOCKET_PATH_MAX bytes with no comma (devargs' separator) and no white
+ * space.
+ */
+int sl_vhost_path_check(const char *value, char *canon, size_t canonlen, char *err,
+			size_t errlen);
+
+/*
+ * The devargs a port of type= other than dpdk is made of, into @out:
+ * net_vhost_NAME,iface=RUNDIR/NAME (dpdkvhostuser) or
+ * net_vhost_NAME,iface=PATH,client=1 (dpdkvhostuserclient); "" for
+ * type=dpdk.  0, or -EINVAL/-ENAMETOOLONG with @err saying why.
+ */
+int sl_port_type_devargs(const char *name, const struct sl_values *vals, const char *rundir,
+			 char *out, size_t len, char *err, size_t errlen);
+
+/*
+ * If @devargs is a vhost-user port (net_vhost, eth_vhost) with iface=, its
+ * socket path into @path, *@client whether sluice connects (client=1):
+ * returns 1; 0 for any other device.
+ */
+int sl_vhost_socket(const char *devargs, char *path, size_t len, bool *client);
 
 #endif /* SL_SETTINGS_H */

@@ -41,7 +41,8 @@ enum sl_verb_flags {
 	X(show, "show", SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",                          \
 	  "ports, workers, options, process state")                                             \
 	X(add_port, "add-port", ADD_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
-	  "NAME DEVARGS [ofport=N] [KEY=VALUE...]", "attach a port (hotplug) with settings")      \
+	  "NAME DEVARGS|type=TYPE [ofport=N] [KEY=VALUE...]",                                  \
+	  "attach a port (hotplug) with settings; type=dpdkvhostuser[client]: a vhost-user port") \
 	X(del_port, "del-port", DEL_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "NAME",       \
 	  "detach a port")                                                                      \
 	X(set_port, "set-port", SET_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \

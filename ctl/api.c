@@ -115,11 +115,40 @@ SL_REQ_HANDLER(sl_daemon_handlers, WORKER_LIST, h_worker_list)
 
 /* ---- ports ---- */
 
+/*
+ * A port's devargs: the user's, or with type= other than dpdk, those the
+ * type makes (and then the user gives none).
+ */
+static int
+port_type_devargs(const struct sl_daemon *d, struct sl_db_port *p, const char *given, char *built,
+		  size_t len, char *err, size_t errlen)
+{
+	const char *type = p->settings.v[SL_PS_TYPE];
+	int rc = sl_port_type_devargs(p->name, &p->settings, d->rundir, built, len, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (built[0] != '\0' && given[0] != '\0') {
+		snprintf(err, errlen, "type=%s makes its own devargs: give none (add-port %s type=%s)",
+			 type, p->name, type);
+		return -EINVAL;
+	}
+	if (built[0] == '\0' && given[0] == '\0') {
+		snprintf(err, errlen, "no devargs: give DEVARGS, or type=dpdkvhostuser or "
+				      "type=dpdkvhostuserclient vhost-server-path=PATH");
+		return -EINVAL;
+	}
+	if (built[0] != '\0')
+		p->devargs = built;
+	return 0;
+}
+
 static Sluice__Reply *
 h_add_port(struct sl_daemon *d, struct sl_call *call)
 {
 	Sluice__PortSpec *spec = call->req->add_port->port, fwd;
 	char err[512], *given[SL_MAX_SETTINGS], kv[SL_MAX_SETTINGS][SL_VALUE_MAX + 64];
+	char built[SL_DEVARGS_MAX];
 	struct sl_db_port p;
 	Sluice__Reply *rep;
 	size_t i;
@@ -137,12 +166,17 @@ h_add_port(struct sl_daemon *d, struct sl_call *call)
 			return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_values_check_all(&sl_port_settings, &p.settings, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
+	if (port_type_devargs(d, &p, spec->devargs, built, sizeof(built), err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_db_port_check(&d->db, &p, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "%s", err);
 	if (sl_policy_check_devargs(&d->policy, p.devargs, err, sizeof(err)) < 0)
 		return sl_reply_err(EPERM, "port \"%s\": %s", p.name, err);
+	if (sl_vhost_socket_check(p.devargs, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	/* The primary gets the settings as the DB will keep them, canonical. */
 	fwd = *spec;
+	fwd.devargs = p.devargs;
 	fwd.ofport = p.ofport;
 	fwd.n_settings = 0;
 	fwd.settings = given;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -122,9 +123,41 @@ sl_db_port_init(struct sl_db_port *p, const char *name, const char *devargs)
 	sl_values_init(&p->settings, &sl_port_settings);
 }
 
+/* The port whose vhost-user socket @devargs names too, or NULL. */
+static struct sl_db_port *
+port_by_vhost_socket(const struct sl_db *db, const char *devargs, char *mine, size_t len)
+{
+	char theirs[SL_DEVARGS_MAX];
+	bool client;
+
+	if (sl_vhost_socket(devargs, mine, len, &client) != 1)
+		return NULL;
+	for (size_t i = 0; i < db->n_ports; i++)
+		if (sl_vhost_socket(db->ports[i].devargs, theirs, sizeof(theirs), &client) == 1 &&
+		    strcmp(mine, theirs) == 0)
+			return &db->ports[i];
+	return NULL;
+}
+
+int
+sl_vhost_socket_check(const char *devargs, char *err, size_t errlen)
+{
+	char path[SL_DEVARGS_MAX];
+	struct stat st;
+	bool client;
+
+	if (sl_vhost_socket(devargs, path, sizeof(path), &client) != 1)
+		return 0;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return sl_set_err(err, errlen, -EEXIST,
+				  "%s exists and is not a socket (a vhost-user socket path)", path);
+	return 0;
+}
+
 int
 sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t errlen)
 {
+	char sock[SL_DEVARGS_MAX];
 	struct sl_db_port *o;
 	int rc;
 
@@ -136,6 +169,10 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 	rc = sl_devargs_check(p->devargs != NULL ? p->devargs : "", err, errlen);
 	if (rc < 0)
 		return rc;
+	o = port_by_vhost_socket(db, p->devargs, sock, sizeof(sock));
+	if (o != NULL)
+		return sl_set_err(err, errlen, -EEXIST,
+				  "vhost-user socket %s is already port \"%s\"", sock, o->name);
 	o = sl_db_port_by_device(db, p->devargs);
 	if (o != NULL) {
 		char dev[128];

@@ -89,6 +89,12 @@ uint32_t sl_db_free_ofport(const struct sl_db *db);
 /* A port with @name and @devargs, every setting at its default. */
 void sl_db_port_init(struct sl_db_port *p, const char *name, const char *devargs);
 
+/*
+ * If @devargs is a vhost-user port, that its socket path is not something
+ * else already (a file, a directory): 0, or -EEXIST with @err saying so.
+ */
+int sl_vhost_socket_check(const char *devargs, char *err, size_t errlen);
+
 /* Check a port (name, devargs, unique device and ofport) and pick its ofport if 0; does not add it. */
 int sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t errlen);
 

@@ -97,7 +97,13 @@ build_add_port(struct sl_ctl *c, Sluice__Request *req)
 	ps->name = c->args[0];
 	ps->devargs = c->args[1];
 	ps->settings = xcalloc((size_t)c->n_args, sizeof(char *));
-	for (i = 2; i < c->n_args; i++) {
+	/* add-port NAME type=dpdkvhostuser ...: the type makes the devargs. */
+	i = 2;
+	if (strncmp(c->args[1], "type=", 5) == 0) {
+		ps->devargs = "";
+		i = 1;
+	}
+	for (; i < c->n_args; i++) {
 		char *a = c->args[i];
 
 		if (strncmp(a, "ofport=", 7) == 0)

@@ -173,6 +173,9 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	rc = inspect_held(pp, args, err, errlen);
 	if (rc < 0)
 		return rc;
+	rc = sl_vhost_prepare(slot, devargs, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = pp->local_only ? rte_vdev_init(pp->devname, args) : rte_dev_probe(devargs);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot attach \"%s\": %s", devargs, strerror(-rc));

@@ -308,6 +308,12 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 	/* Rx checksum offload wherever the port offers it, as OVS enables it
 	 * on its DPDK ports: the PMD's verdicts come in ol_flags. */
 	conf.rxmode.offloads |= info.rx_offload_capa & SL_RX_CSUM_OFFLOADS;
+	/* Except net_vhost's L4 verdicts: with them requested, it hands on a
+	 * guest's unfinished checksums (virtio NEEDS_CSUM) as they are; without,
+	 * it finishes them itself, which the ports we forward to need. */
+	if (strcmp(info.driver_name, "net_vhost") == 0)
+		conf.rxmode.offloads &= ~(uint64_t)(RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+						    RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	pp->rx_csum = (conf.rxmode.offloads & SL_RX_CSUM_OFFLOADS) != 0;
 	p->rx_csum = pp->rx_csum;
 	if (n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {

@@ -203,6 +203,8 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 		sl_pmd_set_affinity(slot, next->v[id]);
 		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
+	case SL_PS_TYPE: /* only at add-port: part of the devargs sluiced made */
+	case SL_PS_VHOST_SERVER_PATH:
 	case SL_PS_COUNT:
 		break;
 	}
@@ -273,6 +275,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 		port_forget(slot);
 		return rc;
 	}
+	sl_vhost_started(slot);
 	port_publish(slot);
 	PLOG(INFO, "added port %s (ofport %u, %s, %s, %u rxq, %u txq%s)", p->name, p->ofport,
 	     sl_p.ports[slot].driver, p->bridged ? "bridged" : "direct", p->n_rxq, p->n_txq,

@@ -151,6 +151,16 @@ bool sl_port_mtu_needs_new_pool(unsigned int slot, uint16_t mtu);
 /* A pool for the port with @mtu and @n_rxq other than its own (NULL: its own fits). */
 int sl_port_pool_for(unsigned int slot, uint16_t mtu, uint16_t n_rxq, struct rte_mempool **mp,
 		     char *err, size_t errlen);
+/*
+ * Before attaching @devargs in @slot: a vhost-user server socket left by a
+ * killed primary is removed (vhost.c).  0, or -EEXIST with @err set when the
+ * path is not a socket or another port serves it.
+ */
+int sl_vhost_prepare(unsigned int slot, const char *devargs, char *err, size_t errlen);
+
+/* After port @slot started: its vhost-user server socket made 0660. */
+void sl_vhost_started(unsigned int slot);
+
 /* Transmit on bridged port @slot (net_tap's long frames around the PMD). */
 uint16_t sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n);
 /* 802.3x pause frames from the three flow control settings of @cfg. */

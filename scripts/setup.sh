@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PKGS="dpdk dpdk-dev libdpdk-dev libnuma-dev libzmq3-dev libprotobuf-c-dev
       protobuf-c-compiler libpcap-dev zlib1g-dev libcriterion-dev meson ninja-build pkg-config
       gcc tcpdump tshark iproute2 iputils-ping iperf3 python3-scapy
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev
+      qemu-system-x86 linux-image-amd64 busybox-static ethtool cpio kmod"
 
 missing=""
 for p in $PKGS; do

@@ -101,6 +101,70 @@ Test(pmd, isolate_false_needs_group)
 	cr_assert_eq(sl_values_check_all(&sl_options, &v, err, sizeof(err)), 0, "%s", err);
 }
 
+/* ---- vhost-user port types ---- */
+
+Test(pmd, vhost_port_types_make_their_devargs)
+{
+	char err[256], out[512], path[256];
+	struct sl_values v;
+	bool client;
+
+	sl_values_init(&v, &sl_port_settings);
+	cr_assert_eq(sl_port_type_devargs("p1", &v, "/run/s", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "", "type=dpdk: the user's devargs");
+	cr_assert_eq(sl_values_set_kv(&sl_port_settings, &v, "type=dpdkvhostuser", err, sizeof(err)),
+		     SL_PS_TYPE, "%s", err);
+	cr_assert_eq(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_port_type_devargs("vhu0", &v, "/run/s", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "net_vhost_vhu0,iface=/run/s/vhu0");
+	cr_assert_eq(sl_vhost_socket(out, path, sizeof(path), &client), 1);
+	cr_assert_str_eq(path, "/run/s/vhu0");
+	cr_assert(!client);
+
+	sl_values_set_kv(&sl_port_settings, &v, "type=dpdkvhostuserclient", err, sizeof(err));
+	cr_assert_lt(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "missing vhost-server-path") != NULL, "%s", err);
+	cr_assert_eq(sl_values_set_kv(&sl_port_settings, &v, "vhost-server-path=/run/vm/a.sock", err,
+				      sizeof(err)),
+		     SL_PS_VHOST_SERVER_PATH, "%s", err);
+	cr_assert_eq(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_port_type_devargs("vhu1", &v, "/run/s", out, sizeof(out), err, sizeof(err)), 0);
+	cr_assert_str_eq(out, "net_vhost_vhu1,iface=/run/vm/a.sock,client=1");
+	cr_assert_eq(sl_vhost_socket(out, path, sizeof(path), &client), 1);
+	cr_assert_str_eq(path, "/run/vm/a.sock");
+	cr_assert(client);
+	cr_assert_eq(sl_vhost_socket("net_ring0", path, sizeof(path), &client), 0);
+	cr_assert_eq(sl_vhost_socket("eth_vhost3,queues=2,iface=/x", path, sizeof(path), &client), 1);
+	cr_assert_str_eq(path, "/x");
+}
+
+Test(pmd, bad_vhost_server_paths_say_why)
+{
+	static const char *const bad[][2] = {
+		{ "vhost-server-path=rel.sock", "absolute path" },
+		{ "vhost-server-path=/a,b", "no commas" },
+		{ "vhost-server-path=/a b", "no commas or white space" },
+		{ "type=dpdkvhost", "dpdk|dpdkvhostuser|dpdkvhostuserclient" },
+	};
+	char err[256], canon[256], longp[200];
+	struct sl_values v;
+
+	sl_values_init(&v, &sl_port_settings);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_lt(sl_values_set_kv(&sl_port_settings, &v, bad[i][0], err, sizeof(err)), 0,
+			     "%s", bad[i][0]);
+		cr_assert(strstr(err, bad[i][1]) != NULL, "%s: %s", bad[i][0], err);
+	}
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	cr_assert_lt(sl_vhost_path_check(longp, canon, sizeof(canon), err, sizeof(err)), 0);
+	cr_assert(strstr(err, "longer than a socket address") != NULL, "%s", err);
+	sl_values_set_kv(&sl_port_settings, &v, "vhost-server-path=/run/a.sock", err, sizeof(err));
+	cr_assert_lt(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "is for type=dpdkvhostuserclient") != NULL, "%s", err);
+}
+
 /* ---- scheduling ---- */
 
 static struct sl_sched s;

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost-user ports with a real virtual machine: QEMU under TCG booting
+ * Debian's kernel and an initramfs the test builds (vm_initramfs.sh:
+ * busybox-static, the virtio-net modules, an init that forwards between
+ * eth0 and eth1).  The seed's PHY-VM-PHY with kernel forwarding:
+ *
+ *   namespace A -- veth -- phy0 (net_af_packet, ofport 1) -- sluice --
+ *   dpdkvhostuser0 (ofport 3) -- guest eth0 -> IP forwarding -> guest eth1 --
+ *   dpdkvhostuser1 (ofport 4) -- sluice -- phy1 (ofport 2) -- veth -- namespace B
+ *
+ * with the seed's flows (in_port=1,action=output:3 ...).  Client mode
+ * (dpdkvhostuserclient, QEMU the server) goes through a worker kill and a
+ * primary kill with the VM running; the gap is measured with a 10 ms ping.
+ * The teardown kills QEMU and removes the namespaces and veths, pass or fail.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "control.h"
+
+static struct ctl c;
+static char out[1 << 16];
+static char qemu_pidfile[256];
+
+#define NS_A "slvhA"
+#define NS_B "slvhB"
+
+static void
+vm_kill(void)
+{
+	if (qemu_pidfile[0] != '\0')
+		ctl_sh("p=$(cat %s 2>/dev/null) && kill -9 $p 2>/dev/null; true", qemu_pidfile);
+	qemu_pidfile[0] = '\0';
+}
+
+static void
+net_down(void)
+{
+	ctl_sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B " 2>/dev/null; "
+	       "ip link del slvhA0 2>/dev/null; ip link del slvhB0 2>/dev/null; true");
+}
+
+static void
+vhost_teardown(void)
+{
+	vm_kill();
+	ctl_stop(&c);
+	net_down();
+}
+
+TestSuite(vhost, .fini = vhost_teardown, .timeout = 150);
+
+/* Two namespaces behind veth pairs: A 10.77.1.2, B 10.77.2.2, the guest their router. */
+static void
+net_up(void)
+{
+	net_down();
+	cr_assert_eq(ctl_sh("set -e; ip netns add " NS_A "; ip netns add " NS_B "; "
+			    "ip link add slvhA0 type veth peer name slvhA1; "
+			    "ip link add slvhB0 type veth peer name slvhB1; "
+			    "ip link set slvhA1 netns " NS_A "; ip link set slvhB1 netns " NS_B "; "
+			    "ip link set slvhA0 up; ip link set slvhB0 up; "
+			    "ip -n " NS_A " link set lo up; ip -n " NS_B " link set lo up; "
+			    "ip -n " NS_A " addr add 10.77.1.2/24 dev slvhA1; "
+			    "ip -n " NS_B " addr add 10.77.2.2/24 dev slvhB1; "
+			    "ip -n " NS_A " link set slvhA1 up; ip -n " NS_B " link set slvhB1 up; "
+			    /* The namespaces' TCP leaves checksums to the veth, which
+			     * af_packet does not finish: complete them in the stack. */
+			    "ip netns exec " NS_A " ethtool -K slvhA1 tx off > /dev/null; "
+			    "ip netns exec " NS_B " ethtool -K slvhB1 tx off > /dev/null; "
+			    "ip -n " NS_A " route add default via 10.77.1.1; "
+			    "ip -n " NS_B " route add default via 10.77.2.1"),
+		     0, "namespaces and veths");
+}
+
+/*
+ * Boot the guest in the background with two vhost-user NICs: @server
+ * false: QEMU connects to sluice's sockets @s0, @s1; true: QEMU serves them.
+ */
+static void
+vm_start(const char *s0, const char *s1, bool server)
+{
+	char initrd[256], kernel[256], log[256];
+	const char *mode = server ? ",server=on,wait=off" : "";
+	FILE *f;
+
+	snprintf(initrd, sizeof(initrd), "%s/guest.cpio.gz", c.rundir);
+	snprintf(log, sizeof(log), "%s/guest.log", c.rundir);
+	snprintf(qemu_pidfile, sizeof(qemu_pidfile), "%s/qemu.pid", c.rundir);
+	cr_assert_eq(ctl_sh("%s/tests/system/vm_initramfs.sh %s > %s/kernel.txt",
+			    getenv("SLUICE_SOURCE"), initrd, c.rundir),
+		     0, "building the guest's initramfs");
+	snprintf(kernel, sizeof(kernel), "%s/kernel.txt", c.rundir);
+	f = fopen(kernel, "r");
+	cr_assert(f != NULL && fgets(kernel, sizeof(kernel), f) != NULL);
+	fclose(f);
+	kernel[strcspn(kernel, "\n")] = '\0';
+	/* vectors=0: QEMU 7.2 under TCG crashes starting a vhost-user NIC with MSI-X.
+	 * Checksum offload stays on: the guest's TCP leaves its checksums to
+	 * the host, which net_vhost finishes (docs/vhost.md). */
+	cr_assert_eq(ctl_sh("setsid timeout 140 qemu-system-x86_64 -machine q35,accel=tcg -m 256M "
+			    "-object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem "
+			    "-kernel %s -initrd %s -append 'console=ttyS0 panic=-1 quiet' "
+			    "-no-reboot -display none -monitor none -serial file:%s -nic none "
+			    "-chardev socket,id=c0,path=%s%s -netdev vhost-user,id=n0,chardev=c0 "
+			    "-device virtio-net-pci,netdev=n0,mac=52:54:00:77:01:01,vectors=0,addr=0x3 "
+			    "-chardev socket,id=c1,path=%s%s -netdev vhost-user,id=n1,chardev=c1 "
+			    "-device virtio-net-pci,netdev=n1,mac=52:54:00:77:02:01,vectors=0,addr=0x4 "
+			    "-pidfile %s > %s/qemu.stderr 2>&1 < /dev/null &",
+			    kernel, initrd, log, s0, mode, s1, mode, qemu_pidfile, c.rundir),
+		     0);
+}
+
+/* Wait until the guest's init said it forwards. */
+static void
+vm_wait_ready(int seconds)
+{
+	char *log = NULL;
+
+	for (int i = 0; i < seconds * 10; i++) {
+		free(log);
+		log = ctl_file(&c, "guest.log");
+		if (strstr(log, "GUEST-READY") != NULL)
+			break;
+		usleep(100000);
+	}
+	cr_assert(strstr(log, "GUEST-READY") != NULL, "guest did not come up: %s\nqemu: %s", log,
+		  ctl_file(&c, "qemu.stderr"));
+	free(log);
+}
+
+static bool
+vm_alive(void)
+{
+	return ctl_sh("kill -0 $(cat %s)", qemu_pidfile) == 0;
+}
+
+/* A ping from A to B through the guest; retried while ARP and the links settle. */
+static void
+ping_passes(int tries)
+{
+	int rc = 1;
+
+	for (int i = 0; i < tries && rc != 0; i++)
+		rc = ctl_sh("ip netns exec " NS_A " ping -c 3 -i 0.2 -W 2 10.77.2.2 > %s/ping.txt 2>&1",
+			    c.rundir);
+	cr_assert_eq(rc, 0, "ping A -> B: %s", ctl_file(&c, "ping.txt"));
+}
+
+static void
+seed_flows(void)
+{
+	/* $ ovs-ofctl del-flows br0
+	 * $ ovs-ofctl add-flow br0 in_port=1,action=output:3 ... */
+	OK("del-flows br0");
+	OK("add-flow br0 in_port=1,action=output:3");
+	OK("add-flow br0 in_port=3,action=output:1");
+	OK("add-flow br0 in_port=4,action=output:2");
+	OK("add-flow br0 in_port=2,action=output:4");
+	OK("dump-flows br0");
+	cr_assert(strstr(out, "in_port=1,actions=output:3") != NULL, "%s", out);
+}
+
+static void
+phy_ports(void)
+{
+	OK("add-port phy0 net_af_packet0,iface=slvhA0 ofport=1");
+	OK("add-port phy1 net_af_packet1,iface=slvhB0 ofport=2");
+}
+
+Test(vhost, types_refused_shown_and_persisted)
+{
+	static const char *const extra[] = { "--group", "root", NULL };
+	char path[256], *db;
+	struct stat st;
+	pid_t pid;
+
+	ctl_start_opt(&c, "vhbad", 1, extra, true);
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuser ofport=3");
+	snprintf(path, sizeof(path), "%s/dpdkvhostuser0", c.rundir);
+	cr_assert_eq(stat(path, &st), 0, "the socket is RUNDIR/NAME");
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0660, "mode %o", st.st_mode & 0777);
+	OK("show");
+	cr_assert(strstr(out, "type: dpdkvhostuser") != NULL, "%s", out);
+	cr_assert(strstr(out, path) != NULL, "show names the socket: %s", out);
+	db = ctl_file(&c, "sluice.db");
+	cr_assert(strstr(db, "type=dpdkvhostuser") != NULL, "%s", db);
+	free(db);
+
+	/* Each refused, one line, nothing changed. */
+	REFUSED("already port \"dpdkvhostuser0\"", "add-port v1 net_vhost7,iface=%s", path);
+	REFUSED("missing vhost-server-path", "add-port v2 type=dpdkvhostuserclient");
+	REFUSED("vhost-server-path is for type=dpdkvhostuserclient",
+		"add-port v3 type=dpdkvhostuser vhost-server-path=%s/x.sock", c.rundir);
+	REFUSED("makes its own devargs", "add-port v4 net_ring0 type=dpdkvhostuser");
+	REFUSED("give an absolute path", "add-port v5 type=dpdkvhostuserclient vhost-server-path=x");
+	REFUSED("not allowed", "add-port v6 type=dpdkvhostuserclient vhost-server-path=/tmp/vm.sock");
+	REFUSED("not allowed", "add-port v6 net_vhost6,iface=/var/tmp/vm.sock");
+	cr_assert_eq(ctl_sh("echo data > %s/afile", c.rundir), 0);
+	REFUSED("exists and is not a socket",
+		"add-port v7 type=dpdkvhostuserclient vhost-server-path=%s/afile", c.rundir);
+	cr_assert_eq(ctl_sh("mkdir %s/v8", c.rundir), 0);
+	REFUSED("exists and is not a socket", "add-port v8 type=dpdkvhostuser");
+	REFUSED("one of dpdk|dpdkvhostuser|dpdkvhostuserclient", "add-port v9 type=vhost");
+	/* A live socket of someone else's is never taken for a stale one. */
+	REFUSED("another process serves", "add-port v10 net_vhost10,iface=%s/sluiced.sock",
+		c.rundir);
+	snprintf(path, sizeof(path), "%s/sluiced.sock", c.rundir);
+	cr_assert_eq(stat(path, &st), 0, "sluiced's socket is still there");
+	snprintf(path, sizeof(path), "%s/dpdkvhostuser0", c.rundir);
+	REFUSED("can only be given at add-port", "set-port dpdkvhostuser0 type=dpdk");
+	OK("show");
+	for (int i = 1; i <= 10; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "Port v%d\n", i);
+		cr_assert(strstr(out, name) == NULL, "%s was added: %s", name, out);
+	}
+	cr_assert_eq(ctl_sh("cat %s/afile | grep -qx data", c.rundir), 0, "the file is untouched");
+
+	/* Client mode with no server yet is accepted: sluice keeps trying. */
+	OK("add-port vc type=dpdkvhostuserclient vhost-server-path=%s/vm.sock ofport=5", c.rundir);
+	OK("show");
+	cr_assert(strstr(out, "vhost-server-path: ") != NULL && strstr(out, "client=1") != NULL,
+		  "%s", out);
+	/* Replayed: a killed primary comes back with both, the server socket made anew. */
+	pid = ctl_pid(&c, "primary");
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 100; i++) {
+		const char *d;
+
+		usleep(100000);
+		if (ctl_pid(&c, "primary") == pid || ctl_run(&c, out, sizeof(out), "show") != 0)
+			continue;
+		d = strstr(out, "driver: net_vhost");
+		if (d != NULL && strstr(d + 1, "driver: net_vhost") != NULL)
+			break;
+	}
+	OK("show");
+	cr_assert_neq(ctl_pid(&c, "primary"), pid);
+	cr_assert(strstr(out, "Port dpdkvhostuser0") != NULL && strstr(out, "Port vc") != NULL,
+		  "%s", out);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0660, "mode %o",
+		  st.st_mode & 0777);
+	/* del-port takes the socket away; add-port makes it again. */
+	OK("del-port dpdkvhostuser0");
+	cr_assert_neq(stat(path, &st), 0, "the socket goes with the port");
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuser ofport=3");
+	cr_assert_eq(stat(path, &st), 0);
+}
+
+Test(vhost, phy_vm_phy_kernel_forwarding_as_the_seed)
+{
+	char s0[256], s1[256];
+
+	net_up();
+	ctl_start(&c, "vhvm", 1);
+	phy_ports();
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuser ofport=3");
+	OK("add-port dpdkvhostuser1 type=dpdkvhostuser ofport=4");
+	seed_flows();
+	snprintf(s0, sizeof(s0), "%s/dpdkvhostuser0", c.rundir);
+	snprintf(s1, sizeof(s1), "%s/dpdkvhostuser1", c.rundir);
+	vm_start(s0, s1, false);
+	vm_wait_ready(60);
+	ping_passes(10);
+	fprintf(stderr, "vhost: PHY-VM-PHY ping:\n%s", ctl_file(&c, "ping.txt"));
+	OK("dump-ports br0 dpdkvhostuser0");
+	cr_assert(ctl_number_after(out, "tx pkts=") >= 3, "to the guest's eth0: %s", out);
+	OK("dump-ports br0 dpdkvhostuser1");
+	cr_assert(ctl_number_after(out, "rx pkts=") >= 3, "from the guest's eth1: %s", out);
+	cr_assert_eq(ctl_sh("ip netns exec " NS_B " timeout 20 iperf3 -s -1 -p 5299 > /dev/null 2>&1 & "
+			    "sleep 0.5; ip netns exec " NS_A " timeout 20 iperf3 -c 10.77.2.2 -p 5299 "
+			    "-n 1M > %s/iperf.txt 2>&1", c.rundir),
+		     0, "TCP A -> B: %s", ctl_file(&c, "iperf.txt"));
+	fprintf(stderr, "vhost: PHY-VM-PHY TCP:\n%s", ctl_file(&c, "iperf.txt"));
+	cr_assert(vm_alive());
+}
+
+/*
+ * Ping every 10 ms for @seconds while @what happens after 1 s; the gap is
+ * the replies missing (10 ms each), returned in ms; *@max_rtt the longest
+ * round trip (packets held up rather than lost).
+ */
+static long
+gap_ms(const char *what, const char *kill_cmd, int seconds, double *max_rtt)
+{
+	long sent, got;
+	const char *rtt;
+
+	cr_assert_eq(ctl_sh("ip netns exec " NS_A " ping -q -i 0.01 -W 1 -w %d 10.77.2.2 > "
+			    "%s/gap.txt 2>&1 & sleep 1; %s; wait",
+			    seconds, c.rundir, kill_cmd),
+		     0, "%s: %s", what, ctl_file(&c, "gap.txt"));
+	{
+		char *t = ctl_file(&c, "gap.txt");
+
+		sent = ctl_number_after(t, "ping statistics ---\n");
+		got = ctl_number_after(t, "transmitted, ");
+		rtt = strstr(t, "rtt min/avg/max/mdev = ");
+		*max_rtt = -1;
+		if (rtt != NULL)
+			sscanf(rtt, "rtt min/avg/max/mdev = %*f/%*f/%lf", max_rtt);
+		fprintf(stderr, "vhost: %s:\n%s", what, t);
+		free(t);
+	}
+	cr_assert(sent > 0 && got > 0, "%s: nothing came back", what);
+	return (sent - got) * 10;
+}
+
+Test(vhost, client_mode_survives_worker_and_primary_kills)
+{
+	char s0[256], s1[256], cmd[512], *log;
+	long gap_worker, gap_primary;
+	double rtt_worker, rtt_primary;
+	pid_t qemu, pid;
+
+	net_up();
+	ctl_start(&c, "vhcl", 1);
+	snprintf(s0, sizeof(s0), "%s/vm0.sock", c.rundir);
+	snprintf(s1, sizeof(s1), "%s/vm1.sock", c.rundir);
+	vm_start(s0, s1, true);
+	phy_ports();
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuserclient vhost-server-path=%s ofport=3", s0);
+	OK("add-port dpdkvhostuser1 type=dpdkvhostuserclient vhost-server-path=%s ofport=4", s1);
+	seed_flows();
+	vm_wait_ready(60);
+	ping_passes(10);
+	qemu = ctl_pid(&c, "qemu");
+
+	OK("show");
+	pid = (pid_t)ctl_number_after(out, "Worker 0: running, pid ");
+	cr_assert(pid > 1, "worker pid: %s", out);
+	snprintf(cmd, sizeof(cmd), "kill -9 %d", (int)pid);
+	gap_worker = gap_ms("worker kill -9", cmd, 5, &rtt_worker);
+	ping_passes(5);
+	pid = ctl_pid(&c, "primary");
+	cr_assert(pid > 1);
+	snprintf(cmd, sizeof(cmd), "kill -9 %d", (int)pid);
+	gap_primary = gap_ms("primary kill -9", cmd, 10, &rtt_primary);
+	ping_passes(10);
+
+	cr_assert(vm_alive(), "the VM keeps running");
+	cr_assert_eq(ctl_pid(&c, "qemu"), qemu, "never restarted");
+	log = ctl_file(&c, "guest.log");
+	cr_assert(strstr(log, "GUEST-READY") != NULL &&
+			  strstr(strstr(log, "GUEST-READY") + 1, "GUEST-READY") == NULL,
+		  "the guest booted once: %s", log);
+	free(log);
+	fprintf(stderr,
+		"vhost: client mode: worker kill %ld ms lost (longest rtt %.0f ms), "
+		"primary kill %ld ms lost (longest rtt %.0f ms)\n",
+		gap_worker, rtt_worker, gap_primary, rtt_primary);
+	cr_assert(gap_worker < 2000, "worker kill: %ld ms without traffic", gap_worker);
+	cr_assert(gap_primary < 8000, "primary kill: %ld ms without traffic", gap_primary);
+}
