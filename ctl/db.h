@@ -52,6 +52,10 @@ struct sl_db {
 	struct sl_values options; /* of sl_options */
 	struct sl_meter_spec *meters; /* OpenFlow meters, in the order added */
 	size_t n_meters;
+	/* Called every few thousand flows while a save formats them (the
+	 * daemon answers reads meanwhile); NULL: nothing. */
+	void (*progress)(void *arg);
+	void *progress_arg;
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */
