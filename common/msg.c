@@ -47,16 +47,16 @@ int
 sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
 	    int timeout_ms, char *err, size_t errlen)
 {
-	return sl_msg_call_while(zctx, endpoint, req, reply, timeout_ms, NULL, NULL, err, errlen);
+	return sl_msg_call_while(zctx, endpoint, req, reply, timeout_ms, NULL, err, errlen);
 }
 
 int
 sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
-		  int timeout_ms, bool (*alive)(void *), void *arg, char *err, size_t errlen)
+		  int timeout_ms, const struct sl_msg_wait *w, char *err, size_t errlen)
 {
 	int linger = 0, rc;
 	uint64_t deadline;
-	zmq_pollitem_t pi;
+	zmq_pollitem_t pi[2];
 	zmq_msg_t zm;
 	void *sock;
 
@@ -85,11 +85,17 @@ sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice
 		long slice = now < deadline ? (long)(deadline - now) : 0;
 
 		/* With a liveness check, wait in slices: a dead peer never answers. */
-		if (alive != NULL && slice > 100)
+		if (w != NULL && w->alive != NULL && slice > 100)
 			slice = 100;
-		pi = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
-		rc = zmq_poll(&pi, 1, slice);
-		if (rc == 0 && alive != NULL && !alive(arg)) {
+		pi[0] = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
+		pi[1] = (zmq_pollitem_t){ .socket = w != NULL ? w->also : NULL, .events = ZMQ_POLLIN };
+		rc = zmq_poll(pi, pi[1].socket != NULL ? 2 : 1, slice);
+		if (rc > 0 && (pi[1].revents & ZMQ_POLLIN)) {
+			w->serve(w->arg);
+			if (!(pi[0].revents & ZMQ_POLLIN))
+				rc = 0; /* not our reply yet */
+		}
+		if (rc == 0 && w != NULL && w->alive != NULL && !w->alive(w->arg)) {
 			rc = -EPIPE;
 			set_err(err, errlen, "%s went away before answering", endpoint);
 			goto out;

@@ -28,9 +28,17 @@
 int sl_msg_call(void *zctx, const char *endpoint, Sluice__Request *req, Sluice__Reply **reply,
 		int timeout_ms, char *err, size_t errlen);
 
-/* As sl_msg_call, giving up early (-EPIPE) once @alive(@arg) says the peer is gone. */
+/* What a caller does while it waits for a reply (sl_msg_call_while). */
+struct sl_msg_wait {
+	bool (*alive)(void *arg); /* false: the peer is gone, give up (-EPIPE); NULL: no check */
+	void *also;               /* another socket to watch meanwhile, or NULL */
+	void (*serve)(void *arg); /* called whenever @also has something to read */
+	void *arg;
+};
+
+/* As sl_msg_call, with @w's liveness check and other socket (@w may be NULL). */
 int sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req,
-		      Sluice__Reply **reply, int timeout_ms, bool (*alive)(void *), void *arg,
+		      Sluice__Reply **reply, int timeout_ms, const struct sl_msg_wait *w,
 		      char *err, size_t errlen);
 
 /*

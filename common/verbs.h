@@ -27,6 +27,10 @@ enum sl_verb_flags {
 	SL_VERB_PRIMARY = 1 << 2, /* answered by the primary (sluiced forwards it) */
 	SL_VERB_DAEMON = 1 << 3,  /* answered by sluiced itself */
 	SL_VERB_BRIDGE = 1 << 4,  /* may start with the bridge's name, as ovs-ofctl's do */
+	SL_VERB_ANYTIME = 1 << 5, /* read answered even while a change runs (the primary's
+				   * read thread, primary/reads.c) */
+	SL_VERB_FLOWS = 1 << 6,   /* touches the primary's flow table only: runs beside
+				   * the ANYTIME reads */
 };
 
 /* The one bridge a sluice instance is, by the name OVS users give theirs. */
@@ -38,7 +42,7 @@ enum sl_verb_flags {
  * add-flows); the first one listed is the request's canonical verb.
  */
 #define SL_VERBS(X)                                                                              \
-	X(show, "show", SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",                          \
+	X(show, "show", SHOW, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_ANYTIME, 0, 0, "",                          \
 	  "ports, workers, options, process state")                                             \
 	X(add_port, "add-port", ADD_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
 	  "NAME DEVARGS|type=TYPE [ofport=N] [KEY=VALUE...]",                                  \
@@ -47,31 +51,31 @@ enum sl_verb_flags {
 	  "detach a port")                                                                      \
 	X(set_port, "set-port", SET_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
 	  "NAME KEY=VALUE...", "change port settings (see --help settings)")                     \
-	X(add_flow, "add-flow", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "FLOW",      \
+	X(add_flow, "add-flow", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 1, 1, "FLOW",      \
 	  "add or replace one flow (ovs-ofctl syntax)")                                         \
-	X(add_flows, "add-flows", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, "FILE|-",  \
+	X(add_flows, "add-flows", ADD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 1, 1, "FILE|-",  \
 	  "add flows, one a line ('#' comments)")                                               \
-	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
+	X(del_flows, "del-flows", DEL_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 0, 2,            \
 	  "[MATCH [--strict]]", "delete flows the match covers (all without one)")              \
-	X(mod_flows, "mod-flows", MOD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 2,            \
+	X(mod_flows, "mod-flows", MOD_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 1, 2,            \
 	  "FLOW [--strict]", "new actions for the flows FLOW's match covers, counters kept")    \
-	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 1, 1, \
+	X(replace_flows, "replace-flows", REPLACE_FLOWS, SL_VERB_PERSIST | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 1, 1, \
 	  "FILE|-", "make the flow table exactly FILE's flows")                                 \
-	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 4,            \
+	X(dump_flows, "dump-flows", DUMP_FLOWS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 0, 4,            \
 	  "[MATCH] [--strict] [--no-stats] [--names]", "flows with n_packets, n_bytes")         \
-	X(dump_aggregate, "dump-aggregate", DUMP_AGGREGATE, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2, \
+	X(dump_aggregate, "dump-aggregate", DUMP_AGGREGATE, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_FLOWS, 0, 2, \
 	  "[MATCH [--strict]]", "packets, bytes and flows the match covers, summed")            \
 	X(diff_flows, "diff-flows", DIFF_FLOWS, SL_VERB_READ | SL_VERB_DAEMON, 1, 2,               \
 	  "SOURCE [SOURCE]", "flows that differ: each SOURCE a FILE or br0 (the switch)")      \
-	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE, 0, 2,            \
+	X(dump_ports, "dump-ports", DUMP_PORTS, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_BRIDGE | SL_VERB_ANYTIME, 0, 2,            \
 	  "[--xstats] [NAME]", "rx/tx packets, bytes, drops, errors; per queue; extended")      \
-	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, \
+	X(pmd_stats_show, "pmd-stats-show", PMD_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_ANYTIME, 0, 0, \
 	  "", "per worker: packets, cache hits, cycles")                                        \
 	X(pmd_stats_clear, "pmd-stats-clear", PMD_STATS_CLEAR, SL_VERB_PRIMARY, 0, 0, "",        \
 	  "zero the per-worker statistics")                                                     \
 	X(pmd_rxq_show, "pmd-rxq-show", PMD_RXQ_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 4,      \
 	  "[-pmd CORE] [-secs N]", "which worker polls which rx queue, usage over N s")         \
-	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",     \
+	X(worker_list, "worker-list", WORKER_LIST, SL_VERB_READ | SL_VERB_PRIMARY | SL_VERB_ANYTIME, 0, 0, "",     \
 	  "workers: pid, lcore, state, restarts, reason")                                       \
 	X(worker_restart, "worker-restart", WORKER_RESTART, SL_VERB_DAEMON, 1, 1, "ID|--all",    \
 	  "planned restart (or upgrade): a new process takes over, no loss")                    \

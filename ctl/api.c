@@ -274,6 +274,18 @@ batch_free(struct sl_batch *b)
 }
 
 /* Parse every flow (or match) of @fm; NULL, or a reply naming the bad one. */
+/* Serve what waits on the socket as if a primary call were in progress. */
+void
+sl_api_serve_now(void *arg)
+{
+	struct sl_daemon *d = arg;
+
+	zmq_pollitem_t pi = { .socket = d->sock, .events = ZMQ_POLLIN };
+
+	if (d->sock != NULL && zmq_poll(&pi, 1, 0) > 0)
+		sl_api_serve_waiting(d);
+}
+
 static Sluice__Reply *
 batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
 	    struct sl_batch *b)
@@ -310,6 +322,10 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 			batch_free(b);
 			return sl_reply_err(ENOMEM, "out of memory");
 		}
+		/* A million flows take about half a second: reads keep being
+		 * answered meanwhile (about every 4 ms). */
+		if ((i & 8191) == 8191)
+			sl_api_serve_now(d);
 	}
 	return NULL;
 }
@@ -331,15 +347,32 @@ batch_request(Sluice__Request *req, Sluice__FlowMod *fm, Sluice__Request__CmdCas
 
 /* sl_ftable_replace returns a count; flows_change wants 0 or -errno. */
 static int
-db_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
+db_replace(struct sl_daemon *d, const struct sl_flow *flows, uint32_t n)
 {
-	return sl_ftable_replace(t, flows, n) < 0 ? -ENOMEM : 0;
+	return sl_ftable_replace(&d->db.flows, flows, n) < 0 ? -ENOMEM : 0;
+}
+
+/* Add to the DB's table in slices, answering reads between them (200k
+ * flows take a quarter of a second); reserved first, so all or nothing. */
+static int
+db_add(struct sl_daemon *d, const struct sl_flow *flows, uint32_t n)
+{
+	enum { SLICE = 8192 };
+
+	if (sl_ftable_reserve(&d->db.flows, n) < 0)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < n; k += SLICE) {
+		if (sl_ftable_add_batch(&d->db.flows, flows + k, n - k < SLICE ? n - k : SLICE) < 0)
+			return -ENOMEM; /* cannot happen: reserved */
+		sl_api_serve_now(d);
+	}
+	return 0;
 }
 
 /* add-flows and replace-flows: parse all, forward, apply with @apply what the primary took. */
 static Sluice__Reply *
 flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__CmdCase cmd,
-	     int (*apply)(struct sl_ftable *, const struct sl_flow *, uint32_t))
+	     int (*apply)(struct sl_daemon *, const struct sl_flow *, uint32_t))
 {
 	Sluice__Request fwd;
 	Sluice__FlowMod fm;
@@ -358,7 +391,7 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
 	if (accepted(rep)) {
 		sl_expiry_take(d); /* what expired before this change came */
-		if (apply(&d->db.flows, b.flows, (uint32_t)b.n) < 0)
+		if (apply(d, b.flows, (uint32_t)b.n) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
 			db_commit(d, rep);
@@ -371,7 +404,7 @@ static Sluice__Reply *
 h_add_flows(struct sl_daemon *d, struct sl_call *call)
 {
 	return flows_change(d, call->req->add_flows, SLUICE__REQUEST__CMD_ADD_FLOWS,
-			    sl_ftable_add_batch);
+			    db_add);
 }
 SL_REQ_HANDLER(sl_daemon_handlers, ADD_FLOWS, h_add_flows)
 
@@ -611,6 +644,8 @@ is_read(const Sluice__Request *req)
 	return v != NULL && (v->flags & SL_VERB_READ);
 }
 
+static void keep(struct sl_daemon *d, struct sl_call *call);
+
 /* Handle @call now, or queue it behind a change in progress. */
 static void
 dispatch(struct sl_daemon *d, struct sl_call *call)
@@ -618,30 +653,82 @@ dispatch(struct sl_daemon *d, struct sl_call *call)
 	Sluice__Reply *rep;
 
 	if (d->handover.active && !is_read(call->req)) {
-		if (d->n_queued == SL_MAX_QUEUED) {
-			reply_and_free(d, call, sl_reply_err(EBUSY, "sluiced has %u changes waiting: "
-								    "try again", SL_MAX_QUEUED));
-			return;
-		}
-		d->queued[d->n_queued++] = *call;
+		keep(d, call);
 		return;
 	}
 	rep = sl_api_handle(d, call);
 	if (rep != SL_DEFERRED)
-		reply_and_free(d, call, rep);
+		sl_call_finish(d, call, rep);
 }
 
 void
-sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep)
+sl_api_drain(struct sl_daemon *d)
 {
-	reply_and_free(d, call, rep);
-	while (!d->handover.active && d->n_queued > 0 && !d->quit) {
+	while (!d->handover.active && !d->serving && d->n_queued > 0 && !d->quit) {
 		struct sl_call next = d->queued[0];
 
 		memmove(&d->queued[0], &d->queued[1], (d->n_queued - 1) * sizeof(next));
 		d->n_queued--;
 		dispatch(d, &next);
 	}
+}
+
+void
+sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep)
+{
+	reply_and_free(d, call, rep);
+	sl_api_drain(d);
+}
+
+static bool
+anytime(const Sluice__Request *req)
+{
+	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
+
+	return req->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET && v != NULL &&
+	       (v->flags & SL_VERB_ANYTIME);
+}
+
+/* Keep @call for later, in arrival order; false (and answered) when the queue is full. */
+static void
+keep(struct sl_daemon *d, struct sl_call *call)
+{
+	if (d->n_queued == SL_MAX_QUEUED) {
+		reply_and_free(d, call, sl_reply_err(EBUSY, "sluiced has %u requests waiting: "
+							    "try again", SL_MAX_QUEUED));
+		return;
+	}
+	d->queued[d->n_queued++] = *call;
+}
+
+void
+sl_api_serve_waiting(void *arg)
+{
+	struct sl_daemon *d = arg;
+	char err[512];
+
+	if (d->serving)
+		return;
+	d->serving = true;
+	for (int i = 0; i < 16 && !d->quit; i++) {
+		struct sl_call call = { 0 };
+		int rc = sl_msg_recv_routed(d->sock, ZMQ_DONTWAIT, &call.peer, &call.req, err,
+					    sizeof(err));
+
+		if (rc == -EAGAIN || rc == -EINTR)
+			break;
+		if (rc < 0) {
+			reply_and_free(d, &call, sl_reply_err(-rc, "%s", err));
+			continue;
+		}
+		/* What the primary's read thread answers goes now; the rest
+		 * (changes above all) waits its turn behind what is running. */
+		if (anytime(call.req))
+			reply_and_free(d, &call, sl_api_handle(d, &call));
+		else
+			keep(d, &call);
+	}
+	d->serving = false;
 }
 
 void

@@ -86,6 +86,7 @@ struct sl_daemon {
 	void *sock; /* ZMQ_ROUTER: replies may wait while others are served */
 	char ctl_ep[PATH_MAX + 16];
 	char primary_ep[PATH_MAX + 16];
+	char primary_ro_ep[PATH_MAX + 16]; /* its read thread (primary/reads.c) */
 	struct sl_db db;
 	struct sl_restart_policy restart_policy;
 	struct sl_proc primary;
@@ -105,6 +106,7 @@ struct sl_daemon {
 
 	struct sl_handover handover;
 	/* Changes that arrived while one was in progress, applied in order. */
+	bool serving;  /* in sl_api_serve_waiting: no nesting */
 	struct sl_call queued[SL_MAX_QUEUED];
 	unsigned int n_queued;
 };
@@ -147,6 +149,13 @@ extern sl_daemon_handler_fn sl_daemon_handlers[SL_CMD_SLOTS];
 int sl_api_check(char *err, size_t errlen);
 /* Serve what waits on the socket (at most a few requests). */
 void sl_api_serve(struct sl_daemon *d);
+/* While sluiced waits for the primary: answer the reads its read thread
+ * serves (SL_VERB_ANYTIME) at once, queue everything else. */
+void sl_api_serve_waiting(void *d);
+/* The same from a long computation of sluiced's own (a parse, a DB save). */
+void sl_api_serve_now(void *d);
+/* Serve what was queued, in order, once nothing holds it back. */
+void sl_api_drain(struct sl_daemon *d);
 /* Answer a kept call, free it, and serve changes queued behind it. */
 void sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep);
 /* Handle one call now (dispatch); returns its reply or SL_DEFERRED. */

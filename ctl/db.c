@@ -545,6 +545,8 @@ write_db(FILE *f, const struct sl_db *db)
 		fputs("flow ", f);
 		fputs(text, f);
 		fputc('\n', f);
+		if (db->progress != NULL && (i & 8191) == 8191)
+			db->progress(db->progress_arg);
 	}
 }
 

@@ -56,6 +56,10 @@ struct sl_db {
 	size_t n_meters;
 	struct sl_group *groups; /* OpenFlow groups, in the order added */
 	size_t n_groups;
+	/* Called every few thousand flows while a save formats them (the
+	 * daemon answers reads meanwhile); NULL: nothing. */
+	void (*progress)(void *arg);
+	void *progress_arg;
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */

@@ -74,18 +74,35 @@ primary_alive(void *arg)
 	return d->primary.pid <= 0 || sl_proc_alive(d->primary.pid);
 }
 
+/* The primary's read thread answers these even while its control thread works. */
+static bool
+anytime(const Sluice__Request *req)
+{
+	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
+
+	return req->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET && v != NULL &&
+	       (v->flags & SL_VERB_ANYTIME);
+}
+
 int
 sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
 		char *err, size_t errlen)
 {
+	/* While we wait, clients keep being served: reads at once, changes
+	 * queued behind this one (api.c). */
+	const struct sl_msg_wait w = {
+		.alive = primary_alive,
+		.also = d->sock,
+		.serve = sl_api_serve_waiting,
+		.arg = d,
+	};
+	const char *ep = anytime(req) ? d->primary_ro_ep : d->primary_ep;
 	int rc;
 
-	rc = sl_msg_call_while(d->zctx, d->primary_ep, req, rep, timeout_ms, primary_alive, d, err,
-			       errlen);
+	rc = sl_msg_call_while(d->zctx, ep, req, rep, timeout_ms, &w, err, errlen);
 	/* A dead primary is not asked twice; a change that timed out is not repeated. */
 	if (rc < 0 && rc != -EPIPE && (rc != -ETIMEDOUT || is_read_only(req)))
-		rc = sl_msg_call_while(d->zctx, d->primary_ep, req, rep, timeout_ms, primary_alive,
-				       d, err, errlen);
+		rc = sl_msg_call_while(d->zctx, ep, req, rep, timeout_ms, &w, err, errlen);
 	return rc;
 }
 

@@ -445,6 +445,7 @@ bind_socket(struct sl_daemon *d)
 
 	sl_endpoint(d->ctl_ep, sizeof(d->ctl_ep), d->rundir, "sluiced.sock");
 	sl_endpoint(d->primary_ep, sizeof(d->primary_ep), d->rundir, "primary.sock");
+	sl_endpoint(d->primary_ro_ep, sizeof(d->primary_ro_ep), d->rundir, "primary-ro.sock");
 	d->zctx = zmq_ctx_new();
 	/* ROUTER, not REP: a reply may wait (a planned restart) while others are served. */
 	d->sock = d->zctx ? zmq_socket(d->zctx, ZMQ_ROUTER) : NULL;
@@ -523,6 +524,7 @@ main_loop(struct sl_daemon *d)
 	while (!d->quit && !sl_signalled) {
 		sl_procs_tick(d);
 		sl_expiry_take(d);
+		sl_api_drain(d); /* what came while the tick waited for the primary */
 		/* While the primary starts, requests wait in the socket: they would only fail. */
 		if (d->phase == SL_PRI_STARTING) {
 			nanosleep(&nap, NULL);
@@ -574,6 +576,8 @@ main(int argc, char **argv)
 		sl_fatal(&d, "internal error: %s", err);
 	if (sl_db_load(&d.db, d.db_path, err, sizeof(err)) < 0)
 		sl_fatal(&d, "%s", err);
+	d.db.progress = sl_api_serve_now; /* reads answered while a big table is saved */
+	d.db.progress_arg = &d;
 	sl_procs_init(&d);
 	if (d.detach)
 		detach(&d);

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -314,7 +315,9 @@ main_loop(void)
 		uint64_t now = sl_now_ms(), since;
 
 		if (now - last_hk >= SL_HOUSEKEEPING_MS) {
+			pthread_rwlock_wrlock(&sl_state_lock); /* reads.c */
 			housekeeping(now, start_ms);
+			pthread_rwlock_unlock(&sl_state_lock);
 			last_hk = now;
 		}
 		/* A signal interrupts the poll (the bridge thread blocks them). */
@@ -380,6 +383,10 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	ret = sl_reads_start();
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot start the reads thread: %s\n",
+			 strerror(-ret));
 	ret = sl_bridge_start();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot start the bridge thread: %s\n",

@@ -4,6 +4,7 @@
 #define SL_PRIMARY_H
 
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -291,6 +292,15 @@ extern sl_handler_fn sl_primary_handlers[SL_CMD_SLOTS];
 /* Make switch option @id (common/settings.h) take value @v in the data plane. */
 void sl_option_apply(int id, uint64_t v);
 int sl_server_init(void);
+
+/* reads.c: show, dump-ports, pmd-stats-show and worker-list on a thread of
+ * their own (RUNDIR/primary-ro.sock), under sl_state_lock for reading; the
+ * control thread writes under it (all but flow-table requests). */
+extern pthread_rwlock_t sl_state_lock;
+bool sl_reads_serves(Sluice__Request__CmdCase cmd);
+bool sl_reads_flow_only(Sluice__Request__CmdCase cmd);
+int sl_reads_start(void);
+void sl_reads_stop(void);
 void sl_server_poll(int timeout_ms);
 void sl_server_close(void);
 

@@ -6,6 +6,7 @@
  * leaves the switch as it was.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,7 +445,9 @@ handle_one(void)
 	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
+		pthread_rwlock_wrlock(&sl_state_lock);
 		rc = h_worker_event(req, rep, err, sizeof(err));
+		pthread_rwlock_unlock(&sl_state_lock);
 	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || sl_primary_handlers[req->cmd_case] == NULL) {
 		rc = -ENOTSUP;
 		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
@@ -454,7 +457,15 @@ handle_one(void)
 		rc = -EINVAL;
 		snprintf(err, sizeof(err), "%s: empty request", sl_request_name(req));
 	} else {
+		/* Reads on sl-reads see no change half made; flow requests touch
+		 * nothing they read, and run beside them (reads.c). */
+		bool lock = !sl_reads_flow_only(req->cmd_case);
+
+		if (lock)
+			pthread_rwlock_wrlock(&sl_state_lock);
 		rc = sl_primary_handlers[req->cmd_case](req, rep, err, sizeof(err));
+		if (lock)
+			pthread_rwlock_unlock(&sl_state_lock);
 	}
 	if (rc < 0) {
 		/* A failed request answers with the error only, never half a result. */
@@ -520,6 +531,7 @@ sl_server_close(void)
 {
 	char path[600];
 
+	sl_reads_stop();
 	zmq_close(sl_p.rep_sock);
 	zmq_ctx_term(sl_p.zctx);
 	snprintf(path, sizeof(path), "%s/primary.sock", sl_p.rundir);

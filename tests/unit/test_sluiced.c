@@ -126,6 +126,9 @@ setup(void)
 	snprintf(ep, sizeof(ep), "%s", d.primary_ep);
 	fake.sock = zmq_socket(d.zctx, ZMQ_REP);
 	cr_assert_eq(zmq_bind(fake.sock, ep), 0);
+	/* The primary's read thread too: one socket serves both endpoints here. */
+	sl_endpoint(d.primary_ro_ep, sizeof(d.primary_ro_ep), dir, "primary-ro.sock");
+	cr_assert_eq(zmq_bind(fake.sock, d.primary_ro_ep), 0);
 	cr_assert_eq(pthread_create(&fake.thread, NULL, fake_primary, NULL), 0);
 }
 
