@@ -392,8 +392,13 @@ static int
 sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	uint64_t v = 0;
-	int rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
+	int rc;
 
+	/* As ovs-ofctl: timeouts belong to what a flow is, not to what selects it. */
+	if (c->mode == SL_PARSE_MATCH)
+		return sl_fail(c, -EINVAL, "%s: not allowed in a match (add-flow and mod-flows "
+					   "set timeouts)", f->name);
+	rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
 	if (f->id == SL_F_IDLE_TIMEOUT)
 		c->flow->idle_timeout = (uint16_t)v;
 	else

@@ -707,7 +707,7 @@ sl_api_serve_waiting(void *arg)
 	struct sl_daemon *d = arg;
 	char err[512];
 
-	if (d->serving)
+	if (d->serving || d->restoring)
 		return;
 	d->serving = true;
 	for (int i = 0; i < 16 && !d->quit; i++) {

@@ -107,6 +107,7 @@ struct sl_daemon {
 	struct sl_handover handover;
 	/* Changes that arrived while one was in progress, applied in order. */
 	bool serving;  /* in sl_api_serve_waiting: no nesting */
+	bool restoring; /* replay or reconcile in progress: clients wait */
 	struct sl_call queued[SL_MAX_QUEUED];
 	unsigned int n_queued;
 };

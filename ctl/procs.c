@@ -276,10 +276,14 @@ void
 sl_primary_is_up(struct sl_daemon *d, bool adopted)
 {
 	d->phase = SL_PRI_UP;
+	/* Clients wait in the socket until the primary has the DB's state:
+	 * a show now would show it half restored. */
+	d->restoring = true;
 	if (adopted)
 		sl_reconcile(d);
 	else
 		sl_replay(d);
+	d->restoring = false;
 	workers_bring_up(d, adopted);
 	d->next_watch_ms = sl_now_ms() + SL_WATCH_MS;
 	sl_notify_ready(d, NULL);
@@ -614,7 +618,9 @@ sl_procs_tick(struct sl_daemon *d)
 	if (d->needs_reconcile && d->phase == SL_PRI_UP && !d->handover.active) {
 		d->needs_reconcile = false;
 		sl_log("a change timed out: reconciling sluice-primary with the DB");
+		d->restoring = true;
 		sl_reconcile(d);
+		d->restoring = false;
 	}
 }
 

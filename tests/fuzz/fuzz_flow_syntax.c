@@ -102,7 +102,7 @@ round_trip_match(const char *text)
 		return;
 	}
 	FUZZ_CHECK(a.actions.n == 0, "a match got actions");
-	n = sl_match_format(&a.match, a.priority, s1, sizeof(s1));
+	n = sl_selector_format(&a, s1, sizeof(s1)); /* as sluiced forwards it */
 	FUZZ_CHECK(n > 0 && (size_t)n < sizeof(s1) && (size_t)n == strlen(s1),
 		   "match format returned %d", n);
 	/* sluiced forwards this text to the primary for del-flows. */

@@ -91,8 +91,9 @@ fake_primary(void *arg)
 			sl_msg_reply_error(fake.sock, EBADMSG, "%s", e);
 			continue;
 		}
-		answer(req);
+		/* Recorded before it is answered: the caller may count at once. */
 		pthread_mutex_lock(&fake.lock);
+		answer(req);
 		if (fake.n_seen < MAX_SEEN)
 			fake.seen[fake.n_seen++] = req;
 		else
