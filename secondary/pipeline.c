@@ -7,6 +7,14 @@
  * without such actions never come here: the plain engine in forward.c
  * serves them as before.
  *
+ * The lookups after table 0's are cached too (pcache in worker.h): a
+ * pipeline is a function of the packet's key as received and of the
+ * flows, so the rules its lookups found the first time are the rules they
+ * find every time until the flows change (a new classifier generation);
+ * a packet that hits replays the actions with no classifier lookup.
+ * Meters are the one thing that can end a run earlier or later than the
+ * recorded one: lookups past the end of a record go to the classifier.
+ *
  * Outputs are deferred by one step: an output is remembered, and sent as a
  * copy only when something else happens to the packet after it (another
  * output, a rewrite); the last one takes the packet itself.  So each copy
@@ -36,6 +44,9 @@ struct sl_pipe {
 	const struct sl_action *pend; /* output waiting for the next thing that happens */
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set (write_actions) */
 	uint16_t n_set;
+	const struct sl_pcache_entry *replay; /* lookups come from here */
+	struct sl_pcache_entry *record;       /* or are written here */
+	uint8_t n_lookups;
 };
 
 static void run_actions(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t table);
@@ -221,7 +232,14 @@ run_table(struct sl_pipe *p, uint8_t table)
 		p->stop = true;
 		return;
 	}
-	r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+	if (p->replay != NULL && p->n_lookups < p->replay->n) {
+		r = p->replay->r[p->n_lookups++];
+	} else {
+		r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+		if (p->record != NULL && p->n_lookups < SL_PCACHE_LOOKUPS)
+			p->record->r[p->n_lookups] = r;
+		p->n_lookups++;
+	}
 	if (r == NULL) {
 		w->st.table_misses++; /* OpenFlow 1.3: a miss drops, unless a flow says otherwise */
 		return;
@@ -402,8 +420,20 @@ void
 sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
 	    struct rte_mbuf *m)
 {
+	uint32_t hash = sl_flow_key_hash(key);
+	struct sl_pcache_entry *ce = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
 	struct sl_pipe p;
 
+	p.replay = NULL;
+	p.record = NULL;
+	p.n_lookups = 0;
+	if (ce->valid && ce->gen == w->cls_gen && memcmp(&ce->key, key, sizeof(*key)) == 0) {
+		p.replay = ce;
+		w->st.pcache_hits++;
+	} else {
+		ce->valid = 0; /* until this run has filled it */
+		p.record = ce;
+	}
 	p.w = w;
 	p.m = m;
 	p.key = *key;
@@ -432,4 +462,10 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 		do_output(&p, p.pend, true);
 	else
 		rte_pktmbuf_free(p.m);
+	if (p.record != NULL && p.n_lookups <= SL_PCACHE_LOOKUPS) {
+		ce->key = *key;
+		ce->n = p.n_lookups;
+		ce->gen = w->cls_gen;
+		ce->valid = 1;
+	}
 }

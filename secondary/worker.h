@@ -23,6 +23,22 @@ extern int sl_worker_logtype;
 
 #define SL_TXBUF 64
 
+/*
+ * pipeline.c's exact-match cache of whole pipelines: for a packet's key
+ * as received, the rules every later lookup of its pipeline found (NULL:
+ * a miss), valid for one classifier generation.  Direct mapped.
+ */
+#define SL_PCACHE_ENTRIES (1u << 12)
+#define SL_PCACHE_LOOKUPS 8 /* a longer pipeline is not cached */
+
+struct sl_pcache_entry {
+	struct sl_flow_key key;
+	uint32_t gen;  /* classifier generation it was recorded under */
+	uint8_t valid;
+	uint8_t n;     /* lookups recorded */
+	const struct sl_cls_rule *r[SL_PCACHE_LOOKUPS];
+};
+
 /* The worker's copy of a port, refreshed when ports_gen changes. */
 struct sl_wport {
 	bool active;
@@ -83,6 +99,7 @@ struct sl_wctx {
 
 	uint32_t emc_inv_prob;
 	struct sl_emc emc;
+	struct sl_pcache_entry pcache[SL_PCACHE_ENTRIES];
 
 	/* Capture (capture.c): port slots with an rx / tx capture on them,
 	 * tested once per burst; the rest is private to capture.c. */
