@@ -120,7 +120,9 @@ expect_frames(const char *file, const struct frame *want, size_t n)
  * ACL table 0 -> L3 rewrite table 1 (dec_ttl, mod_nw_dst, a register) ->
  * output table 2, which matches on the register: each packet comes out
  * where its path says, with TTL, address, port and checksums exactly as a
- * sender would have built them; the others are dropped and counted.
+ * sender would have built them; the others are dropped and counted.  The
+ * packets come twice: the second time from the worker's pipeline cache,
+ * with the very same result.
  */
 Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 {
@@ -137,7 +139,7 @@ Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 		"table=2,reg0=2,actions=output:2",
 		"table=2,reg0=3,udp,actions=output:3,mod_tp_dst:7777,output:2",
 	};
-	struct frame tx[6], out2[3], out3[1];
+	struct frame tx[12], out2[6], out3[2];
 	struct worker_counts wc;
 	char err[512];
 
@@ -153,23 +155,68 @@ Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 	udp(&out3[0], "10.0.0.1", "10.0.2.9", 1003, 80, 29);
 	udp(&out2[1], "10.0.0.1", "10.0.2.9", 1003, 7777, 29);
 	udp(&out2[2], "10.0.0.2", "192.168.1.1", 1004, 81, 1);
+	for (int i = 0; i < 6; i++)
+		tx[6 + i] = tx[i];
+	for (int i = 0; i < 3; i++)
+		out2[3 + i] = out2[i];
+	out3[1] = out3[0];
 
-	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 6);
+	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 12);
 	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
 	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
 	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
 	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
-	cr_assert_eq(inst_wait_rx(&in, 6, 5000), 6);
+	cr_assert_eq(inst_wait_rx(&in, 12, 5000), 12);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
 	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
 
-	expect_frames("out2.pcap", out2, 3);
-	expect_frames("out3.pcap", out3, 1);
+	expect_frames("out2.pcap", out2, 6);
+	expect_frames("out3.pcap", out3, 2);
 	expect_frames("out1.pcap", NULL, 0);
-	cr_assert_eq(wc.ttl_dropped, 1, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
-	cr_assert_eq(wc.table_misses, 1, "table misses: %llu", (unsigned long long)wc.table_misses);
+	cr_assert_eq(wc.ttl_dropped, 2, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
+	cr_assert_eq(wc.table_misses, 2, "table misses: %llu", (unsigned long long)wc.table_misses);
+	cr_assert_geq(wc.pcache_hits, 5, "the second round comes from the cache (%llu hits)",
+		      (unsigned long long)wc.pcache_hits);
+	inst_stop(&in);
+}
+
+/*
+ * clone() sends a copy with its own rewrite; write_actions() leaves an
+ * action set that runs where the pipeline ends, after table 1 rewrote the
+ * source: each port gets the packet as it was at its output, the first
+ * time and again from the cache.
+ */
+Test(pipeline, clone_and_action_set_give_each_copy_its_state)
+{
+	static const char *const table[] = {
+		"table=0,in_port=1,udp,actions=write_actions(mod_nw_dst:9.9.9.9,output:3),"
+		"clone(mod_tp_dst:1234,output:2),goto_table:1",
+		"table=1,udp,actions=mod_nw_src:8.8.8.8",
+	};
+	struct frame tx[2], o2[2], o3[2];
+	struct worker_counts wc;
+	char err[512];
+
+	inst_start(&in, "clone", 1);
+	udp(&tx[0], "10.0.0.1", "10.0.0.2", 5000, 80, 64);
+	tx[1] = tx[0];
+	udp(&o2[0], "10.0.0.1", "10.0.0.2", 5000, 1234, 64);
+	o2[1] = o2[0];
+	udp(&o3[0], "8.8.8.8", "9.9.9.9", 5000, 80, 64);
+	o3[1] = o3[0];
+	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 2);
+	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "add-flows: %s", err);
+	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	cr_assert_eq(inst_wait_rx(&in, 2, 5000), 2);
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
+	expect_frames("out2.pcap", o2, 2);
+	expect_frames("out3.pcap", o3, 2);
+	cr_assert_eq(wc.pcache_hits, 1);
 	inst_stop(&in);
 }
 
