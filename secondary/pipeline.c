@@ -499,11 +499,21 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 	}
 }
 
+static inline bool
+pcache_is(const struct sl_pcache_entry *e, uint32_t gen, const struct sl_flow_key *key)
+{
+	return e->valid && e->gen == gen && memcmp(&e->key, key, sizeof(*key)) == 0;
+}
+
 void
 sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
 	    uint32_t hash, struct rte_mbuf *m)
 {
-	struct sl_pcache_entry *ce = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
+	/* Two ways (slots from different hash bits), so that two hot keys that
+	 * share one slot do not evict each other on every packet. */
+	struct sl_pcache_entry *c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
+	struct sl_pcache_entry *c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
+	struct sl_pcache_entry *ce;
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set in running order; p.pend may point here */
 	struct sl_pipe p;
 
@@ -512,10 +522,18 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	p.n_lookups = 0;
 	p.dp_ok = true;
 	p.n_dp = 0;
-	if (ce->valid && ce->gen == w->cls_gen && memcmp(&ce->key, key, sizeof(*key)) == 0) {
+	if (pcache_is(c0, w->cls_gen, key) || pcache_is(c1, w->cls_gen, key)) {
+		ce = pcache_is(c0, w->cls_gen, key) ? c0 : c1;
 		p.replay = ce;
 		w->st.pcache_hits++;
 	} else {
+		/* A free or stale way, else the one the hash's low bit picks. */
+		if (!c0->valid || c0->gen != w->cls_gen)
+			ce = c0;
+		else if (!c1->valid || c1->gen != w->cls_gen)
+			ce = c1;
+		else
+			ce = (hash >> 31) ? c1 : c0;
 		ce->valid = 0; /* until this run has filled it */
 		p.record = ce;
 	}

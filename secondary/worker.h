@@ -26,7 +26,7 @@ extern int sl_worker_logtype;
 /*
  * pipeline.c's exact-match cache of whole pipelines: for a packet's key
  * as received, the rules every later lookup of its pipeline found (NULL:
- * a miss), valid for one classifier generation.  Direct mapped.
+ * a miss), valid for one classifier generation.  Two ways.
  */
 #define SL_PCACHE_ENTRIES (1u << 13)
 #define SL_PCACHE_LOOKUPS 8 /* a longer pipeline is not cached */
