@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 
@@ -38,6 +39,8 @@ struct sl_cls {
 	uint64_t subtables_off; /* struct sl_cls_subtable[n_subtables] */
 	uint32_t n_rules;
 	uint32_t n_subtables;
+	uint32_t meta_in_table0; /* some subtable of table 0 matches registers or metadata */
+	uint32_t pad;
 	/* Subtables are grouped by table: table t owns [table_start[t], table_start[t + 1]). */
 	uint32_t table_start[SL_MAX_TABLES + 1];
 };
@@ -221,9 +224,11 @@ sl_cls_lookup(const struct sl_cls *cls, const struct sl_flow_key *key)
 	uint64_t kw[SL_CLS_WORDS];
 	uint32_t unused = 0;
 
-	/* A packet enters table 0 with all registers and metadata zero. */
+	/* A packet enters table 0 with all registers and metadata zero (words
+	 * no subtable reads need no zeroing). */
 	memcpy(kw, key, sizeof(*key));
-	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	if (unlikely(cls->meta_in_table0))
+		memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
 	return sl_cls_lookup_kw(cls, 0, kw, &unused);
 }
 
@@ -236,7 +241,8 @@ sl_cls_lookup_counted(const struct sl_cls *cls, const struct sl_flow_key *key,
 	const struct sl_cls_rule *r;
 
 	memcpy(kw, key, sizeof(*key));
-	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	if (unlikely(cls->meta_in_table0))
+		memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
 	r = sl_cls_lookup_kw(cls, 0, kw, &n);
 	*searched += n;
 	return r;
@@ -547,8 +553,11 @@ sl_cls_fill(struct sl_cls *cls, const struct sl_cls_scratch *s, const struct sl_
 	for (i = 0; i < cls->n_rules; i++)
 		sl_cls_insert(cls, &st[s->mask_pos[s->rule_mask[i]]], i);
 	for (pos = 0; pos < s->n_masks; pos++)
-		for (i = 0; i < st[pos].n_words; i++)
+		for (i = 0; i < st[pos].n_words; i++) {
 			st[pos].zeros[i] = st[pos].wmask[i] & ~st[pos].zeros[i];
+			if (pos < cls->table_start[1] && st[pos].word[i] >= SL_FLOW_KEY_WORDS)
+				cls->meta_in_table0 = 1;
+		}
 }
 
 struct sl_cls *

@@ -110,6 +110,8 @@ enum sl_action_type {
 	SL_ACT_SET_DL_DST,   /* mac */
 	SL_ACT_METER,        /* id (sl_action_u32) = OpenFlow meter id; arg = its slot in
 			      * the data plane's meter table, bound by the primary */
+	SL_ACT_GROUP,        /* id (sl_action_u32) = OpenFlow group id; arg = its slot in
+			      * the data plane's group table (common/group.h), bound by the primary */
 	/* The pipeline: actions that need more than one table or carry state. */
 	SL_ACT_RESUBMIT,     /* arg = table (0xff: this one), arg2 = in_port (0: the packet's) */
 	SL_ACT_GOTO_TABLE,   /* arg = table; runs after the rest of the list (an instruction) */
@@ -122,8 +124,6 @@ enum sl_action_type {
 	SL_ACT_CLONE,        /* arg2 = number of actions after it run on a copy of the state */
 	SL_ACT_DEC_TTL,      /* IPv4 TTL / IPv6 hop limit - 1; at 0 (or 1) the packet is dropped */
 	SL_ACT_OUTPUT_TRUNC, /* output(port=arg,max_len=arg2) */
-	SL_ACT_GROUP,        /* id (sl_action_u32) = OpenFlow group id; arg = its slot in
-			      * the data plane's group table (common/group.h), bound by the primary */
 	SL_ACT_COUNT
 };
 

@@ -1706,7 +1706,7 @@ sl_check_actions(struct sl_pctx *c)
 				break;
 			if (a->arg2 != 0 && m->mask.in_port != 0 && m->key.in_port != a->arg2)
 				break;
-			return sl_fail(c, -ELOOP,
+			return sl_fail(c, -EINVAL,
 				       "actions: resubmit loops: it sends the packet back to table %u "
 				       "unchanged, where this flow matches it again",
 				       table);
@@ -2147,13 +2147,18 @@ sl_out_meta(struct sl_out *o, const struct sl_match *m)
 	}
 }
 
+/*
+ * @flow: the match of a rule, which is always in one table: table 0 goes
+ * unsaid, as ovs-ofctl prints it.  A bare match names its table whenever
+ * it has one (else it spans them all).
+ */
 static void
-sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority)
+sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority, bool flow)
 {
 	const struct sl_proto_word *w = sl_find_proto_word(m);
 	bool icmp = sl_prereq_met(m, SL_PRE_ICMP);
 
-	if (m->mmask.table != 0 && m->mkey.table != 0) {
+	if (m->mmask.table != 0 && (m->mkey.table != 0 || !flow)) {
 		sl_item(o);
 		sl_put(o, "table=");
 		sl_put_u(o, m->mkey.table);
@@ -2401,7 +2406,7 @@ sl_match_format(const struct sl_match *m, uint32_t priority, char *buf, size_t l
 {
 	struct sl_out o = { buf, len, 0, false };
 
-	sl_out_match(&o, m, priority);
+	sl_out_match(&o, m, priority, false);
 	return sl_out_done(&o);
 }
 
@@ -2414,7 +2419,7 @@ sl_selector_format(const struct sl_flow *sel, char *buf, size_t len)
 		sl_item(&o);
 		sl_out(&o, "cookie=0x%" PRIx64 "/0x%" PRIx64, sel->cookie, sel->cookie_mask);
 	}
-	sl_out_match(&o, &sel->match, sel->priority);
+	sl_out_match(&o, &sel->match, sel->priority, false);
 	return sl_out_done(&o);
 }
 
@@ -2447,7 +2452,7 @@ sl_flow_format(const struct sl_flow *flow, char *buf, size_t len)
 		sl_put(&o, "hard_timeout=");
 		sl_put_u(&o, flow->hard_timeout);
 	}
-	sl_out_match(&o, &flow->match, flow->priority);
+	sl_out_match(&o, &flow->match, flow->priority, true);
 	sl_item(&o);
 	sl_out(&o, "actions=");
 	sl_out_actions(&o, &flow->actions);

@@ -26,24 +26,21 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Checksum @csum (as stored) after 16-bit word @old became @new. */
+/*
+ * Checksum @csum (as stored) after @n bytes (n even, at most 16) changed
+ * from @old to @new: ~(~HC + sum of ~m + sum of m'), folded once at the
+ * end (the sum of 17 16-bit terms cannot overflow 32 bits).
+ */
 static inline uint16_t
-csum_update16(uint16_t csum, uint16_t old, uint16_t new)
+csum_update(uint16_t csum, const uint8_t *old, const uint8_t *new, unsigned int n)
 {
-	uint32_t s = (uint16_t)~csum + (uint16_t)~old + (uint32_t) new;
+	uint32_t s = (uint16_t)~csum;
 
+	for (unsigned int i = 0; i < n; i += 2)
+		s += (uint16_t)~rd16(old + i) + (uint32_t)rd16(new + i);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
-}
-
-/* The same for @n bytes (n even) changing from @old to @new. */
-static uint16_t
-csum_update(uint16_t csum, const uint8_t *old, const uint8_t *new, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i += 2)
-		csum = csum_update16(csum, rd16(old + i), rd16(new + i));
-	return csum;
 }
 
 uint16_t

@@ -110,6 +110,7 @@ struct sl_worker_stats {
 	uint64_t table_misses;   /* pipeline: a resubmit or goto_table found no flow */
 	uint64_t resubmit_limit; /* pipeline: packets dropped at SL_MAX_RESUBMIT deep */
 	uint64_t ttl_dropped;    /* dec_ttl on a TTL of 0 or 1 */
+	uint64_t pcache_hits;    /* pipelines replayed from the worker's cache */
 } __rte_cache_aligned;
 
 /*

@@ -64,9 +64,10 @@ print_pmd_stats(const Sluice__Reply *rep)
 		/* sluice's own, after Open vSwitch's lines. */
 		printf("  packets sent: %llu, tx dropped: %llu\n", (unsigned long long)w->tx_packets,
 		       (unsigned long long)w->tx_dropped);
-		printf("  pipeline: table misses %llu, resubmit limit hit %llu, dec_ttl drops %llu\n",
-		       (unsigned long long)w->table_misses, (unsigned long long)w->resubmit_limit,
-		       (unsigned long long)w->ttl_dropped);
+		printf("  pipeline: cache hits %llu, table misses %llu, resubmit limit hit %llu, "
+		       "dec_ttl drops %llu\n",
+		       (unsigned long long)w->pcache_hits, (unsigned long long)w->table_misses,
+		       (unsigned long long)w->resubmit_limit, (unsigned long long)w->ttl_dropped);
 		printf("  worker %u: %s, pid %d, lcore %u, restarts %llu, lost mbufs %llu\n", w->id,
 		       sl_state_name(w->state), w->pid, w->lcore, (unsigned long long)w->restarts,
 		       (unsigned long long)w->lost_mbufs);

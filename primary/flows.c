@@ -239,6 +239,10 @@ commit(struct sl_ftable_edit *e, char *err, size_t errlen)
 		dead[i] = ((const struct sl_pflow *)sl_ftable_edit_removed_data(e, i))->id;
 	sl_ftable_edit_done(e);
 	publish(cls, dead, n_dead);
+	/* The reply says the change is in force: no worker may still be in a
+	 * burst it began under the old table (nor replay a pipeline cached
+	 * under it) once the user reads it. */
+	sl_rcu_synchronize();
 	return 0;
 }
 

@@ -83,6 +83,7 @@ worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 	wi->table_misses = STAT_DELTA(w, table_misses);
 	wi->resubmit_limit = STAT_DELTA(w, resubmit_limit);
 	wi->ttl_dropped = STAT_DELTA(w, ttl_dropped);
+	wi->pcache_hits = STAT_DELTA(w, pcache_hits);
 	wi->restarts = w->restarts;
 	wi->lost_mbufs = w->lost_mbufs;
 	wi->n_rxq = w->n_rxq;

@@ -425,11 +425,12 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 
 /* Find the rule for every packet of a burst. */
 static inline const struct sl_cls_rule *
-lookup(struct sl_wctx *w, const struct sl_flow_key *key)
+lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp)
 {
 	uint32_t hash = sl_flow_key_hash(key);
 	const struct sl_cls_rule *r;
 
+	*hashp = hash;
 	r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
 	if (likely(r != NULL)) {
 		w->st.emc_hits++;
@@ -489,6 +490,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 {
 	struct sl_flow_key keys[SL_BURST];
 	const struct sl_cls_rule *rules[SL_BURST];
+	uint32_t hashes[SL_BURST];
 
 	/* Stage 1: parse, with the next packet's header on its way to cache. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -500,7 +502,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
 	for (uint16_t i = 0; i < n; i++) {
-		rules[i] = lookup(w, &keys[i]);
+		rules[i] = lookup(w, &keys[i], &hashes[i]);
 		if (likely(rules[i] != NULL)) {
 			struct sl_flow_counter *c = &w->counters[rules[i]->id];
 
@@ -516,7 +518,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 			continue;
 		}
 		if (unlikely(rules[i]->flags & SL_RULE_PIPELINE)) {
-			sl_pipe_run(w, rules[i], &keys[i], pkts[i]);
+			sl_pipe_run(w, rules[i], &keys[i], hashes[i], pkts[i]);
 			i++;
 			continue;
 		}

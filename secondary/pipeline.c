@@ -7,6 +7,14 @@
  * without such actions never come here: the plain engine in forward.c
  * serves them as before.
  *
+ * The lookups after table 0's are cached too (pcache in worker.h): a
+ * pipeline is a function of the packet's key as received and of the
+ * flows, so the rules its lookups found the first time are the rules they
+ * find every time until the flows change (a new classifier generation);
+ * a packet that hits replays the actions with no classifier lookup.
+ * Meters are the one thing that can end a run earlier or later than the
+ * recorded one: lookups past the end of a record go to the classifier.
+ *
  * Outputs are deferred by one step: an output is remembered, and sent as a
  * copy only when something else happens to the packet after it (another
  * output, a rewrite); the last one takes the packet itself.  So each copy
@@ -36,7 +44,31 @@ struct sl_pipe {
 	const struct sl_action *pend; /* output waiting for the next thing that happens */
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set (write_actions) */
 	uint16_t n_set;
+	const struct sl_pcache_entry *replay; /* lookups come from here */
+	struct sl_pcache_entry *record;       /* or are written here */
+	uint8_t n_lookups;
+	bool dp_ok;   /* recording: the run can still be compiled */
+	uint8_t n_dp;
 };
+
+/* Recording: append a packet action to the compiled form. */
+static inline void
+rec_dp(struct sl_pipe *p, const struct sl_action *a)
+{
+	if (p->record == NULL || !p->dp_ok)
+		return;
+	if (p->n_dp == SL_PCACHE_DP) {
+		p->dp_ok = false;
+		return;
+	}
+	p->record->dp[p->n_dp++] = *a;
+}
+
+static inline void
+rec_no_dp(struct sl_pipe *p)
+{
+	p->dp_ok = false;
+}
 
 static void run_actions(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t table);
 
@@ -77,17 +109,39 @@ flush_pending(struct sl_pipe *p)
 	}
 }
 
-static bool
+/*
+ * Where L3 and L4 start, for rewrites.  The common case (IPv4 TCP or UDP
+ * whose header lies whole in the first segment) is found from a few
+ * bytes; anything else is parsed again, as the worker's parser would.
+ */
+static void
 layers(struct sl_pipe *p)
 {
-	if (!p->ly_ok) {
-		struct sl_flow_key tmp;
+	const uint8_t *d = rte_pktmbuf_mtod(p->m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(p->m), ofs = 12, l4, end;
+	struct sl_flow_key tmp;
 
-		sl_parse(rte_pktmbuf_mtod(p->m, const uint8_t *), rte_pktmbuf_data_len(p->m),
-			 p->key.in_port, &tmp, &p->ly);
-		p->ly_ok = true;
+	if (p->ly_ok)
+		return;
+	p->ly_ok = true;
+	while (ofs + 6 <= len && ((d[ofs] == 0x81 && d[ofs + 1] == 0x00) ||
+				  (d[ofs] == 0x88 && d[ofs + 1] == 0xa8)))
+		ofs += 4;
+	ofs += 2;
+	if (p->key.dl_type == 0x0800 && !(p->key.nw_frag & SL_FRAG_LATER) &&
+	    (p->key.nw_proto == 6 || p->key.nw_proto == 17) && ofs + 20 <= len &&
+	    (d[ofs] >> 4) == 4 && (d[ofs] & 0x0f) >= 5) {
+		l4 = ofs + (d[ofs] & 0x0fu) * 4;
+		end = ofs + ((uint32_t)d[ofs + 2] << 8 | d[ofs + 3]);
+		if (end > len || end < l4)
+			end = len;
+		if (l4 + (p->key.nw_proto == 6 ? 20u : 8u) <= end) {
+			p->ly.l3_ofs = (uint16_t)ofs;
+			p->ly.l4_ofs = (uint16_t)l4;
+			return;
+		}
 	}
-	return true;
+	sl_parse(d, len, p->key.in_port, &tmp, &p->ly);
 }
 
 static uint64_t
@@ -222,9 +276,17 @@ run_table(struct sl_pipe *p, uint8_t table)
 	if (unlikely(p->depth >= SL_MAX_RESUBMIT)) {
 		w->st.resubmit_limit++;
 		p->stop = true;
+		rec_no_dp(p);
 		return;
 	}
-	r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+	if (p->replay != NULL && p->n_lookups < p->replay->n) {
+		r = p->replay->r[p->n_lookups++];
+	} else {
+		r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+		if (p->record != NULL && p->n_lookups < SL_PCACHE_LOOKUPS)
+			p->record->r[p->n_lookups] = r;
+		p->n_lookups++;
+	}
 	if (r == NULL) {
 		w->st.table_misses++; /* OpenFlow 1.3: a miss drops, unless a flow says otherwise */
 		return;
@@ -290,6 +352,32 @@ clone_run(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t tabl
 	p->ly_ok = false;
 }
 
+/* Recording: what action @a (just run) did to the packet, as a packet action. */
+static void
+rec_effect(struct sl_pipe *p, const struct sl_action *a)
+{
+	struct sl_action s;
+
+	if (a->type != SL_ACT_SET_FIELD && a->type != SL_ACT_LOAD && a->type != SL_ACT_MOVE) {
+		rec_dp(p, a); /* dec_ttl, VLAN and MAC changes: the same again */
+		return;
+	}
+	/* Registers, metadata and in_port only steer lookups (replayed) and
+	 * IN_PORT outputs (recorded with their port). */
+	if (a->field < SL_FLD_ETH_SRC)
+		return;
+	memset(&s, 0, sizeof(s));
+	s.type = SL_ACT_SET_FIELD;
+	s.field = a->field;
+	if (a->field == SL_FLD_IPV6_SRC)
+		memcpy(s.val, p->key.nw_src, 16);
+	else if (a->field == SL_FLD_IPV6_DST)
+		memcpy(s.val, p->key.nw_dst, 16);
+	else
+		sl_action_set_u64(&s, 0, get_field(p, a->field));
+	rec_dp(p, &s);
+}
+
 static void
 run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t table)
 {
@@ -302,6 +390,15 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 
 		if (is_output(a->type)) {
 			flush_pending(p);
+			if (a->type == SL_ACT_OUTPUT) {
+				rec_dp(p, a);
+			} else if (a->type == SL_ACT_IN_PORT) {
+				struct sl_action o = { .type = SL_ACT_OUTPUT, .arg = p->key.in_port };
+
+				rec_dp(p, &o);
+			} else {
+				rec_no_dp(p); /* NORMAL and FLOOD read more than the key */
+			}
 			if (a->type != SL_ACT_OUTPUT_TRUNC) {
 				p->pend = a;
 				continue;
@@ -331,6 +428,7 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			p->n_set = 0;
 			break;
 		case SL_ACT_CLONE:
+			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
 			i += a->arg2;
 			break;
@@ -338,6 +436,7 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			p->meta.metadata = (p->meta.metadata & ~sl_action_u64(a, 1)) | sl_action_u64(a, 0);
 			break;
 		case SL_ACT_METER:
+			rec_no_dp(p);
 			if ((sl_wmeter_flow(w, a->arg, &p->m, 1) & 1) == 0)
 				p->stop = true;
 			break;
@@ -397,16 +496,50 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			default:
 				break;
 			}
+			if (p->record != NULL)
+				rec_effect(p, a);
 		}
 	}
 }
 
+static inline bool
+pcache_is(const struct sl_pcache_entry *e, uint32_t gen, const struct sl_flow_key *key)
+{
+	return e->valid && e->gen == gen && memcmp(&e->key, key, sizeof(*key)) == 0;
+}
+
 void
 sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
-	    struct rte_mbuf *m)
+	    uint32_t hash, struct rte_mbuf *m)
 {
+	/* Two ways (slots from different hash bits), so that two hot keys that
+	 * share one slot do not evict each other on every packet. */
+	struct sl_pcache_entry *c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
+	struct sl_pcache_entry *c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
+	struct sl_pcache_entry *ce;
+	struct sl_action set[SL_MAX_ACTIONS]; /* the action set in running order; p.pend may point here */
 	struct sl_pipe p;
 
+	p.replay = NULL;
+	p.record = NULL;
+	p.n_lookups = 0;
+	p.dp_ok = true;
+	p.n_dp = 0;
+	if (pcache_is(c0, w->cls_gen, key) || pcache_is(c1, w->cls_gen, key)) {
+		ce = pcache_is(c0, w->cls_gen, key) ? c0 : c1;
+		p.replay = ce;
+		w->st.pcache_hits++;
+	} else {
+		/* A free or stale way, else the one the hash's low bit picks. */
+		if (!c0->valid || c0->gen != w->cls_gen)
+			ce = c0;
+		else if (!c1->valid || c1->gen != w->cls_gen)
+			ce = c1;
+		else
+			ce = (hash >> 31) ? c1 : c0;
+		ce->valid = 0; /* until this run has filled it */
+		p.record = ce;
+	}
 	p.w = w;
 	p.m = m;
 	p.key = *key;
@@ -416,10 +549,25 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	p.depth = 1;
 	p.pend = NULL;
 	p.n_set = 0;
+	if (p.replay != NULL && ce->dp_ok) {
+		/* Compiled: count every rule the pipeline passes, then do to the
+		 * packet what the whole pipeline did. */
+		for (uint8_t i = 0; i < ce->n; i++) {
+			const struct sl_cls_rule *t = ce->r[i];
+
+			if (t == NULL) {
+				w->st.table_misses++;
+				continue;
+			}
+			w->counters[t->id].packets++;
+			w->counters[t->id].bytes += m->pkt_len;
+		}
+		run_actions(&p, ce->dp, ce->n_dp, r->table);
+		goto out;
+	}
 	run_actions(&p, r->actions.a, r->actions.n, r->table);
 	/* The pipeline ended: the action set runs now, outputs last. */
 	if (!p.stop && p.n_set > 0) {
-		struct sl_action set[SL_MAX_ACTIONS];
 		uint16_t n = 0;
 
 		for (uint16_t i = 0; i < p.n_set; i++)
@@ -431,8 +579,19 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 		p.n_set = 0;
 		run_actions(&p, set, n, r->table);
 	}
-	if (p.pend != NULL && !p.stop)
+out:
+	/* An output before a drop (a meter's, the resubmit bound) still goes:
+	 * dropping stops what comes after it, not what came before. */
+	if (p.pend != NULL)
 		do_output(&p, p.pend, true);
 	else
 		rte_pktmbuf_free(p.m);
+	if (p.record != NULL && p.n_lookups <= SL_PCACHE_LOOKUPS) {
+		ce->key = *key;
+		ce->n = p.n_lookups;
+		ce->dp_ok = p.dp_ok;
+		ce->n_dp = p.n_dp;
+		ce->gen = w->cls_gen;
+		ce->valid = 1;
+	}
 }

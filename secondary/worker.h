@@ -23,6 +23,29 @@ extern int sl_worker_logtype;
 
 #define SL_TXBUF 64
 
+/*
+ * pipeline.c's exact-match cache of whole pipelines: for a packet's key
+ * as received, the rules every later lookup of its pipeline found (NULL:
+ * a miss), valid for one classifier generation.  Two ways.
+ */
+#define SL_PCACHE_ENTRIES (1u << 13)
+#define SL_PCACHE_LOOKUPS 8 /* a longer pipeline is not cached */
+#define SL_PCACHE_DP 6      /* packet actions of a compiled pipeline */
+
+struct sl_pcache_entry {
+	struct sl_flow_key key;
+	uint32_t gen;  /* classifier generation it was recorded under */
+	uint8_t valid;
+	uint8_t n;     /* lookups recorded */
+	uint8_t dp_ok; /* dp[] is what the whole pipeline does to the packet */
+	uint8_t n_dp;
+	const struct sl_cls_rule *r[SL_PCACHE_LOOKUPS];
+	/* The pipeline compiled: only what touches the packet (field writes
+	 * with their final values, dec_ttl, VLAN changes, outputs with their
+	 * ports resolved), in order; registers and lookups are gone. */
+	struct sl_action dp[SL_PCACHE_DP];
+};
+
 /* The worker's copy of a port, refreshed when ports_gen changes. */
 struct sl_wport {
 	bool active;
@@ -83,6 +106,7 @@ struct sl_wctx {
 
 	uint32_t emc_inv_prob;
 	struct sl_emc emc;
+	struct sl_pcache_entry pcache[SL_PCACHE_ENTRIES];
 
 	/* Capture (capture.c): port slots with an rx / tx capture on them,
 	 * tested once per burst; the rest is private to capture.c. */
@@ -130,8 +154,9 @@ void sl_fwd_vlan_set(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t bits,
 void sl_fwd_vlan_strip(struct rte_mbuf *m, struct sl_flow_key *key);
 void sl_fwd_vlan_push(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t tpid);
 
-/* pipeline.c: run rule @r (SL_RULE_PIPELINE) of table 0 on @m, which it takes. */
+/* pipeline.c: run rule @r (SL_RULE_PIPELINE) of table 0 on @m, which it
+ * takes; @hash is sl_flow_key_hash(@key). */
 void sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
-		 struct rte_mbuf *m);
+		 uint32_t hash, struct rte_mbuf *m);
 
 #endif /* SL_WORKER_H */

@@ -539,6 +539,7 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->table_misses = rep->workers[id]->table_misses;
 	wc->resubmit_limit = rep->workers[id]->resubmit_limit;
 	wc->ttl_dropped = rep->workers[id]->ttl_dropped;
+	wc->pcache_hits = rep->workers[id]->pcache_hits;
 	wc->n_rxq = rep->workers[id]->n_rxq;
 	wc->pid = rep->workers[id]->pid;
 	snprintf(wc->state, sizeof(wc->state), "%s", sl_state_name(rep->workers[id]->state));

@@ -120,7 +120,9 @@ expect_frames(const char *file, const struct frame *want, size_t n)
  * ACL table 0 -> L3 rewrite table 1 (dec_ttl, mod_nw_dst, a register) ->
  * output table 2, which matches on the register: each packet comes out
  * where its path says, with TTL, address, port and checksums exactly as a
- * sender would have built them; the others are dropped and counted.
+ * sender would have built them; the others are dropped and counted.  The
+ * packets come twice: the second time from the worker's pipeline cache,
+ * with the very same result.
  */
 Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 {
@@ -137,7 +139,7 @@ Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 		"table=2,reg0=2,actions=output:2",
 		"table=2,reg0=3,udp,actions=output:3,mod_tp_dst:7777,output:2",
 	};
-	struct frame tx[6], out2[3], out3[1];
+	struct frame tx[12], out2[6], out3[2];
 	struct worker_counts wc;
 	char err[512];
 
@@ -153,23 +155,68 @@ Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 	udp(&out3[0], "10.0.0.1", "10.0.2.9", 1003, 80, 29);
 	udp(&out2[1], "10.0.0.1", "10.0.2.9", 1003, 7777, 29);
 	udp(&out2[2], "10.0.0.2", "192.168.1.1", 1004, 81, 1);
+	for (int i = 0; i < 6; i++)
+		tx[6 + i] = tx[i];
+	for (int i = 0; i < 3; i++)
+		out2[3 + i] = out2[i];
+	out3[1] = out3[0];
 
-	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 6);
+	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 12);
 	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
 	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
 	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
 	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
-	cr_assert_eq(inst_wait_rx(&in, 6, 5000), 6);
+	cr_assert_eq(inst_wait_rx(&in, 12, 5000), 12);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
 	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
 
-	expect_frames("out2.pcap", out2, 3);
-	expect_frames("out3.pcap", out3, 1);
+	expect_frames("out2.pcap", out2, 6);
+	expect_frames("out3.pcap", out3, 2);
 	expect_frames("out1.pcap", NULL, 0);
-	cr_assert_eq(wc.ttl_dropped, 1, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
-	cr_assert_eq(wc.table_misses, 1, "table misses: %llu", (unsigned long long)wc.table_misses);
+	cr_assert_eq(wc.ttl_dropped, 2, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
+	cr_assert_eq(wc.table_misses, 2, "table misses: %llu", (unsigned long long)wc.table_misses);
+	cr_assert_geq(wc.pcache_hits, 5, "the second round comes from the cache (%llu hits)",
+		      (unsigned long long)wc.pcache_hits);
+	inst_stop(&in);
+}
+
+/*
+ * clone() sends a copy with its own rewrite; write_actions() leaves an
+ * action set that runs where the pipeline ends, after table 1 rewrote the
+ * source: each port gets the packet as it was at its output, the first
+ * time and again from the cache.
+ */
+Test(pipeline, clone_and_action_set_give_each_copy_its_state)
+{
+	static const char *const table[] = {
+		"table=0,in_port=1,udp,actions=write_actions(mod_nw_dst:9.9.9.9,output:3),"
+		"clone(mod_tp_dst:1234,output:2),goto_table:1",
+		"table=1,udp,actions=mod_nw_src:8.8.8.8",
+	};
+	struct frame tx[2], o2[2], o3[2];
+	struct worker_counts wc;
+	char err[512];
+
+	inst_start(&in, "clone", 1);
+	udp(&tx[0], "10.0.0.1", "10.0.0.2", 5000, 80, 64);
+	tx[1] = tx[0];
+	udp(&o2[0], "10.0.0.1", "10.0.0.2", 5000, 1234, 64);
+	o2[1] = o2[0];
+	udp(&o3[0], "8.8.8.8", "9.9.9.9", 5000, 80, 64);
+	o3[1] = o3[0];
+	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 2);
+	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "add-flows: %s", err);
+	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	cr_assert_eq(inst_wait_rx(&in, 2, 5000), 2);
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
+	expect_frames("out2.pcap", o2, 2);
+	expect_frames("out3.pcap", o3, 2);
+	cr_assert_eq(wc.pcache_hits, 1);
 	inst_stop(&in);
 }
 
@@ -207,5 +254,69 @@ Test(pipeline, resubmit_depth_is_bounded_and_counted)
 	cr_assert_not_null(dump, "dump-flows lists table 10's flow");
 	cr_assert_eq(packets, 1, "table 10's flow counted the packet");
 	free(dump);
+	inst_stop(&in);
+}
+
+static uint64_t
+tx_of(const char *port)
+{
+	struct port_counts pc;
+
+	cr_assert_eq(inst_port_counts(&in, port, &pc), 0, "dump-ports %s", port);
+	return pc.tx_packets;
+}
+
+/*
+ * A three-table pipeline under steady traffic, cached whole per packet
+ * key; table 2's rule is changed back and forth.  Once add-flow has
+ * answered, no packet takes the old way: the old port's counter stands
+ * still while the new one's climbs, every time.
+ */
+Test(pipeline, changing_table_2_under_traffic_applies_nothing_stale, .timeout = 120)
+{
+	static const char *const table[] = {
+		"table=0,in_port=1,ip,actions=goto_table:1",
+		"table=1,ip,actions=dec_ttl,goto_table:2",
+		"table=2,ip,actions=output:2",
+	};
+	static const char *const to3[] = { "table=2,ip,actions=output:3" };
+	static const char *const to2[] = { "table=2,ip,actions=output:2" };
+	struct frame f[4];
+	struct worker_counts wc;
+	char err[512], dev[512];
+
+	inst_start(&in, "stale", 1);
+	for (int i = 0; i < 4; i++)
+		udp(&f[i], "10.0.0.1", "10.0.1.1", (uint16_t)(1000 + i), 80, 64);
+	pcap_write_frames(inst_path(&in, "in.pcap"), f, 4);
+	cr_assert_eq(inst_add_port(&in, "p2", "net_null2_stale,no-rx=1", 2, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(inst_add_port(&in, "p3", "net_null3_stale,no-rx=1", 3, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(inst_flows(&in, "add", table, 3, err, sizeof(err)), 0, "add-flows: %s", err);
+	snprintf(dev, sizeof(dev), "net_pcap1_stale,rx_pcap=%s,infinite_rx=1",
+		 inst_path(&in, "in.pcap"));
+	cr_assert_eq(inst_add_port(&in, "p1", dev, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(inst_wait_rx(&in, 10000, 5000), 10000);
+
+	for (int round = 0; round < 10; round++) {
+		const char *old = round % 2 ? "p3" : "p2", *new = round % 2 ? "p2" : "p3";
+		uint64_t a, b, n0, n1;
+
+		cr_assert_eq(inst_flows(&in, "add", round % 2 ? to2 : to3, 1, err, sizeof(err)), 0,
+			     "add-flow: %s", err);
+		a = tx_of(old);
+		n0 = tx_of(new);
+		usleep(100 * 1000);
+		b = tx_of(old);
+		n1 = tx_of(new);
+		cr_assert_eq(a, b, "round %d: %llu packets went to %s after the change was answered",
+			     round, (unsigned long long)(b - a), old);
+		cr_assert_gt(n1, n0, "round %d: %s carries the traffic now", round, new);
+	}
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	cr_assert_gt(wc.pcache_hits, wc.rx_packets / 2,
+		     "most packets replay their cached pipeline (%llu of %llu)",
+		     (unsigned long long)wc.pcache_hits, (unsigned long long)wc.rx_packets);
 	inst_stop(&in);
 }

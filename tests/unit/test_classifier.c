@@ -505,3 +505,76 @@ Test(classifier, snapshot_is_position_independent)
 	}
 	free(copy);
 }
+
+/*
+ * Several tables in one snapshot, with rules matching registers and
+ * metadata: a lookup in table T with pipeline state M finds what a scan of
+ * T's rules with sl_match_matches_meta finds, and never a rule of another
+ * table; table 0's lookup without state is the lookup with all-zero state.
+ */
+Test(classifier, tables_and_registers_agree_with_brute_force, .timeout = 120)
+{
+	enum { N = 3000, TABLES = 4, PACKETS = 30000 };
+	static const struct sl_flow_meta zero;
+	struct shape shapes[N_SHAPES];
+	struct sl_cls_rule *rules = calloc(N, sizeof(*rules));
+	struct sl_cls *cls;
+	uint32_t i, hits = 0, meta_hits = 0;
+
+	cr_assert_not_null(rules);
+	for (i = 0; i < N_SHAPES; i++)
+		random_shape(&shapes[i]);
+	random_rules(rules, N, shapes, N_SHAPES);
+	for (i = 0; i < N; i++) {
+		struct sl_match *m = &rules[i].match;
+
+		m->mkey.table = (uint8_t)rnd(TABLES);
+		m->mmask.table = 0xff;
+		if (rnd(3) == 0) {
+			unsigned int r = rnd(3);
+
+			m->mmask.reg[r] = rnd(2) ? UINT32_MAX : 0x3;
+			m->mkey.reg[r] = rnd(4) & m->mmask.reg[r];
+		}
+		if (rnd(5) == 0) {
+			m->mmask.metadata = rnd(2) ? UINT64_MAX : 0xff00;
+			m->mkey.metadata = ((uint64_t)rnd(2) << 8) & m->mmask.metadata;
+		}
+	}
+	cls = build(rules, N);
+	for (i = 0; i < PACKETS; i++) {
+		struct sl_flow_key k;
+		struct sl_flow_meta meta = zero;
+		uint8_t table = (uint8_t)rnd(TABLES);
+		const struct sl_cls_rule *got;
+		int want = -1;
+
+		random_packet(rules, N, &k);
+		for (unsigned int r = 0; r < 3; r++)
+			meta.reg[r] = rnd(5);
+		meta.metadata = (uint64_t)rnd(3) << 8;
+		for (uint32_t j = 0; j < N; j++) {
+			if (rules[j].match.mkey.table != table ||
+			    !sl_match_matches_meta(&rules[j].match, &k, &meta))
+				continue;
+			if (want < 0 || rules[j].priority > rules[want].priority)
+				want = (int)j;
+		}
+		got = sl_cls_lookup_table(cls, table, &k, &meta);
+		cr_assert_eq(got == NULL ? -1 : (int)got->id, want,
+			     "packet %u in table %u: classifier %d, brute force %d", i, table,
+			     got == NULL ? -1 : (int)got->id, want);
+		if (got != NULL) {
+			cr_assert_eq(got->table, table);
+			hits++;
+			meta_hits += got->match.mmask.reg[0] || got->match.mmask.reg[1] ||
+				     got->match.mmask.reg[2] || got->match.mmask.metadata;
+		}
+		got = sl_cls_lookup_table(cls, 0, &k, &zero);
+		cr_assert_eq(sl_cls_lookup(cls, &k), got, "table 0 without state = with zero state");
+	}
+	cr_assert_gt(hits, PACKETS / 4);
+	cr_assert_gt(meta_hits, 100, "only %u hits on register or metadata rules", meta_hits);
+	free(cls);
+	free(rules);
+}

@@ -326,6 +326,24 @@ Test(flow_syntax, pipeline_fields_land_where_the_data_plane_reads_them)
 	cr_assert_eq(sl_flow_parse("table=3", SL_PARSE_MATCH, NULL, NULL, &f, NULL, 0), 0);
 	cr_assert_eq(f.match.mmask.table, 0xff);
 	cr_assert_eq(f.match.mkey.table, 3);
+
+	/* Printed back (sluiced forwards del-flows matches so), table 0 stays
+	 * table 0 rather than becoming every table; a flow leaves it unsaid. */
+	{
+		char buf[256];
+		struct sl_flow g;
+
+		cr_assert_eq(sl_flow_parse("table=0,in_port=1", SL_PARSE_MATCH, NULL, NULL, &f,
+					   NULL, 0),
+			     0);
+		sl_match_format(&f.match, f.priority, buf, sizeof(buf));
+		cr_assert_str_eq(buf, "table=0,priority=32768,in_port=1");
+		cr_assert_eq(sl_flow_parse(buf, SL_PARSE_MATCH, NULL, NULL, &g, NULL, 0), 0);
+		cr_assert(sl_match_equal(&f.match, &g.match));
+		cr_assert_eq(sl_flow_parse("in_port=1", SL_PARSE_MATCH, NULL, NULL, &f, NULL, 0), 0);
+		sl_match_format(&f.match, f.priority, buf, sizeof(buf));
+		cr_assert_str_eq(buf, "priority=32768,in_port=1");
+	}
 }
 
 /* ---- what the parsed struct holds ---- */

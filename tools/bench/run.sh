@@ -35,7 +35,7 @@ PKTS_64=100000
 PKTS_1518=20000
 ORIG_ARGS=("$@")
 
-ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal null"
+ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal null 64b-1kflows-4tables 64b-100kflows-4tables"
 
 usage() {
 	cat <<EOF
@@ -61,6 +61,12 @@ devices and the same generated traffic:
                           destination MAC is never learnt, so it floods to p2)
   g null                  rx net_null0 (64-byte packets made by the PMD) ->
                           tx net_null1
+  i 64b-1kflows-4tables   1000 flows through a four-table pipeline: table 0
+                          classifies in_port into reg0, table 1 is the ACL
+                          of scenario e (999 non-matching rules, then
+                          resubmit), table 2 rewrites (dec_ttl, mod_nw_dst),
+                          table 3 outputs on reg0
+  j 64b-100kflows-4tables 100000 flows, the same pipeline
 
 Traffic a-f, h: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
 genpcap), tx net_null1,no-rx=1 (a sink).  Every DPDK process gets --no-pci;
@@ -131,6 +137,8 @@ scenario_name() {
 	h|64b-100kflows-1krules) echo 64b-100kflows-1krules ;;
 	f|normal) echo normal ;;
 	g|null) echo null ;;
+	i|64b-1kflows-4tables) echo 64b-1kflows-4tables ;;
+	j|64b-100kflows-4tables) echo 64b-100kflows-4tables ;;
 	*) return 1 ;;
 	esac
 }
@@ -139,7 +147,7 @@ if [ -n "$ONLY" ]; then
 	SCENARIOS=""
 	IFS=, read -r -a _only <<<"$ONLY"
 	for s in "${_only[@]}"; do
-		n=$(scenario_name "$s") || die "--only: unknown scenario '$s' (one of: a..g, $ALL_SCENARIOS)"
+		n=$(scenario_name "$s") || die "--only: unknown scenario '$s' (one of: a..j, $ALL_SCENARIOS)"
 		SCENARIOS="$SCENARIOS $n"
 	done
 fi
@@ -228,6 +236,17 @@ awk 'BEGIN {
 	}
 	print "priority=1,in_port=1,actions=output:2";
 }' >"$WORK/rules-1k.txt"
+# Four tables, as OVN-style pipelines are built: in_port classification
+# into a register, the ACL above (moved to table 1, its last rule passing
+# everything on), an L3 rewrite, output by register.  resubmit(,N) rather
+# than goto_table so that ovs-ofctl's default OpenFlow 1.0 takes it too.
+{
+	echo "table=0,priority=10,in_port=1,actions=load:0x1->NXM_NX_REG0[],resubmit(,1)"
+	sed -e '$d' -e 's/^/table=1,/' "$WORK/rules-1k.txt"
+	echo "table=1,priority=1,ip,actions=resubmit(,2)"
+	echo "table=2,priority=10,ip,nw_dst=192.0.2.0/24,actions=dec_ttl,mod_nw_dst:198.51.100.1,resubmit(,3)"
+	echo "table=3,priority=10,reg0=0x1,actions=output:2"
+} >"$WORK/rules-4tables.txt"
 
 # Devices and rules of a scenario.
 scenario_setup() {
@@ -244,6 +263,10 @@ scenario_setup() {
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-normal.txt ;;
 	null)
 		RX_DEV="net_null0"; RULES=$WORK/rules-simple.txt ;;
+	64b-1kflows-4tables)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-4tables.txt ;;
+	64b-100kflows-4tables)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-4tables.txt ;;
 	esac
 	TX_DEV="net_null1,no-rx=1"
 }
@@ -507,7 +530,10 @@ if [ "$DOCS" = 1 ]; then
 		     "\`actions=NORMAL\` (normal, 1000 flows; the destination MAC is never learnt, so it" \
 		     "floods to the only other port; OVS's bridge-internal port is set no-flood);" \
 		     "64b-1kflows-1krules: 999 non-matching drop rules (nw_dst and nw_src prefixes of" \
-		     "/16../32, udp tp_dst) at priorities 1000..1998 above the matching rule at priority 1." \
+		     "/16../32, udp tp_dst) at priorities 1000..1998 above the matching rule at priority 1;" \
+		     "*-4tables: table 0 in_port=1 -> load reg0, resubmit(,1); table 1 the same 999 ACL" \
+		     "rules, then ip -> resubmit(,2); table 2 nw_dst=192.0.2.0/24 -> dec_ttl," \
+		     "mod_nw_dst:198.51.100.1, resubmit(,3); table 3 reg0=1 -> output:2." \
 		     "OVS and sluice load the same rule file; testpmd has no rules."
 		echo "- Mpps: the sink port's tx packets over the interval (OVS: \`ovs-ofctl dump-ports\`;" \
 		     "sluice: dump_ports; testpmd: mean of its per-second Tx-pps of the sink port)."
