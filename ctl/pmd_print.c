@@ -64,8 +64,9 @@ print_pmd_stats(const Sluice__Reply *rep)
 		/* sluice's own, after Open vSwitch's lines. */
 		printf("  packets sent: %llu, tx dropped: %llu\n", (unsigned long long)w->tx_packets,
 		       (unsigned long long)w->tx_dropped);
-		printf("  worker %u: %s, pid %d, lcore %u, restarts %llu, lost mbufs %llu\n", w->id,
-		       sl_state_name(w->state), w->pid, w->lcore, (unsigned long long)w->restarts,
+		printf("  worker %u: %s, pid %d, lcore %u, restarts %llu, mbufs reclaimed %llu, "
+		       "lost %llu\n", w->id, sl_state_name(w->state), w->pid, w->lcore,
+		       (unsigned long long)w->restarts, (unsigned long long)w->reclaimed_mbufs,
 		       (unsigned long long)w->lost_mbufs);
 	}
 }

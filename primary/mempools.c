@@ -405,3 +405,40 @@ sl_mempool_kind(const struct rte_mempool *mp)
 
 	return pl != NULL ? kind_names[pl->kind] : "";
 }
+
+struct is_mbuf_arg {
+	const void *p;
+	bool yes;
+};
+
+static void
+check_pool(struct rte_mempool *mp, void *arg)
+{
+	struct is_mbuf_arg *a = arg;
+	const struct rte_mempool_memhdr *hdr;
+	const struct rte_mbuf *m = a->p;
+
+	if (a->yes || mp->private_data_size < sizeof(struct rte_pktmbuf_pool_private))
+		return;
+	STAILQ_FOREACH(hdr, &mp->mem_list, next) {
+		const char *lo = hdr->addr, *hi = lo + hdr->len;
+
+		if ((const char *)a->p < lo || (const char *)a->p + sizeof(*m) > hi)
+			continue;
+		/* Inside the pool's memory: a direct mbuf of it says so twice. */
+		a->yes = m->pool == mp &&
+			 m->buf_addr == (const char *)m + sizeof(*m) + rte_pktmbuf_priv_size(mp);
+		return;
+	}
+}
+
+bool
+sl_mempools_is_mbuf(const void *p)
+{
+	struct is_mbuf_arg a = { p, false };
+
+	if (p == NULL || ((uintptr_t)p & (RTE_CACHE_LINE_SIZE - 1)) != 0)
+		return false;
+	rte_mempool_walk(check_pool, &a);
+	return a.yes;
+}

@@ -82,6 +82,7 @@ worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 	wi->tx_batches = STAT_DELTA(w, tx_batches);
 	wi->restarts = w->restarts;
 	wi->lost_mbufs = w->lost_mbufs;
+	wi->reclaimed_mbufs = w->reclaimed_mbufs;
 	wi->n_rxq = w->n_rxq;
 	wi->reason = dup_or_empty("");
 	wi->core = sl_pmd_core(i);

@@ -46,7 +46,8 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 		struct sl_wport *wp = &w->ports[s];
 
 		/* Buffers are empty here: every loop flushes before quiescing. */
-		wp->n_buf = 0;
+		w->inf->tx_n[s] = 0;
+		wp->buf = w->inf->tx[s];
 		wp->active = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == SL_PORT_ACTIVE;
 		if (!wp->active)
 			continue;
@@ -119,12 +120,21 @@ static void
 flush_port(struct sl_wctx *w, unsigned int slot)
 {
 	struct sl_wport *wp = &w->ports[slot];
-	uint16_t n = wp->n_buf, sent;
+	struct sl_inflight *f = w->inf;
+	uint16_t n = f->tx_n[slot], sent;
 
 	if (n == 0)
 		return;
-	n = sl_wmeter_tx(w, slot, wp->buf, n);
+	if (unlikely(w->egress[slot] != NULL)) {
+		/* The policer frees and compacts in place: unclaimed meanwhile. */
+		f->tx_n[slot] = 0;
+		sl_inf_order();
+		n = sl_wmeter_tx(w, slot, wp->buf, n);
+		sl_inf_order();
+		f->tx_n[slot] = n;
+	}
 	sl_capture_tx(w, slot, wp->buf, n);
+	sl_inf_flush_begin(f, slot, wp->bridged ? wp->tx_ring : NULL);
 	if (wp->bridged) {
 		sent = rte_ring_sp_enqueue_burst(wp->tx_ring, (void **)wp->buf, n, NULL);
 	} else if (wp->shared) {
@@ -134,6 +144,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 	} else {
 		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
 	}
+	sl_inf_flush_end(f, slot);
 	w->st.tx_packets += sent;
 	w->st.tx_batches++;
 	if (unlikely(sent < n)) {
@@ -142,7 +153,6 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 		w->st.tx_dropped += n - sent;
 		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
 	}
-	wp->n_buf = 0;
 }
 
 void
@@ -152,11 +162,21 @@ sl_fwd_flush_all(struct sl_wctx *w)
 		flush_port(w, w->flood[i]);
 }
 
+/* Free @m, a packet of the burst or a copy: no longer ours first. */
+static inline void
+drop(struct sl_wctx *w, struct rte_mbuf *m)
+{
+	sl_inf_release(w->inf, m);
+	rte_pktmbuf_free(m);
+}
+
 /* Queue @m on the port with slot @slot; takes ownership of @m. */
 static inline void
 tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 {
 	struct sl_wport *wp = &w->ports[slot];
+	struct sl_inflight *f = w->inf;
+	uint16_t n;
 
 	if (unlikely(!wp->active || m->pkt_len > wp->max_frame)) {
 		if (wp->active) {
@@ -164,11 +184,16 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 			w->port_tx_dropped[slot]++;
 			w->port_stats[slot].tx_mtu_exceeded_drops++;
 		}
-		rte_pktmbuf_free(m);
+		drop(w, m);
 		return;
 	}
-	wp->buf[wp->n_buf++] = m;
-	if (unlikely(wp->n_buf == SL_TXBUF))
+	/* In the buffer (counted) before cur lets go: claimed throughout. */
+	n = f->tx_n[slot];
+	wp->buf[n] = m;
+	sl_inf_order();
+	f->tx_n[slot] = ++n;
+	sl_inf_release(f, m);
+	if (unlikely(n == SL_TXBUF))
 		flush_port(w, slot);
 }
 
@@ -178,7 +203,7 @@ tx_ofport(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m)
 	uint8_t slot = w->shm->ofport_to_slot[ofport];
 
 	if (unlikely(slot == SL_NO_SLOT)) {
-		rte_pktmbuf_free(m);
+		drop(w, m);
 		return;
 	}
 	tx_slot(w, slot, m);
@@ -226,7 +251,7 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 			tx_slot(w, s, c);
 	}
 	if (last)
-		rte_pktmbuf_free(m);
+		drop(w, m);
 }
 
 static void
@@ -243,7 +268,7 @@ normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, boo
 		flood(w, key->in_port, m, last);
 	} else if (out == key->in_port) {
 		if (last)
-			rte_pktmbuf_free(m); /* never back where it came from */
+			drop(w, m); /* never back where it came from */
 	} else {
 		emit(w, out, m, last);
 	}
@@ -354,10 +379,10 @@ execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t start, struct
 			break;
 		}
 		if (last && !sl_action_sends(a->type))
-			rte_pktmbuf_free(m); /* list ended without an output */
+			drop(w, m); /* list ended without an output */
 	}
 	if (acts->n <= start)
-		rte_pktmbuf_free(m);
+		drop(w, m);
 }
 
 /*
@@ -379,10 +404,11 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 		j++;
 	pass = sl_wmeter_flow(w, r->actions.a[0].arg, pkts + i, j - i);
 	for (uint16_t k = i; k < j; k++) {
+		sl_inf_take(w->inf, k, pkts[k]);
 		if (pass & (UINT64_C(1) << (k - i)))
 			execute(w, &r->actions, 1, &keys[k], pkts[k]);
 		else
-			rte_pktmbuf_free(pkts[k]);
+			drop(w, pkts[k]);
 	}
 	return j;
 }
@@ -474,14 +500,15 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	}
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
-		if (unlikely(rules[i] == NULL)) {
-			w->st.misses++;
-			rte_pktmbuf_free(pkts[i++]);
-			continue;
-		}
-		if (unlikely(rules[i]->actions.n > 0 &&
+		if (unlikely(rules[i] != NULL && rules[i]->actions.n > 0 &&
 			     rules[i]->actions.a[0].type == SL_ACT_METER)) {
 			i = act_metered(w, rules, keys, pkts, i, n);
+			continue;
+		}
+		sl_inf_take(w->inf, i, pkts[i]);
+		if (unlikely(rules[i] == NULL)) {
+			w->st.misses++;
+			drop(w, pkts[i++]);
 			continue;
 		}
 		execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
@@ -504,7 +531,8 @@ lossless_room(const struct sl_wctx *w)
 unsigned int
 sl_fwd_poll(struct sl_wctx *w)
 {
-	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_inflight *f = w->inf;
+	struct rte_mbuf **pkts = f->rx; /* the burst lives where the primary sees it */
 	struct sl_rxq_round round;
 	unsigned int total = 0;
 
@@ -518,19 +546,29 @@ sl_fwd_poll(struct sl_wctx *w)
 		const struct sl_wrxq *rq = &w->rxq[q];
 		uint16_t n;
 
+		sl_inf_rx_begin(f, rq->slot, rq->queue);
 		if (rq->ring != NULL)
 			n = rte_ring_sc_dequeue_burst(rq->ring, (void **)pkts, SL_BURST, NULL);
 		else
 			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, SL_BURST);
+		sl_inf_rx_end(f, n);
 		if (n == 0)
 			continue;
 		sl_capture_rx(w, rq->slot, pkts, n);
 		total += n;
-		n = sl_wmeter_rx(w, rq->slot, pkts, n);
-		if (n == 0)
-			continue;
-		process_burst(w, rq, pkts, n);
-		sl_rxq_account(&round, rq->acct, n);
+		if (unlikely(w->ingress[rq->slot] != NULL)) {
+			/* The policer frees and compacts in place: unclaimed meanwhile. */
+			f->rx_n = 0;
+			sl_inf_order();
+			n = sl_wmeter_rx(w, rq->slot, pkts, n);
+			sl_inf_order();
+			f->rx_n = n;
+		}
+		if (n != 0) {
+			process_burst(w, rq, pkts, n);
+			sl_rxq_account(&round, rq->acct, n);
+		}
+		sl_inf_burst_end(f);
 	}
 	if (total) {
 		sl_fwd_flush_all(w);

@@ -367,6 +367,7 @@ main(int argc, char **argv)
 	w.id = id;
 	w.shm = attach_shm();
 	w.me = &w.shm->workers[id];
+	w.inf = &w.shm->inflight[id];
 	w.counters = sl_flow_counter(w.shm, id, 0);
 	sl_wmeter_attach(&w);
 	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;

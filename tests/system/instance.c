@@ -537,6 +537,9 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->emc_hits = rep->workers[id]->emc_hits;
 	wc->cls_hits = rep->workers[id]->cls_hits;
 	wc->n_rxq = rep->workers[id]->n_rxq;
+	wc->restarts = rep->workers[id]->restarts;
+	wc->reclaimed_mbufs = rep->workers[id]->reclaimed_mbufs;
+	wc->lost_mbufs = rep->workers[id]->lost_mbufs;
 	wc->pid = rep->workers[id]->pid;
 	snprintf(wc->state, sizeof(wc->state), "%s", sl_state_name(rep->workers[id]->state));
 	sluice__reply__free_unpacked(rep, NULL);

@@ -97,6 +97,7 @@ int inst_port_counts(struct inst *in, const char *name, struct port_counts *pc);
 /* Worker counters (pmd-stats-show) of worker @id. */
 struct worker_counts {
 	uint64_t rx_packets, tx_packets, misses, tx_dropped, emc_hits, cls_hits, n_rxq;
+	uint64_t restarts, reclaimed_mbufs, lost_mbufs;
 	int pid;
 	char state[16];
 };
