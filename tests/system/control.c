@@ -23,23 +23,26 @@ build_dir(void)
 	return b != NULL ? b : "build";
 }
 
-static void
-sh(const char *fmt, ...)
+int
+ctl_sh(const char *fmt, ...)
 {
-	char cmd[1024];
+	char cmd[4096];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	if (system(cmd) == -1)
+	rc = system(cmd);
+	if (rc == -1)
 		perror("system");
+	return rc;
 }
 
 static void
 sweep(struct ctl *c)
 {
-	sh("pkill -9 -f -- '--rundir %s( |$)' 2>/dev/null; "
+	ctl_sh("pkill -9 -f -- '--rundir %s( |$)' 2>/dev/null; "
 	   "pkill -9 -f -- '--file-prefix=%s( |$)' 2>/dev/null; sleep 0.1; "
 	   "rm -f /dev/hugepages/%smap_*; rm -rf /var/run/dpdk/%s",
 	   c->rundir, c->prefix, c->prefix, c->prefix);
@@ -119,7 +122,7 @@ start(struct ctl *c, const char *name, int workers)
 	snprintf(c->prefix, sizeof(c->prefix), "sltest_%s", name);
 	c->workers = workers;
 	sweep(c);
-	sh("rm -rf %s", c->rundir);
+	ctl_sh("rm -rf %s", c->rundir);
 	cr_assert_eq(mkdir(c->rundir, 0755), 0, "mkdir %s: %s", c->rundir, strerror(errno));
 	ctl_start_daemon(c);
 }
@@ -171,7 +174,7 @@ ctl_stop(struct ctl *c)
 	}
 	sweep(c);
 	if (getenv("SLUICE_KEEP_TEST_DIR") == NULL)
-		sh("rm -rf %s", c->rundir);
+		ctl_sh("rm -rf %s", c->rundir);
 	c->rundir[0] = '\0';
 }
 

@@ -46,6 +46,9 @@ char *ctl_file(struct ctl *c, const char *name);
 /* pid written in RUNDIR/NAME.pid, or 0. */
 pid_t ctl_pid(struct ctl *c, const char *name);
 
+/* Run a shell command made from @fmt; its system() status. */
+int ctl_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A number following @key in @text ("tx pkts=" -> 123), or -1. */
 long long ctl_number_after(const char *text, const char *key);
 
@@ -64,5 +67,14 @@ long long ctl_number_after(const char *text, const char *key);
 	TestSuite(name, .fini = name##_teardown, .timeout = seconds)
 
 #define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
+
+/* A sluicectl command that must be refused (exit 1) with one line naming @expect. */
+#define REFUSED(expect, ...)                                                              \
+	do {                                                                              \
+		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
+		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
+		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
+			  "one line: %s", out);                                            \
+	} while (0)
 
 #endif /* SL_TEST_CONTROL_H */

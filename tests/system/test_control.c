@@ -30,7 +30,6 @@ teardown(void)
 
 TestSuite(control, .fini = teardown, .timeout = 90);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
 static long long
 sink_tx(const char *port)

@@ -25,22 +25,11 @@
 static struct ctl c;
 static char out[1 << 16];
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static void
 teardown(void)
 {
-	sh("ip link del sljb_va 2>/dev/null; ip link del sljb_vb 2>/dev/null; "
+	ctl_sh("ip link del sljb_va 2>/dev/null; ip link del sljb_vb 2>/dev/null; "
 	   "for ns in sljb_a sljb_b; do ip netns pids $ns 2>/dev/null | xargs -r kill -9; "
 	   "ip netns del $ns 2>/dev/null; done");
 	ctl_stop(&c);
@@ -48,13 +37,7 @@ teardown(void)
 
 TestSuite(jumbo, .fini = teardown, .timeout = 180);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-	} while (0)
 
 #define MAX_FRAME 9728
 
@@ -357,7 +340,7 @@ Test(jumbo, frames_received_in_segments_are_parsed_changed_and_sent_whole)
 static void
 host(const char *ns, const char *iface, const char *addr)
 {
-	cr_assert_eq(sh("ip netns del %s 2>/dev/null; ip netns add %s && ip link set %s netns %s && "
+	cr_assert_eq(ctl_sh("ip netns del %s 2>/dev/null; ip netns add %s && ip link set %s netns %s && "
 			"ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && "
 			"ip -n %s link set lo up",
 			ns, ns, iface, ns, ns, addr, iface, ns, iface, ns),
@@ -381,14 +364,14 @@ Test(jumbo, tap_ports_between_namespaces_at_mtu_9000_pass_unfragmented_pings_and
 	host("sljb_b", "sljb_tb", "198.51.100.2");
 	OK("set-port tb mtu=9000");
 	cr_assert_str_eq(shown("tb", "mtu"), "9000");
-	cr_assert_eq(sh("ip -n sljb_a link show sljb_ta | grep -q 'mtu 9000' && "
+	cr_assert_eq(ctl_sh("ip -n sljb_a link show sljb_ta | grep -q 'mtu 9000' && "
 			"ip -n sljb_b link show sljb_tb | grep -q 'mtu 9000'"),
 		     0, "the kernel interfaces take the MTU, in their namespaces");
-	cr_assert_eq(sh("ip netns exec sljb_a ping -c 3 -i 0.2 -W 2 -M do -s 8972 198.51.100.2 "
+	cr_assert_eq(ctl_sh("ip netns exec sljb_a ping -c 3 -i 0.2 -W 2 -M do -s 8972 198.51.100.2 "
 			">/dev/null"), 0, "9000-byte ping a->b");
-	cr_assert_eq(sh("ip netns exec sljb_b ping -c 3 -i 0.2 -W 2 -M do -s 8972 198.51.100.1 "
+	cr_assert_eq(ctl_sh("ip netns exec sljb_b ping -c 3 -i 0.2 -W 2 -M do -s 8972 198.51.100.1 "
 			">/dev/null"), 0, "9000-byte ping b->a");
-	cr_assert_eq(sh("ip netns exec sljb_b iperf3 -s -1 -D -p 5297 && sleep 0.3 && "
+	cr_assert_eq(ctl_sh("ip netns exec sljb_b iperf3 -s -1 -D -p 5297 && sleep 0.3 && "
 			"ip netns exec sljb_a iperf3 -c 198.51.100.2 -p 5297 -n 20M >/dev/null"),
 		     0, "TCP at MTU 9000");
 	OK("dump-ports ta");
@@ -408,7 +391,7 @@ Test(jumbo, mtu_9702_is_accepted_9711_refused_and_a_refusal_keeps_mtu_and_forwar
 	cr_assert(strstr(shown("r1", "device"), "mtu 9702") != NULL, "%s", out);
 
 	/* net_af_packet's frames are 2 KiB: the PMD refuses, nothing changes. */
-	cr_assert_eq(sh("ip link add sljb_va type veth peer name sljb_ha && "
+	cr_assert_eq(ctl_sh("ip link add sljb_va type veth peer name sljb_ha && "
 			"ip link add sljb_vb type veth peer name sljb_hb && "
 			"ip link set sljb_va up && ip link set sljb_vb up"), 0);
 	OK("add-port a net_af_packet_ja,iface=sljb_va");
@@ -416,13 +399,13 @@ Test(jumbo, mtu_9702_is_accepted_9711_refused_and_a_refusal_keeps_mtu_and_forwar
 	OK("add-flow actions=NORMAL");
 	host("sljb_a", "sljb_ha", "198.51.100.1");
 	host("sljb_b", "sljb_hb", "198.51.100.2");
-	cr_assert_eq(sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
+	cr_assert_eq(ctl_sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
 	REFUSED("mtu 9000: net_af_packet takes frames of at most 1518 bytes (mtu 1500)",
 		"set-port a mtu=9000");
 	cr_assert_str_eq(shown("a", "mtu"), "1500");
 	cr_assert(strstr(shown("a", "device"), "mtu 1500") != NULL, "%s", out);
 	cr_assert_str_eq(shown("a", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
-	cr_assert_eq(sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0,
+	cr_assert_eq(ctl_sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0,
 		     "still forwarding after the refusal");
 }
 

@@ -15,18 +15,8 @@
 
 #include "control.h"
 
-static struct ctl c;
-static char out[1 << 16];
+CTL_SUITE(mempools, 120);
 
-static void
-teardown(void)
-{
-	ctl_stop(&c);
-}
-
-TestSuite(mempools, .fini = teardown, .timeout = 120);
-
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
 /* @n Ethernet/IPv4/UDP frames of @len bytes to @path, each numbered in its payload. */
 static void

@@ -21,26 +21,9 @@
 #include "control.h"
 #include "instance.h"
 
-static struct ctl c;
-static char out[1 << 16];
+CTL_SUITE(meters, 120);
 
-static void
-teardown(void)
-{
-	ctl_stop(&c);
-}
 
-TestSuite(meters, .fini = teardown, .timeout = 120);
-
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
-
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 #define METER1 "meter=1 pktps burst stats bands=type=drop rate=1 burst_size=1"
 #define METER2 "meter=2 kbps burst stats bands=type=drop rate=1 burst_size=2"

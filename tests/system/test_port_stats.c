@@ -19,37 +19,18 @@
 static struct ctl c;
 static char out[1 << 16];
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static void
 teardown(void)
 {
-	sh("for ns in slps_a slps_b; do ip netns pids $ns 2>/dev/null | xargs -r kill -9; "
+	ctl_sh("for ns in slps_a slps_b; do ip netns pids $ns 2>/dev/null | xargs -r kill -9; "
 	   "ip netns del $ns 2>/dev/null; done");
 	ctl_stop(&c);
 }
 
 TestSuite(port_stats, .fini = teardown, .timeout = 120);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 static const char *
 path(const char *file)
@@ -181,7 +162,7 @@ Test(port_stats, del_port_and_detach_answer_as_ovs_does)
 static void
 host(const char *ns, const char *iface, const char *addr, bool up)
 {
-	cr_assert_eq(sh("ip netns del %s 2>/dev/null; ip netns add %s && ip link set %s netns %s && "
+	cr_assert_eq(ctl_sh("ip netns del %s 2>/dev/null; ip netns add %s && ip link set %s netns %s && "
 			"ip -n %s addr add %s/24 dev %s && ip -n %s link set lo up%s%s%s%s",
 			ns, ns, iface, ns, ns, addr, iface, ns, up ? " && ip -n " : "",
 			up ? ns : "", up ? " link set up dev " : "", up ? iface : ""),
@@ -236,11 +217,11 @@ Test(port_stats, tap_link_state_follows_its_interface_and_bad_checksums_are_coun
 	host("slps_b", "slps_tb", "198.51.100.2", false);
 	cr_assert(strstr(shown("ta", "driver"), "link: up") != NULL, "%s", out);
 	cr_assert(strstr(shown("tb", "driver"), "link: down") != NULL, "not up yet: %s", out);
-	cr_assert_eq(sh("ip -n slps_b link set up dev slps_tb"), 0);
+	cr_assert_eq(ctl_sh("ip -n slps_b link set up dev slps_tb"), 0);
 	cr_assert(strstr(shown("tb", "driver"), "link: up") != NULL, "%s", out);
-	cr_assert_eq(sh("ip netns exec slps_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
+	cr_assert_eq(ctl_sh("ip netns exec slps_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
 
-	cr_assert_eq(sh("ip netns exec slps_a /usr/bin/python3 -c \""
+	cr_assert_eq(ctl_sh("ip netns exec slps_a /usr/bin/python3 -c \""
 			"from scapy.all import Ether, IP, UDP, sendp, conf\n"
 			"conf.verb = 0\n"
 			"e = Ether(dst='ff:ff:ff:ff:ff:ff')\n"

@@ -341,15 +341,7 @@ Test(qos, a_meter_hit_by_two_workers_holds_its_rate)
 
 /* ---- through sluicectl ---- */
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 /* `show` without what changes by itself (pids, link, counters). */
 static char *

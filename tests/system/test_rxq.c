@@ -32,16 +32,8 @@ teardown(void)
 
 TestSuite(rxq, .fini = teardown, .timeout = 120);
 
-#define OK(...) cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 0, "%s", out)
 
 /* The command fails (exit 1) with one line naming @expect. */
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 /* Wait until worker-list shows @n workers running. */
 static void

@@ -19,13 +19,6 @@
 CTL_SUITE(settings, 90);
 
 /* The command fails (exit 1) with one line naming @expect. */
-#define REFUSED(expect, ...)                                                              \
-	do {                                                                              \
-		cr_assert_eq(ctl_run(&c, out, sizeof(out), __VA_ARGS__), 1, "%s", out);  \
-		cr_assert(strstr(out, expect) != NULL, "expected \"%s\" in: %s", expect, out); \
-		cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0',     \
-			  "one line: %s", out);                                            \
-	} while (0)
 
 /* The "KEY: VALUE" line of port @port in `show`, or "". */
 static const char *
