@@ -16,6 +16,8 @@
  *     flushed (flush = s + 1), whose buffer is resolved by how far the
  *     hand-off went (reclaim.c);
  *   - in phase SL_INF_BURST: rx[rx_done .. rx_n), and cur;
+ *   - copy, in any phase (a copy for a multi-output action, from its
+ *     allocation until it is in a tx buffer or freed);
  *   - in phase SL_INF_RX (inside the rx call on rx_slot/rx_queue): the
  *     non-NULL entries of rx[] if the device allocates (or the bridge ring
  *     committed) them, see reclaim.c: the worker NULLs rx[] before the call;
@@ -64,6 +66,7 @@ struct sl_inflight {
 	uint32_t cap_tail;       /* W: the capture ring's prod.tail before the enqueue */
 	struct rte_ring *cap_ring; /* W: non-NULL while cap[] holds copies */
 	struct rte_mbuf *cur;    /* W: the packet the actions work on */
+	struct rte_mbuf *copy;   /* W: a copy of it being made, until it is handed on */
 	struct rte_mbuf *rx[SL_INF_BURST_MAX] __rte_cache_aligned; /* W (and the PMD) */
 	struct rte_mbuf *cap[SL_CAP_CHUNK];                        /* W */
 	uint16_t tx_n[SL_MAX_PORTS] __rte_cache_aligned;           /* W */
@@ -117,6 +120,8 @@ sl_inf_release(struct sl_inflight *f, const struct rte_mbuf *m)
 	sl_inf_order();
 	if (f->cur == m)
 		f->cur = NULL;
+	else if (f->copy == m)
+		f->copy = NULL;
 	sl_inf_order();
 }
 

@@ -343,6 +343,18 @@ users_text(uint32_t users)
 	return strdup(buf);
 }
 
+/* What rte_mempool_avail_count() counts, before it caps it at the size. */
+static uint32_t
+counted_free(const struct rte_mempool *mp)
+{
+	uint64_t n = rte_mempool_get_ops(mp->ops_index)->get_count(mp);
+
+	if (mp->cache_size != 0)
+		for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+			n += mp->local_cache[l].len;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 struct walk_arg {
 	Sluice__Reply *rep;
 	int rc;
@@ -371,6 +383,7 @@ add_info(struct rte_mempool *mp, void *arg)
 	mi->size = mp->size;
 	mi->avail = rte_mempool_avail_count(mp);
 	mi->in_use = rte_mempool_in_use_count(mp);
+	mi->counted_free = counted_free(mp);
 	mi->mbuf_size = mp->elt_size;
 	if (mp->private_data_size >= sizeof(struct rte_pktmbuf_pool_private)) {
 		mi->buf_size = rte_pktmbuf_data_room_size(mp);

@@ -34,7 +34,7 @@
  *     copied out (claim_cut_get).  Other devices: counted lost;
  *   - after the rx call: rx[rx_done .. rx_n) and cur (inflight.h: an
  *     action lets go of cur before it frees the packet or after it is in
- *     a tx buffer);
+ *     a tx buffer), and likewise copy, a copy from its allocation on;
  *   - capture copies cap[0 .. cap_n) while cap_ring is set, less what the
  *     capture ring (one producer, this worker) shows was enqueued.
  * Claims overlap (a packet both cur and in a tx buffer): the union is
@@ -43,7 +43,8 @@
  *
  * What stays lost (counted in lost_mbufs, never freed): packets inside a
  * device call other than the above, a packet inside rte_pktmbuf_free or a
- * copy inside rte_pktmbuf_copy at the instant of death, and packets a
+ * copy inside its allocation (or inside rte_pktmbuf_copy, for a chained
+ * packet) at the instant of death, and packets a
  * policer was dropping.  DPDK's own mempool cache code has a window of a
  * few instructions (its length is stored before the objects) where a
  * cache is not consistent; the cache flush in reap_worker has it as
@@ -332,6 +333,7 @@ sl_reclaim_worker(unsigned int w, unsigned int lcore, bool dead, uint64_t *lost)
 		claim_all(&h, f->rx, f->rx_done, RTE_MIN(f->rx_n, (uint16_t)SL_INF_BURST_MAX));
 		claim(&h, f->cur);
 	}
+	claim(&h, f->copy);
 	resolve_capture(&h, f);
 
 	qsort(h.m, h.n, sizeof(h.m[0]), cmp_ptr);

@@ -10,6 +10,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
@@ -209,6 +210,44 @@ tx_ofport(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m)
 	tx_slot(w, slot, m);
 }
 
+/*
+ * A copy of @m for another output, claimed in the in-flight record from
+ * the moment it is allocated (inflight.h: copy) until tx_slot() or drop()
+ * hands it on.  A packet in one segment that fits is copied here; others
+ * by rte_pktmbuf_copy(), claimed only once it returns.
+ */
+static inline struct rte_mbuf *
+copy_pkt(struct sl_wctx *w, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+
+	if (unlikely(m->nb_segs != 1 || (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
+		     m->data_len > m->buf_len - RTE_MIN(m->buf_len, RTE_PKTMBUF_HEADROOM))) {
+		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		w->inf->copy = c;
+		sl_inf_order();
+		return c;
+	}
+	c = rte_pktmbuf_alloc(m->pool);
+	w->inf->copy = c;
+	sl_inf_order();
+	if (unlikely(c == NULL))
+		return NULL;
+	/* As rte_pktmbuf_copy() does: the headers, then the bytes. */
+	c->port = m->port;
+	c->vlan_tci = m->vlan_tci;
+	c->vlan_tci_outer = m->vlan_tci_outer;
+	c->tx_offload = m->tx_offload;
+	c->hash = m->hash;
+	c->packet_type = m->packet_type;
+	rte_mbuf_dynfield_copy(c, m);
+	c->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
+	c->data_len = m->data_len;
+	c->pkt_len = m->data_len;
+	rte_memcpy(rte_pktmbuf_mtod(c, void *), rte_pktmbuf_mtod(m, const void *), m->data_len);
+	return c;
+}
+
 /* Send @m itself if @last, else a copy; copies keep later actions from
  * editing a packet already queued elsewhere. */
 static inline void
@@ -220,7 +259,7 @@ emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last)
 		tx_ofport(w, ofport, m);
 		return;
 	}
-	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	c = copy_pkt(w, m);
 	if (likely(c != NULL))
 		tx_ofport(w, ofport, c);
 	else
@@ -246,7 +285,7 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 			tx_slot(w, s, m);
 			return;
 		}
-		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		c = copy_pkt(w, m);
 		if (c != NULL)
 			tx_slot(w, s, c);
 	}

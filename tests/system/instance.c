@@ -546,6 +546,25 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	return 0;
 }
 
+int64_t
+inst_mbufs_excess_free(struct inst *in)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep = NULL;
+	int64_t n = INT64_MAX;
+	char err[256];
+
+	req.cmd_case = SLUICE__REQUEST__CMD_MEMPOOL_SHOW;
+	req.mempool_show = &e;
+	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
+	for (size_t i = 0; i < rep->n_mempools; i++)
+		if (strcmp(rep->mempools[i]->name, "sl_mbuf_pool") == 0)
+			n = (int64_t)rep->mempools[i]->counted_free - rep->mempools[i]->size;
+	sluice__reply__free_unpacked(rep, NULL);
+	return n;
+}
+
 uint32_t
 inst_mbufs_in_use(struct inst *in)
 {

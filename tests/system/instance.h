@@ -112,5 +112,8 @@ char *inst_flows_text(struct inst *in, const char *find, uint64_t *packets);
 /* mbufs in use in the packet pool (mempool-show). */
 uint32_t inst_mbufs_in_use(struct inst *in);
 
+/* Free mbufs the packet pool counts (pool + caches) less its size: above 0, a double free. */
+int64_t inst_mbufs_excess_free(struct inst *in);
+
 /* Wait until worker @id is running with the pid we started; false on timeout. */
 bool inst_wait_worker(struct inst *in, int id, int timeout_ms);

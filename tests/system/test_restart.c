@@ -113,7 +113,8 @@ cmp_double(const void *a, const void *b)
 
 /*
  * kill -9 worker 0 again and again under load (SLUICE_KILLS times, default
- * 50), restarting it each time: worker 1 never drops a packet and never
+ * 50), while it sends each packet twice (a copy and the original),
+ * restarting it each time: worker 1 never drops a packet and never
  * stops forwarding; worker 0 forwards again after every restart; the
  * primary gives back every mbuf the dead ones held, so that once traffic
  * stops the pool's in-use count is back to what it was before any traffic,
@@ -125,13 +126,17 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 	const char *env = getenv("SLUICE_KILLS");
 	int kills = env != NULL ? atoi(env) : 50;
 	double *resume_ms = calloc(kills > 0 ? kills : 1, sizeof(double));
+	static const char *const twice = "priority=200,in_port=1,actions=output:3,output:3";
 	uint32_t in_use_load, in_use_after;
 	struct worker_counts w0, w1;
+	int64_t excess;
 	int pages_before;
 	char err[256];
 
 	cr_assert(kills > 0 && resume_ms != NULL, "SLUICE_KILLS=%s is not a positive count", env);
 	two_lanes("kill9");
+	/* Worker 0 sends every packet twice: a copy is in flight at every kill. */
+	cr_assert_eq(inst_flows(&in, "add", &twice, 1, err, sizeof(err)), 0, "%s", err);
 	in_use_load = inst_mbufs_in_use(&in);
 	pages_before = hugepage_files();
 	for (int k = 0; k < kills; k++) {
@@ -173,6 +178,10 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 	cr_assert_geq(w0.restarts, (uint64_t)kills, "the primary saw %lu deaths of %d",
 		      (unsigned long)w0.restarts, kills);
 	cr_assert_gt(w0.reclaimed_mbufs, 0, "nothing reclaimed from %d kills under load", kills);
+	/* Nothing freed twice: the pool never counts more free than it has. */
+	excess = inst_mbufs_excess_free(&in);
+	cr_assert_leq(excess, 0, "the pool counts %ld more free mbufs than it has: a double free",
+		      (long)excess);
 	cr_assert_leq(in_use_after, idle_in_use + 32,
 		      "mbufs in use %u idle before, %u after %d kills (reclaimed %lu, lost %lu)",
 		      idle_in_use, in_use_after, kills, (unsigned long)w0.reclaimed_mbufs,
