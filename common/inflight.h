@@ -67,6 +67,8 @@ struct sl_inflight {
 	struct rte_ring *cap_ring; /* W: non-NULL while cap[] holds copies */
 	struct rte_mbuf *cur;    /* W: the packet the actions work on */
 	struct rte_mbuf *copy;   /* W: a copy of it being made, until it is handed on */
+	struct rte_mempool *copy_pool; /* W: set while the copy's allocation runs */
+	uint32_t copy_len0;      /* W: that pool's cache length (our lcore) before it */
 	struct rte_mbuf *rx[SL_INF_BURST_MAX] __rte_cache_aligned; /* W (and the PMD) */
 	struct rte_mbuf *cap[SL_CAP_CHUNK];                        /* W */
 	uint16_t tx_n[SL_MAX_PORTS] __rte_cache_aligned;           /* W */

@@ -43,8 +43,9 @@
  *
  * What stays lost (counted in lost_mbufs, never freed): packets inside a
  * device call other than the above, a packet inside rte_pktmbuf_free or a
- * copy inside its allocation (or inside rte_pktmbuf_copy, for a chained
- * packet) at the instant of death, and packets a
+ * copy inside an allocation that refilled the cache (or inside
+ * rte_pktmbuf_copy, for a chained packet) at the instant of death, and
+ * packets a
  * policer was dropping.  DPDK's own mempool cache code has a window of a
  * few instructions (its length is stored before the objects) where a
  * cache is not consistent; the cache flush in reap_worker has it as
@@ -259,6 +260,33 @@ claim_cut_get(struct held *h, struct rte_mbuf *const *rx, unsigned int got, unsi
 	return n - got;
 }
 
+/*
+ * Died inside the allocation of a copy (copy_pool set): the get lowers the
+ * cache's length, then reads the object at the new length.  A length one
+ * below what it was before means the object was taken: it is the worker's
+ * (claimed; if the store of it was done too, copy claims it as well, and
+ * the union is freed once).  The same length: not taken.  Anything else (a
+ * refill from the pool when the cache was empty): cannot tell, counted.
+ */
+static void
+claim_cut_alloc(struct held *h, const struct sl_inflight *f)
+{
+	struct rte_mempool *mp = f->copy_pool;
+	struct rte_mempool_cache *c;
+
+	if (mp == NULL)
+		return;
+	c = rte_mempool_default_cache(mp, h->lcore);
+	if (c == NULL || f->copy_len0 == 0 || f->copy_len0 > RTE_DIM(c->objs)) {
+		h->lost += f->copy == NULL;
+		return;
+	}
+	if (c->len == f->copy_len0 - 1)
+		claim(h, c->objs[c->len]);
+	else if (c->len != f->copy_len0)
+		h->lost += f->copy == NULL;
+}
+
 /* It died inside its rx call. */
 static void
 resolve_rx(struct held *h, const struct sl_inflight *f)
@@ -334,6 +362,7 @@ sl_reclaim_worker(unsigned int w, unsigned int lcore, bool dead, uint64_t *lost)
 		claim(&h, f->cur);
 	}
 	claim(&h, f->copy);
+	claim_cut_alloc(&h, f);
 	resolve_capture(&h, f);
 
 	qsort(h.m, h.n, sizeof(h.m[0]), cmp_ptr);

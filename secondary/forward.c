@@ -219,6 +219,8 @@ tx_ofport(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m)
 static inline struct rte_mbuf *
 copy_pkt(struct sl_wctx *w, struct rte_mbuf *m)
 {
+	struct sl_inflight *f = w->inf;
+	struct rte_mempool_cache *cache;
 	struct rte_mbuf *c;
 
 	if (unlikely(m->nb_segs != 1 || (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
@@ -228,8 +230,17 @@ copy_pkt(struct sl_wctx *w, struct rte_mbuf *m)
 		sl_inf_order();
 		return c;
 	}
+	/* The allocation takes the top of our cache: the length before it
+	 * tells the primary whether it had (reclaim.c, claim_cut_alloc). */
+	cache = rte_mempool_default_cache(m->pool, rte_lcore_id());
+	f->copy_len0 = cache != NULL ? cache->len : 0;
+	sl_inf_order();
+	f->copy_pool = m->pool;
+	sl_inf_order();
 	c = rte_pktmbuf_alloc(m->pool);
-	w->inf->copy = c;
+	f->copy = c;
+	sl_inf_order();
+	f->copy_pool = NULL;
 	sl_inf_order();
 	if (unlikely(c == NULL))
 		return NULL;
