@@ -21,16 +21,18 @@
 #include <rte_spinlock.h>
 
 #include "flow.h"
+#include "inflight.h"
 #include "pmd.h"
 #include "slots.h"
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 7u
+#define SL_LAYOUT_VERSION 8u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
 #define SL_BURST 32
+_Static_assert(SL_BURST == SL_INF_BURST_MAX, "the rx burst lives in struct sl_inflight");
 #define SL_BRIDGE_RING_SIZE 4096
 
 enum sl_port_state {
@@ -150,7 +152,8 @@ struct sl_worker {
 	uint64_t port_tx_dropped[SL_MAX_PORTS]; /* W: tx queue full or over MTU */
 	struct sl_port_wstats port_stats[SL_MAX_PORTS]; /* W */
 	uint64_t restarts;           /* P */
-	uint64_t lost_mbufs;         /* P: upper bound of mbufs lost with dead incarnations */
+	uint64_t reclaimed_mbufs;    /* P: mbufs dead incarnations held, given back (reclaim.c) */
+	uint64_t lost_mbufs;         /* P: mbufs dead incarnations may have held, not given back */
 	/* Where it runs and how it polls (pmd-cpu-mask, pmd-rxq-affinity). */
 	int32_t core;                /* P: the core it is configured for; -1: see cpu */
 	uint8_t enabled;             /* P: part of the configured worker set */
@@ -212,6 +215,7 @@ struct sl_shm {
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */
 	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
 	struct sl_rxq_stats *rxq_stats; /* [SL_MAX_WORKERS][SL_MAX_PORTS][SL_MAX_RXQ], W */
+	struct sl_inflight *inflight;   /* [SL_MAX_WORKERS]: W; P once the worker is dead */
 
 	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */
 

@@ -68,8 +68,9 @@ print_pmd_stats(const Sluice__Reply *rep)
 		       "dec_ttl drops %llu\n",
 		       (unsigned long long)w->pcache_hits, (unsigned long long)w->table_misses,
 		       (unsigned long long)w->resubmit_limit, (unsigned long long)w->ttl_dropped);
-		printf("  worker %u: %s, pid %d, lcore %u, restarts %llu, lost mbufs %llu\n", w->id,
-		       sl_state_name(w->state), w->pid, w->lcore, (unsigned long long)w->restarts,
+		printf("  worker %u: %s, pid %d, lcore %u, restarts %llu, mbufs reclaimed %llu, "
+		       "lost %llu\n", w->id, sl_state_name(w->state), w->pid, w->lcore,
+		       (unsigned long long)w->restarts, (unsigned long long)w->reclaimed_mbufs,
 		       (unsigned long long)w->lost_mbufs);
 	}
 }

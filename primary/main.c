@@ -218,6 +218,10 @@ shm_create(void)
 					 RTE_CACHE_LINE_SIZE);
 	if (shm->flow_counters == NULL)
 		return -ENOMEM;
+	shm->inflight = rte_zmalloc("sl_inflight", sizeof(struct sl_inflight) * SL_MAX_WORKERS,
+				    RTE_CACHE_LINE_SIZE);
+	if (shm->inflight == NULL)
+		return -ENOMEM;
 	sl_p.shm = shm;
 	return 0;
 }

@@ -343,6 +343,18 @@ users_text(uint32_t users)
 	return strdup(buf);
 }
 
+/* What rte_mempool_avail_count() counts, before it caps it at the size. */
+static uint32_t
+counted_free(const struct rte_mempool *mp)
+{
+	uint64_t n = rte_mempool_get_ops(mp->ops_index)->get_count(mp);
+
+	if (mp->cache_size != 0)
+		for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+			n += mp->local_cache[l].len;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 struct walk_arg {
 	Sluice__Reply *rep;
 	int rc;
@@ -371,6 +383,7 @@ add_info(struct rte_mempool *mp, void *arg)
 	mi->size = mp->size;
 	mi->avail = rte_mempool_avail_count(mp);
 	mi->in_use = rte_mempool_in_use_count(mp);
+	mi->counted_free = counted_free(mp);
 	mi->mbuf_size = mp->elt_size;
 	if (mp->private_data_size >= sizeof(struct rte_pktmbuf_pool_private)) {
 		mi->buf_size = rte_pktmbuf_data_room_size(mp);
@@ -404,4 +417,41 @@ sl_mempool_kind(const struct rte_mempool *mp)
 	const struct sl_pool *pl = find(mp);
 
 	return pl != NULL ? kind_names[pl->kind] : "";
+}
+
+struct is_mbuf_arg {
+	const void *p;
+	bool yes;
+};
+
+static void
+check_pool(struct rte_mempool *mp, void *arg)
+{
+	struct is_mbuf_arg *a = arg;
+	const struct rte_mempool_memhdr *hdr;
+	const struct rte_mbuf *m = a->p;
+
+	if (a->yes || mp->private_data_size < sizeof(struct rte_pktmbuf_pool_private))
+		return;
+	STAILQ_FOREACH(hdr, &mp->mem_list, next) {
+		const char *lo = hdr->addr, *hi = lo + hdr->len;
+
+		if ((const char *)a->p < lo || (const char *)a->p + sizeof(*m) > hi)
+			continue;
+		/* Inside the pool's memory: a direct mbuf of it says so twice. */
+		a->yes = m->pool == mp &&
+			 m->buf_addr == (const char *)m + sizeof(*m) + rte_pktmbuf_priv_size(mp);
+		return;
+	}
+}
+
+bool
+sl_mempools_is_mbuf(const void *p)
+{
+	struct is_mbuf_arg a = { p, false };
+
+	if (p == NULL || ((uintptr_t)p & (RTE_CACHE_LINE_SIZE - 1)) != 0)
+		return false;
+	rte_mempool_walk(check_pool, &a);
+	return a.yes;
 }

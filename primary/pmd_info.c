@@ -86,6 +86,7 @@ worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 	wi->pcache_hits = STAT_DELTA(w, pcache_hits);
 	wi->restarts = w->restarts;
 	wi->lost_mbufs = w->lost_mbufs;
+	wi->reclaimed_mbufs = w->reclaimed_mbufs;
 	wi->n_rxq = w->n_rxq;
 	wi->reason = dup_or_empty("");
 	wi->core = sl_pmd_core(i);

@@ -205,6 +205,12 @@ void sl_mempool_put(unsigned int slot, struct rte_mempool *mp);
 void sl_mempools_reclaim(void);
 /* Return what lcore @lcore's caches hold (its process is gone). */
 void sl_mempools_flush_lcore(unsigned int lcore);
+/* True if @p is a (direct) mbuf of one of this instance's pools. */
+bool sl_mempools_is_mbuf(const void *p);
+
+/* reclaim.c: free what dead worker slot @w (lcore @lcore) held, if @dead
+ * (else only count it); returns how many were freed, *lost what was not. */
+uint64_t sl_reclaim_worker(unsigned int w, unsigned int lcore, bool dead, uint64_t *lost);
 int sl_mempools_fill_reply(Sluice__Reply *rep);
 /* "base", "shared", "own", or "" for a pool that is not ours. */
 const char *sl_mempool_kind(const struct rte_mempool *mp);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,6 +50,31 @@ sl_rcu_synchronize(void)
 	}
 }
 
+/*
+ * Certainly dead: no such process, or a zombie (it runs no code and its
+ * memory is gone; only its parent's wait is missing).  A process in
+ * uninterruptible sleep after SIGKILL still counts as alive.
+ */
+static bool
+pid_gone(int pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return errno == ENOENT;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold anything */
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 /* A worker's process is gone: make its slot harmless and reusable. */
 static void
 reap_worker(unsigned int w, const char *why)
@@ -56,15 +82,33 @@ reap_worker(unsigned int w, const char *why)
 	struct sl_shm *shm = sl_p.shm;
 	struct sl_worker *wk = &shm->workers[w];
 	int pid = wk->pid;
+	uint64_t freed, lost;
+	bool dead = pid_gone(pid);
 
 	PLOG(WARNING, "worker %u (pid %d) %s", w, pid, why);
 	/* It can no longer report quiescence: stop waiting for it. */
 	rte_rcu_qsbr_thread_offline(shm->qsbr, wk->rcu_id);
 	rte_rcu_qsbr_thread_unregister(shm->qsbr, wk->rcu_id);
 
+	/* What it held, given back: before its caches are flushed (the record
+	 * is read against them) and its rings rolled back (likewise).  Only a
+	 * process certainly gone is robbed; else it is counted, not freed. */
+	freed = sl_reclaim_worker(w, wk->lcore, dead, &lost);
+	wk->reclaimed_mbufs += freed;
+	wk->lost_mbufs += lost;
+	if (!dead)
+		PLOG(ERR, "worker %u (pid %d) is not certainly gone: %lu mbufs it held are lost",
+		     w, pid, (unsigned long)lost);
+	else if (lost)
+		PLOG(WARNING, "worker %u: %lu mbufs given back, %lu lost (inside a device call)",
+		     w, (unsigned long)freed, (unsigned long)lost);
+	else
+		PLOG(INFO, "worker %u: %lu mbufs given back", w, (unsigned long)freed);
+
 	/* The per-lcore caches in shared memory hold mbufs it had freed;
 	 * return them now that no process uses that lcore id. */
-	sl_mempools_flush_lcore(wk->lcore);
+	if (dead)
+		sl_mempools_flush_lcore(wk->lcore);
 	/* A kill inside an SP enqueue or SC dequeue leaves head ahead of tail;
 	 * roll those back so the next incarnation starts from a sane ring. */
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
@@ -81,8 +125,6 @@ reap_worker(unsigned int w, const char *why)
 				r->cons.head = r->cons.tail;
 			}
 	}
-	/* Bound of what it may have held: one burst per rx queue and per port. */
-	wk->lost_mbufs += (uint64_t)SL_BURST * (wk->n_rxq + SL_MAX_PORTS);
 	__atomic_store_n(&wk->pid, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&wk->state, SL_WORKER_DEAD, __ATOMIC_RELEASE);
 	wk->restarts++;

@@ -14,8 +14,6 @@
 
 #include "capture_hooks.h"
 
-#define SL_CAP_CHUNK 32
-
 /* One session as this worker runs it. */
 struct sl_wsess {
 	uint32_t serial; /* the incarnation loaded; 0 = none */
@@ -179,18 +177,28 @@ count(uint64_t *c, uint64_t n)
 		__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
 
-/* Mirror up to SL_CAP_CHUNK packets into one session's ring. */
+/*
+ * Mirror up to SL_CAP_CHUNK packets into one session's ring.  The copies
+ * are made in the worker's in-flight record (inflight.h): if the worker
+ * dies here, the primary frees those the ring's producer tail shows were
+ * not enqueued.
+ */
 static void
-copy_chunk(struct sl_wsess *ws, uint16_t slot, uint8_t dir, uint64_t tsc,
+copy_chunk(struct sl_inflight *f, struct sl_wsess *ws, uint16_t slot, uint8_t dir, uint64_t tsc,
 	   struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *copies[SL_CAP_CHUNK];
+	struct rte_mbuf **copies = f->cap;
 	uint64_t rc[SL_CAP_CHUNK];
 	uint16_t nc = 0, filtered = 0, failed = 0;
 	unsigned int sent;
 
 	if (ws->bpf != NULL)
 		run_filter(ws, pkts, rc, n);
+	f->cap_n = 0;
+	f->cap_tail = __atomic_load_n(&ws->ring->prod.tail, __ATOMIC_RELAXED);
+	sl_inf_order();
+	f->cap_ring = ws->ring;
+	sl_inf_order();
 	for (uint16_t i = 0; i < n; i++) {
 		struct sl_cap_meta *meta;
 		struct rte_mbuf *c;
@@ -210,8 +218,13 @@ copy_chunk(struct sl_wsess *ws, uint16_t slot, uint8_t dir, uint64_t tsc,
 		meta->iface = ws->iface_of_slot[slot];
 		meta->dir = dir;
 		copies[nc++] = c;
+		sl_inf_order();
+		f->cap_n = nc;
 	}
 	sent = nc ? rte_ring_sp_enqueue_burst(ws->ring, (void **)copies, nc, NULL) : 0;
+	sl_inf_order();
+	f->cap_ring = NULL; /* the unsent are ours to free below */
+	sl_inf_order();
 	if (unlikely(sent < nc))
 		rte_pktmbuf_free_bulk(copies + sent, nc - sent);
 	count(&ws->cnt->captured, sent);
@@ -224,13 +237,13 @@ sl_capture_copy(struct sl_wctx *w, uint16_t slot, uint8_t dir, struct rte_mbuf *
 {
 	uint64_t tsc = rte_rdtsc();
 
-	(void)w;
 	for (uint16_t k = 0; k < wcap.n_on; k++) {
 		struct sl_wsess *ws = &wcap.s[wcap.on[k]];
 
 		if (!(ws->dir & dir) || !(ws->ports & (1u << slot)))
 			continue;
 		for (uint16_t off = 0; off < n; off += SL_CAP_CHUNK)
-			copy_chunk(ws, slot, dir, tsc, pkts + off, RTE_MIN(n - off, SL_CAP_CHUNK));
+			copy_chunk(w->inf, ws, slot, dir, tsc, pkts + off,
+				   RTE_MIN(n - off, SL_CAP_CHUNK));
 	}
 }

@@ -10,6 +10,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
@@ -47,7 +48,8 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 		struct sl_wport *wp = &w->ports[s];
 
 		/* Buffers are empty here: every loop flushes before quiescing. */
-		wp->n_buf = 0;
+		w->inf->tx_n[s] = 0;
+		wp->buf = w->inf->tx[s];
 		wp->active = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == SL_PORT_ACTIVE;
 		if (!wp->active)
 			continue;
@@ -120,12 +122,21 @@ static void
 flush_port(struct sl_wctx *w, unsigned int slot)
 {
 	struct sl_wport *wp = &w->ports[slot];
-	uint16_t n = wp->n_buf, sent;
+	struct sl_inflight *f = w->inf;
+	uint16_t n = f->tx_n[slot], sent;
 
 	if (n == 0)
 		return;
-	n = sl_wmeter_tx(w, slot, wp->buf, n);
+	if (unlikely(w->egress[slot] != NULL)) {
+		/* The policer frees and compacts in place: unclaimed meanwhile. */
+		f->tx_n[slot] = 0;
+		sl_inf_order();
+		n = sl_wmeter_tx(w, slot, wp->buf, n);
+		sl_inf_order();
+		f->tx_n[slot] = n;
+	}
 	sl_capture_tx(w, slot, wp->buf, n);
+	sl_inf_flush_begin(f, slot, wp->bridged ? wp->tx_ring : NULL);
 	if (wp->bridged) {
 		sent = rte_ring_sp_enqueue_burst(wp->tx_ring, (void **)wp->buf, n, NULL);
 	} else if (wp->shared) {
@@ -135,6 +146,7 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 	} else {
 		sent = rte_eth_tx_burst(wp->port_id, wp->txq, wp->buf, n);
 	}
+	sl_inf_flush_end(f, slot);
 	w->st.tx_packets += sent;
 	w->st.tx_batches++;
 	if (unlikely(sent < n)) {
@@ -143,7 +155,6 @@ flush_port(struct sl_wctx *w, unsigned int slot)
 		w->st.tx_dropped += n - sent;
 		rte_pktmbuf_free_bulk(wp->buf + sent, n - sent);
 	}
-	wp->n_buf = 0;
 }
 
 void
@@ -153,11 +164,21 @@ sl_fwd_flush_all(struct sl_wctx *w)
 		flush_port(w, w->flood[i]);
 }
 
+/* Free @m, a packet of the burst or a copy: no longer ours first. */
+static inline void
+drop(struct sl_wctx *w, struct rte_mbuf *m)
+{
+	sl_inf_release(w->inf, m);
+	rte_pktmbuf_free(m);
+}
+
 /* Queue @m on the port with slot @slot; takes ownership of @m. */
 static inline void
 tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 {
 	struct sl_wport *wp = &w->ports[slot];
+	struct sl_inflight *f = w->inf;
+	uint16_t n;
 
 	if (unlikely(!wp->active || m->pkt_len > wp->max_frame)) {
 		if (wp->active) {
@@ -165,11 +186,16 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 			w->port_tx_dropped[slot]++;
 			w->port_stats[slot].tx_mtu_exceeded_drops++;
 		}
-		rte_pktmbuf_free(m);
+		drop(w, m);
 		return;
 	}
-	wp->buf[wp->n_buf++] = m;
-	if (unlikely(wp->n_buf == SL_TXBUF))
+	/* In the buffer (counted) before cur lets go: claimed throughout. */
+	n = f->tx_n[slot];
+	wp->buf[n] = m;
+	sl_inf_order();
+	f->tx_n[slot] = ++n;
+	sl_inf_release(f, m);
+	if (unlikely(n == SL_TXBUF))
 		flush_port(w, slot);
 }
 
@@ -179,10 +205,59 @@ tx_ofport(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m)
 	uint8_t slot = w->shm->ofport_to_slot[ofport];
 
 	if (unlikely(slot == SL_NO_SLOT)) {
-		rte_pktmbuf_free(m);
+		drop(w, m);
 		return;
 	}
 	tx_slot(w, slot, m);
+}
+
+/*
+ * A copy of @m for another output, claimed in the in-flight record from
+ * the moment it is allocated (inflight.h: copy) until tx_slot() or drop()
+ * hands it on.  A packet in one segment that fits is copied here; others
+ * by rte_pktmbuf_copy(), claimed only once it returns.
+ */
+static inline struct rte_mbuf *
+copy_pkt(struct sl_wctx *w, struct rte_mbuf *m)
+{
+	struct sl_inflight *f = w->inf;
+	struct rte_mempool_cache *cache;
+	struct rte_mbuf *c;
+
+	if (unlikely(m->nb_segs != 1 || (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
+		     m->data_len > m->buf_len - RTE_MIN(m->buf_len, RTE_PKTMBUF_HEADROOM))) {
+		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		w->inf->copy = c;
+		sl_inf_order();
+		return c;
+	}
+	/* The allocation takes the top of our cache: the length before it
+	 * tells the primary whether it had (reclaim.c, claim_cut_alloc). */
+	cache = rte_mempool_default_cache(m->pool, rte_lcore_id());
+	f->copy_len0 = cache != NULL ? cache->len : 0;
+	sl_inf_order();
+	f->copy_pool = m->pool;
+	sl_inf_order();
+	c = rte_pktmbuf_alloc(m->pool);
+	f->copy = c;
+	sl_inf_order();
+	f->copy_pool = NULL;
+	sl_inf_order();
+	if (unlikely(c == NULL))
+		return NULL;
+	/* As rte_pktmbuf_copy() does: the headers, then the bytes. */
+	c->port = m->port;
+	c->vlan_tci = m->vlan_tci;
+	c->vlan_tci_outer = m->vlan_tci_outer;
+	c->tx_offload = m->tx_offload;
+	c->hash = m->hash;
+	c->packet_type = m->packet_type;
+	rte_mbuf_dynfield_copy(c, m);
+	c->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
+	c->data_len = m->data_len;
+	c->pkt_len = m->data_len;
+	rte_memcpy(rte_pktmbuf_mtod(c, void *), rte_pktmbuf_mtod(m, const void *), m->data_len);
+	return c;
 }
 
 /* Send @m itself if @last, else a copy; copies keep later actions from
@@ -196,7 +271,7 @@ emit(struct sl_wctx *w, uint16_t ofport, struct rte_mbuf *m, bool last)
 		tx_ofport(w, ofport, m);
 		return;
 	}
-	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	c = copy_pkt(w, m);
 	if (likely(c != NULL))
 		tx_ofport(w, ofport, c);
 	else
@@ -222,12 +297,12 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 			tx_slot(w, s, m);
 			return;
 		}
-		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		c = copy_pkt(w, m);
 		if (c != NULL)
 			tx_slot(w, s, c);
 	}
 	if (last)
-		rte_pktmbuf_free(m);
+		drop(w, m);
 }
 
 static void
@@ -244,7 +319,7 @@ normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, boo
 		flood(w, key->in_port, m, last);
 	} else if (out == key->in_port) {
 		if (last)
-			rte_pktmbuf_free(m); /* never back where it came from */
+			drop(w, m); /* never back where it came from */
 	} else {
 		emit(w, out, m, last);
 	}
@@ -390,10 +465,10 @@ execute(struct sl_wctx *w, const struct sl_actions *acts, uint16_t start, struct
 			break;
 		}
 		if (last && !sl_action_sends(a->type))
-			rte_pktmbuf_free(m); /* list ended without an output */
+			drop(w, m); /* list ended without an output */
 	}
 	if (acts->n <= start)
-		rte_pktmbuf_free(m);
+		drop(w, m);
 }
 
 /*
@@ -415,10 +490,11 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 		j++;
 	pass = sl_wmeter_flow(w, r->actions.a[0].arg, pkts + i, j - i);
 	for (uint16_t k = i; k < j; k++) {
+		sl_inf_take(w->inf, k, pkts[k]);
 		if (pass & (UINT64_C(1) << (k - i)))
 			execute(w, &r->actions, 1, &keys[k], pkts[k]);
 		else
-			rte_pktmbuf_free(pkts[k]);
+			drop(w, pkts[k]);
 	}
 	return j;
 }
@@ -512,19 +588,21 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	}
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
-		if (unlikely(rules[i] == NULL)) {
-			w->st.misses++;
-			rte_pktmbuf_free(pkts[i++]);
-			continue;
-		}
-		if (unlikely(rules[i]->flags & SL_RULE_PIPELINE)) {
+		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {
+			sl_inf_take(w->inf, i, pkts[i]);
 			sl_pipe_run(w, rules[i], &keys[i], hashes[i], pkts[i]);
 			i++;
 			continue;
 		}
-		if (unlikely(rules[i]->actions.n > 0 &&
+		if (unlikely(rules[i] != NULL && rules[i]->actions.n > 0 &&
 			     rules[i]->actions.a[0].type == SL_ACT_METER)) {
 			i = act_metered(w, rules, keys, pkts, i, n);
+			continue;
+		}
+		sl_inf_take(w->inf, i, pkts[i]);
+		if (unlikely(rules[i] == NULL)) {
+			w->st.misses++;
+			drop(w, pkts[i++]);
 			continue;
 		}
 		execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
@@ -547,7 +625,8 @@ lossless_room(const struct sl_wctx *w)
 unsigned int
 sl_fwd_poll(struct sl_wctx *w)
 {
-	struct rte_mbuf *pkts[SL_BURST];
+	struct sl_inflight *f = w->inf;
+	struct rte_mbuf **pkts = f->rx; /* the burst lives where the primary sees it */
 	struct sl_rxq_round round;
 	unsigned int total = 0;
 
@@ -561,19 +640,29 @@ sl_fwd_poll(struct sl_wctx *w)
 		const struct sl_wrxq *rq = &w->rxq[q];
 		uint16_t n;
 
+		sl_inf_rx_begin(f, rq->slot, rq->queue);
 		if (rq->ring != NULL)
 			n = rte_ring_sc_dequeue_burst(rq->ring, (void **)pkts, SL_BURST, NULL);
 		else
 			n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, SL_BURST);
+		sl_inf_rx_end(f, n);
 		if (n == 0)
 			continue;
 		sl_capture_rx(w, rq->slot, pkts, n);
 		total += n;
-		n = sl_wmeter_rx(w, rq->slot, pkts, n);
-		if (n == 0)
-			continue;
-		process_burst(w, rq, pkts, n);
-		sl_rxq_account(&round, rq->acct, n);
+		if (unlikely(w->ingress[rq->slot] != NULL)) {
+			/* The policer frees and compacts in place: unclaimed meanwhile. */
+			f->rx_n = 0;
+			sl_inf_order();
+			n = sl_wmeter_rx(w, rq->slot, pkts, n);
+			sl_inf_order();
+			f->rx_n = n;
+		}
+		if (n != 0) {
+			process_burst(w, rq, pkts, n);
+			sl_rxq_account(&round, rq->acct, n);
+		}
+		sl_inf_burst_end(f);
 	}
 	if (total) {
 		sl_fwd_flush_all(w);

@@ -368,6 +368,7 @@ main(int argc, char **argv)
 	w.id = id;
 	w.shm = attach_shm();
 	w.me = &w.shm->workers[id];
+	w.inf = &w.shm->inflight[id];
 	w.counters = sl_flow_counter(w.shm, id, 0);
 	sl_wmeter_attach(&w);
 	sl_wgroup_attach(&w);

@@ -11,6 +11,7 @@
 
 #include "classifier.h"
 #include "emc.h"
+#include "inflight.h"
 #include "shm.h"
 
 struct sl_meter;
@@ -20,8 +21,6 @@ struct sl_meter_counters;
 extern int sl_worker_logtype;
 #define WLOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, sl_worker_logtype, "sluice.worker: " fmt "\n", ##__VA_ARGS__)
-
-#define SL_TXBUF 64
 
 /*
  * pipeline.c's exact-match cache of whole pipelines: for a packet's key
@@ -57,8 +56,7 @@ struct sl_wport {
 	uint32_t max_frame;
 	struct rte_ring *tx_ring; /* bridged: to the primary */
 	rte_spinlock_t *lock;
-	uint16_t n_buf;
-	struct rte_mbuf *buf[SL_TXBUF];
+	struct rte_mbuf **buf; /* its tx buffer: inf->tx[slot], counted by inf->tx_n[slot] */
 };
 
 /* A worker's private counts for one rx queue (see rxq_acct.h). */
@@ -83,6 +81,7 @@ struct sl_wctx {
 	uint32_t rcu_id;
 	struct sl_shm *shm;
 	struct sl_worker *me;
+	struct sl_inflight *inf; /* what it holds, in shared memory (inflight.h) */
 	struct sl_worker_stats st; /* private, copied out once per loop */
 	struct sl_flow_counter *counters;
 	uint64_t port_tx_dropped[SL_MAX_PORTS];

@@ -541,10 +541,32 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 	wc->ttl_dropped = rep->workers[id]->ttl_dropped;
 	wc->pcache_hits = rep->workers[id]->pcache_hits;
 	wc->n_rxq = rep->workers[id]->n_rxq;
+	wc->restarts = rep->workers[id]->restarts;
+	wc->reclaimed_mbufs = rep->workers[id]->reclaimed_mbufs;
+	wc->lost_mbufs = rep->workers[id]->lost_mbufs;
 	wc->pid = rep->workers[id]->pid;
 	snprintf(wc->state, sizeof(wc->state), "%s", sl_state_name(rep->workers[id]->state));
 	sluice__reply__free_unpacked(rep, NULL);
 	return 0;
+}
+
+int64_t
+inst_mbufs_excess_free(struct inst *in)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__Empty e = SLUICE__EMPTY__INIT;
+	Sluice__Reply *rep = NULL;
+	int64_t n = INT64_MAX;
+	char err[256];
+
+	req.cmd_case = SLUICE__REQUEST__CMD_MEMPOOL_SHOW;
+	req.mempool_show = &e;
+	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
+	for (size_t i = 0; i < rep->n_mempools; i++)
+		if (strcmp(rep->mempools[i]->name, "sl_mbuf_pool") == 0)
+			n = (int64_t)rep->mempools[i]->counted_free - rep->mempools[i]->size;
+	sluice__reply__free_unpacked(rep, NULL);
+	return n;
 }
 
 uint32_t

@@ -98,6 +98,7 @@ int inst_port_counts(struct inst *in, const char *name, struct port_counts *pc);
 struct worker_counts {
 	uint64_t rx_packets, tx_packets, misses, tx_dropped, emc_hits, cls_hits, n_rxq;
 	uint64_t table_misses, resubmit_limit, ttl_dropped, pcache_hits;
+	uint64_t restarts, reclaimed_mbufs, lost_mbufs;
 	int pid;
 	char state[16];
 };
@@ -111,6 +112,9 @@ char *inst_flows_text(struct inst *in, const char *find, uint64_t *packets);
 
 /* mbufs in use in the packet pool (mempool-show). */
 uint32_t inst_mbufs_in_use(struct inst *in);
+
+/* Free mbufs the packet pool counts (pool + caches) less its size: above 0, a double free. */
+int64_t inst_mbufs_excess_free(struct inst *in);
 
 /* Wait until worker @id is running with the pid we started; false on timeout. */
 bool inst_wait_worker(struct inst *in, int id, int timeout_ms);
