@@ -252,7 +252,10 @@ sl_group_parse(const char *text, enum sl_group_parse_mode mode, sl_port_resolve_
 				return rc;
 			s += bl;
 		} else {
-			snprintf(item, sizeof(item), "%.*s", (int)(l < 255 ? l : 255), s);
+			if (l >= sizeof(item))
+				return fail(err, errlen, -EINVAL, "a group field is longer than %zu bytes",
+					    sizeof(item) - 1);
+			snprintf(item, sizeof(item), "%.*s", (int)l, s);
 			if (strncasecmp(item, "group_id=", 9) == 0) {
 				rc = number("group_id", item + 9, SL_GROUP_ID_MAX, &v, err, errlen);
 				if (rc < 0)

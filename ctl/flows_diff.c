@@ -70,9 +70,13 @@ static int
 rule_text(const struct sl_flow *f, char sign, char *buf, size_t len)
 {
 	char match[SL_FLOW_TEXT_MAX], acts[SL_FLOW_TEXT_MAX], extra[96] = "";
+	struct sl_match m = f->match;
 	size_t used = 0;
 
-	sl_match_format(&f->match, f->priority, match, sizeof(match));
+	/* A rule's table: said unless it is table 0, as ovs-ofctl prints it. */
+	if (m.mkey.table == 0)
+		m.mmask.table = 0;
+	sl_match_format(&m, f->priority, match, sizeof(match));
 	sl_actions_format(&f->actions, acts, sizeof(acts));
 	if (f->cookie != 0)
 		used += (size_t)snprintf(extra + used, sizeof(extra) - used, " cookie=0x%" PRIx64,
