@@ -28,6 +28,15 @@ sl_verb_of_cmd(Sluice__Request__CmdCase cmd)
 	return NULL;
 }
 
+bool
+sl_request_is(const Sluice__Request *req, unsigned int flags)
+{
+	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
+
+	return req->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET && v != NULL &&
+	       (v->flags & flags) != 0;
+}
+
 const char *
 sl_request_name(const Sluice__Request *req)
 {

@@ -140,6 +140,9 @@ const struct sl_verb *sl_verb_by_name(const char *name);
 /* The canonical verb of request case @cmd, or NULL (internal or unknown). */
 const struct sl_verb *sl_verb_of_cmd(Sluice__Request__CmdCase cmd);
 
+/* True if @req is a client request whose verb has one of @flags (SL_VERB_READ ...). */
+bool sl_request_is(const Sluice__Request *req, unsigned int flags);
+
 /* The verb of @req, or NULL; for messages ("add-flows"). */
 const char *sl_request_name(const Sluice__Request *req);
 

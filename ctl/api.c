@@ -636,13 +636,6 @@ out:
 	call->req = NULL;
 }
 
-static bool
-is_read(const Sluice__Request *req)
-{
-	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
-
-	return v != NULL && (v->flags & SL_VERB_READ);
-}
 
 static void keep(struct sl_daemon *d, struct sl_call *call);
 
@@ -652,7 +645,7 @@ dispatch(struct sl_daemon *d, struct sl_call *call)
 {
 	Sluice__Reply *rep;
 
-	if (d->handover.active && !is_read(call->req)) {
+	if (d->handover.active && !sl_request_is(call->req, SL_VERB_READ)) {
 		keep(d, call);
 		return;
 	}
@@ -680,16 +673,8 @@ sl_call_finish(struct sl_daemon *d, struct sl_call *call, Sluice__Reply *rep)
 	sl_api_drain(d);
 }
 
-static bool
-anytime(const Sluice__Request *req)
-{
-	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
 
-	return req->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET && v != NULL &&
-	       (v->flags & SL_VERB_ANYTIME);
-}
-
-/* Keep @call for later, in arrival order; false (and answered) when the queue is full. */
+/* Keep @call for later, in arrival order; answered at once (EBUSY) when the queue is full. */
 static void
 keep(struct sl_daemon *d, struct sl_call *call)
 {
@@ -723,7 +708,7 @@ sl_api_serve_waiting(void *arg)
 		}
 		/* What the primary's read thread answers goes now; the rest
 		 * (changes above all) waits its turn behind what is running. */
-		if (anytime(call.req))
+		if (sl_request_is(call.req, SL_VERB_ANYTIME))
 			reply_and_free(d, &call, sl_api_handle(d, &call));
 		else
 			keep(d, &call);

@@ -54,10 +54,8 @@ sl_set_str(char **field, const char *s)
 static bool
 is_read_only(const Sluice__Request *req)
 {
-	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
-
 	return req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO ||
-	       (v != NULL && (v->flags & SL_VERB_READ));
+	       sl_request_is(req, SL_VERB_READ);
 }
 
 /*
@@ -74,16 +72,6 @@ primary_alive(void *arg)
 	return d->primary.pid <= 0 || sl_proc_alive(d->primary.pid);
 }
 
-/* The primary's read thread answers these even while its control thread works. */
-static bool
-anytime(const Sluice__Request *req)
-{
-	const struct sl_verb *v = sl_verb_of_cmd(req->cmd_case);
-
-	return req->internal_case == SLUICE__REQUEST__INTERNAL__NOT_SET && v != NULL &&
-	       (v->flags & SL_VERB_ANYTIME);
-}
-
 int
 sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
 		char *err, size_t errlen)
@@ -96,7 +84,7 @@ sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluic
 		.serve = sl_api_serve_waiting,
 		.arg = d,
 	};
-	const char *ep = anytime(req) ? d->primary_ro_ep : d->primary_ep;
+	const char *ep = sl_request_is(req, SL_VERB_ANYTIME) ? d->primary_ro_ep : d->primary_ep;
 	int rc;
 
 	rc = sl_msg_call_while(d->zctx, ep, req, rep, timeout_ms, &w, err, errlen);

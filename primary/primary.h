@@ -303,8 +303,6 @@ int sl_server_init(void);
  * their own (RUNDIR/primary-ro.sock), under sl_state_lock for reading; the
  * control thread writes under it (all but flow-table requests). */
 extern pthread_rwlock_t sl_state_lock;
-bool sl_reads_serves(Sluice__Request__CmdCase cmd);
-bool sl_reads_flow_only(Sluice__Request__CmdCase cmd);
 int sl_reads_start(void);
 void sl_reads_stop(void);
 void sl_server_poll(int timeout_ms);

@@ -8,7 +8,7 @@
  * What those handlers read (ports, their settings and counters, the
  * workers and their queues, the options) changes only on the control
  * thread, and only under sl_state_lock held for writing: around every
- * request but those that touch nothing but the flow table (flow_only()),
+ * request but those that touch nothing but the flow table (SL_VERB_FLOWS),
  * and around housekeeping.  The flow table is never read here.  The
  * control thread holds the lock for a request's handler at most, never
  * while it waits for the next request, so a read waits for one port
@@ -35,22 +35,6 @@ static pthread_t reads_tid;
 static bool reads_started;
 static void *ro_sock;
 
-bool
-sl_reads_serves(Sluice__Request__CmdCase cmd)
-{
-	const struct sl_verb *v = sl_verb_of_cmd(cmd);
-
-	return v != NULL && (v->flags & SL_VERB_ANYTIME);
-}
-
-bool
-sl_reads_flow_only(Sluice__Request__CmdCase cmd)
-{
-	const struct sl_verb *v = sl_verb_of_cmd(cmd);
-
-	return v != NULL && (v->flags & SL_VERB_FLOWS);
-}
-
 static void
 serve_one(void)
 {
@@ -73,8 +57,7 @@ serve_one(void)
 		return;
 	}
 	sluice__reply__init(rep);
-	if (req->internal_case != SLUICE__REQUEST__INTERNAL__NOT_SET ||
-	    !sl_reads_serves(req->cmd_case) || req->show == NULL) {
+	if (!sl_request_is(req, SL_VERB_ANYTIME) || req->show == NULL) {
 		rc = -EPERM;
 		snprintf(err, sizeof(err), "primary-ro.sock answers reads marked "
 					   "SL_VERB_ANYTIME only, not \"%s\"",

@@ -459,7 +459,7 @@ handle_one(void)
 	} else {
 		/* Reads on sl-reads see no change half made; flow requests touch
 		 * nothing they read, and run beside them (reads.c). */
-		bool lock = !sl_reads_flow_only(req->cmd_case);
+		bool lock = !sl_request_is(req, SL_VERB_FLOWS);
 
 		if (lock)
 			pthread_rwlock_wrlock(&sl_state_lock);
