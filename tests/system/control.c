@@ -216,3 +216,26 @@ ctl_number_after(const char *text, const char *key)
 
 	return p != NULL ? strtoll(p + strlen(key), NULL, 10) : -1;
 }
+
+const char *
+ctl_port_shown(struct ctl *c, char *out, size_t outlen, const char *port, const char *key)
+{
+	static char line[256];
+	char head[64], want[96];
+	const char *p, *end;
+
+	cr_assert_eq(ctl_run(c, out, outlen, "show"), 0, "show: %s", out);
+	snprintf(head, sizeof(head), "Port %s\n", port);
+	snprintf(want, sizeof(want), "        %s: ", key);
+	line[0] = '\0';
+	p = strstr(out, head);
+	if (p == NULL)
+		return line;
+	end = strstr(p + 1, "    Port ");
+	p = strstr(p, want);
+	if (p == NULL || (end != NULL && p > end))
+		return line;
+	p += strlen(want);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+	return line;
+}

@@ -46,6 +46,11 @@ char *ctl_file(struct ctl *c, const char *name);
 /* pid written in RUNDIR/NAME.pid, or 0. */
 pid_t ctl_pid(struct ctl *c, const char *name);
 
+/* `sluicectl show` into @out; the value of the "KEY: VALUE" line of port @port, or "". */
+const char *ctl_port_shown(struct ctl *c, char *out, size_t outlen, const char *port,
+			   const char *key);
+#define SHOWN(port, key) ctl_port_shown(&c, out, sizeof(out), port, key)
+
 /* Run a shell command made from @fmt; its system() status. */
 int ctl_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -25,7 +25,6 @@
 static struct ctl c;
 static char out[1 << 16];
 
-
 static void
 teardown(void)
 {
@@ -36,8 +35,6 @@ teardown(void)
 }
 
 TestSuite(jumbo, .fini = teardown, .timeout = 180);
-
-
 
 #define MAX_FRAME 9728
 
@@ -159,30 +156,6 @@ wait_frames(const char *file, size_t n)
 		usleep(50000);
 }
 
-/* The "KEY: VALUE" line of port @port in `show`, or "". */
-static const char *
-shown(const char *port, const char *key)
-{
-	static char line[256];
-	char head[64], want[96];
-	const char *p, *end;
-
-	OK("show");
-	snprintf(head, sizeof(head), "Port %s\n", port);
-	snprintf(want, sizeof(want), "        %s: ", key);
-	line[0] = '\0';
-	p = strstr(out, head);
-	if (p == NULL)
-		return line;
-	end = strstr(p + 1, "    Port ");
-	p = strstr(p, want);
-	if (p == NULL || (end != NULL && p > end))
-		return line;
-	p += strlen(want);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
-	return line;
-}
-
 Test(jumbo, pcap_ports_carry_9018_byte_frames_exactly)
 {
 	enum { N = 300 };
@@ -196,7 +169,7 @@ Test(jumbo, pcap_ports_carry_9018_byte_frames_exactly)
 	OK("add-port pout net_pcap_jo,tx_pcap=%s mtu=9000", path("out.pcap"));
 	OK("add-flow in_port=11,actions=output:pout");
 	OK("add-port pin net_pcap_ji,rx_pcap=%s mtu=9000 ofport=11", path("in.pcap"));
-	cr_assert_str_eq(shown("pin", "mempool"), "sl_mp_9344_1 (9344-byte buffers)");
+	cr_assert_str_eq(SHOWN("pin", "mempool"), "sl_mp_9344_1 (9344-byte buffers)");
 	wait_frames("out.pcap", N);
 	n = read_frames(path("out.pcap"), &got);
 	cr_assert_eq(n, N, "got %zu of %d frames", n, N);
@@ -294,7 +267,7 @@ Test(jumbo, frames_received_in_segments_are_parsed_changed_and_sent_whole)
 							   "-w", path("cap_tx.pcap"), NULL });
 	OK("add-port i1 net_pcap_si1,rx_pcap=%s ofport=11", path("tagged.pcap"));
 	OK("add-port i2 net_pcap_si2,rx_pcap=%s ofport=12", path("plain.pcap"));
-	cr_assert_str_eq(shown("i1", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
+	cr_assert_str_eq(SHOWN("i1", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
 	wait_frames("o1.pcap", N);
 	wait_frames("o2.pcap", N);
 	usleep(200000);
@@ -363,7 +336,7 @@ Test(jumbo, tap_ports_between_namespaces_at_mtu_9000_pass_unfragmented_pings_and
 	host("sljb_a", "sljb_ta", "198.51.100.1");
 	host("sljb_b", "sljb_tb", "198.51.100.2");
 	OK("set-port tb mtu=9000");
-	cr_assert_str_eq(shown("tb", "mtu"), "9000");
+	cr_assert_str_eq(SHOWN("tb", "mtu"), "9000");
 	cr_assert_eq(ctl_sh("ip -n sljb_a link show sljb_ta | grep -q 'mtu 9000' && "
 			"ip -n sljb_b link show sljb_tb | grep -q 'mtu 9000'"),
 		     0, "the kernel interfaces take the MTU, in their namespaces");
@@ -385,10 +358,10 @@ Test(jumbo, mtu_9702_is_accepted_9711_refused_and_a_refusal_keeps_mtu_and_forwar
 	ctl_start(&c, "jmtu", 1);
 	OK("add-port r1 net_ring_jm0");
 	OK("set-port r1 mtu=9702");
-	cr_assert(strstr(shown("r1", "device"), "mtu 9702") != NULL, "%s", out);
-	cr_assert_str_eq(shown("r1", "mempool"), "sl_mp_10368_1 (10368-byte buffers)");
+	cr_assert(strstr(SHOWN("r1", "device"), "mtu 9702") != NULL, "%s", out);
+	cr_assert_str_eq(SHOWN("r1", "mempool"), "sl_mp_10368_1 (10368-byte buffers)");
 	REFUSED("mtu: \"9711\" is not a number in 68..9702", "set-port r1 mtu=9711");
-	cr_assert(strstr(shown("r1", "device"), "mtu 9702") != NULL, "%s", out);
+	cr_assert(strstr(SHOWN("r1", "device"), "mtu 9702") != NULL, "%s", out);
 
 	/* net_af_packet's frames are 2 KiB: the PMD refuses, nothing changes. */
 	cr_assert_eq(ctl_sh("ip link add sljb_va type veth peer name sljb_ha && "
@@ -402,9 +375,9 @@ Test(jumbo, mtu_9702_is_accepted_9711_refused_and_a_refusal_keeps_mtu_and_forwar
 	cr_assert_eq(ctl_sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
 	REFUSED("mtu 9000: net_af_packet takes frames of at most 1518 bytes (mtu 1500)",
 		"set-port a mtu=9000");
-	cr_assert_str_eq(shown("a", "mtu"), "1500");
-	cr_assert(strstr(shown("a", "device"), "mtu 1500") != NULL, "%s", out);
-	cr_assert_str_eq(shown("a", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
+	cr_assert_str_eq(SHOWN("a", "mtu"), "1500");
+	cr_assert(strstr(SHOWN("a", "device"), "mtu 1500") != NULL, "%s", out);
+	cr_assert_str_eq(SHOWN("a", "mempool"), "sl_mbuf_pool (2176-byte buffers)");
 	cr_assert_eq(ctl_sh("ip netns exec sljb_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0,
 		     "still forwarding after the refusal");
 }

@@ -19,7 +19,6 @@
 static struct ctl c;
 static char out[1 << 16];
 
-
 static void
 teardown(void)
 {
@@ -29,8 +28,6 @@ teardown(void)
 }
 
 TestSuite(port_stats, .fini = teardown, .timeout = 120);
-
-
 
 static const char *
 path(const char *file)
@@ -169,30 +166,6 @@ host(const char *ns, const char *iface, const char *addr, bool up)
 		     0, "could not set up namespace %s", ns);
 }
 
-/* The "KEY: VALUE" line of port @port in `show`, or "". */
-static const char *
-shown(const char *port, const char *key)
-{
-	static char line[256];
-	char head[64], want[96];
-	const char *p, *end;
-
-	OK("show");
-	snprintf(head, sizeof(head), "Port %s\n", port);
-	snprintf(want, sizeof(want), "        %s: ", key);
-	line[0] = '\0';
-	p = strstr(out, head);
-	if (p == NULL)
-		return line;
-	end = strstr(p + 1, "    Port ");
-	p = strstr(p, want);
-	if (p == NULL || (end != NULL && p > end))
-		return line;
-	p += strlen(want);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
-	return line;
-}
-
 /*
  * A tap port in a namespace is as up as its interface there (net_tap
  * itself looks in the primary's namespace and says down); net_tap checks
@@ -206,19 +179,19 @@ Test(port_stats, tap_link_state_follows_its_interface_and_bad_checksums_are_coun
 	OK("add-port r1 net_ring_psr");
 	OK("add-flow in_port=ta,actions=output:tb");
 	OK("add-flow in_port=tb,actions=output:ta");
-	cr_assert_str_eq(shown("ta", "rx_csum_offload"), "true");
+	cr_assert_str_eq(SHOWN("ta", "rx_csum_offload"), "true");
 	REFUSED("flow control is not supported by net_tap", "set-port ta rx-flow-ctrl=true");
-	cr_assert_str_eq(shown("ta", "rx-flow-ctrl"), "false");
-	cr_assert_str_eq(shown("r1", "rx_csum_offload"), "false", "net_ring has none");
-	cr_assert(strstr(shown("r1", "driver"), "link: up") != NULL, "%s", out);
-	cr_assert_str_eq(shown("r1", "link_speed"), "10 Gbps, duplex: full");
+	cr_assert_str_eq(SHOWN("ta", "rx-flow-ctrl"), "false");
+	cr_assert_str_eq(SHOWN("r1", "rx_csum_offload"), "false", "net_ring has none");
+	cr_assert(strstr(SHOWN("r1", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert_str_eq(SHOWN("r1", "link_speed"), "10 Gbps, duplex: full");
 
 	host("slps_a", "slps_ta", "198.51.100.1", true);
 	host("slps_b", "slps_tb", "198.51.100.2", false);
-	cr_assert(strstr(shown("ta", "driver"), "link: up") != NULL, "%s", out);
-	cr_assert(strstr(shown("tb", "driver"), "link: down") != NULL, "not up yet: %s", out);
+	cr_assert(strstr(SHOWN("ta", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert(strstr(SHOWN("tb", "driver"), "link: down") != NULL, "not up yet: %s", out);
 	cr_assert_eq(ctl_sh("ip -n slps_b link set up dev slps_tb"), 0);
-	cr_assert(strstr(shown("tb", "driver"), "link: up") != NULL, "%s", out);
+	cr_assert(strstr(SHOWN("tb", "driver"), "link: up") != NULL, "%s", out);
 	cr_assert_eq(ctl_sh("ip netns exec slps_a ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null"), 0);
 
 	cr_assert_eq(ctl_sh("ip netns exec slps_a /usr/bin/python3 -c \""

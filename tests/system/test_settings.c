@@ -18,41 +18,15 @@
 
 CTL_SUITE(settings, 90);
 
-/* The command fails (exit 1) with one line naming @expect. */
-
-/* The "KEY: VALUE" line of port @port in `show`, or "". */
-static const char *
-shown(const char *port, const char *key)
-{
-	static char line[256];
-	char head[64], want[96];
-	const char *p, *end;
-
-	OK("show");
-	snprintf(head, sizeof(head), "Port %s\n", port);
-	snprintf(want, sizeof(want), "        %s: ", key);
-	p = strstr(out, head);
-	line[0] = '\0';
-	if (p == NULL)
-		return line;
-	end = strstr(p + 1, "    Port ");
-	p = strstr(p, want);
-	if (p == NULL || (end != NULL && p > end))
-		return line;
-	p += strlen(want);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
-	return line;
-}
-
 Test(settings, every_setting_is_shown_with_its_default)
 {
 	ctl_start(&c, "setshow", 1);
 	OK("add-port r1 net_ring_ss0");
-	cr_assert_str_eq(shown("r1", "mtu"), "1500");
-	cr_assert_str_eq(shown("r1", "n_rxq"), "1");
-	cr_assert_str_eq(shown("r1", "rx-flow-ctrl"), "false");
-	cr_assert_str_eq(shown("r1", "tx-flow-ctrl"), "false");
-	cr_assert_str_eq(shown("r1", "flow-ctrl-autoneg"), "false");
+	cr_assert_str_eq(SHOWN("r1", "mtu"), "1500");
+	cr_assert_str_eq(SHOWN("r1", "n_rxq"), "1");
+	cr_assert_str_eq(SHOWN("r1", "rx-flow-ctrl"), "false");
+	cr_assert_str_eq(SHOWN("r1", "tx-flow-ctrl"), "false");
+	cr_assert_str_eq(SHOWN("r1", "flow-ctrl-autoneg"), "false");
 	OK("--json show");
 	cr_assert(strstr(out, "\"rx-flow-ctrl\": \"false\"") != NULL, "%s", out);
 	cr_assert(strstr(out, "\"state\": \"running\"") != NULL, "states by name: %s", out);
@@ -69,8 +43,8 @@ Test(settings, flow_control_on_a_pmd_without_it_is_refused_and_changes_nothing)
 	/* All or nothing: the mtu given with it is not applied either. */
 	REFUSED("flow control is not supported by net_ring",
 		"set-port r1 mtu=3000 tx-flow-ctrl=true");
-	cr_assert_str_eq(shown("r1", "mtu"), "2000");
-	cr_assert_str_eq(shown("r1", "tx-flow-ctrl"), "false");
+	cr_assert_str_eq(SHOWN("r1", "mtu"), "2000");
+	cr_assert_str_eq(SHOWN("r1", "tx-flow-ctrl"), "false");
 	cr_assert(strstr(out, "device: mtu 2000") != NULL, "%s", out);
 	REFUSED("flow control is not supported by net_ring",
 		"add-port r2 net_ring_fc1 flow-ctrl-autoneg=true");
@@ -132,7 +106,7 @@ Test(settings, settings_are_persisted_replayed_and_reconciled)
 	kill(c.sluiced, SIGKILL);
 	waitpid(c.sluiced, NULL, 0);
 	ctl_start_daemon(&c);
-	cr_assert_str_eq(shown("r1", "n_rxq"), "2");
+	cr_assert_str_eq(SHOWN("r1", "n_rxq"), "2");
 	cr_assert(strstr(out, "device: mtu 2000, n_rxq 2") != NULL, "%s", out);
 	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
 	free(db);
