@@ -347,10 +347,11 @@ sl_port_type_devargs(const char *name, const struct sl_values *vals, const char 
 		/* RUNDIR/NAME must itself be a path a socket can have. */
 		if (sl_vhost_path_check(path, canon, sizeof(canon), err, errlen) < 0)
 			return -ENAMETOOLONG;
-		n = snprintf(out, len, "net_vhost_%s,iface=%s", name, path);
+		n = snprintf(out, len, "net_vhost_%s,iface=%s,queues=%d", name, path,
+			     SL_VHOST_MAX_QUEUES);
 	} else {
-		n = snprintf(out, len, "net_vhost_%s,iface=%s,client=1", name,
-			     vals->v[SL_PS_VHOST_SERVER_PATH]);
+		n = snprintf(out, len, "net_vhost_%s,iface=%s,client=1,queues=%d", name,
+			     vals->v[SL_PS_VHOST_SERVER_PATH], SL_VHOST_MAX_QUEUES);
 	}
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "devargs for type=%s too long", vals->v[SL_PS_TYPE]);

@@ -113,6 +113,9 @@ enum sl_port_type {
 	SL_PORT_TYPE_VHOST_USER_CLIENT,
 };
 
+/* Queue pairs a vhost-user port made by type= offers its guest (it uses what it enables). */
+#define SL_VHOST_MAX_QUEUES 8
+
 /* Longest path a Unix socket address holds (sun_path less its NUL). */
 #define SL_SOCKET_PATH_MAX 107
 

@@ -101,7 +101,7 @@ port_tx(unsigned int slot, const struct sl_port *p)
 			continue;
 		work += n;
 		n = sl_qos_bridged_tx(slot, pkts, n); /* egress policer */
-		sent = sl_port_tx_bridged(slot, pkts, n);
+		sent = sl_port_tx_bridged(slot, w, pkts, n);
 		if (sent < n) {
 			count(&sl_p.bridge_dropped[slot], n - sent);
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);

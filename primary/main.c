@@ -305,6 +305,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_flows_expire(now_ms);
 	sl_mempools_reclaim();
 	sl_capture_reap();
+	sl_vhost_tick();
 }
 
 #define SL_HOUSEKEEPING_MS 10

@@ -232,15 +232,19 @@ close_tap_tx(unsigned int slot)
 }
 
 uint16_t
-sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n)
+sl_port_tx_bridged(unsigned int slot, unsigned int worker, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sl_port_priv *pp = &sl_p.ports[slot];
+	const struct sl_port *p = &sl_p.shm->ports[slot];
 	int fd = __atomic_load_n(&pp->tap_tx_fd, __ATOMIC_ACQUIRE);
 	uint64_t big = 0, bytes = 0;
 	uint16_t sent;
 
+	/* One tx queue per worker where the port has them (net_vhost with a
+	 * multiqueue guest), as Open vSwitch gives each PMD thread its own:
+	 * a flow, which one worker forwards, stays on one queue, in order. */
 	if (fd == 0)
-		return rte_eth_tx_burst(sl_p.shm->ports[slot].port_id, 0, pkts, n);
+		return rte_eth_tx_burst(p->port_id, worker % p->n_txq, pkts, n);
 	sent = sl_tap_tx_burst(sl_p.shm->ports[slot].port_id, fd, pp->tap_pmd_max, pkts, n, &big,
 			       &bytes);
 	if (big != 0) {
@@ -281,6 +285,7 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 		snprintf(err, errlen, "cannot query %s: %s", pp->devname, strerror(-rc));
 		goto fail;
 	}
+	n_rxq = sl_vhost_queues(slot, n_rxq);
 	if (n_rxq > info.max_rx_queues) {
 		snprintf(err, errlen, "n_rxq=%u: %s offers at most %u rx queues", n_rxq,
 			 pp->driver, info.max_rx_queues);
@@ -289,8 +294,11 @@ sl_port_start(unsigned int slot, uint16_t n_rxq, uint16_t mtu, struct rte_mempoo
 	}
 	if (p->bridged) {
 		/* The primary sends on queue 0; net_tap wants as many tx
-		 * queues as rx queues (one file descriptor each). */
-		n_txq = strcmp(pp->driver, "net_tap") == 0 ? RTE_MAX(n_rxq, (uint16_t)1) : 1;
+		 * queues as rx queues (one file descriptor each), and a guest
+		 * behind net_vhost takes packets on each queue it enabled. */
+		n_txq = strcmp(pp->driver, "net_tap") == 0 || strcmp(pp->driver, "net_vhost") == 0
+				? RTE_MAX(n_rxq, (uint16_t)1)
+				: 1;
 	} else {
 		n_txq = RTE_MIN((unsigned int)info.max_tx_queues, sl_p.n_workers + 1);
 		p->tx_shared = n_txq < sl_p.n_workers + 1;

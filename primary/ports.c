@@ -369,9 +369,17 @@ port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t 
 	port_publish(slot);
 	/* "Out": from hidden to visible again; the grace period is part of it. */
 	PLOG(INFO, "port %s restarted (mtu %u, %u rxq, pool %s) in %.3f ms, out %.3f ms", p->name,
-	     mtu, n_rxq, pp->pool->name, cycles_ms(rte_get_timer_cycles() - t0),
+	     mtu, p->n_rxq, pp->pool->name, cycles_ms(rte_get_timer_cycles() - t0),
 	     cycles_ms(rte_get_timer_cycles() - t1));
 	return 0;
+}
+
+int
+sl_port_restart_same(unsigned int slot, char *err, size_t errlen)
+{
+	struct sl_values same = sl_p.ports[slot].cfg;
+
+	return port_restart(slot, &same, err, errlen);
 }
 
 int

@@ -48,6 +48,11 @@ struct sl_port_priv {
 	struct sl_port_wstats wstats_base;
 	uint64_t tx_dropped_base;
 	struct sl_rxq_affinity affinity; /* pmd-rxq-affinity, parsed from cfg */
+	/* net_vhost (vhost.c, control thread only): the queues the guest has
+	 * enabled, as bits (our rx queue i is the guest's tx queue i), and
+	 * the queue count a restart last tried to follow them with. */
+	uint64_t vhost_rxq_on, vhost_txq_on;
+	uint16_t vhost_tried;
 };
 
 /* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
@@ -161,9 +166,18 @@ int sl_vhost_prepare(unsigned int slot, const char *devargs, char *err, size_t e
 
 /* After port @slot started: its vhost-user server socket made 0660. */
 void sl_vhost_started(unsigned int slot);
+/*
+ * The rx (and tx) queues port @slot is started with: for net_vhost the
+ * queue pairs its guest enabled (at least 1, at most what it was attached
+ * with), whatever n_rxq says, as Open vSwitch does; else @n_rxq.
+ */
+uint16_t sl_vhost_queues(unsigned int slot, uint16_t n_rxq);
+/* Housekeeping: net_vhost ports follow what their guests enable (a restart). */
+void sl_vhost_tick(void);
 
-/* Transmit on bridged port @slot (net_tap's long frames around the PMD). */
-uint16_t sl_port_tx_bridged(unsigned int slot, struct rte_mbuf **pkts, uint16_t n);
+/* Transmit what worker @worker handed to bridged port @slot (net_tap's long frames around the PMD). */
+uint16_t sl_port_tx_bridged(unsigned int slot, unsigned int worker, struct rte_mbuf **pkts,
+			    uint16_t n);
 /* 802.3x pause frames from the three flow control settings of @cfg. */
 int sl_port_apply_flow_ctrl(unsigned int slot, const struct sl_values *cfg, char *err,
 			    size_t errlen);
@@ -179,6 +193,8 @@ int sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen);
 /* Delete port @name; @msg says whether its device was detached. */
 int sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen);
 int sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen);
+/* Restart port @slot with the settings it has (its queues follow the device's state). */
+int sl_port_restart_same(unsigned int slot, char *err, size_t errlen);
 int sl_port_find(const char *name);
 /* Take every port down; the workers and the bridge thread have stopped. */
 void sl_ports_shutdown(void);

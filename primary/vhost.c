@@ -10,6 +10,17 @@
  * QEMU in the rundir's group can connect.  In client mode
  * (dpdkvhostuserclient) the socket is QEMU's: nothing to do, the vhost
  * library reconnects on its own whenever the server comes back.
+ *
+ * Queues follow the guest.  A vhost-user port is attached with room for
+ * SL_VHOST_MAX_QUEUES queue pairs (queues= in its devargs) and started
+ * with as many as the guest has enabled (1 before it connects), whatever
+ * n_rxq says, as Open vSwitch does with its vhost ports: a queue the port
+ * lacks is one whose packets nobody reads, a queue the guest left disabled
+ * one the bridge polls for nothing.  net_vhost records each vring the
+ * guest enables or disables; housekeeping reads those changes
+ * (rte_eth_vhost_get_queue_event: the difference from what it read
+ * last, so none is lost while we are busy) and restarts the port when the
+ * count changed, as a set-port n_rxq would.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +30,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_eth_vhost.h>
+#include <rte_ethdev.h>
+
 #include "primary.h"
+#include "settings.h"
 
 /* Another port of ours on socket @path, or -1. */
 static int
@@ -100,4 +115,92 @@ sl_vhost_started(unsigned int slot)
 		return;
 	if (chmod(path, 0660) < 0)
 		PLOG(WARNING, "vhost-user socket %s: chmod 0660: %s", path, strerror(errno));
+}
+
+static bool
+is_vhost(unsigned int slot)
+{
+	return strcmp(sl_p.ports[slot].driver, "net_vhost") == 0;
+}
+
+/* The queue pairs the guest uses: up to its highest enabled queue. */
+static uint16_t
+guest_queues(const struct sl_port_priv *pp)
+{
+	uint64_t on = pp->vhost_rxq_on | pp->vhost_txq_on;
+
+	return on == 0 ? 1 : (uint16_t)(64 - __builtin_clzll(on));
+}
+
+uint16_t
+sl_vhost_queues(unsigned int slot, uint16_t n_rxq)
+{
+	struct rte_eth_dev_info info;
+	uint16_t want;
+
+	if (!is_vhost(slot))
+		return n_rxq;
+	want = guest_queues(&sl_p.ports[slot]);
+	if (rte_eth_dev_info_get(sl_p.shm->ports[slot].port_id, &info) == 0)
+		want = RTE_MIN(want, info.max_rx_queues);
+	return RTE_MAX(want, (uint16_t)1);
+}
+
+/*
+ * Read what the guest enabled or disabled since the last call; false while
+ * no guest is there.  A guest gone (destroy_device) forgets its vrings
+ * without telling: the next one starts from none.
+ */
+static bool
+read_queue_events(unsigned int slot)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	struct rte_eth_vhost_queue_event ev;
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(sl_p.shm->ports[slot].port_id, &link) != 0 ||
+	    link.link_status == RTE_ETH_LINK_DOWN) {
+		pp->vhost_rxq_on = 0;
+		pp->vhost_txq_on = 0;
+		return false;
+	}
+	while (rte_eth_vhost_get_queue_event(sl_p.shm->ports[slot].port_id, &ev) == 0) {
+		uint64_t *on = ev.rx ? &pp->vhost_rxq_on : &pp->vhost_txq_on;
+
+		if (ev.queue_id >= 64)
+			continue;
+		if (ev.enable)
+			*on |= UINT64_C(1) << ev.queue_id;
+		else
+			*on &= ~(UINT64_C(1) << ev.queue_id);
+	}
+	return true;
+}
+
+void
+sl_vhost_tick(void)
+{
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
+		struct sl_port *p = &sl_p.shm->ports[s];
+		struct sl_port_priv *pp = &sl_p.ports[s];
+		char err[256];
+		uint16_t want;
+
+		if (p->state != SL_PORT_ACTIVE || !is_vhost(s))
+			continue;
+		/* Without a guest the port keeps its queues for the next one. */
+		if (!read_queue_events(s))
+			continue;
+		want = sl_vhost_queues(s, 1);
+		if (want == p->n_rxq || want == pp->vhost_tried)
+			continue;
+		PLOG(INFO, "%s: the guest uses %u queue pairs: restarting the port with them",
+		     p->name, want);
+		if (sl_port_restart_same(s, err, sizeof(err)) < 0) {
+			PLOG(ERR, "%s: restart with %u queues: %s", p->name, want, err);
+			pp->vhost_tried = want; /* not again every tick */
+		} else {
+			pp->vhost_tried = 0;
+		}
+	}
 }
