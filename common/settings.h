@@ -75,7 +75,9 @@ enum sl_setting_flags {
 	  "dpdk: the port is DEVARGS; dpdkvhostuser: sluice serves the vhost-user socket "       \
 	  "RUNDIR/NAME; dpdkvhostuserclient: sluice connects to vhost-server-path (no DEVARGS)") \
 	X(VHOST_SERVER_PATH, "vhost-server-path", TEXT, 0, 0, NULL, sl_vhost_path_check, "", 0,     \
-	  "type=dpdkvhostuserclient: the socket QEMU serves; sluice reconnects when it returns")
+	  "type=dpdkvhostuserclient: the socket QEMU serves; sluice reconnects when it returns") \
+	X(TX_RETRIES_MAX, "tx-retries-max", UINT, 0, 32, NULL, NULL, "8", SL_SET_LIVE,              \
+	  "vhost-user ports: sends tried again while a guest's rx ring is full (OVS's)")
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \

@@ -27,7 +27,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 8u
+#define SL_LAYOUT_VERSION 9u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -56,6 +56,8 @@ struct sl_port {
 	uint16_t mtu;              /* P: enforced in software where the PMD cannot */
 	uint8_t bridged;           /* P: serviced by the primary through rings */
 	uint8_t tx_shared;         /* P: workers share tx queues under txq_lock */
+	uint8_t link_down;         /* P, atomic: net_vhost without a guest driver
+				    * (fast_failover watch ports see it) */
 	uint8_t lossless;          /* P: bridged and a file: workers hold rx back
 				    * rather than drop when its ring is full */
 	uint8_t rx_csum;           /* P: the PMD flags rx checksums (ol_flags) */

@@ -243,8 +243,23 @@ sl_port_tx_bridged(unsigned int slot, unsigned int worker, struct rte_mbuf **pkt
 	/* One tx queue per worker where the port has them (net_vhost with a
 	 * multiqueue guest), as Open vSwitch gives each PMD thread its own:
 	 * a flow, which one worker forwards, stays on one queue, in order. */
-	if (fd == 0)
-		return rte_eth_tx_burst(p->port_id, worker % p->n_txq, pkts, n);
+	if (fd == 0) {
+		uint16_t q = worker % p->n_txq;
+		uint32_t retries = 0, max = __atomic_load_n(&pp->tx_retries_max, __ATOMIC_RELAXED);
+
+		sent = rte_eth_tx_burst(p->port_id, q, pkts, n);
+		/* tx-retries-max: a guest's rx ring that is full now may have
+		 * room a moment later (OVS retries its vhost sends likewise);
+		 * other ports take it or not at once. */
+		while (sent < n && retries < max && strcmp(pp->driver, "net_vhost") == 0) {
+			sent += rte_eth_tx_burst(p->port_id, q, pkts + sent, n - sent);
+			retries++;
+		}
+		if (retries != 0)
+			atomic_fetch_add_explicit(&sl_p.bridge_tx_retries[slot], retries,
+						  memory_order_relaxed);
+		return sent;
+	}
 	sent = sl_tap_tx_burst(sl_p.shm->ports[slot].port_id, fd, pp->tap_pmd_max, pkts, n, &big,
 			       &bytes);
 	if (big != 0) {

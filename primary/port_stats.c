@@ -161,7 +161,7 @@ add_xstats(Sluice__PortStats *ps, unsigned int slot)
 	rc |= add_xstat(ps, &cap, "rx_qos_drops", ps->rx_qos_drops);
 	rc |= add_xstat(ps, &cap, "tx_failure_drops",
 			ws.tx_failure_drops + sl_p.bridge_dropped[slot]);
-	rc |= add_xstat(ps, &cap, "tx_retries", ws.tx_retries);
+	rc |= add_xstat(ps, &cap, "tx_retries", ws.tx_retries + sl_p.bridge_tx_retries[slot]);
 	rc |= add_xstat(ps, &cap, "rx_ip_csum_bad", ws.rx_ip_csum_bad);
 	rc |= add_xstat(ps, &cap, "rx_l4_csum_bad", ws.rx_l4_csum_bad);
 	if (p->bridged)

@@ -123,6 +123,8 @@ port_forget(unsigned int slot)
 	 * thread no longer counts for this slot. */
 	atomic_store_explicit(&sl_p.bridge_dropped[slot], 0, memory_order_relaxed);
 	atomic_store_explicit(&sl_p.bridge_rx_dropped[slot], 0, memory_order_relaxed);
+	atomic_store_explicit(&sl_p.bridge_tx_retries[slot], 0, memory_order_relaxed);
+	__atomic_store_n(&p->link_down, 0, __ATOMIC_RELAXED);
 	if (pp->pool != NULL)
 		sl_mempool_put(slot, pp->pool);
 	memset(pp, 0, sizeof(*pp));
@@ -202,6 +204,10 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_PMD_RXQ_AFFINITY:
 		sl_pmd_set_affinity(slot, next->v[id]);
 		break;
+	case SL_PS_TX_RETRIES_MAX:
+		__atomic_store_n(&pp->tx_retries_max, (uint32_t)sl_values_u64(&sl_port_settings, next, id),
+				 __ATOMIC_RELAXED);
+		break;
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_TYPE: /* only at add-port: part of the devargs sluiced made */
 	case SL_PS_VHOST_SERVER_PATH:
@@ -261,6 +267,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->tx_shared = 0;
 	p->gen++;
 	sl_p.ports[slot].cfg = cfg;
+	sl_p.ports[slot].tx_retries_max = cfg_u16(&cfg, SL_PS_TX_RETRIES_MAX);
 	sl_qos_port_reset(slot);
 	sl_port_stats_baseline(slot);
 	rc = sl_port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), NULL, err,
@@ -366,6 +373,7 @@ port_restart(unsigned int slot, const struct sl_values *next, char *err, size_t 
 		return rc;
 	}
 	pp->cfg = *next;
+	__atomic_store_n(&pp->tx_retries_max, cfg_u16(next, SL_PS_TX_RETRIES_MAX), __ATOMIC_RELAXED);
 	port_publish(slot);
 	/* "Out": from hidden to visible again; the grace period is part of it. */
 	PLOG(INFO, "port %s restarted (mtu %u, %u rxq, pool %s) in %.3f ms, out %.3f ms", p->name,

@@ -53,6 +53,7 @@ struct sl_port_priv {
 	 * the queue count a restart last tried to follow them with. */
 	uint64_t vhost_rxq_on, vhost_txq_on;
 	uint16_t vhost_tried;
+	uint32_t tx_retries_max; /* tx-retries-max; the bridge thread reads it, atomic */
 };
 
 /* Open vSwitch's frame sizes: the frame of an MTU (what a port sends at
@@ -96,6 +97,7 @@ struct sl_primary {
 	 * atomic load.  Reset by the control thread only after a grace period. */
 	_Atomic uint64_t bridge_dropped[SL_MAX_PORTS];    /* bridged tx the port refused */
 	_Atomic uint64_t bridge_rx_dropped[SL_MAX_PORTS]; /* bridged rx its worker could not take */
+	_Atomic uint64_t bridge_tx_retries[SL_MAX_PORTS]; /* sends tried again (tx-retries-max) */
 
 	/* The flow table: the truth the classifier snapshot is built from.
 	 * Each rule's user area is a struct sl_pflow (see sl_pflow_of). */

@@ -109,7 +109,14 @@ void
 sl_vhost_started(unsigned int slot)
 {
 	char path[SL_DEVARGS_MAX];
+	struct rte_eth_link link;
 	bool client;
+
+	if (strcmp(sl_p.ports[slot].driver, "net_vhost") == 0)
+		__atomic_store_n(&sl_p.shm->ports[slot].link_down,
+				 rte_eth_link_get_nowait(sl_p.shm->ports[slot].port_id, &link) != 0 ||
+					 link.link_status == RTE_ETH_LINK_DOWN,
+				 __ATOMIC_RELAXED);
 
 	if (sl_vhost_socket(sl_p.ports[slot].devargs, path, sizeof(path), &client) != 1 || client)
 		return;
@@ -188,9 +195,14 @@ sl_vhost_tick(void)
 
 		if (p->state != SL_PORT_ACTIVE || !is_vhost(s))
 			continue;
-		/* Without a guest the port keeps its queues for the next one. */
-		if (!read_queue_events(s))
+		/* The link is the guest's driver (new_device .. destroy_device);
+		 * fast_failover's watch ports follow it.  Without a guest the
+		 * port keeps its queues for the next one. */
+		if (!read_queue_events(s)) {
+			__atomic_store_n(&p->link_down, 1, __ATOMIC_RELAXED);
 			continue;
+		}
+		__atomic_store_n(&p->link_down, 0, __ATOMIC_RELAXED);
 		want = sl_vhost_queues(s, 1);
 		if (want == p->n_rxq || want == pp->vhost_tried)
 			continue;

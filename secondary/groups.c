@@ -23,13 +23,15 @@ sl_wgroup_attach(struct sl_wctx *w)
 	w->gz = mz->addr;
 }
 
-/* A fast_failover bucket is live while its watch port is a port this worker can send on. */
+/* A fast_failover bucket is live while its watch port is a port this
+ * worker can send on and whose link is up (a vhost port: its guest's driver). */
 static inline bool
 port_live(const struct sl_wctx *w, uint16_t ofport)
 {
 	uint8_t slot = w->shm->ofport_to_slot[ofport];
 
-	return slot != SL_NO_SLOT && w->ports[slot].active;
+	return slot != SL_NO_SLOT && w->ports[slot].active &&
+	       !__atomic_load_n(&w->shm->ports[slot].link_down, __ATOMIC_RELAXED);
 }
 
 unsigned int

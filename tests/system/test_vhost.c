@@ -446,3 +446,130 @@ Test(vhost, multiqueue_ports_follow_the_guest_and_both_queues_carry_traffic)
 	fprintf(stderr, "vhost: multiqueue dump-ports dpdkvhostuser0:\n%s", out);
 	cr_assert(vm_alive());
 }
+
+/* Packets bucket @b of group 1 took, from dump-group-stats. */
+static long
+bucket_pkts(int b)
+{
+	char key[40];
+
+	OK("dump-group-stats 1");
+	snprintf(key, sizeof(key), "bucket%d:packet_count=", b);
+	cr_assert(strstr(out, key) != NULL, "%s", out);
+	return (long)ctl_number_after(out, key);
+}
+
+/* Send from A for a moment (a ping that may or may not come back). */
+static void
+nudge_from_a(void)
+{
+	ctl_sh("ip netns exec " NS_A " ping -c 5 -i 0.05 -W 1 10.77.2.2 > /dev/null 2>&1; true");
+}
+
+/* Wait up to @seconds for vhost port @name's link to read @state in show. */
+static bool
+link_becomes(const char *name, const char *state, int seconds)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "link: %s", state);
+	for (int i = 0; i < seconds * 10; i++) {
+		const char *p;
+
+		OK("show");
+		p = strstr(out, name);
+		if (p != NULL && strstr(p, "link: ") != NULL &&
+		    strncmp(strstr(p, "link: "), want, strlen(want)) == 0)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * The link of a vhost port is its guest's driver: down before the guest,
+ * up while it runs, down when it is gone; a fast_failover group watching
+ * the vhost port sends to it only while it is up.  Jumbo frames: every port
+ * at MTU 9000 (net_tap ports here: net_af_packet's frames are 2 KiB), the
+ * guest's NICs too; a 9000-byte unfragmented ping and TCP pass through the
+ * guest, whose virtio-net takes frames longer than one buffer only with
+ * mergeable rx buffers.  tx-retries-max is a port setting.
+ */
+Test(vhost, link_follows_the_guest_fast_failover_sees_it_and_jumbo_frames_pass)
+{
+	static const struct vm_opts jumbo = { "", "", "sl_mtu=9000", 1 };
+	char s0[256], s1[256];
+	long b0, b1;
+
+	net_down();
+	ctl_start(&c, "vhlk", 1);
+	OK("add-port phy0 net_tap_vhA,iface=slvhA0 mtu=9000 ofport=1");
+	OK("add-port phy1 net_tap_vhB,iface=slvhB0 mtu=9000 ofport=2");
+	cr_assert_eq(ctl_sh("set -e; ip netns add " NS_A "; ip netns add " NS_B "; "
+			    "ip link set slvhA0 netns " NS_A "; ip link set slvhB0 netns " NS_B "; "
+			    "ip -n " NS_A " link set lo up; ip -n " NS_B " link set lo up; "
+			    "ip -n " NS_A " link set slvhA0 mtu 9000 up; "
+			    "ip -n " NS_B " link set slvhB0 mtu 9000 up; "
+			    "ip -n " NS_A " addr add 10.77.1.2/24 dev slvhA0; "
+			    "ip -n " NS_B " addr add 10.77.2.2/24 dev slvhB0; "
+			    "ip -n " NS_A " route add default via 10.77.1.1; "
+			    "ip -n " NS_B " route add default via 10.77.2.1"),
+		     0, "namespaces behind the taps");
+	OK("add-port dpdkvhostuser0 type=dpdkvhostuser mtu=9000 tx-retries-max=4 ofport=3");
+	OK("add-port dpdkvhostuser1 type=dpdkvhostuser mtu=9000 ofport=4");
+	cr_assert_str_eq(SHOWN("dpdkvhostuser0", "tx-retries-max"), "4");
+	cr_assert_str_eq(SHOWN("dpdkvhostuser1", "tx-retries-max"), "8", "OVS's default");
+	OK("set-port dpdkvhostuser1 tx-retries-max=16");
+	cr_assert_str_eq(SHOWN("dpdkvhostuser1", "tx-retries-max"), "16");
+	REFUSED("tx-retries-max", "set-port dpdkvhostuser1 tx-retries-max=33");
+	cr_assert_str_eq(SHOWN("dpdkvhostuser1", "tx-retries-max"), "16", "unchanged");
+	cr_assert(link_becomes("Port dpdkvhostuser0", "down", 1), "no guest yet: %s", out);
+
+	/* A -> the guest's eth0 if its link is up, else straight to B. */
+	OK("add-group group_id=1,type=fast_failover,bucket=watch_port:3,actions=output:3,"
+	   "bucket=watch_port:2,actions=output:2");
+	OK("del-flows br0");
+	OK("add-flow br0 in_port=1,action=group:1");
+	OK("add-flow br0 in_port=3,action=output:1");
+	OK("add-flow br0 in_port=4,action=output:2");
+	OK("add-flow br0 in_port=2,action=output:4");
+	nudge_from_a();
+	b0 = bucket_pkts(0);
+	b1 = bucket_pkts(1);
+	cr_assert(b0 == 0 && b1 > 0, "link down: the second bucket (bucket0 %ld, bucket1 %ld)", b0,
+		  b1);
+
+	snprintf(s0, sizeof(s0), "%s/dpdkvhostuser0", c.rundir);
+	snprintf(s1, sizeof(s1), "%s/dpdkvhostuser1", c.rundir);
+	vm_start_opts(s0, s1, false, &jumbo);
+	vm_wait_ready(60);
+	cr_assert(link_becomes("Port dpdkvhostuser0", "up", 10), "guest up: %s", out);
+	ping_passes(10);
+	cr_assert_gt(bucket_pkts(0), 0, "link up: the first bucket");
+	b1 = bucket_pkts(1);
+
+	/* 9000-byte frames, DF set, both ways through the guest. */
+	cr_assert_eq(ctl_sh("ip netns exec " NS_A " ping -c 3 -i 0.3 -W 3 -M do -s 8972 10.77.2.2 "
+			    "> %s/ping.txt 2>&1", c.rundir),
+		     0, "9000-byte ping A -> B through the guest: %s", ctl_file(&c, "ping.txt"));
+	fprintf(stderr, "vhost: jumbo ping:\n%s", ctl_file(&c, "ping.txt"));
+	cr_assert_eq(ctl_sh("ip netns exec " NS_B " timeout 30 iperf3 -s -1 -p 5298 > /dev/null 2>&1 & "
+			    "sleep 0.5; ip netns exec " NS_A " timeout 30 iperf3 -c 10.77.2.2 -p 5298 "
+			    "-n 4M > %s/iperf.txt 2>&1", c.rundir),
+		     0, "TCP at MTU 9000: %s", ctl_file(&c, "iperf.txt"));
+	fprintf(stderr, "vhost: jumbo TCP:\n%s", ctl_file(&c, "iperf.txt"));
+	OK("dump-ports br0 dpdkvhostuser1 --xstats");
+	fprintf(stderr, "vhost: jumbo dump-ports dpdkvhostuser1:\n%s", out);
+	{
+		long long rx = ctl_number_after(out, "rx pkts="), bytes = ctl_number_after(out, "bytes=");
+
+		cr_assert_gt(bytes / (rx > 0 ? rx : 1), 4000, "jumbo frames from the guest: %s", out);
+	}
+	cr_assert_eq(bucket_pkts(1), b1, "the second bucket idles while the guest is up");
+
+	/* The guest gone: link down, the group falls back. */
+	vm_kill();
+	cr_assert(link_becomes("Port dpdkvhostuser0", "down", 10), "guest gone: %s", out);
+	nudge_from_a();
+	cr_assert_gt(bucket_pkts(1), b1, "link down again: the second bucket");
+}
