@@ -17,7 +17,7 @@ kernel=/boot/vmlinuz-$kver
 [ -x /bin/busybox ] || { echo "vm_initramfs: no /bin/busybox (apt-get install busybox-static)" >&2; exit 1; }
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/mods"
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/mods" "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 # A dynamically linked tool and what it links, at the same paths.
 copy_with_libs() {
