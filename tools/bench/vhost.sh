@@ -53,7 +53,9 @@ sluice runs twice: as the other benches run it (primary on CPU $CTL_CPU,
 worker on CPU $FWD_CPU) and as "sluice-cpu1", primary and worker both on
 CPU $FWD_CPU, so that the bridge thread (which polls the vhost devices:
 DPDK 22.11 wants them polled by the process that configured them) leaves
-CPU $CTL_CPU to QEMU as OVS's PMD thread does.
+CPU $CTL_CPU to QEMU as OVS's PMD thread does; and as "sluice-busy", as
+"sluice" with pmd-maxsleep=0 (no idle sleeps in the worker and the bridge
+thread; OVS's PMD threads do not sleep by default).
 The guest is an emulator (TCG): its CPU, not the switch, bounds TCP; the
 ratios of one run are what counts.  Needs root, hugepages, qemu-system-x86,
 linux-image-amd64, busybox-static, iperf3, openvswitch-switch-dpdk.
@@ -83,8 +85,10 @@ done
 [[ $PINGS =~ ^[1-9][0-9]*$ ]] || die "--pings: $PINGS is not a positive integer"
 # sluice-cpu1: the primary, and with it the bridge thread that polls the
 # vhost devices, on the forwarding CPU too, which leaves CPU 0 to QEMU.
-SWITCHES="sluice sluice-cpu1"
-[ $NO_OVS = 1 ] || SWITCHES="ovs sluice sluice-cpu1"
+# sluice-busy: pmd-maxsleep=0, the worker and the bridge thread poll
+# without sleeping when idle, as OVS's PMD thread does by default.
+SWITCHES="sluice sluice-cpu1 sluice-busy"
+[ $NO_OVS = 1 ] || SWITCHES="ovs sluice sluice-cpu1 sluice-busy"
 
 bench_check_host 700
 for b in ctl/sluiced ctl/sluicectl primary/sluice-primary secondary/sluice-worker; do
@@ -185,6 +189,7 @@ sw_start() {
 			"${SL_CTL[@]}" worker-list 2>/dev/null | grep -q running && break
 			sleep 0.1
 		done
+		[ "$SW" = sluice-busy ] && "${SL_CTL[@]}" set pmd-maxsleep=0 >/dev/null
 		"${SL_CTL[@]}" add-port phy0 net_af_packet0,iface=slbvA0 ofport=1 >/dev/null
 		"${SL_CTL[@]}" add-port phy1 net_af_packet1,iface=slbvB0 ofport=2 >/dev/null
 		"${SL_CTL[@]}" add-port vhu0 type=dpdkvhostuserclient \
