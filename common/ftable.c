@@ -199,6 +199,13 @@ index_rebuild(struct sl_ftable *t)
 	}
 }
 
+static inline void
+tell(const struct sl_ftable *t, enum sl_ftable_change what, const struct sl_flow *f)
+{
+	if (t->observe != NULL)
+		t->observe(t->observe_arg, what, f);
+}
+
 /* Rule @from moves to position @to (flow and user area). */
 static void
 move_rule(struct sl_ftable *t, uint32_t to, uint32_t from)
@@ -287,6 +294,7 @@ append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
 	if (t->data_size)
 		memset(sl_ftable_data(t, t->n), 0, t->data_size);
 	t->index[slot] = (struct sl_ftable_slot){ .pos = ++t->n, .hash = h };
+	tell(t, SL_FTABLE_PUT, f);
 }
 
 int
@@ -302,6 +310,7 @@ sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 	s = index_slot(t, &f->match, f->priority, h);
 	if (t->index[s].pos != 0) {
 		t->flows[t->index[s].pos - 1] = *f;
+		tell(t, SL_FTABLE_PUT, f);
 		return 1;
 	}
 	append(t, s, f, h);
@@ -334,6 +343,7 @@ add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 			e->log_flows[e->n_log++] = t->flows[p];
 		}
 		t->flows[p] = flows[i];
+		tell(t, SL_FTABLE_PUT, &flows[i]);
 	}
 }
 
@@ -413,6 +423,7 @@ del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 	if (f == NULL)
 		return 0;
 	i = (uint32_t)(f - t->flows);
+	tell(t, SL_FTABLE_DEL, f);
 	memmove(&t->flows[i], &t->flows[i + 1], (t->n - i - 1) * sizeof(t->flows[0]));
 	if (t->data_size)
 		memmove(sl_ftable_data(t, i), sl_ftable_data(t, i + 1),
@@ -511,6 +522,7 @@ sl_ftable_clear(struct sl_ftable *t)
 
 	t->n = 0;
 	index_rebuild(t);
+	tell(t, SL_FTABLE_RESET, NULL);
 	return n;
 }
 
@@ -671,9 +683,10 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 		return -ENOMEM;
 	}
 	for (i = j = 0; i < t->n; i++)
-		if (dead[i])
+		if (dead[i]) {
 			removed_push(e, t, i);
-		else
+			tell(t, SL_FTABLE_DEL, &t->flows[i]);
+		} else
 			move_rule(t, j++, i);
 	t->n = j;
 	free(dead);
@@ -733,7 +746,10 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 	free(from);
 	free(kept);
 	e->old = *t;
+	nt.observe = t->observe;
+	nt.observe_arg = t->observe_arg;
 	*t = nt;
+	tell(t, SL_FTABLE_RESET, NULL);
 	return 0;
 nomem:
 	free(from);
@@ -785,5 +801,6 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 		sl_ftable_init(&e->old);
 		break;
 	}
+	tell(t, SL_FTABLE_RESET, NULL);
 	edit_free(e);
 }

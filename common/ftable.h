@@ -23,6 +23,18 @@
 
 #include "flow.h"
 
+/*
+ * What an observer of a table is told: a rule added or overwritten (its
+ * identity kept, its position kept), a rule removed, or a change too
+ * wholesale to list (replace, clear, undo), after which the observer must
+ * take the table as a whole.
+ */
+enum sl_ftable_change {
+	SL_FTABLE_PUT,
+	SL_FTABLE_DEL,
+	SL_FTABLE_RESET,
+};
+
 /* One slot of the identity index. */
 struct sl_ftable_slot {
 	uint32_t pos;  /* rule index + 1; 0: empty */
@@ -37,6 +49,10 @@ struct sl_ftable {
 	uint32_t cap;
 	struct sl_ftable_slot *index; /* open addressing on (match, priority) */
 	uint32_t index_size; /* power of two, always > 2 * n */
+	/* Told of every change once it is made (NULL: nobody is); sluiced's
+	 * DB journals flow changes this way.  Process-private, never shared. */
+	void (*observe)(void *arg, enum sl_ftable_change what, const struct sl_flow *f);
+	void *observe_arg;
 };
 
 /* An empty table; needs no allocation. */

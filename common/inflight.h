@@ -63,6 +63,8 @@ struct sl_inflight {
 	uint16_t flush;          /* W: port slot + 1 whose buffer is being handed over */
 	uint16_t cap_n;          /* W: capture copies in cap[] */
 	uint32_t flush_tail;     /* W: the bridge ring's prod.tail before the hand-over */
+	uint32_t flush_len0;     /* W: device hand-over: flush_pool's cache length (our lcore) before it */
+	struct rte_mempool *flush_pool; /* W: the pool of the buffer's first packet */
 	uint32_t cap_tail;       /* W: the capture ring's prod.tail before the enqueue */
 	struct rte_ring *cap_ring; /* W: non-NULL while cap[] holds copies */
 	struct rte_mbuf *cur;    /* W: the packet the actions work on */
@@ -142,8 +144,17 @@ sl_inf_burst_end(struct sl_inflight *f)
 static inline void
 sl_inf_flush_begin(struct sl_inflight *f, uint16_t slot, const struct rte_ring *ring)
 {
-	if (ring != NULL)
+	if (ring != NULL) {
 		f->flush_tail = __atomic_load_n(&ring->prod.tail, __ATOMIC_RELAXED);
+	} else {
+		/* A device that frees what it sends (net_null) puts it in this
+		 * cache: its length before says how many went (reclaim.c). */
+		struct rte_mempool *mp = f->tx[slot][0]->pool;
+		struct rte_mempool_cache *c = rte_mempool_default_cache(mp, rte_lcore_id());
+
+		f->flush_pool = mp;
+		f->flush_len0 = c != NULL ? c->len : UINT32_MAX;
+	}
 	sl_inf_order();
 	f->flush = slot + 1;
 	sl_inf_order();

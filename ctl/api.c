@@ -24,7 +24,7 @@ db_commit(struct sl_daemon *d, Sluice__Reply *rep)
 {
 	char err[512];
 
-	if (sl_db_save(&d->db, err, sizeof(err)) < 0) {
+	if (sl_db_commit(&d->db, err, sizeof(err)) < 0) {
 		sl_log("%s", err);
 		sl_reply_set_error(rep, EIO, "applied to the switch but not saved: %s", err);
 	}

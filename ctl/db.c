@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "db.h"
+#include "db_private.h"
 #include "flow_syntax.h"
 #include "util.h"
 
@@ -30,7 +31,12 @@ sl_db_init(struct sl_db *db, const char *path)
 	sl_ftable_init(&db->flows);
 	sl_values_init(&db->options, &sl_options);
 	db->path = sl_strdup(path);
-	return db->path == NULL ? -ENOMEM : 0;
+	if (db->path == NULL || sl_db_journal_init(db) < 0) {
+		free(db->path);
+		db->path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void
@@ -51,6 +57,7 @@ sl_db_fini(struct sl_db *db)
 	sl_ftable_fini(&db->flows);
 	sl_db_meters_fini(db);
 	sl_db_groups_fini(db);
+	sl_db_journal_fini(db);
 	free(db->path);
 	memset(db, 0, sizeof(*db));
 }
@@ -362,8 +369,8 @@ load_option(struct sl_db *db, char *kv, char *err, size_t errlen)
 	return sl_db_option_set(db, kv, true, err, errlen) < 0 ? -EINVAL : 0;
 }
 
-static int
-load_line(struct sl_db *db, char *line, char *err, size_t errlen)
+int
+sl_db_load_line(struct sl_db *db, char *line, char *err, size_t errlen)
 {
 	if (line[0] == '\0' || line[0] == '#')
 		return 0;
@@ -417,19 +424,57 @@ read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 	return 0;
 }
 
+/* Where the parts of a file are, as verify() found them. */
+struct envelope {
+	int version;
+	char *body;       /* the lines between header and end line */
+	size_t body_len;
+	char *log;        /* version 3: the journal after the end line (NULL before) */
+	size_t log_len;
+	size_t base_bytes; /* header to end line, inclusive */
+	unsigned int end_line; /* line number of the end line */
+};
+
+/* The end line: the last line in version 2, the first "end " line in version 3. */
+static char *
+find_trailer(char *buf, size_t len, char *first, int version)
+{
+	char *p;
+
+	if (version == 2) {
+		if (len < 2 || buf[len - 1] != '\n')
+			return NULL;
+		buf[len - 1] = '\0';
+		p = strrchr(buf, '\n');
+		buf[len - 1] = '\n';
+		return p != NULL ? p + 1 : NULL;
+	}
+	/* No line of the first part starts with "end ": each starts with its keyword. */
+	for (p = first; p < buf + len;) {
+		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+
+		if (strncmp(p, "end ", 4) == 0)
+			return nl != NULL ? p : NULL;
+		if (nl == NULL)
+			return NULL;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
 /*
- * Check the envelope of @buf: the exact header, no NUL byte, and for
- * version 2 a last line "end LINES CRC32" that matches everything before
- * it (a cut or corrupted file is refused, never half-loaded).  Sets *body,
- * *body_len to the lines between header and trailer.
+ * Check the envelope of @buf: the exact header, no NUL byte, and from
+ * version 2 on an end line "end LINES CRC32" that matches everything
+ * before it (a cut or corrupted file is refused, never half-loaded).
  */
 static int
-verify(char *buf, size_t len, char **body, size_t *body_len, char *err, size_t errlen)
+verify(char *buf, size_t len, struct envelope *env, char *err, size_t errlen)
 {
-	char *nl = strchr(buf, '\n'), *trailer, *end_of_body;
+	char *nl = strchr(buf, '\n'), *trailer, *after;
 	unsigned long crc, want_crc, lines = 0, want_lines;
 	char junk;
 
+	memset(env, 0, sizeof(*env));
 	if (memchr(buf, '\0', len) != NULL)
 		return sl_set_err(err, errlen, -EINVAL, "a NUL byte at offset %zu: not a text DB",
 			       (size_t)((char *)memchr(buf, '\0', len) - buf));
@@ -439,46 +484,52 @@ verify(char *buf, size_t len, char **body, size_t *body_len, char *err, size_t e
 	*nl = '\0';
 	if (strcmp(buf, "sluice-db 1") == 0) {
 		/* Written before the trailer existed: accepted as it is. */
-		*body = nl + 1;
-		*body_len = len - (size_t)(nl + 1 - buf);
+		env->version = 1;
+		env->body = nl + 1;
+		env->body_len = len - (size_t)(nl + 1 - buf);
 		return 0;
 	}
-	if (strcmp(buf, "sluice-db 2") != 0)
+	if (strcmp(buf, "sluice-db 2") == 0)
+		env->version = 2;
+	else if (strcmp(buf, "sluice-db 3") == 0)
+		env->version = 3;
+	else
 		return sl_set_err(err, errlen, -EINVAL,
 			       "not a sluice DB this sluiced reads (header \"%.40s\", expected "
 			       "\"sluice-db %d\")",
 			       buf, SL_DB_VERSION);
 	*nl = '\n';
-	if (len < 2 || buf[len - 1] != '\n')
+	trailer = find_trailer(buf, len, nl + 1, env->version);
+	if (trailer == NULL ||
+	    sscanf(trailer, "end %lu %lx%c", &want_lines, &want_crc, &junk) != 3 || junk != '\n')
 		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
-	buf[len - 1] = '\0';
-	trailer = strrchr(buf, '\n');
-	buf[len - 1] = '\n';
-	if (trailer == NULL)
-		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
-	trailer++;
-	if (sscanf(trailer, "end %lu %lx%c", &want_lines, &want_crc, &junk) != 3 || junk != '\n')
-		return sl_set_err(err, errlen, -EINVAL, "the DB is cut short (no end line)");
-	end_of_body = trailer;
-	crc = crc32(0L, (const Bytef *)buf, (uInt)(end_of_body - buf));
-	for (char *p = buf; p < end_of_body; p++)
+	crc = crc32(0L, (const Bytef *)buf, (uInt)(trailer - buf));
+	for (char *p = buf; p < trailer; p++)
 		lines += *p == '\n';
 	if (crc != want_crc || lines != want_lines)
 		return sl_set_err(err, errlen, -EINVAL,
 			       "the DB does not verify (%lu lines, crc %08lx; its end line says %lu, "
 			       "%08lx): it was cut or changed",
 			       lines, crc, want_lines, want_crc);
-	*body = nl + 1;
-	*body_len = (size_t)(end_of_body - (nl + 1));
+	after = (char *)memchr(trailer, '\n', (size_t)(buf + len - trailer)) + 1;
+	env->body = nl + 1;
+	env->body_len = (size_t)(trailer - (nl + 1));
+	env->base_bytes = (size_t)(after - buf);
+	env->end_line = (unsigned int)lines + 1;
+	if (env->version == 3) {
+		env->log = after;
+		env->log_len = (size_t)(buf + len - after);
+	}
 	return 0;
 }
 
 int
 sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 {
-	char *buf = NULL, *body = NULL, *line, *next, msg[512];
+	char *buf = NULL, *line, *next, msg[512];
 	unsigned int lineno = 1;
-	size_t len = 0, body_len = 0;
+	struct envelope env = { 0 };
+	size_t len = 0;
 	int rc;
 
 	rc = sl_db_init(db, path);
@@ -489,22 +540,28 @@ sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen)
 		return 0;
 	if (rc == 0 && len == 0)
 		rc = sl_set_err(err, errlen, -EINVAL, "%s: empty file: not a sluice DB", path);
-	if (rc == 0 && verify(buf, len, &body, &body_len, msg, sizeof(msg)) < 0)
+	if (rc == 0 && verify(buf, len, &env, msg, sizeof(msg)) < 0)
 		rc = sl_set_err(err, errlen, -EINVAL, "%s: %s", path, msg);
-	for (line = body; rc == 0 && line < body + body_len; line = next) {
+	/* What the file holds is not a change to journal. */
+	sl_db_journal_watch(db, false);
+	for (line = env.body; rc == 0 && line < env.body + env.body_len; line = next) {
 		size_t n;
 
-		next = memchr(line, '\n', (size_t)(body + body_len - line));
-		next = next != NULL ? next + 1 : body + body_len;
+		next = memchr(line, '\n', (size_t)(env.body + env.body_len - line));
+		next = next != NULL ? next + 1 : env.body + env.body_len;
 		n = (size_t)(next - line);
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
 			n--;
 		line[n] = '\0';
-		rc = load_line(db, line, msg, sizeof(msg));
+		rc = sl_db_load_line(db, line, msg, sizeof(msg));
 		if (rc < 0)
 			sl_set_err(err, errlen, rc, "%s:%u: %s", path, lineno, msg);
 	}
+	if (rc == 0 && sl_db_journal_load(db, env.log, env.log_len, env.base_bytes, env.end_line,
+					  msg, sizeof(msg)) < 0)
+		rc = sl_set_err(err, errlen, -EINVAL, "%s: %s", path, msg);
+	sl_db_journal_watch(db, true);
 	free(buf);
 	if (rc < 0)
 		sl_db_fini(db);
@@ -523,15 +580,11 @@ write_port(FILE *f, const struct sl_db_port *p)
 	fprintf(f, " devargs=%s\n", p->devargs);
 }
 
-static void
-write_db(FILE *f, const struct sl_db *db)
+void
+sl_db_write_state(FILE *f, const struct sl_db *db)
 {
-	char text[SL_FLOW_TEXT_MAX];
 	size_t i;
 
-	fprintf(f, "sluice-db %d\n# Written by sluiced; edit only while it is stopped (and then\n"
-		   "# remove the end line, which guards against cut and changed files).\n",
-		SL_DB_VERSION);
 	for (i = 0; i < db->n_ports; i++)
 		write_port(f, &db->ports[i]);
 	for (i = 0; i < sl_options.n; i++)
@@ -539,6 +592,20 @@ write_db(FILE *f, const struct sl_db *db)
 			fprintf(f, "option %s=%s\n", sl_options.s[i].key, db->options.v[i]);
 	sl_db_meters_write(f, db);
 	sl_db_groups_write(f, db);
+}
+
+static void
+write_db(FILE *f, const struct sl_db *db)
+{
+	char text[SL_FLOW_TEXT_MAX];
+	size_t i;
+
+	fprintf(f, "sluice-db %d\n# Written by sluiced; edit only while it is stopped: print it whole\n"
+		   "# with `sluiced --print-db FILE`, edit that, and make its first line\n"
+		   "# \"sluice-db 1\" (no end line, no journal: the end line guards against\n"
+		   "# cut and changed files, the journal after it holds recent changes).\n",
+		SL_DB_VERSION);
+	sl_db_write_state(f, db);
 	for (i = 0; i < db->flows.n; i++) {
 		sl_db_flow_text(&db->flows.flows[i], text, sizeof(text));
 		/* Plain puts: this loop runs once per flow of the table. */
@@ -550,8 +617,8 @@ write_db(FILE *f, const struct sl_db *db)
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+sl_write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -584,14 +651,51 @@ sync_dir(const char *path)
 	return rc;
 }
 
+/* The whole file: the text, then its end line (how many lines and their CRC-32). */
+static int
+db_text(const struct sl_db *db, char **text, size_t *len)
+{
+	unsigned long lines = 0;
+	FILE *f = open_memstream(text, len);
+
+	if (f == NULL)
+		return -ENOMEM;
+	write_db(f, db);
+	if (fflush(f) != 0) {
+		fclose(f);
+		free(*text);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *len; i++)
+		lines += (*text)[i] == '\n';
+	fprintf(f, "end %lu %08lx\n", lines, crc32(0L, (const Bytef *)*text, (uInt)*len));
+	if (fclose(f) != 0) {
+		free(*text);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+sl_db_print(const struct sl_db *db, FILE *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = db_text(db, &text, &len);
+
+	if (rc < 0)
+		return rc;
+	rc = fwrite(text, 1, len, out) == len ? 0 : -EIO;
+	free(text);
+	return rc;
+}
+
 int
 sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 {
-	char tmp[4096], trailer[64], *copy, *dir, *base, *text = NULL;
-	unsigned long lines = 0;
+	char tmp[4096], *copy, *dir, *base, *text = NULL;
 	size_t len = 0;
 	int rc = 0, fd;
-	FILE *f;
 
 	copy = sl_strdup(db->path);
 	if (copy == NULL)
@@ -607,19 +711,9 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, base);
 	free(copy);
 
-	/* The text, then its end line: how many lines and their CRC-32. */
-	f = open_memstream(&text, &len);
-	if (f == NULL)
-		return sl_set_err(err, errlen, -ENOMEM, "out of memory");
-	write_db(f, db);
-	if (fclose(f) != 0) {
-		free(text);
-		return sl_set_err(err, errlen, -ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < len; i++)
-		lines += text[i] == '\n';
-	snprintf(trailer, sizeof(trailer), "end %lu %08lx\n", lines,
-		 crc32(0L, (const Bytef *)text, (uInt)len));
+	rc = db_text(db, &text, &len);
+	if (rc < 0)
+		return sl_set_err(err, errlen, rc, "out of memory");
 
 	/* A fresh file of our own: whatever sat at that name (a symlink) is gone first. */
 	if (unlink(tmp) < 0 && errno != ENOENT)
@@ -630,8 +724,7 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 		free(text);
 		return sl_set_err(err, errlen, rc, "cannot write %s: %s", tmp, strerror(-rc));
 	}
-	if (write_all(fd, text, len) < 0 || write_all(fd, trailer, strlen(trailer)) < 0 ||
-	    fsync(fd) != 0)
+	if (sl_write_all(fd, text, len) < 0 || fsync(fd) != 0)
 		rc = errno ? -errno : -EIO;
 	free(text);
 	if (close(fd) != 0 && rc == 0)
@@ -642,6 +735,7 @@ sl_db_save(const struct sl_db *db, char *err, size_t errlen)
 		unlink(tmp);
 		return sl_set_err(err, errlen, rc, "cannot save DB %s: %s", db->path, strerror(-rc));
 	}
+	sl_db_journal_saved(db, len);
 	rc = sync_dir(db->path);
 	if (rc < 0)
 		return sl_set_err(err, errlen, rc, "cannot sync the directory of %s: %s", db->path,

@@ -3,17 +3,32 @@
  * sluiced's config DB: the desired ports, flows and options of one switch
  * instance, in memory and in a line-oriented text file:
  *
- *   sluice-db 2
+ *   sluice-db 3
  *   port NAME ofport=N [KEY=VALUE...] devargs=REST OF LINE
  *   flow CANONICAL FLOW TEXT
  *   option KEY=VALUE
  *   meter CANONICAL METER TEXT (ovs-ofctl syntax; before the flows using it)
  *   group CANONICAL GROUP TEXT (ovs-ofctl syntax, ports by number; likewise)
  *   end LINES CRC32
+ *   txn LINES CRC32        (a journal: zero or more transactions, see below)
+ *   ...
  *
  * The end line counts the lines before it and holds their CRC-32 (zlib):
  * a file cut short or changed by hand is refused whole, never half-loaded.
- * Files of version 1 (no end line) are still read.
+ * Files of versions 1 (no end line) and 2 (no journal) are still read.
+ *
+ * The journal (db_journal.c), as OVSDB's log: a change is appended as one
+ * transaction (its line count and CRC-32, then its lines) and fsynced,
+ * so one flow change at a million flows writes one line, not the file.
+ * Its lines: "flow TEXT" adds or replaces the rule of that identity,
+ * "del TEXT" removes it, "state" followed by the port, option, meter and
+ * group lines replaces all of those (they are few; written only when they
+ * changed).  A transaction cut short at the end of the file (a crash
+ * before its fsync: never acknowledged) is dropped on load; one that does
+ * not verify with more after it is corruption and the file is refused.
+ * When the journal outgrows the rest of the file, or a change is too big
+ * to list (replace-flows, del-flows of everything), the next commit
+ * writes the whole file afresh (compaction), atomically as before.
  *
  * Port settings and options are those of common/settings.h; only the ones
  * given explicitly are written, so a changed default reaches old DBs.
@@ -36,7 +51,7 @@
 #include "meter_syntax.h"
 #include "settings.h"
 
-#define SL_DB_VERSION 2
+#define SL_DB_VERSION 3
 #define SL_FLOW_TEXT_MAX 2048
 
 struct sl_db_port {
@@ -45,6 +60,8 @@ struct sl_db_port {
 	uint32_t ofport;
 	struct sl_values settings; /* of sl_port_settings */
 };
+
+struct sl_db_journal; /* db_journal.c */
 
 struct sl_db {
 	char *path;
@@ -60,6 +77,7 @@ struct sl_db {
 	 * daemon answers reads meanwhile); NULL: nothing. */
 	void (*progress)(void *arg);
 	void *progress_arg;
+	struct sl_db_journal *journal; /* changes not yet in the file */
 };
 
 /* An empty DB that will be saved to @path. Returns 0 or -ENOMEM. */
@@ -76,6 +94,21 @@ int sl_db_load(struct sl_db *db, const char *path, char *err, size_t errlen);
 
 /* Write the DB to its path atomically. Returns 0 or -errno with @err set; the old file is intact on error. */
 int sl_db_save(const struct sl_db *db, char *err, size_t errlen);
+
+/*
+ * Make every change since the last commit durable: appended to the file's
+ * journal as one transaction, or the whole file written afresh when that
+ * is due (sl_db_save).  Nothing changed: nothing written.  Returns 0 or
+ * -errno with @err set; after a failure the next commit writes the whole
+ * file, so nothing that was in memory is lost for good.
+ */
+int sl_db_commit(struct sl_db *db, char *err, size_t errlen);
+
+/* The DB as sl_db_save would write it (header to end line) on @f. 0 or -ENOMEM. */
+int sl_db_print(const struct sl_db *db, FILE *f);
+
+/* What the last load found: transactions in the journal, and bytes of a cut one dropped. */
+void sl_db_journal_stats(const struct sl_db *db, unsigned long *txns, size_t *dropped);
 
 /* Port lookups; NULL if absent. */
 struct sl_db_port *sl_db_port_find(const struct sl_db *db, const char *name);

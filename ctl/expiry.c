@@ -80,7 +80,7 @@ sl_expiry_take(struct sl_daemon *d)
 	buf[got] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 		removed += take_line(d, line);
-	if (removed > 0 && sl_db_save(&d->db, err, sizeof(err)) < 0) {
+	if (removed > 0 && sl_db_commit(&d->db, err, sizeof(err)) < 0) {
 		/* The file stays: its lines are taken again next time. */
 		sl_log("flow expiry: %s", err);
 		rc = -EIO;

@@ -40,6 +40,7 @@ usage(FILE *out)
 		"               [--eal-args \"ARGS\"] [--primary-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
 		"               [--worker-bin PATH] [--give-up-after N] [--group NAME]\n"
 		"               [--data-dir DIR]... [--allow-iface NAME]... [--allow-pci ADDR]...\n"
+		"       sluiced --print-db FILE\n"
 		"\n"
 		"Control daemon of one sluice instance: keeps the config DB, answers\n"
 		"sluicectl on ipc://DIR/sluiced.sock, starts sluice-primary and N\n"
@@ -71,6 +72,8 @@ usage(FILE *out)
 		"  --give-up-after N  stop restarting a process after N failed runs in a row\n"
 		"                     (default 0: never; restarts back off from 100 ms to 5 s,\n"
 		"                     and a run of 10 s starts the back-off over)\n"
+		"  --print-db FILE    print the DB in FILE whole (its journal applied) as a\n"
+		"                     DB file of its own, and exit: 1 if it does not load\n"
 		"  --help             this text\n"
 		"\n"
 		"Files in DIR: sluiced.sock, sluiced.pid, sluiced.log, primary.log,\n"
@@ -167,6 +170,31 @@ find_bin(char *out, size_t len, const char *given, const char *name, const char 
 	return -ENOENT;
 }
 
+/* --print-db: the DB's content as one file, for a person or for another DB. */
+static int
+print_db(const char *path)
+{
+	struct sl_db db;
+	char err[1024];
+
+	if (sl_db_load(&db, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		return 1;
+	}
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr, "sluiced: %s: %s\n", path, strerror(errno));
+		sl_db_fini(&db);
+		return 1;
+	}
+	if (sl_db_print(&db, stdout) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "sluiced: cannot print %s\n", path);
+		sl_db_fini(&db);
+		return 1;
+	}
+	sl_db_fini(&db);
+	return 0;
+}
+
 static int
 policy_add(struct sl_policy *pol, int opt, const char *val)
 {
@@ -197,6 +225,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		{ "data-dir", required_argument, NULL, 'F' },
 		{ "allow-iface", required_argument, NULL, 'I' },
 		{ "allow-pci", required_argument, NULL, 'C' },
+		{ "print-db", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -217,6 +246,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		case 'P': pbin = optarg; break;
 		case 'W': wbin = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case 'p': exit(print_db(optarg));
 		case 'g': d->group_name = optarg; break;
 		case 'F':
 		case 'I':
@@ -576,6 +606,16 @@ main(int argc, char **argv)
 		sl_fatal(&d, "internal error: %s", err);
 	if (sl_db_load(&d.db, d.db_path, err, sizeof(err)) < 0)
 		sl_fatal(&d, "%s", err);
+	{
+		unsigned long txns;
+		size_t dropped;
+
+		sl_db_journal_stats(&d.db, &txns, &dropped);
+		if (dropped > 0)
+			sl_log("%s: dropped a journal transaction cut short at its end (%zu bytes, "
+			       "never acknowledged); the next change rewrites the file",
+			       d.db.path, dropped);
+	}
 	d.db.progress = sl_api_serve_now; /* reads answered while a big table is saved */
 	d.db.progress_arg = &d;
 	sl_procs_init(&d);

@@ -18,11 +18,13 @@
  *     enqueued; the rest of the buffer is the worker's;
  *   - the buffer being flushed to net_null: that device frees what it is
  *     given, in order, one by one, into the calling lcore's mempool cache;
- *     the dead lcore's cache is frozen, and its top objects are the last
- *     packets the device freed, in the buffer's order (a packet still in
- *     the buffer is in use, so it is never a free object in a cache).  The
- *     packets after them are the worker's (claim_unfreed, which also mends
- *     the one slot DPDK leaves stale in the middle of a put).  Any other
+ *     the dead lcore's cache is frozen, and the worker noted its length
+ *     before the call: from that length, the flush threshold and the
+ *     objects on top, exactly how many packets went is known, a flush of
+ *     the cache to the pool mid-burst included (the packets before it are
+ *     in the pool, not the cache).  The packets after them are the
+ *     worker's (claim_unfreed, which also mends the one slot DPDK leaves
+ *     stale in the middle of a put).  Any other
  *     device may keep or pass on what it was given: nothing of that buffer
  *     is freed, it is counted lost;
  *   - in the rx call: rx[] was NULLed before it.  A bridge ring (one
@@ -111,93 +113,94 @@ cut_short(const struct rte_ring_headtail *ht)
 	return ht->head != ht->tail;
 }
 
+/* Do objs[at .. at + n) hold @buf's packets @idx[from .. from + n), in order? */
+static bool
+holds(void *const *objs, unsigned int at, struct rte_mbuf *const *buf, const unsigned int *idx,
+      unsigned int from, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (objs[at + i] != (void *)buf[idx[from + i]])
+			return false;
+	return true;
+}
+
 /*
- * How many of @idx (indexes into @buf of one pool's mbufs, in order) the
- * top @len objects of that pool's cache show freed: the last one freed is
- * on top and the ones before it under it (down to a flush, which leaves
- * only what was freed after it).  Returns -1 if the top is not one of them
- * in that order.
+ * How many of the @m packets (@idx into @buf) a put one by one into cache
+ * @c took, had it been @len0 long before the first: -1 if the cache does
+ * not show either way it can be after such puts.  DPDK's put, for one
+ * object: when the length has reached the flush threshold T, it empties
+ * the cache into the pool first and restarts at length 1; it stores the
+ * new length before the object, so the top slot may be stale (then that
+ * put counts as not done, and the slot is dropped: *stale).
  */
 static int
-chain(struct rte_mbuf *const *buf, const unsigned int *idx, unsigned int m, void *const *objs,
-      unsigned int len)
+puts_done(const struct rte_mempool_cache *c, unsigned int len0, struct rte_mbuf *const *buf,
+	  const unsigned int *idx, unsigned int m, bool *stale)
 {
-	if (len == 0)
-		return -1;
-	for (unsigned int f = m; f > 0; f--) {
-		if (buf[idx[f - 1]] != (struct rte_mbuf *)objs[len - 1])
-			continue;
-		for (unsigned int t = 1; t < f && t < len; t++)
-			if (buf[idx[f - 1 - t]] != (struct rte_mbuf *)objs[len - 1 - t])
-				return -1;
-		return (int)f;
+	unsigned int len = c->len, t = c->flushthresh, found = 0;
+	int k = -1;
+
+	*stale = false;
+	/* No flush: objs[len0 ..] are the first packets, in order. */
+	if (len >= len0 && len - len0 <= m) {
+		unsigned int n = len - len0;
+
+		if (n == 0) {
+			k = 0;
+			found++;
+		} else if (holds(c->objs, len0, buf, idx, 0, n - 1)) {
+			*stale = c->objs[len - 1] != (void *)buf[idx[n - 1]];
+			k = (int)n - *stale;
+			found++;
+		}
 	}
-	return -1;
+	/* The put of packet t - len0 flushed: objs[0 ..] are the packets from it on. */
+	if (len0 <= t && len >= 1 && t - len0 + len <= m) {
+		unsigned int j = t - len0, n = j + len;
+
+		if (holds(c->objs, 0, buf, idx, j, len - 1)) {
+			bool st = c->objs[len - 1] != (void *)buf[idx[n - 1]];
+
+			*stale = st;
+			k = (int)n - st;
+			found++;
+		}
+	}
+	return found == 1 ? k : -1;
 }
 
 /*
  * net_null frees what it is given one by one, in order, into the calling
  * lcore's cache of each mbuf's pool.  Claims what of @buf it had not freed
- * when the worker died; returns how many it could not tell (lost).
- *
- * DPDK stores a cache's new length before the object it puts there: died
- * between the two, the top slot holds a stale pointer (in practice one of
- * this very burst, taken from that slot by the rx call).  Seen as a top
- * that belongs to @buf but breaks the order, it is dropped from the cache
- * (the dead lcore's cache is ours to mend), so that its flush does not
- * free the stale pointer; the packet being freed is then the worker's.
+ * when the worker died; returns how many it could not tell (lost).  The
+ * worker noted the cache's length before the call for the pool of the
+ * first packet (flush_pool, flush_len0); packets of any other pool are
+ * counted lost.
  */
 static uint64_t
-claim_unfreed(struct held *h, struct rte_mbuf *const *buf, unsigned int n)
+claim_unfreed(struct held *h, const struct sl_inflight *f, struct rte_mbuf *const *buf,
+	      unsigned int n)
 {
-	unsigned int idx[SL_TXBUF], done[SL_TXBUF] = { 0 };
-	uint64_t lost = 0;
+	struct rte_mempool *mp = f->flush_pool;
+	struct rte_mempool_cache *c;
+	unsigned int idx[SL_TXBUF], m = 0;
+	bool stale;
+	int k;
 
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mempool *mp = buf[i] != NULL ? buf[i]->pool : NULL;
-		struct rte_mempool_cache *c;
-		unsigned int m = 0, len;
-		int f;
-
-		if (done[i])
-			continue;
-		for (unsigned int k = i; k < n; k++)
-			if (!done[k] && buf[k] != NULL && buf[k]->pool == mp) {
-				idx[m++] = k;
-				done[k] = 1;
-			}
-		if (mp == NULL || !sl_mempools_is_mbuf(buf[i]))
-			continue;
-		c = rte_mempool_default_cache(mp, h->lcore);
-		len = c != NULL ? c->len : 0;
-		if (len > RTE_DIM(c->objs)) {
-			lost += m;
-			continue;
-		}
-		f = chain(buf, idx, m, c != NULL ? c->objs : NULL, len);
-		if (f < 0 && len > 0) {
-			bool top_is_ours = false;
-
-			for (unsigned int k = 0; k < m; k++)
-				top_is_ours |= buf[idx[k]] == (struct rte_mbuf *)c->objs[len - 1];
-			if (!top_is_ours) {
-				f = 0; /* a free object of before the call: nothing freed yet */
-			} else {
-				f = len > 1 ? chain(buf, idx, m, c->objs, len - 1) : 0;
-				if (f >= 0 || len == 1) {
-					c->len = len - 1; /* the stale slot */
-					f = f < 0 ? 0 : f;
-				}
-			}
-		}
-		if (f < 0) {
-			lost += m;
-			continue;
-		}
-		for (unsigned int k = (unsigned int)f; k < m; k++)
-			claim(h, buf[idx[k]]);
-	}
-	return lost;
+	for (unsigned int i = 0; i < n; i++)
+		if (buf[i] != NULL && sl_mempools_is_mbuf(buf[i]) && buf[i]->pool == mp)
+			idx[m++] = i;
+	c = mp != NULL ? rte_mempool_default_cache(mp, h->lcore) : NULL;
+	if (c == NULL || f->flush_len0 > RTE_DIM(c->objs) || c->len > RTE_DIM(c->objs))
+		return n;
+	k = puts_done(c, f->flush_len0, buf, idx, m, &stale);
+	if (k < 0)
+		return n;
+	if (stale)
+		c->len--; /* the dead lcore's cache is ours to mend: its flush must not free it */
+	for (unsigned int i = (unsigned int)k; i < m; i++)
+		claim(h, buf[idx[i]]);
+	return n - m;
 }
 
 /* The buffer of slot @s was being handed to its port. */
@@ -222,7 +225,7 @@ resolve_flush(struct held *h, unsigned int w, const struct sl_inflight *f, unsig
 			return;
 		}
 	} else if (driver_is(p->port_id, "net_null")) {
-		h->lost += claim_unfreed(h, f->tx[s], n);
+		h->lost += claim_unfreed(h, f, f->tx[s], n);
 		return;
 	} else {
 		h->lost += n;

@@ -13,7 +13,7 @@ cc=${FUZZ_CC:-clang}
 # Only code without DPDK headers: the parsers, the flow table, the DB and
 # the message helpers (msg.c needs libzmq, not DPDK).
 lib_src="common/flow.c common/flow_syntax.c common/ftable.c common/packet.c common/util.c
-	 common/msg.c common/settings.c common/pmd.c common/verbs.c common/meter_syntax.c ctl/db.c
+	 common/msg.c common/settings.c common/pmd.c common/verbs.c common/meter_syntax.c ctl/db.c ctl/db_journal.c
 	 ctl/db_meters.c common/group.c common/group_syntax.c ctl/db_groups.c"
 targets="fuzz_flow_syntax fuzz_packet fuzz_request fuzz_db"
 

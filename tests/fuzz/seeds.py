@@ -201,8 +201,33 @@ flow in_port=b,dl_vlan=5,actions=strip_vlan,output:a
 }
 
 
+def sealed(first, txns=()):
+    """A version-3 DB: @first with its end line, then each journal transaction of @txns."""
+    import zlib
+    text = "sluice-db 3\n" + first
+    out = text + "end %d %08x\n" % (text.count("\n"), zlib.crc32(text.encode()))
+    for lines in txns:
+        body = "".join(l + "\n" for l in lines)
+        out += "txn %d %08x\n%s" % (len(lines), zlib.crc32(body.encode()), body)
+    return out
+
+
+JOURNALED = {
+    "journal": sealed("port p0 ofport=1 devargs=net_null0\nflow in_port=1,actions=drop\n",
+                      [["flow priority=5,in_port=1,actions=output:1"],
+                       ["del in_port=1,actions=drop", "flow udp,actions=drop"],
+                       ["state", "port p0 ofport=1 devargs=net_null0",
+                        "port p1 ofport=2 devargs=net_null1", "option pmd-maxsleep=5",
+                        "flow in_port=2,actions=output:1"]]),
+    "journal-cut": sealed("flow actions=drop\n", [["flow priority=2,actions=drop"]])[:-7],
+    "journal-bad-del": sealed("", [["del in_port=1,actions=drop"]]),
+}
+
+
 def db_seeds():
     for name, text in sorted(DBS.items()):
+        write("fuzz_db", name, text)
+    for name, text in sorted(JOURNALED.items()):
         write("fuzz_db", name, text)
 
 

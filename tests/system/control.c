@@ -196,6 +196,26 @@ ctl_file(struct ctl *c, const char *name)
 	return buf;
 }
 
+char *
+ctl_db(struct ctl *c)
+{
+	char cmd[1024], *buf = NULL;
+	size_t len = 0;
+	FILE *p, *m = open_memstream(&buf, &len);
+	int ch;
+
+	/* The journal applied: what the DB holds, not how its file spells it. */
+	snprintf(cmd, sizeof(cmd), "%s/ctl/sluiced --print-db %s/sluice.db 2>&1", build_dir(),
+		 c->rundir);
+	p = popen(cmd, "r");
+	while (p != NULL && (ch = fgetc(p)) != EOF)
+		fputc(ch, m);
+	if (p != NULL)
+		pclose(p);
+	fclose(m);
+	return buf;
+}
+
 pid_t
 ctl_pid(struct ctl *c, const char *name)
 {

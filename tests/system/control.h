@@ -43,6 +43,9 @@ void ctl_stop(struct ctl *c);
 /* Contents of a file in the rundir (malloc'd, "" if missing). */
 char *ctl_file(struct ctl *c, const char *name);
 
+/* What RUNDIR/sluice.db holds, whole (`sluiced --print-db`: its journal applied; malloc'd). */
+char *ctl_db(struct ctl *c);
+
 /* pid written in RUNDIR/NAME.pid, or 0. */
 pid_t ctl_pid(struct ctl *c, const char *name);
 

@@ -95,7 +95,7 @@ Test(busy, reads_are_answered_during_a_big_add_flows_and_changes_wait_their_turn
 	/* Both are in the switch and in the DB. */
 	OK("show");
 	cr_assert(strstr(out, "(200001 flows)") != NULL, "%.400s", out);
-	cr_assert(strstr(ctl_file(&c, "sluice.db"),
+	cr_assert(strstr(ctl_db(&c),
 			 "\nflow priority=5,ip,nw_dst=10.255.255.255,actions=drop\n") != NULL,
 		  "the change sent during the install is in the DB");
 }

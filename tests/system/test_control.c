@@ -90,7 +90,7 @@ Test(control, killing_sluiced_never_stops_forwarding_and_it_comes_back_intact)
 	OK("add-port src net_null_kr ofport=1");
 	OK("show");
 	show_before = strdup(strstr(out, "Port"));
-	db_before = ctl_file(&c, "sluice.db");
+	db_before = ctl_db(&c);
 	primary = ctl_pid(&c, "primary");
 	OK("worker-list");
 	worker = (pid_t)ctl_number_after(out, "0   ");
@@ -110,7 +110,7 @@ Test(control, killing_sluiced_never_stops_forwarding_and_it_comes_back_intact)
 	cr_assert_eq(ctl_number_after(out, "0   "), worker, "the worker was restarted: %s", out);
 	OK("show");
 	cr_assert_str_eq(strstr(out, "Port"), show_before);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db_before);
+	cr_assert_str_eq(ctl_db(&c), db_before);
 	usleep(100000);
 	t2 = sink_tx("sink");
 	cr_assert_gt(t2, t1);
@@ -203,7 +203,7 @@ Test(control, bad_input_is_refused_and_changes_nothing)
 	ctl_start(&c, "badctl", 1);
 	OK("add-port sink net_null_bs,no-rx=1 ofport=2");
 	OK("add-flow 'priority=7,ip,actions=output:2'");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	OK("show");
 	show = strdup(out);
 	OK("dump-flows");
@@ -216,7 +216,7 @@ Test(control, bad_input_is_refused_and_changes_nothing)
 		cr_assert(strchr(out, '\n') == out + strlen(out) - 1, "not one line: %s", out);
 		cr_assert(strstr(out, bad[i].expect) != NULL, "\"%s\": \"%s\" lacks \"%s\"",
 			  bad[i].args, out, bad[i].expect);
-		cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "\"%s\" changed the DB", bad[i].args);
+		cr_assert_str_eq(ctl_db(&c), db, "\"%s\" changed the DB", bad[i].args);
 	}
 	OK("show");
 	cr_assert_str_eq(out, show);
@@ -361,7 +361,7 @@ Test(control, replace_flows_from_stdin_makes_table_and_db_exactly_the_new_set)
 	cr_assert(strstr(out, "priority=6,arp,actions=NORMAL") != NULL, "%s", out);
 	cr_assert(strstr(out, "priority=7,udp,tp_dst=53,actions=drop") != NULL, "%s", out);
 	cr_assert(strstr(out, "nw_dst=10.0.0.0/8") == NULL, "the old flow survived: %s", out);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "tp_dst=53") != NULL && strstr(db, "10.0.0.0/8") == NULL, "%s", db);
 	free(db);
 	ctl_stop(&c);

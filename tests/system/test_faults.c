@@ -135,7 +135,7 @@ check_agreement(int iter)
 
 	/* A change that was cut off may still be reconciled: give it a moment. */
 	usleep(300000);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	OK("dump-flows");
 	/* hard_age shows where a flow was replaced after it was added: not part of the flow */
 	for (char *h; (h = strstr(out, " hard_age=")) != NULL;)

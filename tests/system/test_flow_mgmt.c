@@ -105,9 +105,9 @@ Test(flow_mgmt, mod_flows_changes_actions_and_keeps_the_counters)
 	OK("--no-stats dump-flows tcp");
 	cr_assert_str_eq(out, "");
 	/* The DB has what the switch has. */
-	cr_assert(strstr(ctl_file(&c, "sluice.db"),
+	cr_assert(strstr(ctl_db(&c),
 			 "flow cookie=0x99,priority=50,ip,nw_dst=10.0.0.0/8,actions=output:2\n") != NULL);
-	cr_assert(strstr(ctl_file(&c, "sluice.db"), "flow priority=7,udp,actions=output:2\n") != NULL);
+	cr_assert(strstr(ctl_db(&c), "flow priority=7,udp,actions=output:2\n") != NULL);
 	/* hard_age appears once a flow was modified later than it was added. */
 	sleep(1);
 	OK("mod-flows --strict priority=7,udp,actions=output:3");
@@ -136,8 +136,8 @@ Test(flow_mgmt, cookie_masks_select_for_del_flows_and_dump_flows)
 	OK("del-flows --strict cookie=0x12/-1,priority=50,ip,nw_dst=10.0.0.0/8");
 	OK("--no-stats dump-flows ip");
 	cr_assert_str_eq(out, "");
-	cr_assert(strstr(ctl_file(&c, "sluice.db"), "cookie=0x12") == NULL);
-	cr_assert(strstr(ctl_file(&c, "sluice.db"), "cookie=0x11") != NULL);
+	cr_assert(strstr(ctl_db(&c), "cookie=0x12") == NULL);
+	cr_assert(strstr(ctl_db(&c), "cookie=0x11") != NULL);
 }
 
 Test(flow_mgmt, dump_aggregate_names_and_diff_flows_print_what_ovs_ofctl_prints)
@@ -231,7 +231,7 @@ Test(flow_mgmt, a_refused_request_changes_nothing)
 	char *db;
 
 	setup("fmbad");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("actions: unknown action \"bogus\"", "mod-flows ip,actions=bogus");
 	REFUSED("missing actions=", "mod-flows ip");
 	REFUSED("cookie: a mask selects flows", "add-flow cookie=0x1/0x1,actions=drop");
@@ -240,7 +240,7 @@ Test(flow_mgmt, a_refused_request_changes_nothing)
 	REFUSED("unknown port \"nope\"", "dump-aggregate in_port=nope");
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "dump-flows --bogus"), 2, "%s", out);
 	cr_assert(strstr(out, "unknown option \"--bogus\"") != NULL, "%s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	OK("--no-stats dump-flows");
 	cr_assert_str_eq(out, table);
 	free(db);

@@ -45,7 +45,7 @@ has_flow(const char *needle)
 static bool
 db_has(const char *needle)
 {
-	char *db = ctl_file(&c, "sluice.db");
+	char *db = ctl_db(&c);
 	bool has = strstr(db, needle) != NULL;
 
 	free(db);

@@ -183,16 +183,16 @@ Test(groups, a_used_group_is_not_deleted_and_groups_survive_restarts)
 	   "bucket=weight:3,actions=output:2,bucket=output:2'");
 	OK("add-group group_id=2,type=all,bucket=output:2");
 	OK("add-flow in_port=1,actions=group:1");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("group 1 is used by 1 flow: delete or change it first", "del-groups group_id=1");
 	REFUSED("group 1 is used by 1 flow", "del-groups");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	REFUSED("actions: group 9 does not exist", "add-flow in_port=2,actions=group:9");
 	REFUSED("an indirect group has exactly one bucket", "add-group group_id=3,type=indirect");
 	REFUSED("type: unknown group type", "add-group group_id=3,type=rr,bucket=output:2");
 	REFUSED("watch_port: unknown port \"zz\"",
 		"add-group group_id=3,type=ff,bucket=watch_port:zz,actions=output:2");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	free(db);
 	OK("dump-groups");
 	db = strdup(out);
@@ -226,6 +226,6 @@ Test(groups, a_used_group_is_not_deleted_and_groups_survive_restarts)
 	OK("del-groups");
 	OK("dump-groups");
 	cr_assert_str_eq(out, "");
-	cr_assert(strstr(ctl_file(&c, "sluice.db"), "group ") == NULL);
+	cr_assert(strstr(ctl_db(&c), "group ") == NULL);
 	free(db);
 }

@@ -213,12 +213,12 @@ Test(mempools, an_infinite_rx_pcap_too_big_for_memory_is_refused_naming_its_mbuf
 	snprintf(in, sizeof(in), "%s/big.pcap", c.rundir);
 	/* 2M mbufs of 1152 bytes: more hugepage memory than the test machines have. */
 	write_pcap(in, 2000000, 60);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-port big net_pcap_big0,rx_pcap=%s,infinite_rx=1",
 			     in), 1, "%s", out);
 	cr_assert(strstr(out, "net_pcap_big0 holds 2000000 packets in mbufs") != NULL, "%s", out);
 	cr_assert(strchr(out, '\n') == NULL || strchr(out, '\n')[1] == '\0', "one line: %s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
+	cr_assert_str_eq(ctl_db(&c), db);
 	OK("show");
 	cr_assert(strstr(out, "Port big") == NULL, "%s", out);
 	unlink(in);

@@ -125,12 +125,12 @@ Test(meters, a_flow_naming_a_missing_meter_is_refused)
 	ctl_start(&c, "mmiss", 1);
 	OK("add-meter %s", METER1);
 	OK("add-flow in_port=1,actions=meter:1,output:2");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("meter 9 does not exist", "add-flow in_port=2,actions=meter:9,output:2");
 	REFUSED("meter must come first", "add-flow in_port=2,actions=output:2,meter:1");
 	OK("dump-flows");
 	cr_assert(strstr(out, "meter:9") == NULL && strstr(out, "in_port=2") == NULL, "%s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	free(db);
 }
 
@@ -151,7 +151,7 @@ Test(meters, deleting_a_meter_deletes_the_flows_that_use_it)
 	OK("dump-flows");
 	cr_assert(strstr(out, "meter:1") == NULL, "%s", out);
 	cr_assert(strstr(out, "meter:2") != NULL && strstr(out, "in_port=4") != NULL, "%s", out);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "meter:1") == NULL && strstr(db, "meter meter=1") == NULL, "%s", db);
 	cr_assert(strstr(db, "meter meter=2 kbps burst stats bands=type=drop rate=1 burst_size=2\n") !=
 		  NULL, "%s", db);
@@ -162,7 +162,7 @@ Test(meters, deleting_a_meter_deletes_the_flows_that_use_it)
 	cr_assert_str_eq(out, "");
 	OK("dump-flows");
 	cr_assert(strstr(out, "meter:") == NULL && strstr(out, "in_port=4") != NULL, "%s", out);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "meter") == NULL, "%s", db);
 	free(db);
 }
@@ -173,7 +173,7 @@ Test(meters, meters_survive_a_primary_crash_and_a_sluiced_restart)
 	pid_t primary;
 
 	ovs_meter_setup("mkeep");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "meter " METER1 "\nmeter " METER2 "\nflow ") != NULL,
 		  "meters before flows: %s", db);
 	/* sluiced restarts: the primary has what the DB says, nothing is touched. */
@@ -182,7 +182,7 @@ Test(meters, meters_survive_a_primary_crash_and_a_sluiced_restart)
 	waitpid(c.sluiced, NULL, 0);
 	ctl_start_daemon(&c);
 	cr_assert_str_eq(meter_stats(), stats, "reconcile left the meters alone");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
+	cr_assert_str_eq(ctl_db(&c), db);
 
 	/* The primary crashes: its replacement gets the meters, then the flows. */
 	primary = ctl_pid(&c, "primary");
@@ -199,7 +199,7 @@ Test(meters, meters_survive_a_primary_crash_and_a_sluiced_restart)
 	OK("dump-meters");
 	cr_assert_str_eq(out, "meter=1 pktps burst stats bands=\ntype=drop rate=1 burst_size=1\n\n"
 			      "meter=2 kbps burst stats bands=\ntype=drop rate=1 burst_size=2\n");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
+	cr_assert_str_eq(ctl_db(&c), db);
 	free(db);
 }
 
@@ -210,7 +210,7 @@ Test(meters, bad_meter_input_is_refused_and_changes_nothing)
 	ctl_start(&c, "mbad", 1);
 	OK("add-meter %s", METER1);
 	OK("add-flow in_port=1,actions=meter:1,output:2");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	OK("dump-meters");
 	snprintf(meters, sizeof(meters), "%s", out);
 	REFUSED("meter 1 already exists", "add-meter meter=1 kbps bands=type=drop rate=5");
@@ -235,6 +235,6 @@ Test(meters, bad_meter_input_is_refused_and_changes_nothing)
 	cr_assert_str_eq(out, meters, "the meters are unchanged");
 	OK("dump-flows");
 	cr_assert(strstr(out, "actions=meter:1,output:2") != NULL, "%s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	free(db);
 }

@@ -371,14 +371,14 @@ Test(qos, qos_show_and_qos_clear_print_what_ovs_prints)
 	cr_assert_str_eq(out, "QoS: p1 egress-policer\ncir: 46000000\ncbs: 2048\n");
 	OK("--json qos-show p1");
 	cr_assert(strstr(out, "\"type\": \"egress-policer\"") != NULL, "%s", out);
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "port p1 ofport=1 qos=egress-policer cir=46000000 cbs=2048 devargs=") !=
 		  NULL, "%s", db);
 	free(db);
 	OK("qos-clear p1");
 	OK("qos-show p1");
 	cr_assert_str_eq(out, "QoS not configured on p1\n");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "port p1 ofport=1 devargs=net_null_qs0,no-rx=1\n") != NULL,
 		  "qos-clear persists: %s", db);
 	free(db);
@@ -400,7 +400,7 @@ Test(qos, bad_qos_input_is_refused_and_changes_nothing)
 	ctl_start(&c, "qbad", 1);
 	OK("add-port p1 net_null_qb0,no-rx=1 ingress_policing_rate=1000");
 	OK("set-port p1 qos=egress-policer cir=1000 cbs=100");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	before = show_ports();
 	REFUSED("qos=egress-policer: missing cir", "add-port p2 net_null_qb1 qos=egress-policer");
 	REFUSED("qos=egress-policer: missing cbs", "set-port p1 cir=5 cbs=0");
@@ -420,7 +420,7 @@ Test(qos, bad_qos_input_is_refused_and_changes_nothing)
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "qos-show"), 2, "usage: %s", out);
 	after = show_ports();
 	cr_assert_str_eq(after, before, "show is unchanged");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	OK("qos-show p1");
 	cr_assert_str_eq(out, "QoS: p1 egress-policer\ncir: 1000\ncbs: 100\n");
 	free(db);
@@ -511,7 +511,7 @@ Test(qos, policers_survive_a_primary_crash_and_a_sluiced_restart)
 	ctl_start(&c, "qkeep", 1);
 	OK("add-port p1 net_null_qk0,no-rx=1 qos=egress-policer cir=46000000 cbs=2048");
 	OK("set-port p1 ingress_policing_rate=368000");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	primary = ctl_pid(&c, "primary");
 	kill(primary, SIGKILL);
 	for (int i = 0; i < 200; i++) {
@@ -527,6 +527,6 @@ Test(qos, policers_survive_a_primary_crash_and_a_sluiced_restart)
 	ctl_start_daemon(&c);
 	OK("qos-show p1");
 	cr_assert_str_eq(out, "QoS: p1 egress-policer\ncir: 46000000\ncbs: 2048\n");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
+	cr_assert_str_eq(ctl_db(&c), db);
 	free(db);
 }

@@ -149,7 +149,7 @@ Test(rxq, affinity_pins_queues_isolates_cores_and_reports_what_is_not_polled)
 
 	/* Malformed lists are refused whole: nothing changes anywhere. */
 	snprintf(before, sizeof(before), "%s", rxq_show());
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("bad entry \"x\": expected QUEUE:CORE", "set-port r pmd-rxq-affinity=0:1,x");
 	REFUSED("queue 0 is pinned twice", "set-port r pmd-rxq-affinity=0:1,0:0");
 	REFUSED("bad entry \"1\"", "set-port r pmd-rxq-affinity=0:1,1");
@@ -161,13 +161,13 @@ Test(rxq, affinity_pins_queues_isolates_cores_and_reports_what_is_not_polled)
 	REFUSED("names no core", "set pmd-cpu-mask=0");
 	REFUSED("pmd-rxq-isolate=false needs pmd-rxq-assign=group", "set pmd-rxq-isolate=false");
 	cr_assert_str_eq(rxq_show(), before);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	OK("show");
 	cr_assert(strstr(out, "mtu: 1500") != NULL, "the mtu given with a bad list: %s", out);
 	free(db);
 
 	/* Persisted, and replayed to a new primary: the same assignment. */
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "port r ofport=1 n_rxq=4 pmd-rxq-affinity=0:0,1:7 devargs=") != NULL,
 		  "%s", db);
 	cr_assert(strstr(db, "option pmd-cpu-mask=0x3\n") != NULL, "%s", db);

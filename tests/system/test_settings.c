@@ -38,7 +38,7 @@ Test(settings, flow_control_on_a_pmd_without_it_is_refused_and_changes_nothing)
 
 	ctl_start(&c, "setfc", 1);
 	OK("add-port r1 net_ring_fc0 mtu=2000");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("flow control is not supported by net_ring", "set-port r1 rx-flow-ctrl=true");
 	/* All or nothing: the mtu given with it is not applied either. */
 	REFUSED("flow control is not supported by net_ring",
@@ -50,7 +50,7 @@ Test(settings, flow_control_on_a_pmd_without_it_is_refused_and_changes_nothing)
 		"add-port r2 net_ring_fc1 flow-ctrl-autoneg=true");
 	OK("show");
 	cr_assert(strstr(out, "Port r2") == NULL, "a refused port is not added: %s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	free(db);
 }
 
@@ -60,7 +60,7 @@ Test(settings, bad_settings_and_options_name_what_was_wrong)
 
 	ctl_start(&c, "setbad", 1);
 	OK("add-port r1 net_ring_sb0");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	REFUSED("unknown port setting \"colour\" (known: mtu, n_rxq, rx-flow-ctrl", "set-port r1 colour=blue");
 	REFUSED("rx-flow-ctrl: \"yes\" is not true or false", "set-port r1 rx-flow-ctrl=yes");
 	REFUSED("mtu: \"9711\" is not a number in 68..9702", "set-port r1 mtu=9711");
@@ -70,7 +70,7 @@ Test(settings, bad_settings_and_options_name_what_was_wrong)
 	REFUSED("\\x1b", "add-port 'r\033[2J' net_ring_sb3");
 	REFUSED("unknown option \"nope\" (known: emc-insert-inv-prob", "set nope=1");
 	REFUSED("pmd-maxsleep: \"10001\" is not a number in 0..10000", "set pmd-maxsleep=10001");
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db, "the DB is unchanged");
+	cr_assert_str_eq(ctl_db(&c), db, "the DB is unchanged");
 	OK("set pmd-maxsleep=0100");
 	OK("show");
 	cr_assert(strstr(out, "option pmd-maxsleep=100\n") != NULL, "canonical value: %s", out);
@@ -86,7 +86,7 @@ Test(settings, settings_are_persisted_replayed_and_reconciled)
 	ctl_start(&c, "setkeep", 1);
 	OK("add-port r1 net_ring_sk0 mtu=2000 n_rxq=2");
 	OK("set mac-aging-time=60");
-	db = ctl_file(&c, "sluice.db");
+	db = ctl_db(&c);
 	cr_assert(strstr(db, "port r1 ofport=1 mtu=2000 n_rxq=2 devargs=net_ring_sk0\n") != NULL,
 		  "%s", db);
 	cr_assert(strstr(db, "option mac-aging-time=60\n") != NULL, "%s", db);
@@ -108,6 +108,6 @@ Test(settings, settings_are_persisted_replayed_and_reconciled)
 	ctl_start_daemon(&c);
 	cr_assert_str_eq(SHOWN("r1", "n_rxq"), "2");
 	cr_assert(strstr(out, "device: mtu 2000, n_rxq 2") != NULL, "%s", out);
-	cr_assert_str_eq(ctl_file(&c, "sluice.db"), db);
+	cr_assert_str_eq(ctl_db(&c), db);
 	free(db);
 }
