@@ -75,7 +75,12 @@ struct sl_flow_meta {
 	uint64_t metadata; /* host order */
 	uint32_t reg[16];  /* host order */
 	uint8_t table;     /* rule's table (its mask 0xff in every flow, 0 in a match that spans tables) */
-	uint8_t pad[7];
+	uint8_t pad;
+	/* The port of the output in the action set (write_actions), 0 when there
+	 * is none or a group overrides it (OVS's OFPP_UNSET); reserved ports
+	 * there (IN_PORT, NORMAL, ...) as OpenFlow 1.0 numbers them (0xfff8..). */
+	uint16_t actset_output;
+	uint32_t pkt_mark; /* OVS's packet mark: pipeline state, never sent */
 } __attribute__((aligned(8)));
 
 #define SL_META_WORDS (sizeof(struct sl_flow_meta) / sizeof(uint64_t))
@@ -124,6 +129,12 @@ enum sl_action_type {
 	SL_ACT_CLONE,        /* arg2 = number of actions after it run on a copy of the state */
 	SL_ACT_DEC_TTL,      /* IPv4 TTL / IPv6 hop limit - 1; at 0 (or 1) the packet is dropped */
 	SL_ACT_OUTPUT_TRUNC, /* output(port=arg,max_len=arg2) */
+	SL_ACT_EXIT,         /* stop every action list of the pipeline; the action set still runs */
+	/* Actions that leave the packet as it is, as they do in OVS: */
+	SL_ACT_NOTE,         /* note:HEX: arg = bytes (at most 16, in val) */
+	SL_ACT_CT_CLEAR,     /* no connection tracking state to clear without ct() */
+	SL_ACT_DEBUG_RECIRC, /* OVS re-runs its datapath lookup: same result */
+	SL_ACT_DEBUG_SLOW,   /* OVS takes its slow path: same result */
 	SL_ACT_COUNT
 };
 
@@ -170,6 +181,7 @@ enum sl_fld {
 	SL_FLD_TP_DST,
 	SL_FLD_IPV6_SRC,
 	SL_FLD_IPV6_DST,
+	SL_FLD_PKT_MARK, /* pipeline state, like a register */
 	SL_FLD_COUNT
 };
 
