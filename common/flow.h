@@ -35,7 +35,8 @@
  *
  * IPv4 addresses sit in the first 4 bytes of nw_src/nw_dst; IPv6 uses all
  * 16.  ARP puts SPA/TPA in nw_src/nw_dst and the opcode in nw_proto, as
- * Open vSwitch does.  ICMP puts type/code in tp_src/tp_dst.
+ * Open vSwitch does, and SHA/THA after them (nw_src[4..9], nw_dst[4..9]:
+ * room an IPv4 address leaves free).  ICMP puts type/code in tp_src/tp_dst.
  */
 struct sl_flow_key {
 	uint16_t in_port;  /* ofport the packet arrived on */
@@ -49,7 +50,8 @@ struct sl_flow_key {
 	uint16_t tp_dst;    /* network order */
 	uint8_t nw_frag;    /* SL_FRAG_* bits */
 	uint8_t nw_ttl;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t ipv6_label; /* IPv6 flow label (20 bits), network order */
 	uint8_t nw_src[16]; /* IPv4 in [0..3], network order */
 	uint8_t nw_dst[16];
 } __attribute__((aligned(8)));

@@ -62,6 +62,9 @@ enum sl_field_id {
 	SL_F_NW_FRAG,
 	SL_F_PKT_MARK,
 	SL_F_ACTSET_OUTPUT,
+	SL_F_ARP_SHA,
+	SL_F_ARP_THA,
+	SL_F_IPV6_LABEL,
 	SL_F_METADATA,
 	SL_F_REG0, /* .. SL_F_REG0 + 15 */
 	SL_F_COUNT = SL_F_REG0 + SL_N_REGS
@@ -700,6 +703,18 @@ sl_parse_wide_reg(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return 0;
 }
 
+/* ipv6_label=VALUE[/MASK], 20 bits, kept in network order like the packet's. */
+static int
+sl_parse_ipv6_label(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0, mask = 0;
+	int rc = sl_num_masked(c, f->name, val, 0xfffff, &v, &mask);
+
+	c->m->key.ipv6_label = htonl((uint32_t)(v & mask));
+	c->m->mask.ipv6_label = htonl((uint32_t)mask);
+	return rc;
+}
+
 /* pkt_mark=VALUE[/MASK], 32 bits. */
 static int
 sl_parse_pkt_mark(struct sl_pctx *c, const struct sl_field *f, char *val)
@@ -781,6 +796,9 @@ static const struct sl_field sl_fields[] = {
 	{ "nw_dst", SL_F_NW_DST, SL_PRE_IP_ARP, sl_parse_ipv4, SL_K(nw_dst) },
 	{ "arp_spa", SL_F_NW_SRC, SL_PRE_ARP, sl_parse_ipv4, SL_K(nw_src) },
 	{ "arp_tpa", SL_F_NW_DST, SL_PRE_ARP, sl_parse_ipv4, SL_K(nw_dst) },
+	{ "arp_sha", SL_F_ARP_SHA, SL_PRE_ARP, sl_parse_mac, SL_K(nw_src) + 4 },
+	{ "arp_tha", SL_F_ARP_THA, SL_PRE_ARP, sl_parse_mac, SL_K(nw_dst) + 4 },
+	{ "ipv6_label", SL_F_IPV6_LABEL, SL_PRE_IPV6, sl_parse_ipv6_label, 0 },
 	{ "ipv6_src", SL_F_NW_SRC, SL_PRE_IPV6, sl_parse_ipv6, SL_K(nw_src) },
 	{ "ipv6_dst", SL_F_NW_DST, SL_PRE_IPV6, sl_parse_ipv6, SL_K(nw_dst) },
 	{ "nw_proto", SL_F_NW_PROTO, SL_PRE_IP_ANY_ARP, sl_parse_nw_proto, 0 },
@@ -843,8 +861,8 @@ static const struct sl_field sl_fields[] = {
  * entry ending in '*' covers every word it begins.
  */
 static const char *const sl_unsupported_fields[] = {
-	"tun_*", "ct_*", "mpls*", "nsh_*", "nd_*", "arp_sha", "arp_tha", "xreg*", "xxreg*",
-	"skb_priority", "ipv6_label", "tcp_flags", "conj_id",
+	"tun_*", "ct_*", "mpls*", "nsh_*", "nd_*", "xreg*", "xxreg*",
+	"skb_priority", "tcp_flags", "conj_id",
 	"dp_hash", "recirc_id", "packet_type", "rarp", "dl_vlan1*", "vlan_tci1", "cvlan*",
 	"tunnel_*", "nsh", "dccp*", "igmp*", "ip_tos", "nw_tos_ecn", "l2_*", "vlan_vid",
 	"importance", "send_flow_rem", "check_overlap", "reset_counts", "no_packet_counts",
@@ -2230,10 +2248,24 @@ sl_out_nw_addrs(struct sl_out *o, const struct sl_match *m)
 	if (v6) {
 		sl_out_addr_field(o, "ipv6_src", AF_INET6, m->key.nw_src, m->mask.nw_src);
 		sl_out_addr_field(o, "ipv6_dst", AF_INET6, m->key.nw_dst, m->mask.nw_dst);
+		if (m->mask.ipv6_label != 0) {
+			uint32_t v = ntohl(m->key.ipv6_label), mk = ntohl(m->mask.ipv6_label);
+
+			/* As ovs-ofctl prints it. */
+			sl_item(o);
+			if (mk == 0xfffff)
+				sl_out(o, "ipv6_label=0x%x", v);
+			else
+				sl_out(o, "ipv6_label=0x%05x/0x%05x", v, mk);
+		}
 		return;
 	}
 	sl_out_addr_field(o, arp ? "arp_spa" : "nw_src", AF_INET, m->key.nw_src, m->mask.nw_src);
 	sl_out_addr_field(o, arp ? "arp_tpa" : "nw_dst", AF_INET, m->key.nw_dst, m->mask.nw_dst);
+	if (arp) {
+		sl_out_mac_field(o, "arp_sha", m->key.nw_src + 4, m->mask.nw_src + 4);
+		sl_out_mac_field(o, "arp_tha", m->key.nw_dst + 4, m->mask.nw_dst + 4);
+	}
 }
 
 static void
