@@ -35,7 +35,8 @@
  *
  * IPv4 addresses sit in the first 4 bytes of nw_src/nw_dst; IPv6 uses all
  * 16.  ARP puts SPA/TPA in nw_src/nw_dst and the opcode in nw_proto, as
- * Open vSwitch does.  ICMP puts type/code in tp_src/tp_dst.
+ * Open vSwitch does, and SHA/THA after them (nw_src[4..9], nw_dst[4..9]:
+ * room an IPv4 address leaves free).  ICMP puts type/code in tp_src/tp_dst.
  */
 struct sl_flow_key {
 	uint16_t in_port;  /* ofport the packet arrived on */
@@ -49,7 +50,8 @@ struct sl_flow_key {
 	uint16_t tp_dst;    /* network order */
 	uint8_t nw_frag;    /* SL_FRAG_* bits */
 	uint8_t nw_ttl;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t ipv6_label; /* IPv6 flow label (20 bits), network order */
 	uint8_t nw_src[16]; /* IPv4 in [0..3], network order */
 	uint8_t nw_dst[16];
 } __attribute__((aligned(8)));
@@ -75,7 +77,12 @@ struct sl_flow_meta {
 	uint64_t metadata; /* host order */
 	uint32_t reg[16];  /* host order */
 	uint8_t table;     /* rule's table (its mask 0xff in every flow, 0 in a match that spans tables) */
-	uint8_t pad[7];
+	uint8_t pad;
+	/* The port of the output in the action set (write_actions), 0 when there
+	 * is none or a group overrides it (OVS's OFPP_UNSET); reserved ports
+	 * there (IN_PORT, NORMAL, ...) as OpenFlow 1.0 numbers them (0xfff8..). */
+	uint16_t actset_output;
+	uint32_t pkt_mark; /* OVS's packet mark: pipeline state, never sent */
 } __attribute__((aligned(8)));
 
 #define SL_META_WORDS (sizeof(struct sl_flow_meta) / sizeof(uint64_t))
@@ -124,6 +131,12 @@ enum sl_action_type {
 	SL_ACT_CLONE,        /* arg2 = number of actions after it run on a copy of the state */
 	SL_ACT_DEC_TTL,      /* IPv4 TTL / IPv6 hop limit - 1; at 0 (or 1) the packet is dropped */
 	SL_ACT_OUTPUT_TRUNC, /* output(port=arg,max_len=arg2) */
+	SL_ACT_EXIT,         /* stop every action list of the pipeline; the action set still runs */
+	/* Actions that leave the packet as it is, as they do in OVS: */
+	SL_ACT_NOTE,         /* note:HEX: arg = bytes (at most 16, in val) */
+	SL_ACT_CT_CLEAR,     /* no connection tracking state to clear without ct() */
+	SL_ACT_DEBUG_RECIRC, /* OVS re-runs its datapath lookup: same result */
+	SL_ACT_DEBUG_SLOW,   /* OVS takes its slow path: same result */
 	SL_ACT_COUNT
 };
 
@@ -170,6 +183,7 @@ enum sl_fld {
 	SL_FLD_TP_DST,
 	SL_FLD_IPV6_SRC,
 	SL_FLD_IPV6_DST,
+	SL_FLD_PKT_MARK, /* pipeline state, like a register */
 	SL_FLD_COUNT
 };
 

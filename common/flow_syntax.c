@@ -60,6 +60,11 @@ enum sl_field_id {
 	SL_F_TP_SRC,
 	SL_F_TP_DST,
 	SL_F_NW_FRAG,
+	SL_F_PKT_MARK,
+	SL_F_ACTSET_OUTPUT,
+	SL_F_ARP_SHA,
+	SL_F_ARP_THA,
+	SL_F_IPV6_LABEL,
 	SL_F_METADATA,
 	SL_F_REG0, /* .. SL_F_REG0 + 15 */
 	SL_F_COUNT = SL_F_REG0 + SL_N_REGS
@@ -635,6 +640,105 @@ sl_parse_reg(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
+/*
+ * A number of @n 32-bit words into @w, most significant first: decimal up
+ * to 64 bits, or 0x and up to 8 * @n hex digits.  0 or -EINVAL.
+ */
+static int
+sl_parse_wide_hex(const char *s, uint32_t *w, unsigned int n)
+{
+	size_t len;
+	uint64_t v;
+
+	memset(w, 0, n * sizeof(*w));
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+		if (sl_parse_u64(s, 0, UINT64_MAX, &v) < 0)
+			return -EINVAL;
+		w[n - 1] = (uint32_t)v;
+		w[n - 2] = (uint32_t)(v >> 32);
+		return 0;
+	}
+	s += 2;
+	len = strlen(s);
+	if (len == 0 || len > 8 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int d = sl_hex_digit(s[len - 1 - i]);
+
+		if (d < 0)
+			return -EINVAL;
+		w[n - 1 - i / 8] |= (uint32_t)d << (4 * (i % 8));
+	}
+	return 0;
+}
+
+/*
+ * xregN (64 bits: reg2N above reg2N+1) and xxregN (128 bits: reg4N..reg4N+3,
+ * most significant first), OVS's wide views of the registers.  @f->ofs is
+ * the first register; the ones after it are taken too, so that regK= and a
+ * wide register over it cannot both be given.
+ */
+static int
+sl_parse_wide_reg(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	unsigned int n = f->name[1] == 'x' ? 4 : 2, first = (unsigned int)f->ofs;
+	uint32_t v[4] = { 0 }, mask[4];
+	char *slash = strchr(val, '/');
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (sl_parse_wide_hex(val, v, n) < 0)
+		return sl_fail(c, -EINVAL, "%s: bad %u-bit number \"%s\"", f->name, 32 * n, val);
+	memset(mask, 0xff, sizeof(mask));
+	if (slash != NULL && sl_parse_wide_hex(slash + 1, mask, n) < 0)
+		return sl_fail(c, -EINVAL, "%s: bad %u-bit mask \"%s\"", f->name, 32 * n, slash + 1);
+	for (unsigned int i = 0; i < n; i++) {
+		if (i > 0 && c->given[SL_F_REG0 + first + i] != NULL)
+			return sl_fail(c, -EINVAL, "duplicate field \"%s\" (it covers reg%u)", f->name,
+				       first + i);
+		c->given[SL_F_REG0 + first + i] = f;
+		c->m->mkey.reg[first + i] = v[i] & mask[i];
+		c->m->mmask.reg[first + i] = mask[i];
+	}
+	return 0;
+}
+
+/* ipv6_label=VALUE[/MASK], 20 bits, kept in network order like the packet's. */
+static int
+sl_parse_ipv6_label(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0, mask = 0;
+	int rc = sl_num_masked(c, f->name, val, 0xfffff, &v, &mask);
+
+	c->m->key.ipv6_label = htonl((uint32_t)(v & mask));
+	c->m->mask.ipv6_label = htonl((uint32_t)mask);
+	return rc;
+}
+
+/* pkt_mark=VALUE[/MASK], 32 bits. */
+static int
+sl_parse_pkt_mark(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0, mask = 0;
+	int rc = sl_num_masked(c, f->name, val, UINT32_MAX, &v, &mask);
+
+	c->m->mkey.pkt_mark = (uint32_t)(v & mask);
+	c->m->mmask.pkt_mark = (uint32_t)mask;
+	return rc;
+}
+
+/* actset_output=PORT or unset (no output in the action set); not maskable. */
+static int
+sl_parse_actset_output(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	c->m->mmask.actset_output = 0xffff;
+	if (strcasecmp(val, "unset") == 0) {
+		c->m->mkey.actset_output = 0;
+		return 0;
+	}
+	return sl_port(c, f->name, val, &c->m->mkey.actset_output);
+}
+
 /* ip_dscp: the DSCP as a number 0..63 (nw_tos is it shifted left by two). */
 static int
 sl_parse_ip_dscp(struct sl_pctx *c, const struct sl_field *f, char *val)
@@ -692,6 +796,9 @@ static const struct sl_field sl_fields[] = {
 	{ "nw_dst", SL_F_NW_DST, SL_PRE_IP_ARP, sl_parse_ipv4, SL_K(nw_dst) },
 	{ "arp_spa", SL_F_NW_SRC, SL_PRE_ARP, sl_parse_ipv4, SL_K(nw_src) },
 	{ "arp_tpa", SL_F_NW_DST, SL_PRE_ARP, sl_parse_ipv4, SL_K(nw_dst) },
+	{ "arp_sha", SL_F_ARP_SHA, SL_PRE_ARP, sl_parse_mac, SL_K(nw_src) + 4 },
+	{ "arp_tha", SL_F_ARP_THA, SL_PRE_ARP, sl_parse_mac, SL_K(nw_dst) + 4 },
+	{ "ipv6_label", SL_F_IPV6_LABEL, SL_PRE_IPV6, sl_parse_ipv6_label, 0 },
 	{ "ipv6_src", SL_F_NW_SRC, SL_PRE_IPV6, sl_parse_ipv6, SL_K(nw_src) },
 	{ "ipv6_dst", SL_F_NW_DST, SL_PRE_IPV6, sl_parse_ipv6, SL_K(nw_dst) },
 	{ "nw_proto", SL_F_NW_PROTO, SL_PRE_IP_ANY_ARP, sl_parse_nw_proto, 0 },
@@ -731,6 +838,15 @@ static const struct sl_field sl_fields[] = {
 	{ "in_port_oxm", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
 	/* Pipeline state. */
 	{ "metadata", SL_F_METADATA, SL_PRE_NONE, sl_parse_metadata, 0 },
+	{ "pkt_mark", SL_F_PKT_MARK, SL_PRE_NONE, sl_parse_pkt_mark, 0 },
+	{ "actset_output", SL_F_ACTSET_OUTPUT, SL_PRE_NONE, sl_parse_actset_output, 0 },
+#define SL_XREG_FIELD(n) { "xreg" #n, SL_F_REG0 + 2 * n, SL_PRE_NONE, sl_parse_wide_reg, 2 * n }
+	SL_XREG_FIELD(0), SL_XREG_FIELD(1), SL_XREG_FIELD(2), SL_XREG_FIELD(3),
+	SL_XREG_FIELD(4), SL_XREG_FIELD(5), SL_XREG_FIELD(6), SL_XREG_FIELD(7),
+#undef SL_XREG_FIELD
+#define SL_XXREG_FIELD(n) { "xxreg" #n, SL_F_REG0 + 4 * n, SL_PRE_NONE, sl_parse_wide_reg, 4 * n }
+	SL_XXREG_FIELD(0), SL_XXREG_FIELD(1), SL_XXREG_FIELD(2), SL_XXREG_FIELD(3),
+#undef SL_XXREG_FIELD
 #define SL_REG_FIELD(n) { "reg" #n, SL_F_REG0 + n, SL_PRE_NONE, sl_parse_reg, n }
 	SL_REG_FIELD(0), SL_REG_FIELD(1), SL_REG_FIELD(2), SL_REG_FIELD(3),
 	SL_REG_FIELD(4), SL_REG_FIELD(5), SL_REG_FIELD(6), SL_REG_FIELD(7),
@@ -745,8 +861,8 @@ static const struct sl_field sl_fields[] = {
  * entry ending in '*' covers every word it begins.
  */
 static const char *const sl_unsupported_fields[] = {
-	"tun_*", "ct_*", "mpls*", "nsh_*", "nd_*", "arp_sha", "arp_tha", "xreg*", "xxreg*",
-	"pkt_mark", "skb_priority", "actset_output", "ipv6_label", "tcp_flags", "conj_id",
+	"tun_*", "ct_*", "mpls*", "nsh_*", "nd_*", "xreg*", "xxreg*",
+	"skb_priority", "tcp_flags", "conj_id",
 	"dp_hash", "recirc_id", "packet_type", "rarp", "dl_vlan1*", "vlan_tci1", "cvlan*",
 	"tunnel_*", "nsh", "dccp*", "igmp*", "ip_tos", "nw_tos_ecn", "l2_*", "vlan_vid",
 	"importance", "send_flow_rem", "check_overlap", "reset_counts", "no_packet_counts",
@@ -944,14 +1060,18 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "write_actions", SL_ACT_WRITE_ACTIONS, SL_ARG_SPECIAL, 0 },
 	{ "clone", SL_ACT_CLONE, SL_ARG_SPECIAL, 0 },
 	{ "group", SL_ACT_GROUP, SL_ARG_GROUP, 0 },
+	{ "exit", SL_ACT_EXIT, SL_ARG_NONE, 0 },
+	{ "note", SL_ACT_NOTE, SL_ARG_SPECIAL, 0 },
+	{ "ct_clear", SL_ACT_CT_CLEAR, SL_ARG_NONE, 0 },
+	{ "debug_recirc", SL_ACT_DEBUG_RECIRC, SL_ARG_NONE, 0 },
+	{ "debug_slow", SL_ACT_DEBUG_SLOW, SL_ARG_NONE, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
 static const char *const sl_unsupported_actions[] = {
-	"controller", "enqueue", "set_queue", "pop_queue", "note", "sample", "learn", "ct",
-	"ct_clear", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
+	"controller", "enqueue", "set_queue", "pop_queue", "sample", "learn", "ct", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
 	"bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
-	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "exit", "local",
+	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "local",
 	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
 	"mod_nw_*", "mod_tp_*", "set_l4_*", "drop_spoofed_arp", "pause", "any", "table",
 	"autopath", "strip_vlan_*", "resubmit_*", "write_*", "mod_dl_*", "mod_vlan_*",
@@ -1020,6 +1140,8 @@ static const struct sl_wfield sl_wfields[] = {
 	{ "NXM_NX_IPV6_SRC", SL_FLD_IPV6_SRC, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
 	{ "ipv6_dst", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
 	{ "NXM_NX_IPV6_DST", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
+	{ "pkt_mark", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
+	{ "NXM_NX_PKT_MARK", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
 };
 
 static const struct sl_wfield sl_reg_wfield = { "reg", SL_FLD_REG0, 32, SL_VAL_HEX, SL_PRE_NONE };
@@ -1286,6 +1408,48 @@ sl_parse_resubmit(struct sl_pctx *c, char *arg, bool paren, struct sl_action *a)
 	return sl_port(c, "actions: resubmit", port, &a->arg2);
 }
 
+/*
+ * note[:HEX]: bytes as hex digit pairs, optionally separated by periods.
+ * It does nothing to the packet, in OVS as here; sluice keeps up to 16
+ * bytes so that dump-flows gives it back.  OVS pads a note with zero bytes
+ * (its action is a multiple of 8 bytes), so trailing zeros say nothing:
+ * they are dropped here and printed back as OVS prints them.
+ */
+static int
+sl_parse_note(struct sl_pctx *c, const char *arg, struct sl_action *a)
+{
+	unsigned int n = 0, len = 0;
+
+	while (arg != NULL && *arg != '\0') {
+		int hi = sl_hex_digit(arg[0]), lo = hi < 0 ? -1 : sl_hex_digit(arg[1]);
+		uint8_t b;
+
+		if (lo < 0)
+			return sl_fail(c, -EINVAL, "actions: note: bad hex bytes near \"%.16s\"", arg);
+		b = (uint8_t)(hi << 4 | lo);
+		if (b != 0 && n >= sizeof(a->val))
+			return sl_fail(c, -ENOTSUP, "actions: note: not supported: more than %zu bytes",
+				       sizeof(a->val));
+		if (n < sizeof(a->val))
+			a->val[n] = b;
+		n++;
+		if (b != 0)
+			len = n;
+		arg += 2;
+		if (*arg == '.')
+			arg++;
+	}
+	a->arg = (uint16_t)len;
+	return 0;
+}
+
+/* How many bytes OVS prints for a note of @n bytes: padded to 8-byte actions of a 10-byte header. */
+static unsigned int
+sl_note_printed(unsigned int n)
+{
+	return (n + 10 + 7) / 8 * 8 - 10;
+}
+
 /* output(port=N,max_len=M), or output(N). */
 static int
 sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
@@ -1434,6 +1598,7 @@ sl_set_action_ok(uint16_t type)
 	case SL_ACT_SET_DL_DST:
 	case SL_ACT_SET_FIELD:
 	case SL_ACT_DEC_TTL:
+	case SL_ACT_GROUP: /* it overrides an output of the set */
 		return true;
 	default:
 		return false;
@@ -1483,15 +1648,13 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		arg = NULL;
 	if (w->arg == SL_ARG_NONE && arg != NULL)
 		return sl_fail(c, -EINVAL, "actions: %s takes no argument", w->name);
-	if (w->arg != SL_ARG_NONE && arg == NULL)
+	if (w->arg != SL_ARG_NONE && arg == NULL && w->type != SL_ACT_NOTE)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
-	if (w->arg != SL_ARG_NONE && *arg == '\0' && w->type != SL_ACT_CLONE &&
-	    w->type != SL_ACT_WRITE_ACTIONS)
+	if (w->arg != SL_ARG_NONE && arg != NULL && *arg == '\0' && w->type != SL_ACT_CLONE &&
+	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
-	if (in_set && w->type == SL_ACT_GROUP)
-		return sl_fail(c, -ENOTSUP, "actions: not supported: group inside write_actions()");
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
 	    (depth > 0 && sl_is_instruction((uint16_t)w->type)))
 		return sl_fail(c, -EINVAL, "actions: %s is not allowed inside %s", w->name,
@@ -1522,6 +1685,8 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		return sl_parse_move(c, arg, a);
 	case SL_ACT_WRITE_METADATA:
 		return sl_parse_write_metadata(c, arg, a);
+	case SL_ACT_NOTE:
+		return sl_parse_note(c, arg, a);
 	case SL_ACT_CLONE:
 	case SL_ACT_WRITE_ACTIONS:
 		if (!paren)
@@ -2083,10 +2248,24 @@ sl_out_nw_addrs(struct sl_out *o, const struct sl_match *m)
 	if (v6) {
 		sl_out_addr_field(o, "ipv6_src", AF_INET6, m->key.nw_src, m->mask.nw_src);
 		sl_out_addr_field(o, "ipv6_dst", AF_INET6, m->key.nw_dst, m->mask.nw_dst);
+		if (m->mask.ipv6_label != 0) {
+			uint32_t v = ntohl(m->key.ipv6_label), mk = ntohl(m->mask.ipv6_label);
+
+			/* As ovs-ofctl prints it. */
+			sl_item(o);
+			if (mk == 0xfffff)
+				sl_out(o, "ipv6_label=0x%x", v);
+			else
+				sl_out(o, "ipv6_label=0x%05x/0x%05x", v, mk);
+		}
 		return;
 	}
 	sl_out_addr_field(o, arp ? "arp_spa" : "nw_src", AF_INET, m->key.nw_src, m->mask.nw_src);
 	sl_out_addr_field(o, arp ? "arp_tpa" : "nw_dst", AF_INET, m->key.nw_dst, m->mask.nw_dst);
+	if (arp) {
+		sl_out_mac_field(o, "arp_sha", m->key.nw_src + 4, m->mask.nw_src + 4);
+		sl_out_mac_field(o, "arp_tha", m->key.nw_dst + 4, m->mask.nw_dst + 4);
+	}
 }
 
 static void
@@ -2141,6 +2320,15 @@ sl_out_meta(struct sl_out *o, const struct sl_match *m)
 		sl_out(o, "ip_frag=%s", kind);
 	}
 	sl_out_masked_hex(o, "metadata", m->mkey.metadata, m->mmask.metadata, UINT64_MAX);
+	sl_out_masked_hex(o, "pkt_mark", m->mkey.pkt_mark, m->mmask.pkt_mark, UINT32_MAX);
+	if (m->mmask.actset_output != 0) {
+		sl_item(o);
+		sl_put(o, "actset_output=");
+		if (m->mkey.actset_output == 0)
+			sl_put(o, "unset");
+		else
+			sl_put_u(o, m->mkey.actset_output);
+	}
 	for (unsigned int r = 0; r < SL_N_REGS; r++) {
 		snprintf(name, sizeof(name), "reg%u", r);
 		sl_out_masked_hex(o, name, m->mkey.reg[r], m->mmask.reg[r], UINT32_MAX);
@@ -2360,6 +2548,24 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 	case SL_ACT_GROUP:
 		sl_put(o, "group:");
 		sl_put_u(o, sl_action_u32(a));
+		break;
+	case SL_ACT_EXIT:
+		sl_put(o, "exit");
+		break;
+	case SL_ACT_NOTE:
+		sl_put(o, "note");
+		for (unsigned int k = 0; k < sl_note_printed(a->arg); k++)
+			sl_out(o, "%s%02x", k == 0 ? ":" : ".",
+			       k < a->arg && k < sizeof(a->val) ? a->val[k] : 0);
+		break;
+	case SL_ACT_CT_CLEAR:
+		sl_put(o, "ct_clear");
+		break;
+	case SL_ACT_DEBUG_RECIRC:
+		sl_put(o, "debug_recirc");
+		break;
+	case SL_ACT_DEBUG_SLOW:
+		sl_put(o, "debug_slow");
 		break;
 	case SL_ACT_COUNT:
 	default:

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "flow_syntax.h"
 #include "group.h"
 
 /* One 64-bit mixing step (the finalizer of SplitMix64): every input bit reaches every output bit. */
@@ -105,12 +106,31 @@ sl_group_check(const struct sl_group *g, char *err, size_t errlen)
 			snprintf(err, errlen, "bucket %u: a fast_failover bucket needs watch_port", i);
 			return -EINVAL;
 		}
-		for (unsigned int j = 0; j < b->actions.n; j++)
-			if (b->actions.a[j].type == SL_ACT_GROUP || b->actions.a[j].type == SL_ACT_METER) {
+		for (unsigned int j = 0; j < b->actions.n; j++) {
+			uint16_t t = b->actions.a[j].type;
+
+			if (t == SL_ACT_GROUP || t == SL_ACT_METER) {
 				snprintf(err, errlen, "bucket %u: %s in a bucket is not supported", i,
-					 b->actions.a[j].type == SL_ACT_GROUP ? "group" : "meter");
+					 t == SL_ACT_GROUP ? "group" : "meter");
 				return -ENOTSUP;
 			}
+			/* Buckets run in the plain engine (outputs, VLAN and MAC
+			 * rewrites): refuse what it would skip, but for the actions
+			 * that do nothing to a packet anyway. */
+			if (t >= SL_ACT_RESUBMIT && t != SL_ACT_NOTE && t != SL_ACT_CT_CLEAR &&
+			    t != SL_ACT_DEBUG_RECIRC && t != SL_ACT_DEBUG_SLOW) {
+				struct sl_actions one = { .n = 1, .a = { b->actions.a[j] } };
+				char name[64];
+
+				sl_actions_format(&one, name, sizeof(name));
+				name[strcspn(name, ":(")] = '\0';
+				snprintf(err, errlen,
+					 "bucket %u: not supported: %s in a bucket (outputs, VLAN and "
+					 "MAC rewrites only)",
+					 i, name);
+				return -ENOTSUP;
+			}
+		}
 	}
 	if (g->hash_method && g->type != SL_GROUP_SELECT) {
 		snprintf(err, errlen, "selection_method is for select groups only");

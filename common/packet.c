@@ -110,6 +110,8 @@ sl_parse_arp(const uint8_t *p, uint32_t room, struct sl_flow_key *key)
 	key->nw_proto = p[7]; /* opcode low byte; real opcodes are < 256 */
 	memcpy(key->nw_src, p + 14, 4);
 	memcpy(key->nw_dst, p + 24, 4);
+	memcpy(key->nw_src + 4, p + 8, 6);  /* SHA */
+	memcpy(key->nw_dst + 4, p + 18, 6); /* THA */
 }
 
 /* Returns the L4 offset, or 0 if none was parsed. */
@@ -212,6 +214,12 @@ sl_parse_ipv6(const uint8_t *data, uint32_t ofs, uint32_t len, struct sl_flow_ke
 
 	key->nw_tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
 	key->nw_ttl = ip[7];
+	{
+		/* The flow label, network order, as the packet has it. */
+		uint8_t label[4] = { 0, (uint8_t)(ip[1] & 0x0f), ip[2], ip[3] };
+
+		memcpy(&key->ipv6_label, label, sizeof(label));
+	}
 	memcpy(key->nw_src, ip + 8, 16);
 	memcpy(key->nw_dst, ip + 24, 16);
 

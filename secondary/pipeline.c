@@ -40,6 +40,7 @@ struct sl_pipe {
 	struct sl_layers ly;
 	bool ly_ok;     /* ly matches the bytes of m */
 	bool stop;      /* dropped (dec_ttl, meter): no further actions */
+	bool exited;    /* exit: no further actions, but the action set runs */
 	uint8_t depth;  /* resubmit / goto nesting */
 	const struct sl_action *pend; /* output waiting for the next thing that happens */
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set (write_actions) */
@@ -165,6 +166,8 @@ get_field(const struct sl_pipe *p, uint8_t fld)
 	switch (fld) {
 	case SL_FLD_METADATA:
 		return p->meta.metadata;
+	case SL_FLD_PKT_MARK:
+		return p->meta.pkt_mark;
 	case SL_FLD_IN_PORT:
 		return k->in_port;
 	case SL_FLD_ETH_SRC:
@@ -223,6 +226,9 @@ set_field(struct sl_pipe *p, uint8_t fld, uint64_t v, const uint8_t *v6)
 	switch (fld) {
 	case SL_FLD_METADATA:
 		p->meta.metadata = v;
+		return;
+	case SL_FLD_PKT_MARK:
+		p->meta.pkt_mark = (uint32_t)v;
 		return;
 	case SL_FLD_IN_PORT:
 		p->key.in_port = (uint16_t)v;
@@ -298,6 +304,62 @@ run_table(struct sl_pipe *p, uint8_t table)
 	p->depth--;
 }
 
+static bool
+is_output(uint16_t t)
+{
+	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
+	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP;
+}
+
+/* An action set holds one output, whichever its kind, and one group. */
+static bool
+same_set_slot(const struct sl_action *x, const struct sl_action *y)
+{
+	if (x->type == SL_ACT_GROUP || y->type == SL_ACT_GROUP)
+		return x->type == y->type;
+	if (is_output(x->type) && is_output(y->type))
+		return true;
+	return x->type == y->type && (x->type != SL_ACT_SET_FIELD || x->field == y->field);
+}
+
+/*
+ * actset_output, as OVS has it: the set's output port, none (0) when there
+ * is none or a group overrides it; reserved ports by their OpenFlow 1.0
+ * numbers, which no port of ours has.
+ */
+static void
+update_actset_output(struct sl_pipe *p)
+{
+	uint16_t out = 0;
+
+	for (uint16_t k = 0; k < p->n_set; k++) {
+		switch (p->set[k].type) {
+		case SL_ACT_GROUP:
+			p->meta.actset_output = 0;
+			return;
+		case SL_ACT_OUTPUT:
+		case SL_ACT_OUTPUT_TRUNC:
+			out = p->set[k].arg;
+			break;
+		case SL_ACT_IN_PORT:
+			out = 0xfff8;
+			break;
+		case SL_ACT_NORMAL:
+			out = 0xfffa;
+			break;
+		case SL_ACT_FLOOD:
+			out = 0xfffb;
+			break;
+		case SL_ACT_ALL:
+			out = 0xfffc;
+			break;
+		default:
+			break;
+		}
+	}
+	p->meta.actset_output = out;
+}
+
 static void
 write_set(struct sl_pipe *p, const struct sl_action *a, uint16_t n)
 {
@@ -306,21 +368,14 @@ write_set(struct sl_pipe *p, const struct sl_action *a, uint16_t n)
 
 		/* One action of each kind (one set_field per field); output goes last. */
 		for (k = 0; k < p->n_set; k++)
-			if (p->set[k].type == a[i].type &&
-			    (a[i].type != SL_ACT_SET_FIELD || p->set[k].field == a[i].field))
+			if (same_set_slot(&p->set[k], &a[i]))
 				break;
 		if (k == p->n_set && p->n_set < SL_MAX_ACTIONS)
 			p->n_set++;
 		if (k < SL_MAX_ACTIONS)
 			p->set[k] = a[i];
 	}
-}
-
-static bool
-is_output(uint16_t t)
-{
-	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
-	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP;
+	update_actset_output(p);
 }
 
 static void
@@ -349,6 +404,7 @@ clone_run(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t tabl
 	p->key = key;
 	p->meta = meta;
 	p->stop = false;
+	p->exited = false; /* an exit in a clone ends the clone, as one in a bucket ends the bucket */
 	p->ly_ok = false;
 }
 
@@ -362,9 +418,9 @@ rec_effect(struct sl_pipe *p, const struct sl_action *a)
 		rec_dp(p, a); /* dec_ttl, VLAN and MAC changes: the same again */
 		return;
 	}
-	/* Registers, metadata and in_port only steer lookups (replayed) and
-	 * IN_PORT outputs (recorded with their port). */
-	if (a->field < SL_FLD_ETH_SRC)
+	/* Registers, metadata, pkt_mark and in_port only steer lookups
+	 * (replayed) and IN_PORT outputs (recorded with their port). */
+	if (a->field < SL_FLD_ETH_SRC || a->field == SL_FLD_PKT_MARK)
 		return;
 	memset(&s, 0, sizeof(s));
 	s.type = SL_ACT_SET_FIELD;
@@ -383,7 +439,7 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 {
 	struct sl_wctx *w = p->w;
 
-	for (uint16_t i = 0; i < n && !p->stop; i++) {
+	for (uint16_t i = 0; i < n && !p->stop && !p->exited; i++) {
 		const struct sl_action *a = &acts[i];
 		struct rte_mbuf *c;
 		uint16_t saved;
@@ -426,7 +482,16 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			break;
 		case SL_ACT_CLEAR_ACTIONS:
 			p->n_set = 0;
+			p->meta.actset_output = 0;
 			break;
+		case SL_ACT_EXIT:
+			p->exited = true;
+			break;
+		case SL_ACT_NOTE:
+		case SL_ACT_CT_CLEAR:
+		case SL_ACT_DEBUG_RECIRC:
+		case SL_ACT_DEBUG_SLOW:
+			break; /* nothing happens to the packet, in OVS either */
 		case SL_ACT_CLONE:
 			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
@@ -546,6 +611,7 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	memset(&p.meta, 0, sizeof(p.meta));
 	p.ly_ok = false;
 	p.stop = false;
+	p.exited = false;
 	p.depth = 1;
 	p.pend = NULL;
 	p.n_set = 0;
@@ -566,17 +632,22 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 		goto out;
 	}
 	run_actions(&p, r->actions.a, r->actions.n, r->table);
-	/* The pipeline ended: the action set runs now, outputs last. */
+	/* The pipeline ended (an exit ends it too): the action set runs now,
+	 * outputs last; a group in it overrides its output (OpenFlow 1.3). */
 	if (!p.stop && p.n_set > 0) {
+		bool group = false;
 		uint16_t n = 0;
 
+		for (uint16_t i = 0; i < p.n_set; i++)
+			group |= p.set[i].type == SL_ACT_GROUP;
 		for (uint16_t i = 0; i < p.n_set; i++)
 			if (!is_output(p.set[i].type))
 				set[n++] = p.set[i];
 		for (uint16_t i = 0; i < p.n_set; i++)
-			if (is_output(p.set[i].type))
+			if (is_output(p.set[i].type) && (!group || p.set[i].type == SL_ACT_GROUP))
 				set[n++] = p.set[i];
 		p.n_set = 0;
+		p.exited = false;
 		run_actions(&p, set, n, r->table);
 	}
 out:

@@ -72,8 +72,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(key.nw_proto == 0 && all_zero(key.nw_src, 16) && all_zero(key.nw_dst, 16),
 			   "L3 fields for dl_type 0x%04x", key.dl_type);
 	if (key.dl_type != 0x86dd)
-		FUZZ_CHECK(all_zero(key.nw_src + 4, 12) && all_zero(key.nw_dst + 4, 12),
+		FUZZ_CHECK(all_zero(key.nw_src + (key.dl_type == 0x0806 ? 10 : 4),
+				    key.dl_type == 0x0806 ? 6 : 12) &&
+				   all_zero(key.nw_dst + (key.dl_type == 0x0806 ? 10 : 4),
+					    key.dl_type == 0x0806 ? 6 : 12),
 			   "IPv6-sized addresses for dl_type 0x%04x", key.dl_type);
+	if (key.dl_type != 0x86dd)
+		FUZZ_CHECK(key.ipv6_label == 0, "flow label for dl_type 0x%04x", key.dl_type);
+	else
+		FUZZ_CHECK((ntohl(key.ipv6_label) & ~0xfffffu) == 0, "flow label over 20 bits");
 
 	rc = sl_parse(size ? frame : frame + 1, len, in_port, &again, NULL);
 	FUZZ_CHECK(memcmp(&key, &again, sizeof(key)) == 0, "key depends on @layers");

@@ -320,3 +320,82 @@ Test(pipeline, changing_table_2_under_traffic_applies_nothing_stale, .timeout = 
 		     (unsigned long long)wc.pcache_hits, (unsigned long long)wc.rx_packets);
 	inst_stop(&in);
 }
+
+/* add-group through the primary's own request, as sluiced sends it. */
+static void
+add_group(const char *text)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__GroupMod gm = SLUICE__GROUP_MOD__INIT;
+	Sluice__Reply *rep = NULL;
+	char err[512];
+
+	gm.group = (char *)text;
+	req.cmd_case = SLUICE__REQUEST__CMD_ADD_GROUP;
+	req.add_group = &gm;
+	cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "add-group %s: %s", text,
+		     err);
+	sluice__reply__free_unpacked(rep, NULL);
+}
+
+/*
+ * OVS's smaller words, each doing what it does there: note, ct_clear and
+ * the debug actions leave the packet alone; pkt_mark is set and matched
+ * like a register; actset_output is the action set's port (unset when a
+ * group in the set overrides it); exit ends every action list but the set
+ * still runs; xreg0 is reg0:reg1.  Each packet twice (the second from the
+ * cache), with the same result.
+ */
+Test(pipeline, exit_actset_output_pkt_mark_xreg_and_no_op_actions)
+{
+	static const char *const table[] = {
+		"table=0,in_port=1,udp,tp_dst=80,actions=note:41.42.43,ct_clear,debug_recirc,"
+		"debug_slow,set_field:0xaa->pkt_mark,write_actions(output:3),goto_table:1",
+		"table=1,priority=10,udp,pkt_mark=0xaa,actset_output=3,"
+		"actions=mod_tp_dst:7,output:2,exit,output:4",
+		"table=1,priority=1,actions=output:4",
+		"table=0,in_port=1,udp,tp_dst=81,actions=write_actions(output:3,group:1),goto_table:2",
+		"table=2,priority=10,udp,actset_output=unset,actions=mod_tp_dst:8",
+		"table=2,priority=1,actions=clear_actions",
+		"table=0,in_port=1,udp,tp_dst=82,actions=load:0x5->NXM_NX_REG1[],goto_table:3",
+		"table=3,priority=10,xreg0=5,actions=output:2",
+		"table=3,priority=1,actions=output:4",
+	};
+	struct frame tx[6], o2[4], o3[2], o4[2];
+	struct worker_counts wc;
+	char err[512];
+
+	inst_start(&in, "smallw", 1);
+	udp(&tx[0], "10.0.0.1", "10.0.0.2", 5000, 80, 64);
+	udp(&tx[1], "10.0.0.1", "10.0.0.2", 5001, 81, 64);
+	udp(&tx[2], "10.0.0.1", "10.0.0.2", 5002, 82, 64);
+	for (int i = 0; i < 3; i++)
+		tx[3 + i] = tx[i];
+	udp(&o2[0], "10.0.0.1", "10.0.0.2", 5000, 7, 64); /* rewritten, then exit */
+	o2[1] = tx[2];                                      /* xreg0=5 matched */
+	o2[2] = o2[0];
+	o2[3] = o2[1];
+	o3[0] = o2[0]; /* the action set after exit: the packet as it was left */
+	o3[1] = o2[0];
+	udp(&o4[0], "10.0.0.1", "10.0.0.2", 5001, 8, 64); /* group 1, not output:3 */
+	o4[1] = o4[0];
+	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 6);
+	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	add_port("p4", 4, "e4.pcap", "out4.pcap", 4);
+	add_group("group_id=1,type=indirect,bucket=output:4");
+	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
+				sizeof(err)),
+		     0, "add-flows: %s", err);
+	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	cr_assert_eq(inst_wait_rx(&in, 6, 5000), 6);
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	close_ports((const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
+	expect_frames("out2.pcap", o2, 4);
+	expect_frames("out3.pcap", o3, 2);
+	expect_frames("out4.pcap", o4, 2);
+	cr_assert_eq(wc.table_misses, 0);
+	cr_assert_geq(wc.pcache_hits, 3, "the second round comes from the cache (%llu hits)",
+		      (unsigned long long)wc.pcache_hits);
+	inst_stop(&in);
+}

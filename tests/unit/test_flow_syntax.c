@@ -132,6 +132,21 @@ static const struct flow_text round_trip_flows[] = {
 	{ "ip,ip_frag=not_later,actions=drop" },
 	{ "ipv6,ip_frag=yes,actions=drop" },
 	{ "actions=mod_dl_dst(00:00:00:00:00:02),mod_vlan_vid(5),output(2) output:3" },
+	{ "pkt_mark=0xbb,actions=set_field:0xaa->pkt_mark" },
+	{ "arp,arp_sha=00:0a:e4:25:6b:b0,arp_tha=01:02:03:00:00:00/ff:ff:ff:00:00:00,actions=drop" },
+	{ "arp,arp_spa=10.0.0.1,arp_sha=00:0a:e4:25:6b:b0,arp_op=1,actions=drop" },
+	{ "ipv6,ipv6_label=0x12345,actions=2" },
+	{ "ipv6,ipv6_src=::1,ipv6_label=0x00005/0x0000f,actions=2" },
+	{ "pkt_mark=0x10/0xf0,actions=load:0x3->NXM_NX_PKT_MARK[0..1],move:reg0[]->pkt_mark[]" },
+	{ "table=2,actset_output=unset,actions=write_actions(output(2)),goto_table(3)" },
+	{ "table=2,priority=20,actset_output=2,actions=4,goto_table(3)" },
+	{ "table=1,xreg0=0x0000505400000005,actions=2" },
+	{ "xreg3=0x1/0xff00000001,xxreg3=0x1234567890abcdef00112233/0xffffffffffffffffffffffffff,"
+	  "actions=drop" },
+	{ "actions=note:41.42.43,note:00.01.02.03.04.05.06.07,note,note:0001020304050607" },
+	{ "actions=ct_clear,debug_recirc,debug_slow,output:1,exit,output:2" },
+	{ "ip,actions=write_actions(group:1234)" },
+	{ "table=4,actions=write_actions(group(5),output(10)),goto_table(5)" },
 };
 
 ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
@@ -231,7 +246,9 @@ Test(flow_syntax, ovs_words_not_implemented_are_not_supported_not_unknown)
 		{ "actions=load:1->NXM_NX_TUN_ID[]", "not supported: NXM_NX_TUN_ID" },
 		{ "actions=set_field:1->tun_id", "not supported: tun_id" },
 		{ "actions=resubmit(,2,ct)", "not supported: resubmit(,2,ct)" },
-		{ "xreg0=1,actions=drop", "not supported: xreg0" },
+		{ "xreg8=1,actions=drop", "not supported: xreg8" },
+		{ "actions=note:000102030405060708090a0b0c0d0e0f10", "not supported: more than 16" },
+		{ "actions=note:4", "bad hex bytes" },
 		{ "frobnicate=1,actions=drop", "unknown field \"frobnicate\"" },
 		{ "actions=frobnicate", "unknown action \"frobnicate\"" },
 		{ "actions=set_field:1->frob", "unknown field \"frob\"" },
@@ -287,6 +304,48 @@ Test(flow_syntax, pipeline_mistakes_are_refused)
 	parse_ok("table=1,actions=load:1->reg0[],resubmit(,1)", &f);
 	parse_ok("in_port=3,actions=resubmit:4", &f);
 	parse_ok("table=1,actions=resubmit(,2)", &f);
+}
+
+/* OVS's wide registers are views of the 32-bit ones; pkt_mark and actset_output are meta. */
+Test(flow_syntax, wide_registers_pkt_mark_and_actset_output_land_in_meta)
+{
+	struct sl_flow f;
+	char err[256];
+
+	parse_ok("xreg1=0x1122334455667788/0xffffffff0000ffff,pkt_mark=0x5/0xf,actset_output=7,"
+		 "actions=drop",
+		 &f);
+	cr_assert_eq(f.match.mkey.reg[2], 0x11223344);
+	cr_assert_eq(f.match.mkey.reg[3], 0x7788);
+	cr_assert_eq(f.match.mmask.reg[2], 0xffffffff);
+	cr_assert_eq(f.match.mmask.reg[3], 0x0000ffff);
+	cr_assert_eq(f.match.mkey.pkt_mark, 5);
+	cr_assert_eq(f.match.mmask.pkt_mark, 0xf);
+	cr_assert_eq(f.match.mkey.actset_output, 7);
+	cr_assert_eq(f.match.mmask.actset_output, 0xffff);
+	parse_ok("xxreg1=0x1,actions=drop", &f);
+	cr_assert_eq(f.match.mkey.reg[7], 1);
+	cr_assert_eq(f.match.mmask.reg[4], 0xffffffff);
+	cr_assert_eq(f.match.mmask.reg[7], 0xffffffff);
+	parse_ok("actset_output=unset,actions=drop", &f);
+	cr_assert_eq(f.match.mkey.actset_output, 0);
+	cr_assert_eq(f.match.mmask.actset_output, 0xffff);
+	cr_assert_neq(parse("reg1=1,xreg0=1,actions=drop", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "reg1") != NULL, "%s", err);
+	cr_assert_neq(parse("xreg0=0x11223344556677889,actions=drop", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "64-bit") != NULL, "%s", err);
+	parse_ok("actions=note:de.ad.be.ef", &f);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_NOTE);
+	cr_assert_eq(f.actions.a[0].arg, 4);
+	cr_assert_eq(f.actions.a[0].val[0], 0xde);
+	cr_assert_eq(f.actions.a[0].val[3], 0xef);
+	{
+		/* Printed padded with zeros, as ovs-ofctl prints it. */
+		char buf[256];
+
+		sl_actions_format(&f.actions, buf, sizeof(buf));
+		cr_assert_str_eq(buf, "note:de.ad.be.ef.00.00");
+	}
 }
 
 /* What the parsed struct holds for the pipeline words. */

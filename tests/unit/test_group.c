@@ -159,3 +159,26 @@ Test(group, hash_fields_decide_what_moves_the_bucket)
 	b.dl_dst[5] = 1;
 	cr_assert_neq(sl_group_hash(&g, &a), sl_group_hash(&g, &b));
 }
+
+/* Buckets run outputs, VLAN and MAC rewrites: anything else is refused, not skipped. */
+Test(group, bucket_actions_the_bucket_engine_cannot_run_are_refused)
+{
+	static const char *const refused[] = {
+		"group_id=1,type=all,bucket=mod_nw_dst:1.2.3.4,output:1",
+		"group_id=1,type=all,bucket=output:1,exit,output:2",
+		"group_id=1,type=all,bucket=resubmit(,1)",
+	};
+	struct sl_group g;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cr_assert_eq(sl_group_parse(refused[i], SL_GROUP_PARSE_MOD, NULL, NULL, &g, err,
+					    sizeof(err)),
+			     -ENOTSUP, "%s accepted", refused[i]);
+		cr_assert(strstr(err, "not supported: ") != NULL, "%s", err);
+	}
+	cr_assert(strstr(err, "resubmit in a bucket") != NULL, "%s", err);
+	cr_assert_eq(sl_group_parse("group_id=1,type=all,bucket=note:01,ct_clear,mod_vlan_vid:3,output:1",
+				    SL_GROUP_PARSE_MOD, NULL, NULL, &g, err, sizeof(err)),
+		     0, "%s", err);
+}

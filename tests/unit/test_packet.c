@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 
+#include "flow_syntax.h"
 #include "packet.h"
 
 /* A frame under construction. */
@@ -137,6 +138,18 @@ static int
 parse(const struct frame *f, struct sl_flow_key *key, struct sl_layers *l)
 {
 	return parse_len(f, f->len, key, l);
+}
+
+/* Whether the flow @text (add-flow syntax) matches @key. */
+static bool
+matches(const char *text, const struct sl_flow_key *key)
+{
+	struct sl_flow f;
+	char err[256];
+
+	cr_assert_eq(sl_flow_parse(text, SL_PARSE_FLOW, NULL, NULL, &f, err, sizeof(err)), 0,
+		     "%s: %s", text, err);
+	return sl_match_matches(&f.match, key);
 }
 
 static const uint8_t *
@@ -290,9 +303,17 @@ Test(packet, arp_request_gives_opcode_and_protocol_addresses)
 	cr_assert_eq(k.nw_proto, 1);
 	cr_assert_arr_eq(k.nw_src, v4(10, 1, 1, 1), 4);
 	cr_assert_arr_eq(k.nw_dst, v4(10, 1, 1, 254), 4);
+	cr_assert_arr_eq(k.nw_src + 4, mac_src, 6, "arp_sha after arp_spa");
+	cr_assert(k.nw_dst[4] == 0 && k.nw_dst[9] == 0, "arp_tha (zero in a request)");
 	cr_assert_eq(k.tp_src, 0);
 	cr_assert_eq(l.l3_ofs, 14);
 	cr_assert_eq(l.l4_ofs, 0);
+	/* What a flow says about them is what it matches. */
+	cr_assert(matches("arp,arp_sha=02:aa:bb:cc:dd:ee,arp_spa=10.1.1.1,actions=drop", &k));
+	cr_assert(matches("arp,arp_tha=00:00:00:00:00:00,arp_op=1,actions=drop", &k));
+	cr_assert(matches("arp,arp_sha=02:aa:bb:00:00:00/ff:ff:ff:00:00:00,actions=drop", &k));
+	cr_assert(!matches("arp,arp_sha=02:aa:bb:cc:dd:ef,actions=drop", &k));
+	cr_assert(!matches("arp,arp_tha=02:aa:bb:cc:dd:ee,actions=drop", &k));
 }
 
 Test(packet, arp_with_wrong_address_sizes_leaves_l3_zero)
@@ -359,8 +380,12 @@ Test(packet, ipv6_tcp)
 	cr_assert_eq(k.nw_frag, 0);
 	cr_assert_eq(k.tp_src, htons(443));
 	cr_assert_eq(k.tp_dst, htons(51000));
+	cr_assert_eq(k.ipv6_label, htonl(0x12345));
 	cr_assert_eq(l.l3_ofs, 14);
 	cr_assert_eq(l.l4_ofs, 54);
+	cr_assert(matches("tcp6,ipv6_label=0x12345,actions=drop", &k));
+	cr_assert(matches("ipv6,ipv6_label=0x00005/0x0000f,actions=drop", &k));
+	cr_assert(!matches("ipv6,ipv6_label=0x12346,actions=drop", &k));
 }
 
 Test(packet, ipv6_hop_by_hop_header_is_skipped)
