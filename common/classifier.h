@@ -23,26 +23,30 @@
 
 #include "flow.h"
 
-/* A rule as the classifier stores it. */
+/*
+ * A rule as the classifier stores it.  What a lookup reads comes first:
+ * the version range, chain link and priority on one cache line, the key
+ * on the next (adjacent lines, one miss with the prefetcher).
+ */
 struct sl_cls_rule {
-	struct sl_match match; /* normalized: key & mask == key; table fields zero once stored */
-	uint32_t priority;
-	uint32_t id;           /* stable id, indexes the per-worker flow counters */
-	uint8_t table;         /* set on insert from match.mkey.table */
-	uint8_t flags;         /* SL_RULE_* (set on insert) */
-	uint16_t pad;
-	uint32_t seq;          /* tie-break: among equal priorities the lower seq wins */
-	uint64_t cookie;
-	struct sl_actions actions;
-
 	/* Set by the classifier. */
 	uint64_t add_ver;      /* visible from this version ... */
 	uint64_t rm_ver;       /* ... up to, not including, this one (atomic) */
 	uint32_t next;         /* next rule of the same masked key (atomic), by priority */
 	uint32_t hash;         /* of the masked key in its subtable */
 	uint32_t sub;          /* subtable index */
-	uint32_t pad2;
-};
+
+	uint32_t priority;
+	uint32_t seq;          /* tie-break: among equal priorities the lower seq wins */
+	uint32_t id;           /* stable id, indexes the per-worker flow counters */
+	uint8_t table;         /* set on insert from match.mkey.table */
+	uint8_t flags;         /* SL_RULE_* (set on insert) */
+	uint16_t pad;
+	uint64_t cookie;
+	struct sl_match match __attribute__((aligned(64))); /* normalized: key & mask == key;
+							      * table fields zero once stored */
+	struct sl_actions actions;
+} __attribute__((aligned(64)));
 
 /* The rule's actions need the pipeline engine (tables, registers, rewrites). */
 #define SL_RULE_PIPELINE 0x01
