@@ -29,7 +29,7 @@
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
 #define SL_LAYOUT_VERSION 9u
 
-#define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
+#define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
 #define SL_BURST 32
 _Static_assert(SL_BURST == SL_INF_BURST_MAX, "the rx burst lives in struct sl_inflight");

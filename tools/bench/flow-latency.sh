@@ -32,7 +32,10 @@ tools/bench/flow-probe.py stamps the request (just before sluicectl starts)
 and the kernel receive time of the first frame on the tap: "first" is the
 latency to the first packet with the new action, end to end (sluicectl,
 sluiced and its DB, the primary, the workers); "ack" is when sluicectl
-returned.  Prints one line per change and the medians.  Runs under
+returned.  Then the same change sent straight to sluice-primary
+(tools/bench/slbench-ctl add-flows -: no sluiced, no DB), as an add and a
+modify (same identity, actions=output:2): padd / pmod.  Prints one line
+per change and the medians.  Runs under
 flock /tmp/sluice-dpdk.lock.
 EOF2
 }
@@ -104,8 +107,22 @@ for r in $(seq "$REPS"); do
 	echo "del $d" >>"$WORK/results"
 	sleep 0.2
 done
+# The primary alone (what sluiced adds is its DB and its checks): the same
+# change sent straight to sluice-primary's socket, then a modify (the same
+# identity, actions back to output:2).
+PCTL=("$BUILD/tools/bench/slbench-ctl" --rundir "$RD")
+for r in $(seq "$REPS"); do
+	a=$("$HERE/flow-probe.py" slflb0 -- sh -c "echo 'priority=200,in_port=1,udp,actions=output:3' | ${PCTL[*]} add-flows -")
+	echo "primary add-flow $r: $a"
+	echo "padd $a" >>"$WORK/results"
+	sleep 0.2
+	d=$("$HERE/flow-probe.py" slfla0 -- sh -c "echo 'priority=200,in_port=1,udp,actions=output:2' | ${PCTL[*]} add-flows -")
+	echo "primary mod-flow $r: $d"
+	echo "pmod $d" >>"$WORK/results"
+	sleep 0.2
+done
 "${CTL[@]}" --json show | jq -c '{n_flows: .daemon.n_flows}' || true
-for k in add del; do
+for k in add del padd pmod; do
 	for f in ack first; do
 		grep "^$k " "$WORK/results" | sed -n "s/.*${f}_ms=\([0-9.]*\).*/\1/p" | sort -n |
 			awk -v what="$k-flow $f" -v n="$N_FLOWS" '{ v[NR] = $1 } END {
