@@ -14,10 +14,11 @@ N_FLOWS=100000
 REPS=5
 PREFIX=bench_flat
 KEEP=0
+OVS=0
 
 usage() {
 	cat <<EOF2
-Usage: tools/bench/flow-latency.sh [--flows N] [--reps N] [--keep]
+Usage: tools/bench/flow-latency.sh [--flows N] [--reps N] [--ovs] [--keep]
 
 sluice with one worker and three ports:
   ofport 1 "in"  net_pcap0,rx_pcap=probe.pcap,infinite_rx=1  (one UDP frame, forever)
@@ -37,6 +38,11 @@ returned.  Then the same change sent straight to sluice-primary
 modify (same identity, actions=output:2): padd / pmod.  Prints one line
 per change and the medians.  Runs under
 flock /tmp/sluice-dpdk.lock.
+
+--ovs: then the same with OVS-DPDK 3.1 (tools/bench/lib.sh's ovs_start:
+bridge of datapath_type netdev, the pcap port as a dpdk port, taps a and
+b as OVS's own type=tap ports), the same rule file loaded with ovs-ofctl
+add-flows, and ovs-ofctl add-flow / del-flows --strict as the change.
 EOF2
 }
 
@@ -45,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--flows) N_FLOWS=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--ovs) OVS=1; shift ;;
 	--help|-h) usage; exit 0 ;;
 	*) echo "flow-latency.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -122,7 +129,46 @@ for r in $(seq "$REPS"); do
 	sleep 0.2
 done
 "${CTL[@]}" --json show | jq -c '{n_flows: .daemon.n_flows}' || true
-for k in add del padd pmod; do
+if [ "$OVS" = 1 ]; then
+	# One switch at a time on the forwarding core.
+	timeout 30 "${CTL[@]}" --timeout 20000 shutdown >/dev/null 2>&1 || true
+	sleep 2
+	(
+		BENCH_NAME=flow-latency.sh BENCH_PREFIXES=bench_flovs PIDFILE=$WORK/pids
+		POLICY_RC_CREATED=0 CTL_CPU=0 FWD_CPU=1 KEEP=1
+		# shellcheck source=tools/bench/lib.sh
+		. "$HERE/lib.sh"
+		OVS_TAG=ovs
+		# OVS's type=tap devices outlive it.
+		trap 'ovs_stop; ip link del slova0 2>/dev/null; ip link del slovb0 2>/dev/null' EXIT
+		ovs_install
+		ovs_start "$WORK/ovs" bench_flovs
+		"${OVS_VSCTL[@]}" add-br br0 -- set bridge br0 datapath_type=netdev \
+			-- add-port br0 in -- set Interface in type=dpdk \
+			"options:dpdk-devargs=net_pcap9,rx_pcap=$WORK/probe.pcap,infinite_rx=1" ofport_request=1 \
+			-- add-port br0 slova0 -- set Interface slova0 type=tap ofport_request=2 \
+			-- add-port br0 slovb0 -- set Interface slovb0 type=tap ofport_request=3
+		ip link set slova0 up
+		ip link set slovb0 up
+		ovs-ofctl del-flows br0
+		t=$(date +%s.%N)
+		ovs-ofctl add-flows br0 "$WORK/flows.txt"
+		echo "OVS add-flows of $N_FLOWS resident rules: $(echo "$(date +%s.%N) - $t" | bc) s"
+		ovs-ofctl add-flow br0 "priority=10,in_port=1,actions=output:2"
+		sleep 2
+		for r in $(seq "$REPS"); do
+			a=$("$HERE/flow-probe.py" slovb0 -- ovs-ofctl add-flow br0 "priority=200,in_port=1,udp,actions=output:3")
+			echo "OVS add-flow $r: $a"
+			echo "oadd $a" >>"$WORK/results"
+			sleep 0.2
+			d=$("$HERE/flow-probe.py" slova0 -- ovs-ofctl --strict del-flows br0 "priority=200,in_port=1,udp")
+			echo "OVS del-flow $r: $d"
+			echo "odel $d" >>"$WORK/results"
+			sleep 0.2
+		done
+	) || echo "flow-latency.sh: the OVS half failed (see $WORK/ovs)" >&2
+fi
+for k in add del padd pmod oadd odel; do
 	for f in ack first; do
 		grep "^$k " "$WORK/results" | sed -n "s/.*${f}_ms=\([0-9.]*\).*/\1/p" | sort -n |
 			awk -v what="$k-flow $f" -v n="$N_FLOWS" '{ v[NR] = $1 } END {
