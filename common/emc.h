@@ -2,8 +2,11 @@
 /*
  * Exact-match cache: private to one worker, maps a packet's full flow key
  * to the classifier rule that won for it.  Entries are tagged with the
- * classifier snapshot generation; a new snapshot invalidates them all at
- * once without touching the cache.  Like OVS's EMC, insertion can be made
+ * classifier generation (shm->cls_gen, bumped with every classifier
+ * version); a change invalidates them all at once without touching the
+ * cache, and a cached rule is dereferenced only under the generation it
+ * was found in, so its memory (freed after a grace period) is never read
+ * once stale.  Like OVS's EMC, insertion can be made
  * probabilistic so that a flood of one-packet flows does not thrash it.
  */
 #ifndef SL_EMC_H

@@ -29,7 +29,7 @@
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
 #define SL_LAYOUT_VERSION 9u
 
-#define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
+#define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
 #define SL_BURST 32
 _Static_assert(SL_BURST == SL_INF_BURST_MAX, "the rx burst lives in struct sl_inflight");
@@ -208,9 +208,9 @@ struct sl_shm {
 	uint32_t ports_gen;         /* P, atomic release: bumped on any port change */
 	uint32_t emc_inv_prob;      /* P: option emc-insert-inv-prob */
 
-	/* The classifier snapshot in force; workers load-acquire it. */
+	/* The classifier (one for good, changed in place by versions); workers load-acquire it. */
 	struct sl_cls *cls;         /* P, atomic */
-	uint32_t cls_gen;           /* P, atomic; bumped with cls */
+	uint32_t cls_gen;           /* P, atomic; bumped with every classifier version (caches) */
 	uint32_t pad1;
 
 	struct rte_mempool *pktmbuf_pool; /* P */

@@ -23,27 +23,43 @@
 #include "primary.h"
 #include "util.h"
 
-struct retired {
-	uint64_t token;
-	struct sl_cls *cls;
-	uint32_t *ids;
-	uint32_t n_ids;
-};
+/* The classifier writer, and the classifier rule of each counter id in use. */
+static struct sl_clsw *clsw;
+static uint32_t *handle_of_id;
 
-#define SL_MAX_RETIRED 64
-static struct retired retired[SL_MAX_RETIRED];
-static unsigned int n_retired;
+static void *
+cls_zalloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	/* A rule's first two lines are what a lookup reads: keep them one
+	 * aligned pair for the adjacent-line prefetcher. */
+	return rte_zmalloc("sl_cls", size, 2 * RTE_CACHE_LINE_SIZE);
+}
+
+static void
+cls_free(void *p, void *ctx)
+{
+	(void)ctx;
+	rte_free(p);
+}
 
 int
 sl_flows_init(void)
 {
 	sl_ftable_init_data(&sl_p.flows, sizeof(struct sl_pflow));
 	sl_p.free_ids = malloc(sizeof(uint32_t) * SL_MAX_FLOWS);
-	if (sl_p.free_ids == NULL)
+	handle_of_id = malloc(sizeof(uint32_t) * SL_MAX_FLOWS);
+	if (sl_p.free_ids == NULL || handle_of_id == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < SL_MAX_FLOWS; i++)
 		sl_p.free_ids[i] = SL_MAX_FLOWS - 1 - i;
 	sl_p.n_free_ids = SL_MAX_FLOWS;
+	/* Twice the flows: a batch that modifies every rule holds both
+	 * versions of each until the old ones are collected. */
+	clsw = sl_clsw_create(2 * SL_MAX_FLOWS, cls_zalloc, cls_free, NULL);
+	if (clsw == NULL)
+		return -ENOMEM;
+	__atomic_store_n(&sl_p.shm->cls, sl_clsw_cls(clsw), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -103,13 +119,6 @@ parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *
 	return 0;
 }
 
-static void *
-cls_zalloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	return rte_zmalloc("sl_cls", size, RTE_CACHE_LINE_SIZE);
-}
-
 static void
 rule_from(struct sl_cls_rule *r, const struct sl_flow *f, uint32_t id)
 {
@@ -120,54 +129,15 @@ rule_from(struct sl_cls_rule *r, const struct sl_flow *f, uint32_t id)
 	r->actions = f->actions;
 }
 
-/* Publish @cls, retiring the old snapshot and @dead_ids (taken over). */
-static void
-publish(struct sl_cls *cls, uint32_t *dead_ids, uint32_t n_dead)
-{
-	struct sl_shm *shm = sl_p.shm;
-	struct sl_cls *old = shm->cls;
-
-	__atomic_store_n(&shm->cls, cls, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&shm->cls_gen, 1, __ATOMIC_RELEASE);
-	while (n_retired == SL_MAX_RETIRED) {
-		sl_rcu_synchronize();
-		sl_flows_reclaim();
-	}
-	retired[n_retired++] = (struct retired){
-		.token = rte_rcu_qsbr_start(shm->qsbr),
-		.cls = old,
-		.ids = dead_ids,
-		.n_ids = n_dead,
-	};
-}
-
 void
 sl_flows_reclaim(void)
 {
-	unsigned int i = 0;
-
-	while (i < n_retired) {
-		struct retired *r = &retired[i];
-
-		if (rte_rcu_qsbr_check(sl_p.shm->qsbr, r->token, false) != 1) {
-			i++;
-			continue;
-		}
-		rte_free(r->cls);
-		for (uint32_t k = 0; k < r->n_ids; k++)
-			sl_p.free_ids[sl_p.n_free_ids++] = r->ids[k];
-		free(r->ids);
-		*r = retired[--n_retired];
-	}
+	/* Everything is reclaimed in commit(), after its grace period. */
 }
 
 void
 sl_flows_wait_idle(void)
 {
-	while (n_retired > 0) {
-		sl_rcu_synchronize();
-		sl_flows_reclaim();
-	}
 }
 
 /* Give the rules @e added fresh counters; -ENOSPC (and nothing taken) if ids run out. */
@@ -190,33 +160,103 @@ number_added(const struct sl_ftable_edit *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* Build a classifier snapshot of the whole table; NULL if out of memory. */
-static struct sl_cls *
-build(void)
-{
-	const struct sl_ftable *t = &sl_p.flows;
-	struct sl_cls_rule *rules = malloc(sizeof(*rules) * (t->n ? t->n : 1));
-	struct sl_cls *cls;
+/* A delete modifies nothing. */
+static const uint32_t no_mod[1];
 
-	if (rules == NULL)
-		return NULL;
-	for (uint32_t i = 0; i < t->n; i++)
-		rule_from(&rules[i], &t->flows[i], sl_pflow_of(i)->id);
-	cls = sl_cls_build(rules, t->n, cls_zalloc, NULL);
-	free(rules);
-	return cls;
+/* True if table position @p is one @e added (e->added is ascending). */
+static bool
+is_added(const struct sl_ftable_edit *e, uint32_t p)
+{
+	uint32_t lo = 0, hi = e->n_added;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (e->added[mid] == p)
+			return true;
+		if (e->added[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* A modified rule: its counter id, and the classifier rule it had before. */
+struct swap {
+	uint32_t id;
+	uint32_t old;
+};
+
+/* Stage the rule at table position @p in place of its older version, if it differs. */
+static int
+stage_modified(uint32_t p, struct swap *swaps, uint32_t *n_swaps)
+{
+	const struct sl_flow *f = &sl_p.flows.flows[p];
+	uint32_t id = sl_pflow_of(p)->id, h = handle_of_id[id], nh;
+	const struct sl_cls_rule *old = sl_clsw_rule(clsw, h);
+	struct sl_cls_rule r;
+	int rc;
+
+	if (old->cookie == f->cookie && memcmp(&old->actions, &f->actions, sizeof(f->actions)) == 0)
+		return 0;
+	rule_from(&r, f, id);
+	r.seq = old->seq; /* same identity: same place among ties */
+	rc = sl_clsw_insert(clsw, &r, &nh);
+	if (rc == 0)
+		rc = sl_clsw_remove(clsw, h);
+	if (rc < 0)
+		return rc;
+	swaps[*n_swaps] = (struct swap){ .id = id, .old = h };
+	(*n_swaps)++;
+	handle_of_id[id] = nh;
+	return 0;
 }
 
 /*
- * Make the table as @e left it live: counters for the added rules, a new
- * snapshot, the removed rules' counter ids retired with the old snapshot.
- * On failure @e is undone and nothing changed.
+ * Stage @e in the classifier: rules added, removed, and those whose
+ * actions changed under the same identity (positions @mod[0..n_mod), or
+ * every position if @mod is NULL).
  */
 static int
-commit(struct sl_ftable_edit *e, char *err, size_t errlen)
+stage(const struct sl_ftable_edit *e, const uint32_t *mod, uint32_t n_mod, struct swap *swaps,
+      uint32_t *n_swaps)
 {
-	uint32_t n_dead = e->n_removed, *dead;
-	struct sl_cls *cls;
+	int rc = 0;
+
+	for (uint32_t i = 0; rc == 0 && i < e->n_removed; i++)
+		rc = sl_clsw_remove(clsw, handle_of_id[((const struct sl_pflow *)
+							sl_ftable_edit_removed_data(e, i))->id]);
+	for (uint32_t i = 0; rc == 0 && i < e->n_added; i++) {
+		struct sl_cls_rule r;
+		uint32_t p = e->added[i], id = sl_pflow_of(p)->id;
+
+		rule_from(&r, &sl_p.flows.flows[p], id);
+		r.seq = 0;
+		rc = sl_clsw_insert(clsw, &r, &handle_of_id[id]);
+	}
+	if (mod == NULL) {
+		for (uint32_t p = 0; rc == 0 && p < sl_p.flows.n; p++)
+			if (!is_added(e, p))
+				rc = stage_modified(p, swaps, n_swaps);
+	} else {
+		for (uint32_t i = 0; rc == 0 && i < n_mod; i++)
+			rc = stage_modified(mod[i], swaps, n_swaps);
+	}
+	return rc;
+}
+
+/*
+ * Make the table as @e left it live: counters for the added rules, the
+ * classifier changes staged and published at once, the removed rules'
+ * counter ids free again after the grace period.  On failure @e is undone
+ * and nothing changed.
+ */
+static int
+commit(struct sl_ftable_edit *e, const uint32_t *mod, uint32_t n_mod, char *err, size_t errlen)
+{
+	uint32_t n_swaps = 0, cap = mod != NULL ? n_mod : sl_p.flows.n;
+	struct swap *swaps;
 	int rc;
 
 	rc = number_added(e, err, errlen);
@@ -224,25 +264,37 @@ commit(struct sl_ftable_edit *e, char *err, size_t errlen)
 		sl_ftable_edit_undo(&sl_p.flows, e);
 		return rc;
 	}
-	dead = malloc(sizeof(*dead) * (n_dead ? n_dead : 1));
-	cls = dead != NULL ? build() : NULL;
-	if (cls == NULL) {
-		snprintf(err, errlen, "out of shared memory for a %u-rule classifier", sl_p.flows.n);
+	swaps = malloc(sizeof(*swaps) * (cap ? cap : 1));
+	rc = swaps != NULL ? stage(e, mod, n_mod, swaps, &n_swaps) : -ENOMEM;
+	if (rc < 0) {
+		if (rc == -ENOSPC)
+			snprintf(err, errlen, "too many rule versions: %u flows", sl_p.flows.n);
+		else
+			snprintf(err, errlen, "out of shared memory for a %u-rule classifier",
+				 sl_p.flows.n);
+		sl_clsw_abort(clsw);
+		for (uint32_t i = n_swaps; i-- > 0;)
+			handle_of_id[swaps[i].id] = swaps[i].old;
 		/* No worker ever saw these ids: they are free again at once. */
 		for (uint32_t i = 0; i < e->n_added; i++)
 			sl_p.free_ids[sl_p.n_free_ids++] = sl_pflow_of(e->added[i])->id;
 		sl_ftable_edit_undo(&sl_p.flows, e);
-		free(dead);
-		return -ENOMEM;
+		free(swaps);
+		return rc == -ENOSPC ? rc : -ENOMEM;
 	}
-	for (uint32_t i = 0; i < n_dead; i++)
-		dead[i] = ((const struct sl_pflow *)sl_ftable_edit_removed_data(e, i))->id;
-	sl_ftable_edit_done(e);
-	publish(cls, dead, n_dead);
+	free(swaps);
+	sl_clsw_publish(clsw);
+	/* Exact-match and pipeline caches are tagged with this generation. */
+	__atomic_fetch_add(&sl_p.shm->cls_gen, 1, __ATOMIC_RELEASE);
 	/* The reply says the change is in force: no worker may still be in a
-	 * burst it began under the old table (nor replay a pipeline cached
+	 * burst it began under the old version (nor replay a cache entry made
 	 * under it) once the user reads it. */
 	sl_rcu_synchronize();
+	sl_clsw_collect(clsw);
+	for (uint32_t i = 0; i < e->n_removed; i++)
+		sl_p.free_ids[sl_p.n_free_ids++] =
+			((const struct sl_pflow *)sl_ftable_edit_removed_data(e, i))->id;
+	sl_ftable_edit_done(e);
 	return 0;
 }
 
@@ -281,7 +333,7 @@ sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errl
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return rc;
 	}
-	rc = commit(&e, err, errlen);
+	rc = commit(&e, e.log_pos, e.n_log, err, errlen);
 	if (rc == 0) {
 		restart_timers(parsed, (uint32_t)n);
 		*n_changed = (uint32_t)n;
@@ -318,7 +370,7 @@ sl_flows_del(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 		*n_changed = 0;
 		return 0;
 	}
-	rc = commit(&e, err, errlen);
+	rc = commit(&e, no_mod, 0, err, errlen);
 	if (rc == 0)
 		*n_changed = removed;
 	return rc;
@@ -350,7 +402,7 @@ sl_flows_mod(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 		snprintf(err, errlen, "out of memory for %u flows", n_result);
 		return rc;
 	}
-	rc = commit(&e, err, errlen);
+	rc = commit(&e, e.log_pos, e.n_log, err, errlen);
 	if (rc == 0) {
 		/* hard_age counts from here for what was modified, as in OVS. */
 		uint64_t now = sl_now_ms();
@@ -414,7 +466,7 @@ sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
 		return rc;
 	}
 	n = e.n_removed;
-	rc = commit(&e, err, errlen);
+	rc = commit(&e, no_mod, 0, err, errlen);
 	if (rc == 0)
 		*n_changed = n;
 	return rc;
@@ -441,7 +493,7 @@ sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t 
 		return rc;
 	}
 	changed = e.n_added + e.n_modified + e.n_removed;
-	rc = commit(&e, err, errlen);
+	rc = commit(&e, NULL, 0, err, errlen);
 	if (rc == 0)
 		*n_changed = changed;
 	return rc;

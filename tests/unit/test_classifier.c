@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Classifier snapshot: priorities, tie-breaks, prefixes, a randomized check
- * against a brute-force scan, and position independence of the block.
+ * Classifier: priorities, tie-breaks, prefixes, randomized checks against a
+ * brute-force scan (tests/unit/test_cls_incremental.c checks changes).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,14 +13,18 @@
 
 #include "classifier.h"
 
-static unsigned int n_zallocs;
-
 static void *
 test_zalloc(size_t size, void *ctx)
 {
 	(void)ctx;
-	n_zallocs++;
 	return calloc(1, size);
+}
+
+static void
+test_free(void *p, void *ctx)
+{
+	(void)ctx;
+	free(p);
 }
 
 static void *
@@ -30,16 +35,28 @@ failing_zalloc(size_t size, void *ctx)
 	return NULL;
 }
 
+static struct sl_clsw *cur_w; /* the writer of the classifier build() made */
+
+/* A classifier holding @rules, in that order (ties go to the earlier). */
 static struct sl_cls *
 build(const struct sl_cls_rule *rules, uint32_t n)
 {
-	struct sl_cls *cls;
+	uint32_t h;
 
-	n_zallocs = 0;
-	cls = sl_cls_build(rules, n, test_zalloc, NULL);
-	cr_assert_not_null(cls);
-	cr_assert_eq(n_zallocs, 1, "a snapshot must be one allocation");
-	return cls;
+	cur_w = sl_clsw_create(n + 16, test_zalloc, test_free, NULL);
+	cr_assert_not_null(cur_w);
+	for (uint32_t i = 0; i < n; i++)
+		cr_assert_eq(sl_clsw_insert(cur_w, &rules[i], &h), 0);
+	sl_clsw_publish(cur_w);
+	return sl_clsw_cls(cur_w);
+}
+
+static void
+done(struct sl_cls *cls)
+{
+	cr_assert_eq(sl_clsw_cls(cur_w), cls);
+	sl_clsw_destroy(cur_w);
+	cur_w = NULL;
 }
 
 /* Id of the winning rule, or -1 for no match. */
@@ -104,18 +121,25 @@ Test(classifier, empty_snapshot_matches_nothing)
 
 	cr_assert_eq(sl_cls_n_rules(cls), 0);
 	cr_assert_eq(sl_cls_n_subtables(cls), 0);
-	cr_assert_gt(sl_cls_size(cls), 0);
+	cr_assert_gt(sl_clsw_shm_bytes(cur_w), 0);
 	cr_assert_null(sl_cls_lookup(cls, &k));
-	cr_assert_null(sl_cls_rule_at(cls, 0));
-	free(cls);
+	done(cls);
 }
 
 Test(classifier, allocation_failure_returns_null)
 {
 	struct sl_cls_rule r = ip4_dst_rule(0, 10, 0x0a000000, 8);
 
-	cr_assert_null(sl_cls_build(&r, 1, failing_zalloc, NULL));
-	cr_assert_null(sl_cls_build(NULL, 0, failing_zalloc, NULL));
+	uint32_t h;
+
+	cr_assert_null(sl_clsw_create(16, failing_zalloc, test_free, NULL));
+	cur_w = sl_clsw_create(1, test_zalloc, test_free, NULL);
+	cr_assert_eq(sl_clsw_insert(cur_w, &r, &h), 0);
+	cr_assert_eq(sl_clsw_insert(cur_w, &r, &h), -ENOSPC, "max_rules is a hard limit");
+	sl_clsw_abort(cur_w);
+	sl_clsw_publish(cur_w);
+	cr_assert_eq(sl_cls_n_rules(sl_clsw_cls(cur_w)), 0, "abort takes staged rules back");
+	done(sl_clsw_cls(cur_w));
 }
 
 Test(classifier, rules_kept_in_input_order)
@@ -136,10 +160,16 @@ Test(classifier, rules_kept_in_input_order)
 	cls = build(rules, 4);
 	cr_assert_eq(sl_cls_n_rules(cls), 4);
 	cr_assert_eq(sl_cls_n_subtables(cls), 3);
-	for (i = 0; i < 4; i++)
-		cr_assert(memcmp(sl_cls_rule_at(cls, i), &rules[i], sizeof(rules[i])) == 0);
-	cr_assert_null(sl_cls_rule_at(cls, 4));
-	free(cls);
+	for (i = 0; i < 4; i++) {
+		const struct sl_cls_rule *r = sl_clsw_rule(cur_w, i);
+
+		cr_assert(memcmp(&r->match, &rules[i].match, sizeof(r->match)) == 0);
+		cr_assert(memcmp(&r->actions, &rules[i].actions, sizeof(r->actions)) == 0);
+		cr_assert_eq(r->id, rules[i].id);
+		cr_assert_eq(r->cookie, rules[i].cookie);
+		cr_assert_eq(r->seq, i + 1, "seq follows insertion order");
+	}
+	done(cls);
 }
 
 Test(classifier, higher_priority_wins)
@@ -155,14 +185,14 @@ Test(classifier, higher_priority_wins)
 	rules[2] = ip4_dst_rule(2, 30, 0x0a000001, 32);
 	cls = build(rules, 3);
 	cr_assert_eq(lookup_id(cls, &k), 1);
-	free(cls);
+	done(cls);
 
 	rules[1].priority = 0;
 	cls = build(rules, 3);
 	cr_assert_eq(lookup_id(cls, &k), 2);
 	k = ip4_pkt(0x0b000001);
 	cr_assert_eq(lookup_id(cls, &k), 1, "only the match-all rule matches");
-	free(cls);
+	done(cls);
 }
 
 Test(classifier, prefix_lengths_by_priority)
@@ -187,7 +217,7 @@ Test(classifier, prefix_lengths_by_priority)
 	k = ip4_pkt(0xc0a80107);
 	k.dl_type = 0x86dd;
 	cr_assert_eq(lookup_id(cls, &k), -1, "dl_type is part of every rule");
-	free(cls);
+	done(cls);
 }
 
 Test(classifier, priority_beats_prefix_length)
@@ -201,7 +231,7 @@ Test(classifier, priority_beats_prefix_length)
 	struct sl_flow_key k = ip4_pkt(0xc0a80107);
 
 	cr_assert_eq(lookup_id(cls, &k), 16);
-	free(cls);
+	done(cls);
 }
 
 Test(classifier, same_match_different_priorities)
@@ -219,7 +249,7 @@ Test(classifier, same_match_different_priorities)
 	cr_assert_eq(lookup_id(cls, &k), 1);
 	k = ip4_pkt(0x0b010203);
 	cr_assert_eq(lookup_id(cls, &k), 3);
-	free(cls);
+	done(cls);
 }
 
 Test(classifier, equal_priority_first_rule_wins)
@@ -234,7 +264,7 @@ Test(classifier, equal_priority_first_rule_wins)
 	rules[2] = ip4_dst_rule(2, 20, 0x0a000000, 24);
 	cls = build(rules, 3);
 	cr_assert_eq(lookup_id(cls, &k), 0);
-	free(cls);
+	done(cls);
 
 	/* Every rotation: the first rule in the input must win. */
 	for (i = 0; i < 3; i++) {
@@ -242,7 +272,7 @@ Test(classifier, equal_priority_first_rule_wins)
 
 		cls = build(rot, 3);
 		cr_assert_eq(lookup_id(cls, &k), i);
-		free(cls);
+		done(cls);
 	}
 }
 
@@ -261,7 +291,7 @@ Test(classifier, tie_in_lower_subtable_found_after_higher_one)
 	struct sl_flow_key k = ip4_pkt(0x0a000001);
 
 	cr_assert_eq(lookup_id(cls, &k), 0);
-	free(cls);
+	done(cls);
 }
 
 /*
@@ -463,55 +493,10 @@ Test(classifier, random_rules_agree_with_brute_force, .timeout = 120)
 	cr_assert_lt(hits, N_PACKETS);
 	cr_log_info("%u/%u packets matched, %u subtables", hits, N_PACKETS,
 		    sl_cls_n_subtables(cls));
-	free(cls);
+	done(cls);
 	free(rules);
 }
 
-Test(classifier, snapshot_is_position_independent)
-{
-	struct shape shapes[8];
-	struct sl_cls_rule rules[300];
-	struct sl_flow_key keys[2000];
-	int want[2000];
-	struct sl_cls *cls, *copy;
-	size_t size;
-	uint32_t i;
-
-	for (i = 0; i < 8; i++)
-		random_shape(&shapes[i]);
-	random_rules(rules, 300, shapes, 8);
-	cls = build(rules, 300);
-	for (i = 0; i < 2000; i++) {
-		random_packet(rules, 300, &keys[i]);
-		want[i] = lookup_id(cls, &keys[i]);
-	}
-
-	size = sl_cls_size(cls);
-	copy = malloc(size);
-	cr_assert_not_null(copy);
-	memcpy(copy, cls, size);
-	memset(cls, 0xaa, size);
-	free(cls);
-
-	cr_assert_eq(sl_cls_n_rules(copy), 300);
-	for (i = 0; i < 2000; i++) {
-		const struct sl_cls_rule *r = sl_cls_lookup(copy, &keys[i]);
-
-		cr_assert_eq(r == NULL ? -1 : (int)r->id, want[i]);
-		cr_assert_eq(want[i], brute_force(rules, 300, &keys[i]));
-		if (r != NULL)
-			cr_assert(r >= sl_cls_rule_at(copy, 0) && r <= sl_cls_rule_at(copy, 299),
-				  "result must point into the copy");
-	}
-	free(copy);
-}
-
-/*
- * Several tables in one snapshot, with rules matching registers and
- * metadata: a lookup in table T with pipeline state M finds what a scan of
- * T's rules with sl_match_matches_meta finds, and never a rule of another
- * table; table 0's lookup without state is the lookup with all-zero state.
- */
 Test(classifier, tables_and_registers_agree_with_brute_force, .timeout = 120)
 {
 	enum { N = 3000, TABLES = 4, PACKETS = 30000 };
@@ -575,6 +560,6 @@ Test(classifier, tables_and_registers_agree_with_brute_force, .timeout = 120)
 	}
 	cr_assert_gt(hits, PACKETS / 4);
 	cr_assert_gt(meta_hits, 100, "only %u hits on register or metadata rules", meta_hits);
-	free(cls);
+	done(cls);
 	free(rules);
 }
