@@ -116,7 +116,7 @@ Test(pmd, vhost_port_types_make_their_devargs)
 		     SL_PS_TYPE, "%s", err);
 	cr_assert_eq(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(sl_port_type_devargs("vhu0", &v, "/run/s", out, sizeof(out), err, sizeof(err)), 0);
-	cr_assert_str_eq(out, "net_vhost_vhu0,iface=/run/s/vhu0");
+	cr_assert_str_eq(out, "net_vhost_vhu0,iface=/run/s/vhu0,queues=8");
 	cr_assert_eq(sl_vhost_socket(out, path, sizeof(path), &client), 1);
 	cr_assert_str_eq(path, "/run/s/vhu0");
 	cr_assert(!client);
@@ -129,7 +129,7 @@ Test(pmd, vhost_port_types_make_their_devargs)
 		     SL_PS_VHOST_SERVER_PATH, "%s", err);
 	cr_assert_eq(sl_values_check_all(&sl_port_settings, &v, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(sl_port_type_devargs("vhu1", &v, "/run/s", out, sizeof(out), err, sizeof(err)), 0);
-	cr_assert_str_eq(out, "net_vhost_vhu1,iface=/run/vm/a.sock,client=1");
+	cr_assert_str_eq(out, "net_vhost_vhu1,iface=/run/vm/a.sock,client=1,queues=8");
 	cr_assert_eq(sl_vhost_socket(out, path, sizeof(path), &client), 1);
 	cr_assert_str_eq(path, "/run/vm/a.sock");
 	cr_assert(client);
