@@ -623,6 +623,14 @@ put(struct sl_text *t, const char *fmt, ...)
 	}
 }
 
+/* A MAC as Open vSwitch prints it: lower case. */
+static void
+fmt_mac(char *buf, size_t len, const struct rte_ether_addr *a)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", a->addr_bytes[0], a->addr_bytes[1],
+		 a->addr_bytes[2], a->addr_bytes[3], a->addr_bytes[4], a->addr_bytes[5]);
+}
+
 static const char *const mode_names[] = { "active-backup", "balance-slb", "balance-tcp" };
 
 static const char *
@@ -653,7 +661,7 @@ show_bond(struct sl_text *t, unsigned int slot, uint64_t now)
 	put(t, "lacp_fallback_ab: %s\n", pb->lacp.fallback_ab ? "true" : "false");
 	put(t, "active-backup primary: %s\n", pb->primary[0] ? pb->primary : "<none>");
 	if (pb->active >= 0)
-		rte_ether_format_addr(mac, sizeof(mac), &pb->m[pb->active].mac);
+		fmt_mac(mac, sizeof(mac), &pb->m[pb->active].mac);
 	put(t, "active member mac: %s(%s)\n", mac,
 	    pb->active >= 0 ? sl_p.shm->ports[pb->m[pb->active].slot].name : "none");
 	for (unsigned int i = 0; i < pb->n; i++) {
@@ -686,7 +694,7 @@ show_lacp(struct sl_text *t, unsigned int slot)
 
 	if (pb->lacp_mode == SL_LACP_OFF)
 		return;
-	rte_ether_format_addr(mac, sizeof(mac), &pb->lacp.sys_id);
+	fmt_mac(mac, sizeof(mac), &pb->lacp.sys_id);
 	put(t, "---- %s ----\n", pb->name);
 	put(t, "  status: %s%s\n", pb->lacp.active ? "active" : "passive",
 	    pb->lacp.negotiated ? " negotiated" : "");
@@ -705,12 +713,12 @@ show_lacp(struct sl_text *t, unsigned int slot)
 		put(t, "  port_id: %u\n", pm->lacp.port_id);
 		put(t, "  port_priority: %u\n", pm->lacp.port_priority);
 		put(t, "  may_enable: %s\n", sl_lacp_may_enable(&pb->lacp, &pm->lacp) ? "true" : "false");
-		rte_ether_format_addr(mac, sizeof(mac), &a.sys_id);
+		fmt_mac(mac, sizeof(mac), &a.sys_id);
 		sl_lacp_state_text(a.state, st, sizeof(st));
 		put(t, "\n  actor sys_id: %s\n  actor sys_priority: %u\n  actor port_id: %u\n"
 		       "  actor port_priority: %u\n  actor key: %u\n  actor state:%s\n",
 		    mac, a.sys_priority, a.port_id, a.port_priority, a.key, st);
-		rte_ether_format_addr(mac, sizeof(mac), &pm->lacp.partner.sys_id);
+		fmt_mac(mac, sizeof(mac), &pm->lacp.partner.sys_id);
 		sl_lacp_state_text(pm->lacp.partner.state, st, sizeof(st));
 		put(t, "\n  partner sys_id: %s\n  partner sys_priority: %u\n  partner port_id: %u\n"
 		       "  partner port_priority: %u\n  partner key: %u\n  partner state:%s\n",
