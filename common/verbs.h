@@ -113,7 +113,7 @@ enum sl_verb_flags {
 	  "detach a device no port uses (left attached by del-port)")                                  \
 	X(pmd_rxq_rebalance, "pmd-rxq-rebalance", PMD_RXQ_REBALANCE, SL_VERB_PRIMARY, 0, 0, "",  \
 	  "assign the rx queues to the workers again, by their measured cycles")           \
-	X(add_bond, "add-bond", ADD_BOND, SL_VERB_PERSIST | SL_VERB_DAEMON, 5, -1,                  \
+	X(add_bond, "add-bond", ADD_BOND, SL_VERB_PERSIST | SL_VERB_DAEMON, 3, -1,                  \
 	  "NAME MEMBER DEVARGS MEMBER DEVARGS... [bond_mode=M] [lacp=off|active|passive] [KEY=VALUE...]", \
 	  "add a bond of device ports (Open vSwitch's bond and LACP settings)")                 \
 	X(del_bond, "del-bond", DEL_BOND, SL_VERB_PERSIST | SL_VERB_DAEMON, 1, 1, "NAME",           \

@@ -200,8 +200,14 @@ h_add_bond(struct sl_daemon *d, struct sl_call *call)
 		if (sl_db_port_check(&d->db, &b->m[pushed], err, sizeof(err)) < 0)
 			break;
 		rep = push_add(d, &b->m[pushed]);
-		if (!accepted(rep))
+		if (!accepted(rep)) {
+			if (rep != NULL && rep->error != NULL) {
+				snprintf(err, sizeof(err), "member \"%s\": %s", b->m[pushed].name,
+					 rep->error);
+				sl_set_str(&rep->error, err);
+			}
 			break;
+		}
 		sluice__reply__free_unpacked(rep, NULL);
 		rep = NULL;
 		sl_db_port_add(&d->db, &b->m[pushed]);

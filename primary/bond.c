@@ -40,6 +40,7 @@ struct sl_pmember {
 	uint64_t delay_due_ms; /* 0: no delay running */
 	bool admin_disabled;   /* bond-disable-member */
 	bool may_enable;
+	bool was_enabled;      /* may_enable at the last choice */
 	char ifname[IFNAMSIZ]; /* net_af_packet: the kernel interface whose carrier counts */
 	struct rte_ether_addr mac;
 	struct sl_lacp_member lacp;
@@ -437,23 +438,27 @@ mode_in_force(const struct sl_pbond *pb)
 	return pb->mode;
 }
 
+/* Keep the active member while it may carry traffic; bond-primary takes over when it comes
+ * (back) up, as in Open vSwitch, not after bond-set-active-member chose another. */
 static void
 choose_active(struct sl_pbond *pb)
 {
-	int pick = -1;
+	int pick = pb->active >= 0 && pb->m[pb->active].may_enable ? pb->active : -1;
 
-	if (pb->active >= 0 && pb->m[pb->active].may_enable)
-		pick = pb->active;
 	for (unsigned int i = 0; i < pb->n; i++)
-		if (pb->m[i].may_enable && pb->primary[0] != '\0' &&
+		if (pb->m[i].may_enable && (!pb->m[i].was_enabled || pick < 0) &&
+		    pb->primary[0] != '\0' &&
 		    strcmp(sl_p.shm->ports[pb->m[i].slot].name, pb->primary) == 0)
-			pick = i; /* bond-primary wins whenever it may */
+			pick = i;
 	for (unsigned int i = 0; pick < 0 && i < pb->n; i++)
 		if (pb->m[i].may_enable)
 			pick = i;
 	if (pick != pb->active)
-		PLOG(INFO, "bond %s: active member %s", pb->name, pick >= 0 ? sl_p.shm->ports[pb->m[pick].slot].name : "none");
+		PLOG(INFO, "bond %s: active member %s", pb->name,
+		     pick >= 0 ? sl_p.shm->ports[pb->m[pick].slot].name : "none");
 	pb->active = pick;
+	for (unsigned int i = 0; i < pb->n; i++)
+		pb->m[i].was_enabled = pb->m[i].may_enable;
 }
 
 /* Buckets on a member that may not carry traffic go to the least-loaded one that may. */
