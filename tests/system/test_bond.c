@@ -12,10 +12,12 @@
  * active-backup against an active-backup partner; balance-slb spreads 100
  * source MACs; bad input changes nothing.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -237,10 +239,26 @@ Test(bond, lacp_balance_tcp_negotiates_with_ovs_spreads_and_fails_over, .fini = 
 		usleep(100000);
 	wait_negotiated(8000);
 	ping_ok(3);
+
+	/* A partner that goes silent (stopped, links up): expired after 3 s (fast), not used. */
+	ctl_sh("kill -STOP $(cat /tmp/slbond-%s/ovs-vswitchd.pid)", tag);
+	for (int i = 0; i < 100; i++) {
+		OK("bond-show b0");
+		if (count(out, ": disabled") == 2)
+			break;
+		usleep(100000);
+	}
+	cr_assert(count(out, ": disabled") == 2, "silent partner still used: %s", out);
+	OK("lacp-show b0");
+	ctl_sh("kill -CONT $(cat /tmp/slbond-%s/ovs-vswitchd.pid)", tag);
+	cr_assert(count(out, ": expired ") + count(out, ": defaulted ") == 2 &&
+		  count(out, "may_enable: false") == 2, "%s", out);
+	wait_negotiated(8000);
 }
 
 Test(bond, active_backup_against_an_active_backup_partner, .fini = bond_fini)
 {
+	static char before[1 << 14];
 	long long t0[2], t1[2];
 
 	partner_up("ba", "bond_mode=active-backup other_config:bond-primary=bao0");
@@ -275,6 +293,20 @@ Test(bond, active_backup_against_an_active_backup_partner, .fini = bond_fini)
 	OK("bond-set-active-member b0 m1");
 	OK("bond-show b0");
 	cr_assert(strstr(out, "(m1)"), "%s", out);
+	/* Back to the member the partner is active on (it drops what arrives on its backup). */
+	OK("bond-set-active-member b0 m0");
+
+	/* sluiced restarts: the bond it finds in the primary is the DB's, left alone. */
+	OK("show");
+	snprintf(before, sizeof(before), "%s", strstr(out, "    Port"));
+	kill(c.sluiced, SIGKILL);
+	waitpid(c.sluiced, NULL, 0);
+	ctl_start_daemon(&c);
+	OK("show");
+	cr_assert_str_eq(strstr(out, "    Port"), before, "reconciled");
+	OK("bond-show b0");
+	cr_assert(strstr(out, "(m0)"), "not disturbed: %s", out);
+	ping_ok(3);
 }
 
 Test(bond, balance_slb_spreads_100_source_macs_over_both_members, .fini = bond_fini)
