@@ -69,8 +69,8 @@ rate() { # label, then the command that prints the sinks' packet count
 
 sluice_run() { # mode: plain | bond
 	local R=$W/sl-$1
-	mkdir -p "$R"
-	"$B/ctl/sluiced" --rundir "$R" --workers 1 --lcores 0,1 \
+	rm -rf "$R"; mkdir -p "$R" # a fresh DB every round
+	setsid "$B/ctl/sluiced" --rundir "$R" --workers 1 --lcores 0,1 \
 		--eal-args "--no-pci --file-prefix=slbbond --log-level=lib.eal:error" --detach >/dev/null 2>&1
 	S="$B/ctl/sluicectl --rundir $R"
 	for _ in $(seq 50); do $S show >/dev/null 2>&1 && break; sleep 0.2; done
@@ -102,6 +102,7 @@ ovs_sum() {
 
 ovs_run() ( # mode
 	OVS_TAG=ovs-$1
+	rm -rf "$W/ovs-$1" # a fresh conf.db every round
 	trap ovs_stop EXIT
 	ovs_start "$W/ovs-$1" slbbondovs >/dev/null 2>&1 || { echo "OVS-DPDK did not start"; exit 1; }
 	v=("${OVS_VSCTL[@]}")
