@@ -74,7 +74,8 @@ down)
 		fi
 	done
 	sleep 0.2
-	for dev in ${T}s0 ${T}s1 ${T}sh ${T}oh; do
+	# ${T}br: the tap device OVS made for its bridge's internal port.
+	for dev in ${T}s0 ${T}s1 ${T}sh ${T}oh ${T}br; do
 		ip link del $dev 2>/dev/null || true
 	done
 	for side in A B; do
