@@ -68,7 +68,9 @@ port_rules(const struct sl_values *vals, char *err, size_t errlen)
 {
 	int rc = qos_rules(vals, err, errlen);
 
-	return rc < 0 ? rc : type_rules(vals, err, errlen);
+	if (rc == 0)
+		rc = type_rules(vals, err, errlen);
+	return rc < 0 ? rc : sl_bond_rules(vals, err, errlen);
 }
 
 const struct sl_settings sl_port_settings = { "port setting", port_settings, SL_PS_COUNT,
@@ -342,6 +344,8 @@ sl_port_type_devargs(const char *name, const struct sl_values *vals, const char 
 	out[0] = '\0';
 	if (type == SL_PORT_TYPE_DPDK)
 		return 0;
+	if (type == SL_PORT_TYPE_BOND)
+		return sl_bond_devargs(name, out, len, err, errlen);
 	if (type == SL_PORT_TYPE_VHOST_USER) {
 		snprintf(path, sizeof(path), "%s/%s", rundir, name);
 		/* RUNDIR/NAME must itself be a path a socket can have. */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bond_conf.h"
 #include "flow.h"
 
 #define SL_QOS_CIR_MAX UINT64_C(1000000000000) /* bytes a second: 8 Tbit/s */
@@ -71,13 +72,15 @@ enum sl_setting_flags {
 	  SL_SET_LIVE, "ingress policer burst (kilobits; 0: 8000)")                  \
 	X(PMD_RXQ_AFFINITY, "pmd-rxq-affinity", TEXT, 0, 0, NULL, sl_rxq_affinity_check, "",        \
 	  SL_SET_LIVE, "rx queues pinned to worker cores: QUEUE:CORE,... (0:3,1:7)")               \
-	X(TYPE, "type", ENUM, 0, 0, "dpdk|dpdkvhostuser|dpdkvhostuserclient", NULL, "dpdk", 0,     \
+	X(TYPE, "type", ENUM, 0, 0, "dpdk|dpdkvhostuser|dpdkvhostuserclient|bond", NULL, "dpdk", 0, \
 	  "dpdk: the port is DEVARGS; dpdkvhostuser: sluice serves the vhost-user socket "       \
-	  "RUNDIR/NAME; dpdkvhostuserclient: sluice connects to vhost-server-path (no DEVARGS)") \
+	  "RUNDIR/NAME; dpdkvhostuserclient: sluice connects to vhost-server-path (no DEVARGS); " \
+	  "bond: made by add-bond")                                                            \
 	X(VHOST_SERVER_PATH, "vhost-server-path", TEXT, 0, 0, NULL, sl_vhost_path_check, "", 0,     \
 	  "type=dpdkvhostuserclient: the socket QEMU serves; sluice reconnects when it returns") \
 	X(TX_RETRIES_MAX, "tx-retries-max", UINT, 0, 32, NULL, NULL, "8", SL_SET_LIVE,              \
-	  "vhost-user ports: sends tried again while a guest's rx ring is full (OVS's)")
+	  "vhost-user ports: sends tried again while a guest's rx ring is full (OVS's)") \
+	SL_BOND_PORT_SETTINGS(X)
 
 #define SL_OPTIONS(X)                                                                        \
 	X(EMC_INSERT_INV_PROB, "emc-insert-inv-prob", UINT, 0, UINT32_MAX, NULL, NULL, "100",        \
@@ -113,6 +116,7 @@ enum sl_port_type {
 	SL_PORT_TYPE_DPDK,
 	SL_PORT_TYPE_VHOST_USER,
 	SL_PORT_TYPE_VHOST_USER_CLIENT,
+	SL_PORT_TYPE_BOND,
 };
 
 /* Queue pairs a vhost-user port made by type= offers its guest (it uses what it enables). */

@@ -112,7 +112,22 @@ enum sl_verb_flags {
 	X(detach, "detach", DETACH, SL_VERB_PRIMARY, 1, 1, "DEVARGS",                            \
 	  "detach a device no port uses (left attached by del-port)")                                  \
 	X(pmd_rxq_rebalance, "pmd-rxq-rebalance", PMD_RXQ_REBALANCE, SL_VERB_PRIMARY, 0, 0, "",  \
-	  "assign the rx queues to the workers again, by their measured cycles")
+	  "assign the rx queues to the workers again, by their measured cycles")           \
+	X(add_bond, "add-bond", ADD_BOND, SL_VERB_PERSIST | SL_VERB_DAEMON, 3, -1,                  \
+	  "NAME MEMBER DEVARGS MEMBER DEVARGS... [bond_mode=M] [lacp=off|active|passive] [KEY=VALUE...]", \
+	  "add a bond of device ports (Open vSwitch's bond and LACP settings)")                 \
+	X(del_bond, "del-bond", DEL_BOND, SL_VERB_PERSIST | SL_VERB_DAEMON, 1, 1, "NAME",           \
+	  "delete a bond and its members")                                                      \
+	X(bond_show, "bond-show", BOND_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1, "[NAME]",          \
+	  "bonds: mode, members enabled and active, hash buckets and their load")               \
+	X(lacp_show, "lacp-show", LACP_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1, "[NAME]",          \
+	  "LACP of bonds: actor and partner of every member")                                   \
+	X(bond_set_active_member, "bond-set-active-member", BOND_SET_ACTIVE_MEMBER, SL_VERB_PRIMARY, 2, 2, \
+	  "NAME MEMBER", "active-backup: make MEMBER the active member (if it is enabled)")      \
+	X(bond_enable_member, "bond-enable-member", BOND_ENABLE_MEMBER, SL_VERB_PRIMARY, 2, 2,       \
+	  "NAME MEMBER", "let MEMBER carry traffic again (its link and LACP permitting)")        \
+	X(bond_disable_member, "bond-disable-member", BOND_DISABLE_MEMBER, SL_VERB_PRIMARY, 2, 2,    \
+	  "NAME MEMBER", "stop MEMBER carrying traffic")
 
 struct sl_verb {
 	const char *name;

@@ -166,6 +166,8 @@ h_add_port(struct sl_daemon *d, struct sl_call *call)
 			return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_values_check_all(&sl_port_settings, &p.settings, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
+	if (sl_bond_port_guard(&d->db, NULL, &p.settings, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (port_type_devargs(d, &p, spec->devargs, built, sizeof(built), err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", p.name, err);
 	if (sl_db_port_check(&d->db, &p, err, sizeof(err)) < 0)
@@ -203,11 +205,13 @@ static Sluice__Reply *
 h_del_port(struct sl_daemon *d, struct sl_call *call)
 {
 	const char *name = call->req->del_port->name;
-	char shown[96];
+	char shown[96], err[512];
 	Sluice__Reply *rep;
 
 	if (sl_db_port_find(&d->db, name) == NULL)
 		return sl_reply_err(ENOENT, "no port \"%s\"", sl_printable(name, shown, sizeof(shown)));
+	if (sl_bond_port_guard(&d->db, name, NULL, err, sizeof(err)) < 0)
+		return sl_reply_err(EINVAL, "%s", err);
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
 	if (accepted(rep)) {
 		sl_db_port_del(&d->db, name);

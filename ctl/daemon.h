@@ -112,6 +112,11 @@ struct sl_daemon {
 	unsigned int n_queued;
 };
 
+/* ---- bonds.c ---- */
+/* add-port of a bond or member (@vals), del-port of one (@name): refused, 0 or -EINVAL. */
+int sl_bond_port_guard(const struct sl_db *db, const char *name, const struct sl_values *vals,
+		       char *err, size_t errlen);
+
 /* ---- log.c ---- */
 extern struct sl_daemon *sl_log_daemon;
 void sl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

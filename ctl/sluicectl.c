@@ -413,13 +413,23 @@ speed_text(uint32_t mbps)
 	return buf;
 }
 
+/* A bond setting (common/bond_conf.h) at its default on a port that is no bond: not worth a line. */
+static bool
+bond_noise(const Sluice__PortInfo *p, size_t i, const char *value)
+{
+	return i >= SL_PS_BOND && strcmp(p->devargs, "") != 0 &&
+	       strncmp(p->devargs, SL_BOND_DEVARGS_PREFIX, strlen(SL_BOND_DEVARGS_PREFIX)) != 0 &&
+	       strcmp(value, sl_port_settings.s[i].def) == 0;
+}
+
 /* Every port setting, in the order of common/settings.h. */
 static void
 print_port_settings(const Sluice__PortInfo *p)
 {
 	for (size_t i = 0; i < sl_port_settings.n; i++)
 		for (size_t j = 0; j < p->n_settings; j++)
-			if (strcmp(p->settings[j]->key, sl_port_settings.s[i].key) == 0)
+			if (strcmp(p->settings[j]->key, sl_port_settings.s[i].key) == 0 &&
+			    !bond_noise(p, i, p->settings[j]->value))
 				printf("        %s: %s\n", p->settings[j]->key, p->settings[j]->value);
 }
 

@@ -37,6 +37,7 @@
 #include <rte_ring.h>
 
 #include "primary.h"
+#include "primary_bond.h"
 #include "util.h"
 
 /* Empty passes spent busy before the first sleep: about a millisecond. */
@@ -107,6 +108,7 @@ port_tx(unsigned int slot, const struct sl_port *p)
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 		}
 	}
+	work += sl_bond_bridge_tx(slot); /* LACPDUs of a bond member */
 	return work;
 }
 

@@ -32,6 +32,7 @@
 
 #include "capture.h"
 #include "primary.h"
+#include "primary_bond.h"
 #include "util.h"
 
 struct sl_primary sl_p;
@@ -306,6 +307,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_mempools_reclaim();
 	sl_capture_reap();
 	sl_vhost_tick();
+	sl_bond_tick(now_ms);
 }
 
 #define SL_HOUSEKEEPING_MS 10
@@ -377,6 +379,8 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "sluice-primary: capture zone: %s\n", strerror(-ret));
 	if (sl_meters_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the meter table\n");
+	if (sl_bonds_init() < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: no memory for the bond table\n");
 	if (sl_groups_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the group table\n");
 	if (sl_flows_init() < 0)

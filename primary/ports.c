@@ -30,6 +30,7 @@
 
 #include "mactable.h"
 #include "primary.h"
+#include "primary_bond.h"
 #include "settings.h"
 #include "util.h"
 
@@ -119,6 +120,7 @@ port_forget(unsigned int slot)
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 
 	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	sl_bond_port_removed(slot);
 	/* Never published, or unpublished and past a grace period: the bridge
 	 * thread no longer counts for this slot. */
 	atomic_store_explicit(&sl_p.bridge_dropped[slot], 0, memory_order_relaxed);
@@ -211,6 +213,15 @@ apply_live(unsigned int slot, int id, const struct sl_values *next, char *err, s
 	case SL_PS_N_RXQ: /* SL_SET_RESTART: applied by port_restart */
 	case SL_PS_TYPE: /* only at add-port: part of the devargs sluiced made */
 	case SL_PS_VHOST_SERVER_PATH:
+	case SL_PS_BOND: /* bonds: only at add-bond (bond.c reads them) */
+	case SL_PS_BOND_MODE:
+	case SL_PS_LACP:
+	case SL_PS_LACP_TIME:
+	case SL_PS_BOND_REBALANCE_INTERVAL:
+	case SL_PS_BOND_UPDELAY:
+	case SL_PS_BOND_DOWNDELAY:
+	case SL_PS_LACP_FALLBACK_AB:
+	case SL_PS_BOND_PRIMARY:
 	case SL_PS_COUNT:
 		break;
 	}
@@ -238,6 +249,40 @@ apply_after_start(unsigned int slot, const struct sl_values *cfg, char *err, siz
 	return 0;
 }
 
+/* A bond (type=bond): a slot with no device; its members carry its packets (bond.c). */
+static int
+bond_add(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
+	 const struct sl_values *cfg, char *err, size_t errlen)
+{
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+	int rc;
+
+	memset(pp, 0, sizeof(*pp));
+	snprintf(pp->devargs, sizeof(pp->devargs), "%s", spec->devargs);
+	snprintf(pp->driver, sizeof(pp->driver), "bond");
+	pp->cfg = *cfg;
+	snprintf(p->name, sizeof(p->name), "%s", spec->name);
+	p->ofport = ofport;
+	p->port_id = RTE_MAX_ETHPORTS; /* no device: every ethdev call refuses it */
+	p->n_rxq = 0;
+	p->n_txq = 0;
+	p->bridged = 0;
+	p->lossless = 0;
+	p->tx_shared = 0;
+	p->mtu = cfg_u16(cfg, SL_PS_MTU);
+	p->max_frame = UINT32_MAX; /* each member enforces its own */
+	p->gen++;
+	rc = sl_bond_create(slot, spec->name, cfg, err, errlen);
+	if (rc < 0) {
+		port_forget(slot);
+		return rc;
+	}
+	port_publish(slot);
+	PLOG(INFO, "added bond %s (ofport %u)", p->name, p->ofport);
+	return 0;
+}
+
 int
 sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 {
@@ -254,6 +299,8 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "no room for another port (at most %d)", SL_MAX_PORTS);
 		return -ENOSPC;
 	}
+	if (sl_values_u64(&sl_port_settings, &cfg, SL_PS_TYPE) == SL_PORT_TYPE_BOND)
+		return bond_add(slot, spec, ofport, &cfg, err, errlen);
 	p = &sl_p.shm->ports[slot];
 	rc = sl_dev_probe(slot, spec->devargs, err, errlen);
 	if (rc < 0) {
@@ -283,6 +330,7 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 		return rc;
 	}
 	sl_vhost_started(slot);
+	sl_bond_port_added(slot, &cfg);
 	port_publish(slot);
 	PLOG(INFO, "added port %s (ofport %u, %s, %s, %u rxq, %u txq%s)", p->name, p->ofport,
 	     sl_p.ports[slot].driver, p->bridged ? "bridged" : "direct", p->n_rxq, p->n_txq,
@@ -301,6 +349,13 @@ sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen
 		return -ENOENT;
 	}
 	snprintf(devargs, sizeof(devargs), "%s", sl_p.ports[slot].devargs);
+	if (sl_bond_is_bond(slot)) {
+		port_unpublish(slot);
+		snprintf(msg, msglen, "bond %s deleted", name);
+		PLOG(INFO, "deleted bond %s", name);
+		port_forget(slot);
+		return 0;
+	}
 	port_unpublish(slot);
 	sl_port_stop(slot);
 	rc = sl_dev_remove(slot);
@@ -404,6 +459,10 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	if (slot < 0) {
 		snprintf(err, errlen, "unknown port \"%s\"", name);
 		return -ENOENT;
+	}
+	if (sl_bond_is_bond(slot)) {
+		snprintf(err, errlen, "port \"%s\" is a bond: del-bond and add-bond to change it", name);
+		return -EINVAL;
 	}
 	pp = &sl_p.ports[slot];
 	/* Validate everything before changing anything. */

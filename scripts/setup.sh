@@ -8,7 +8,8 @@ PKGS="dpdk dpdk-dev libdpdk-dev libnuma-dev libzmq3-dev libprotobuf-c-dev
       protobuf-c-compiler libpcap-dev zlib1g-dev libcriterion-dev meson ninja-build pkg-config
       gcc tcpdump tshark iproute2 iputils-ping iperf3 python3-scapy
       clang libclang-rt-14-dev
-      qemu-system-x86 linux-image-amd64 busybox-static ethtool cpio kmod"
+      qemu-system-x86 linux-image-amd64 busybox-static ethtool cpio kmod
+      openvswitch-switch"
 
 missing=""
 for p in $PKGS; do
@@ -20,7 +21,18 @@ if [ -n "$missing" ]; then
 	apt-get update -q
 	# tshark asks whether non-root users may capture; answer no.
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	# openvswitch-switch (the bond tests' LACP partner) would start system
+	# services; a policy-rc.d that says no keeps them from starting.
+	policy_rc=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy_rc=1
+	fi
 	apt-get install -y -q --no-install-recommends $missing
+	if [ $policy_rc = 1 ]; then
+		rm -f /usr/sbin/policy-rc.d
+	fi
 fi
 
 # Hugepages: 1 GiB of 2 MiB pages, and hugetlbfs mounted.

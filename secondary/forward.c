@@ -14,6 +14,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "bond_hooks.h"
 #include "capture_hooks.h"
 #include "mactable.h"
 #include "group_hooks.h"
@@ -53,10 +54,15 @@ sl_fwd_refresh_ports(struct sl_wctx *w)
 		wp->active = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == SL_PORT_ACTIVE;
 		if (!wp->active)
 			continue;
+		wp->bond = sl_wbond_role(w, s);
 		wp->bridged = p->bridged;
 		wp->port_id = p->port_id;
 		wp->ofport = p->ofport;
 		wp->max_frame = p->max_frame;
+		if (wp->bond == SL_BR_BOND) {
+			w->flood[w->n_flood++] = s; /* no device: its members send */
+			continue;
+		}
 		if (p->bridged) {
 			wp->tx_ring = p->bridge_tx[w->id];
 			wp->shared = false;
@@ -108,7 +114,7 @@ sl_fwd_refresh_rxqs(struct sl_wctx *w)
 		rq->slot = refs[i].port;
 		rq->queue = refs[i].queue;
 		rq->port_id = p->port_id;
-		rq->ofport = p->ofport;
+		rq->ofport = sl_wbond_rx_ofport(w, refs[i].port, p->ofport);
 		rq->csum = p->rx_csum;
 		rq->ring = p->bridged ? p->bridge_rx[refs[i].queue] : NULL;
 		rq->acct = &w->rxq_acct[refs[i].port][refs[i].queue % SL_MAX_RXQ];
@@ -180,6 +186,14 @@ tx_slot(struct sl_wctx *w, unsigned int slot, struct rte_mbuf *m)
 	struct sl_inflight *f = w->inf;
 	uint16_t n;
 
+	if (unlikely(wp->bond == SL_BR_BOND && wp->active)) {
+		slot = sl_wbond_tx(w, slot, m); /* a bond sends on one of its members */
+		if (slot >= SL_MAX_PORTS) {
+			drop(w, m);
+			return;
+		}
+		wp = &w->ports[slot];
+	}
 	if (unlikely(!wp->active || m->pkt_len > wp->max_frame)) {
 		if (wp->active) {
 			w->st.mtu_dropped++;
@@ -285,14 +299,14 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 
 	w->st.flood_packets++;
 	for (unsigned int i = 0; i < w->n_flood; i++)
-		if (w->ports[w->flood[i]].ofport != in_port)
+		if (w->ports[w->flood[i]].ofport != in_port && w->ports[w->flood[i]].bond != SL_BR_MEMBER)
 			last_slot = w->flood[i];
 	for (unsigned int i = 0; i < w->n_flood; i++) {
 		unsigned int s = w->flood[i];
 		struct rte_mbuf *c;
 
-		if (w->ports[s].ofport == in_port)
-			continue;
+		if (w->ports[s].ofport == in_port || w->ports[s].bond == SL_BR_MEMBER)
+			continue; /* a member floods as its bond */
 		if ((int)s == last_slot && last) {
 			tx_slot(w, s, m);
 			return;
@@ -650,6 +664,14 @@ sl_fwd_poll(struct sl_wctx *w)
 			continue;
 		sl_capture_rx(w, rq->slot, pkts, n);
 		total += n;
+		if (unlikely(w->ports[rq->slot].bond == SL_BR_MEMBER)) {
+			/* LACP to the primary, what the bond refuses freed: unclaimed meanwhile. */
+			f->rx_n = 0;
+			sl_inf_order();
+			n = sl_wbond_rx(w, rq->slot, pkts, n);
+			sl_inf_order();
+			f->rx_n = n;
+		}
 		if (unlikely(w->ingress[rq->slot] != NULL)) {
 			/* The policer frees and compacts in place: unclaimed meanwhile. */
 			f->rx_n = 0;

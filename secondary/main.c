@@ -22,6 +22,7 @@
 #include <rte_pause.h>
 #include <rte_service_component.h>
 
+#include "bond_hooks.h"
 #include "capture_hooks.h"
 #include "group_hooks.h"
 #include "meter_hooks.h"
@@ -372,6 +373,7 @@ main(int argc, char **argv)
 	w.counters = sl_flow_counter(w.shm, id, 0);
 	sl_wmeter_attach(&w);
 	sl_wgroup_attach(&w);
+	sl_wbond_attach(&w);
 	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;
 	w.assign_gen = UINT32_MAX;
 	w.emc_inv_prob = w.shm->emc_inv_prob;

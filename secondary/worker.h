@@ -54,6 +54,7 @@ struct sl_wport {
 	uint16_t ofport;
 	uint16_t txq;
 	uint32_t max_frame;
+	uint8_t bond;    /* enum sl_bond_role (common/bond.h) */
 	struct rte_ring *tx_ring; /* bridged: to the primary */
 	rte_spinlock_t *lock;
 	struct rte_mbuf **buf; /* its tx buffer: inf->tx[slot], counted by inf->tx_n[slot] */
@@ -134,6 +135,7 @@ struct sl_wctx {
 	uint64_t loop_tsc;                   /* the loop's last time: a poll round starts there */
 
 	struct sl_group_zone *gz; /* OpenFlow groups (groups.c) */
+	struct sl_bond_zone *bz;  /* bonds (bond.c) */
 };
 
 /* forward.c */
