@@ -398,7 +398,7 @@ sl_bond_bridge_tx(unsigned int slot)
 	n = rte_ring_sc_dequeue_burst(bz->lacp_tx[slot], (void **)pkts, 8, NULL);
 	if (n == 0)
 		return 0;
-	sent = sl_port_tx_bridged(slot, pkts, n);
+	sent = sl_port_tx_bridged(slot, 0, pkts, n); /* the bridge thread: its queue 0 */
 	if (sent < n)
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	return n;
