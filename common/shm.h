@@ -27,7 +27,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 8u
+#define SL_LAYOUT_VERSION 9u
 
 #define SL_MAX_FLOWS (1u << 18)   /* flow ids (per-worker counters) */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -209,7 +209,7 @@ struct sl_shm {
 	/* The classifier snapshot in force; workers load-acquire it. */
 	struct sl_cls *cls;         /* P, atomic */
 	uint32_t cls_gen;           /* P, atomic; bumped with cls */
-	uint32_t pad1;
+	uint32_t mac_gen;           /* W and P, atomic: bumped when mac_table gains, moves or loses an entry */
 
 	struct rte_mempool *pktmbuf_pool; /* P */
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */

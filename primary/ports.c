@@ -118,7 +118,7 @@ port_forget(unsigned int slot)
 	struct sl_port *p = &sl_p.shm->ports[slot];
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 
-	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	sl_mac_flush_port(sl_p.shm->mac_table, &sl_p.shm->mac_gen, p->ofport);
 	/* Never published, or unpublished and past a grace period: the bridge
 	 * thread no longer counts for this slot. */
 	atomic_store_explicit(&sl_p.bridge_dropped[slot], 0, memory_order_relaxed);
