@@ -47,7 +47,9 @@ NORMAL flow).  Measures, in this order:
     with no traffic, as a percentage of one CPU;
   - ping: $PINGS pings $NS_A -> $NS_B every $PING_INTERVAL s; median and worst RTT;
   - iperf3: TCP $NS_A -> $NS_B for $IPERF_S s, one stream; receiver Gbit/s.
-Default settings of both switches throughout.
+Default settings of both switches throughout.  The namespaces' veth ends
+have tx checksum offload off (ethtool -K IF tx off): af_packet passes on
+frames whose TCP checksum the kernel left to be filled in.
 
 Options:
   --pings N     pings per switch (default $PINGS)
@@ -86,8 +88,8 @@ SLUICECTL=$BUILD/ctl/sluicectl
 for b in "$SLUICED" "$SLUICECTL" "$BUILD/primary/sluice-primary" "$BUILD/secondary/sluice-worker"; do
 	[ -x "$b" ] || die "$b not found: build first (meson setup build && ninja -C build)"
 done
-for c in jq ping iperf3; do
-	command -v $c >/dev/null || die "$c not found (apt-get install jq iputils-ping iperf3)"
+for c in jq ping iperf3 ethtool; do
+	command -v $c >/dev/null || die "$c not found (apt-get install jq iputils-ping iperf3 ethtool)"
 done
 for ns in $NS_A $NS_B; do
 	ip netns list | awk '{ print $1 }' | grep -qx "$ns" && die "network namespace $ns exists; not touching it"
@@ -149,6 +151,11 @@ topo_up() {
 		ip -n "$ns" addr add "$addr/24" dev "${ifc}0"
 		ip -n "$ns" link set lo up
 		ip -n "$ns" link set "${ifc}0" up
+		# A veth leaves TCP checksums to be filled in further down
+		# (CHECKSUM_PARTIAL); af_packet hands such frames on as they are,
+		# so the far side would drop every segment: checksums in software.
+		ip netns exec "$ns" ethtool -K "${ifc}0" tx off >/dev/null 2>&1 ||
+			echo "ethtool -K ${ifc}0 tx off failed: TCP through af_packet may not work" >&2
 	done
 }
 
