@@ -626,54 +626,6 @@ same_key(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return d == 0;
 }
 
-/*
- * Packets @i.. that share rule @r, whose only action is output:N (the
- * common case), appended to the port's tx buffer at once: one claim
- * hand-over (inflight.h) for the run instead of one per packet.  Returns
- * the index after what it took; @i when the run must go packet by packet
- * (a port that is gone, a frame over its MTU), which then copes with it.
- */
-static inline uint16_t
-act_output_run(struct sl_wctx *w, const struct sl_cls_rule *const *rules,
-	       struct rte_mbuf **pkts, uint16_t i, uint16_t n)
-{
-	const struct sl_cls_rule *r = rules[i];
-	uint8_t slot = w->shm->ofport_to_slot[r->actions.a[0].arg];
-	struct sl_inflight *f = w->inf;
-	struct sl_wport *wp;
-	uint16_t j, t;
-
-	if (unlikely(slot == SL_NO_SLOT || !w->ports[slot].active))
-		return i;
-	wp = &w->ports[slot];
-	t = f->tx_n[slot];
-	for (j = i; j < n && rules[j] == r && t < SL_TXBUF; j++) {
-		if (unlikely(pkts[j]->pkt_len > wp->max_frame))
-			break;
-		wp->buf[t++] = pkts[j];
-	}
-	if (j == i)
-		return i;
-	/* Claimed by the buffer (counted) before rx[] lets go; nothing is cur
-	 * (the packet before is done, whatever it left there). */
-	f->cur = NULL;
-	sl_inf_order();
-	f->tx_n[slot] = t;
-	sl_inf_order();
-	f->rx_done = j;
-	sl_inf_order();
-	if (t == SL_TXBUF)
-		flush_port(w, slot);
-	return j;
-}
-
-static inline bool
-is_single_output(const struct sl_cls_rule *r)
-{
-	return r->actions.n == 1 && r->actions.a[0].type == SL_ACT_OUTPUT &&
-	       !(r->flags & SL_RULE_PIPELINE);
-}
-
 /* Stage 2: the rule of every packet; one that repeats its predecessor's
  * headers (a burst of one flow) reuses its lookup. */
 static inline void
@@ -727,14 +679,6 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	classify(w, keys, pkts, rules, hashes, n);
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
-		if (likely(rules[i] != NULL && is_single_output(rules[i]))) {
-			uint16_t j = act_output_run(w, rules, pkts, i, n);
-
-			if (likely(j != i)) {
-				i = j;
-				continue;
-			}
-		}
 		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {
 			sl_inf_take(w->inf, i, pkts[i]);
 			sl_pipe_run(w, rules[i], &keys[i], hashes[i], pkts[i]);
