@@ -7,15 +7,6 @@
 
 #define SL_MAC_PROBE 4 /* entries looked at per bucket */
 
-static inline uint64_t
-mac_key(const uint8_t mac[6], uint16_t vlan)
-{
-	uint64_t k = 0;
-
-	memcpy(&k, mac, 6);
-	return k | ((uint64_t)(vlan & SL_VLAN_VID_MASK) + 1) << 48;
-}
-
 static inline uint32_t
 mac_bucket(uint64_t key)
 {
@@ -28,11 +19,18 @@ mac_val(uint16_t ofport, uint32_t now_s)
 	return (uint64_t)ofport << 32 | now_s;
 }
 
-void
-sl_mac_learn(struct sl_mac_entry *table, const uint8_t mac[6], uint16_t vlan, uint16_t ofport,
-	     uint32_t now_s)
+static inline void
+gen_bump(uint32_t *gen)
 {
-	uint64_t key = mac_key(mac, vlan), want = mac_val(ofport, now_s);
+	/* After the entry's stores: whoever sees the new generation asks again. */
+	__atomic_fetch_add(gen, 1, __ATOMIC_RELEASE);
+}
+
+void
+sl_mac_learn(struct sl_mac_entry *table, uint32_t *gen, const uint8_t mac[6], uint16_t vlan,
+	     uint16_t ofport, uint32_t now_s)
+{
+	uint64_t key = sl_mac_key(mac, vlan), want = mac_val(ofport, now_s);
 	uint32_t b = mac_bucket(key), victim = b, oldest = UINT32_MAX;
 	unsigned int i;
 
@@ -44,8 +42,12 @@ sl_mac_learn(struct sl_mac_entry *table, const uint8_t mac[6], uint16_t vlan, ui
 		if (k == key) {
 			/* Rewrite only when something changed: the line is
 			 * shared by every worker that sees this source. */
-			if (v != want)
+			if ((uint16_t)(v >> 32) != ofport) {
 				__atomic_store_n(&e->val, want, __ATOMIC_RELAXED);
+				gen_bump(gen);
+			} else if (now_s != (uint32_t)v) {
+				__atomic_store_n(&e->val, want, __ATOMIC_RELAXED);
+			}
 			return;
 		}
 		if (k == 0) {
@@ -62,13 +64,14 @@ sl_mac_learn(struct sl_mac_entry *table, const uint8_t mac[6], uint16_t vlan, ui
 	__atomic_store_n(&table[victim].key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&table[victim].val, want, __ATOMIC_RELEASE);
 	__atomic_store_n(&table[victim].key, key, __ATOMIC_RELEASE);
+	gen_bump(gen);
 }
 
 uint16_t
 sl_mac_lookup(const struct sl_mac_entry *table, const uint8_t mac[6], uint16_t vlan,
 	      uint32_t now_s, uint32_t aging_s)
 {
-	uint64_t key = mac_key(mac, vlan);
+	uint64_t key = sl_mac_key(mac, vlan);
 	uint32_t b = mac_bucket(key);
 	unsigned int i;
 
@@ -89,7 +92,7 @@ sl_mac_lookup(const struct sl_mac_entry *table, const uint8_t mac[6], uint16_t v
 }
 
 void
-sl_mac_flush_port(struct sl_mac_entry *table, uint16_t ofport)
+sl_mac_flush_port(struct sl_mac_entry *table, uint32_t *gen, uint16_t ofport)
 {
 	uint32_t i;
 
@@ -99,4 +102,5 @@ sl_mac_flush_port(struct sl_mac_entry *table, uint16_t ofport)
 		if (table[i].key != 0 && (uint16_t)(v >> 32) == ofport)
 			__atomic_store_n(&table[i].key, 0, __ATOMIC_RELEASE);
 	}
+	gen_bump(gen);
 }

@@ -211,7 +211,7 @@ struct sl_shm {
 	/* The classifier (one for good, changed in place by versions); workers load-acquire it. */
 	struct sl_cls *cls;         /* P, atomic */
 	uint32_t cls_gen;           /* P, atomic; bumped with every classifier version (caches) */
-	uint32_t pad1;
+	uint32_t mac_gen;           /* W and P, atomic: bumped when mac_table gains, moves or loses an entry */
 
 	struct rte_mempool *pktmbuf_pool; /* P */
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */

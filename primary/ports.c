@@ -119,7 +119,7 @@ port_forget(unsigned int slot)
 	struct sl_port *p = &sl_p.shm->ports[slot];
 	struct sl_port_priv *pp = &sl_p.ports[slot];
 
-	sl_mac_flush_port(sl_p.shm->mac_table, p->ofport);
+	sl_mac_flush_port(sl_p.shm->mac_table, &sl_p.shm->mac_gen, p->ofport);
 	sl_bond_port_removed(slot);
 	/* Never published, or unpublished and past a grace period: the bridge
 	 * thread no longer counts for this slot. */

@@ -319,16 +319,69 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 		drop(w, m);
 }
 
+/*
+ * What NORMAL decided for one (in_port, vlan, source, destination), cached
+ * per worker so that a learnt unicast destination costs about what an
+ * output rule costs: no hashing into the shared table, no shared write.
+ * Valid while the table's generation is unchanged (no entry appeared,
+ * moved or went away) and within the second it was decided in (ageing,
+ * and the source's last-seen second, are refreshed once a second).
+ */
+struct sl_ncache_entry {
+	uint64_t src; /* sl_mac_key(dl_src, vlan) */
+	uint64_t dst; /* sl_mac_key(dl_dst, vlan) */
+	uint32_t gen; /* shm->mac_gen read before deciding */
+	uint32_t now_s;
+	uint16_t in_port;
+	uint16_t out; /* SL_OFPORT_NONE: flood */
+	uint32_t pad;
+};
+
+#define SL_NCACHE_ENTRIES 1024u /* 32 KB: one worker per process, so one per worker */
+
+static struct sl_ncache_entry ncache[SL_NCACHE_ENTRIES];
+
+static inline struct sl_ncache_entry *
+ncache_slot(uint64_t src, uint64_t dst, uint16_t in_port)
+{
+	uint64_t h = (src * UINT64_C(0x9e3779b97f4a7c15)) ^ (dst + in_port);
+
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	return &ncache[h >> (64 - 10)];
+}
+
+/* The table's answer for @key, learning its source on the way. */
+static uint16_t
+normal_decide(struct sl_wctx *w, const struct sl_flow_key *key, uint16_t vlan)
+{
+	if (!(key->dl_src[0] & 1))
+		sl_mac_learn(w->shm->mac_table, &w->shm->mac_gen, key->dl_src, vlan, key->in_port,
+			     w->now_s);
+	return (key->dl_dst[0] & 1) ? SL_OFPORT_NONE
+				    : sl_mac_lookup(w->shm->mac_table, key->dl_dst, vlan, w->now_s,
+						    w->aging_s);
+}
+
 static void
 normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last)
 {
 	uint16_t vlan = key->vlan_tci & SL_VLAN_VID_MASK, out;
+	uint64_t src = sl_mac_key(key->dl_src, vlan), dst = sl_mac_key(key->dl_dst, vlan);
+	struct sl_ncache_entry *e = ncache_slot(src, dst, key->in_port);
+	uint32_t gen = __atomic_load_n(&w->shm->mac_gen, __ATOMIC_ACQUIRE);
 
-	if (!(key->dl_src[0] & 1))
-		sl_mac_learn(w->shm->mac_table, key->dl_src, vlan, key->in_port, w->now_s);
-	out = (key->dl_dst[0] & 1) ? SL_OFPORT_NONE
-				   : sl_mac_lookup(w->shm->mac_table, key->dl_dst, vlan, w->now_s,
-						   w->aging_s);
+	if (likely(e->src == src && e->dst == dst && e->in_port == key->in_port &&
+		   e->gen == gen && e->now_s == w->now_s)) {
+		out = e->out;
+	} else {
+		out = normal_decide(w, key, vlan);
+		e->src = src;
+		e->dst = dst;
+		e->in_port = key->in_port;
+		e->gen = gen;
+		e->now_s = w->now_s;
+		e->out = out;
+	}
 	if (out == SL_OFPORT_NONE) {
 		flood(w, key->in_port, m, last);
 	} else if (out == key->in_port) {
@@ -575,6 +628,52 @@ count_bad_csums(struct sl_wctx *w, uint16_t slot, struct rte_mbuf **pkts, uint16
 	w->port_stats[slot].rx_l4_csum_bad += l4;
 }
 
+/* Same headers as @b?  Eight words compared at once, no early exit. */
+static inline bool
+same_key(const struct sl_flow_key *a, const struct sl_flow_key *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < SL_FLOW_KEY_WORDS; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/* Stage 2: the rule of every packet; one that repeats its predecessor's
+ * headers (a burst of one flow) reuses its lookup. */
+static inline void
+classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pkts,
+	 const struct sl_cls_rule **rules, uint32_t *hashes, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (i > 0 && same_key(&keys[i], &keys[i - 1])) {
+			rules[i] = rules[i - 1];
+			hashes[i] = hashes[i - 1];
+			if (likely(rules[i] != NULL))
+				w->st.emc_hits++;
+			continue;
+		}
+		rules[i] = lookup(w, &keys[i], &hashes[i]);
+	}
+	/* Counters once per run of one rule: fewer read-modify-writes. */
+	for (uint16_t i = 0; i < n;) {
+		const struct sl_cls_rule *r = rules[i];
+		uint64_t bytes = 0;
+		uint16_t j = i;
+
+		while (j < n && rules[j] == r)
+			bytes += pkts[j++]->pkt_len;
+		if (likely(r != NULL)) {
+			struct sl_flow_counter *c = &w->counters[r->id];
+
+			c->packets += j - i;
+			c->bytes += bytes;
+		}
+		i = j;
+	}
+}
+
 static void
 process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -591,15 +690,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	if (rq->csum)
 		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
-	for (uint16_t i = 0; i < n; i++) {
-		rules[i] = lookup(w, &keys[i], &hashes[i]);
-		if (likely(rules[i] != NULL)) {
-			struct sl_flow_counter *c = &w->counters[rules[i]->id];
-
-			c->packets++;
-			c->bytes += pkts[i]->pkt_len;
-		}
-	}
+	classify(w, keys, pkts, rules, hashes, n);
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
 		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # tools/bench/run.sh: forwarding benchmark of sluice against DPDK testpmd
-# (io forwarding, the upper bound) and OVS-DPDK 3.1, on the same virtual
+# (io forwarding, the upper bound; mac forwarding, which rewrites both MAC
+# addresses of every packet) and OVS-DPDK 3.1, on the same virtual
 # devices and the same generated traffic, one forwarding core each.
 # Run ./tools/bench/run.sh --help for the details.
 # Functions run from traps and subshells: shellcheck cannot see them called.
@@ -44,8 +45,9 @@ Usage: $PROG [--quick] [--reps N] [--seconds S] [--warmup S] [--only LIST]
                          [--sluice-opts "ARGS"]
 
 Forwarding benchmark: sluice against DPDK testpmd (io forwarding, no rules:
-the upper bound) and OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk,
-installed if missing and run from a private directory, never as the system
+the upper bound; and mac forwarding, which rewrites both MAC addresses of
+every packet and so touches every header as a switch does) and OVS-DPDK 3.1
+(Debian's openvswitch-switch-dpdk, installed if missing and run from a private directory, never as the system
 service), with one forwarding core each (CPU $FWD_CPU), on the same virtual
 devices and the same generated traffic:
 
@@ -151,7 +153,7 @@ if [ -n "$ONLY" ]; then
 		SCENARIOS="$SCENARIOS $n"
 	done
 fi
-SWITCHES="testpmd"
+SWITCHES="testpmd tpmac"
 [ $NO_OVS = 1 ] || SWITCHES="$SWITCHES ovs"
 SWITCHES="$SWITCHES sluice"
 
@@ -273,14 +275,17 @@ scenario_setup() {
 
 # ---------------------------------------------------------------- testpmd
 # Prints "MPPS CYCLES" (cycles: "-", testpmd is not asked for them).
+# $2: the forwarding mode, io (default: the bound, headers untouched) or mac
+# (rewrites both MAC addresses of every packet, so it reads and writes every
+# header as a switch does).
 measure_testpmd() {
-	local dir=$WORK/run/$1 logf want n
+	local dir=$WORK/run/$1 logf want n mode=${2:-io}
 	mkdir -p "$dir"
 	logf=$dir/testpmd.log
 	want=$((1 + WARMUP + SECONDS_MEASURE))
 	bg_start "$logf" stdbuf -oL "$TESTPMD" --no-pci --file-prefix=bench_tp -l "$CTL_CPU,$FWD_CPU" \
 		--log-level=lib.eal:error --vdev "$RX_DEV" --vdev "$TX_DEV" -- \
-		--forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=$((MBUFS + 1)) \
+		--forward-mode="$mode" --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=$((MBUFS + 1)) \
 		--auto-start --stats-period 1
 	local pid=$BG_PID
 	# One block of port statistics per second; the first is printed at start.
@@ -299,6 +304,10 @@ measure_testpmd() {
 		/Tx-pps:/ && port == 1 { k++; if (k > skip && k <= skip + take) { s += $2; m++ } }
 		END { if (m == take) printf "%.3f -\n", s / m / 1e6; else exit 1 }' "$logf" ||
 		{ echo "testpmd: no statistics (see $logf)" >&2; tail -5 "$logf" >&2; return 1; }
+}
+
+measure_tpmac() {
+	measure_testpmd "$1" mac
 }
 
 # ---------------------------------------------------------------- OVS-DPDK
@@ -477,16 +486,17 @@ table() {
 		if ($5 != "-") cycles[key] = cycles[key] " " $5;
 	}
 	END {
-		print "| scenario | testpmd Mpps | OVS Mpps | sluice Mpps | sluice/OVS | sluice/testpmd | OVS cycles/pkt | sluice cycles/pkt |";
-		print "|---|---|---|---|---|---|---|---|";
+		print "| scenario | testpmd Mpps | testpmd mac Mpps | OVS Mpps | sluice Mpps | sluice/OVS | sluice/testpmd | sluice/testpmd mac | OVS cycles/pkt | sluice cycles/pkt |";
+		print "|---|---|---|---|---|---|---|---|---|---|";
 		n = split(scenarios, sc, " ");
 		for (i = 1; i <= n; i++) {
 			s = sc[i];
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s,
-				cell(s SUBSEP "testpmd"), no_ovs ? "skipped" : cell(s SUBSEP "ovs"),
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s,
+				cell(s SUBSEP "testpmd"), cell(s SUBSEP "tpmac"), no_ovs ? "skipped" : cell(s SUBSEP "ovs"),
 				cell(s SUBSEP "sluice"),
 				no_ovs ? "n/a" : ratio(s SUBSEP "sluice", s SUBSEP "ovs"),
 				ratio(s SUBSEP "sluice", s SUBSEP "testpmd"),
+				ratio(s SUBSEP "sluice", s SUBSEP "tpmac"),
 				no_ovs ? "n/a" : cyc(s SUBSEP "ovs"), cyc(s SUBSEP "sluice");
 		}
 	}' "$RESULTS"
@@ -534,7 +544,8 @@ if [ "$DOCS" = 1 ]; then
 		     "*-4tables: table 0 in_port=1 -> load reg0, resubmit(,1); table 1 the same 999 ACL" \
 		     "rules, then ip -> resubmit(,2); table 2 nw_dst=192.0.2.0/24 -> dec_ttl," \
 		     "mod_nw_dst:198.51.100.1, resubmit(,3); table 3 reg0=1 -> output:2." \
-		     "OVS and sluice load the same rule file; testpmd has no rules."
+		     "OVS and sluice load the same rule file; testpmd has no rules (\`--forward-mode=io\`," \
+		     "and \`--forward-mode=mac\`, which rewrites both MAC addresses of every packet)."
 		echo "- Mpps: the sink port's tx packets over the interval (OVS: \`ovs-ofctl dump-ports\`;" \
 		     "sluice: dump_ports; testpmd: mean of its per-second Tx-pps of the sink port)."
 		echo "- Cycles per packet, TSC cycles: OVS \`avg processing cycles per packet\` of" \
