@@ -339,8 +339,9 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 	return rc < 0 ? rc : 0;
 }
 
-static int
-load_flow(struct sl_db *db, const char *text, char *err, size_t errlen)
+int
+sl_db_flow_line(struct sl_db *db, const char *text, enum sl_db_flow_op op, char *err,
+		size_t errlen)
 {
 	struct sl_flow f;
 	int rc;
@@ -349,10 +350,16 @@ load_flow(struct sl_db *db, const char *text, char *err, size_t errlen)
 	rc = sl_flow_parse(text, SL_PARSE_FLOW, sl_db_resolve_port, db, &f, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (op == SL_DB_FLOW_DEL)
+		return sl_ftable_del(&db->flows, &f.match, f.priority, true) == 0
+			       ? sl_set_err(err, errlen, -ENOENT, "deletes a flow the DB does not hold")
+			       : 0;
 	rc = sl_ftable_add(&db->flows, &f);
-	if (rc == 1)
+	if (rc < 0)
+		return sl_set_err(err, errlen, rc, "out of memory");
+	if (rc == 1 && op == SL_DB_FLOW_NEW)
 		return sl_set_err(err, errlen, -EEXIST, "duplicate flow (same match and priority)");
-	return rc;
+	return 0;
 }
 
 static int
@@ -377,7 +384,7 @@ sl_db_load_line(struct sl_db *db, char *line, char *err, size_t errlen)
 	if (strncmp(line, "port ", 5) == 0)
 		return load_port(db, line + 5, err, errlen);
 	if (strncmp(line, "flow ", 5) == 0)
-		return load_flow(db, line + 5, err, errlen);
+		return sl_db_flow_line(db, line + 5, SL_DB_FLOW_NEW, err, errlen);
 	if (strncmp(line, "option ", 7) == 0)
 		return load_option(db, line + 7, err, errlen);
 	if (strncmp(line, "meter ", 6) == 0)

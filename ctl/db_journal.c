@@ -277,26 +277,6 @@ clear_state(struct sl_db *db)
 	sl_db_groups_fini(db);
 }
 
-/* "flow TEXT" or "del TEXT" of a transaction. */
-static int
-apply_flow(struct sl_db *db, const char *text, bool del, char *err, size_t errlen)
-{
-	struct sl_flow f;
-	int rc;
-
-	memset(&f, 0, sizeof(f));
-	rc = sl_flow_parse(text, SL_PARSE_FLOW, sl_db_resolve_port, db, &f, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (!del)
-		return sl_ftable_add(&db->flows, &f) < 0 ? sl_set_err(err, errlen, -ENOMEM,
-								      "out of memory")
-							 : 0;
-	if (sl_ftable_del(&db->flows, &f.match, f.priority, true) == 0)
-		return sl_set_err(err, errlen, -ENOENT, "deletes a flow the DB does not hold");
-	return 0;
-}
-
 /* The lines of one verified transaction. */
 static int
 apply_txn(struct sl_db *db, char *p, char *end, unsigned int *lineno, char *err, size_t errlen)
@@ -316,7 +296,8 @@ apply_txn(struct sl_db *db, char *p, char *end, unsigned int *lineno, char *err,
 			in_state = true;
 		} else if (strncmp(p, "flow ", 5) == 0 || strncmp(p, "del ", 4) == 0) {
 			in_state = false;
-			rc = apply_flow(db, p + (p[0] == 'f' ? 5 : 4), p[0] == 'd', err, errlen);
+			rc = sl_db_flow_line(db, p + (p[0] == 'f' ? 5 : 4),
+					     p[0] == 'd' ? SL_DB_FLOW_DEL : SL_DB_FLOW_PUT, err, errlen);
 		} else if (in_state) {
 			rc = sl_db_load_line(db, p, err, errlen);
 		} else {

@@ -15,6 +15,15 @@ void sl_db_write_state(FILE *f, const struct sl_db *db);
 /* One line of the file's first part ("port ...", "flow ...", ...). */
 int sl_db_load_line(struct sl_db *db, char *line, char *err, size_t errlen);
 
+/* A flow line: one the table must not hold yet (the file's first part), or a journal's put or delete. */
+enum sl_db_flow_op {
+	SL_DB_FLOW_NEW,
+	SL_DB_FLOW_PUT,
+	SL_DB_FLOW_DEL,
+};
+int sl_db_flow_line(struct sl_db *db, const char *text, enum sl_db_flow_op op, char *err,
+		    size_t errlen);
+
 /* Write all of @n bytes to @fd; -1 with errno on failure. */
 int sl_write_all(int fd, const char *p, size_t n);
 
