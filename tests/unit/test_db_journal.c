@@ -17,30 +17,8 @@
 #include <zlib.h>
 
 #include "db.h"
+#include "db_fixture.h"
 #include "flow_syntax.h"
-
-static char dir[64];
-static char path[128];
-static char err[512];
-
-static void
-setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/sl_test_dbj.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/sluice.db", dir);
-	err[0] = '\0';
-}
-
-static void
-teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", dir);
-}
 
 TestSuite(db_journal, .init = setup, .fini = teardown, .timeout = 60);
 
@@ -85,17 +63,6 @@ printed(const struct sl_db *db)
 	cr_assert_eq(sl_db_print(db, f), 0);
 	fclose(f);
 	return text;
-}
-
-static void
-add_port(struct sl_db *db, const char *name, const char *devargs, uint32_t ofport)
-{
-	struct sl_db_port p;
-
-	sl_db_port_init(&p, name, devargs);
-	p.ofport = ofport;
-	cr_assert_eq(sl_db_port_check(db, &p, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(sl_db_port_add(db, &p), 0);
 }
 
 static struct sl_flow
