@@ -168,9 +168,11 @@ if [ "$OVS" = 1 ]; then
 		done
 	) || echo "flow-latency.sh: the OVS half failed (see $WORK/ovs)" >&2
 fi
-for k in add del padd pmod oadd odel; do
+kinds="add del padd pmod"
+[ "$OVS" = 1 ] && kinds="$kinds oadd odel"
+for k in $kinds; do
 	for f in ack first; do
-		grep "^$k " "$WORK/results" | sed -n "s/.*${f}_ms=\([0-9.]*\).*/\1/p" | sort -n |
+		{ grep "^$k " "$WORK/results" || true; } | sed -n "s/.*${f}_ms=\([0-9.]*\).*/\1/p" | sort -n |
 			awk -v what="$k-flow $f" -v n="$N_FLOWS" '{ v[NR] = $1 } END {
 				printf "median %s (ms, %d rules): %s\n", what, n, v[int((NR + 1) / 2)] }'
 	done
