@@ -12,20 +12,8 @@
 #include <rte_common.h>
 
 #include "classifier.h"
+#include "unit_helpers.h"
 
-static void *
-test_zalloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void
-test_free(void *p, void *ctx)
-{
-	(void)ctx;
-	free(p);
-}
 
 static void *
 failing_zalloc(size_t size, void *ctx)

@@ -16,20 +16,8 @@
 #include <criterion/criterion.h>
 
 #include "classifier.h"
+#include "unit_helpers.h"
 
-static void *
-test_zalloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void
-test_free(void *p, void *ctx)
-{
-	(void)ctx;
-	free(p);
-}
 
 /* A reference rule: what the classifier should hold. */
 struct ref {
@@ -43,16 +31,6 @@ static struct ref ref[MAX_REF];
 static uint32_t n_ref;
 static uint32_t next_id = 1;
 
-static uint32_t rng = 12345;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
 
 static void
 set_ip4(uint8_t *f, uint32_t v)
@@ -66,29 +44,29 @@ set_ip4(uint8_t *f, uint32_t v)
 static void
 random_match(struct sl_match *m)
 {
-	unsigned int shape = rnd() % 8;
+	unsigned int shape = rnd32() % 8;
 
 	memset(m, 0, sizeof(*m));
-	m->mkey.table = rnd() % 3;
+	m->mkey.table = rnd32() % 3;
 	m->mmask.table = 0xff;
 	if (shape & 1) {
-		m->key.in_port = 1 + rnd() % 3;
+		m->key.in_port = 1 + rnd32() % 3;
 		m->mask.in_port = 0xffff;
 	}
 	if (shape & 2) {
-		unsigned int len = 8 * (1 + rnd() % 4);
+		unsigned int len = 8 * (1 + rnd32() % 4);
 
 		m->key.dl_type = 0x0800;
 		m->mask.dl_type = 0xffff;
-		set_ip4(m->key.nw_dst, 0x0a000000 | (rnd() % 4) << 16 | (rnd() % 4) << 8 | rnd() % 4);
+		set_ip4(m->key.nw_dst, 0x0a000000 | (rnd32() % 4) << 16 | (rnd32() % 4) << 8 | rnd32() % 4);
 		set_ip4(m->mask.nw_dst, UINT32_MAX << (32 - len));
 	}
 	if (shape & 4) {
-		m->key.tp_dst = htons(80 + rnd() % 3);
+		m->key.tp_dst = htons(80 + rnd32() % 3);
 		m->mask.tp_dst = 0xffff;
 	}
-	if (rnd() % 4 == 0) {
-		m->mkey.reg[0] = rnd() % 3;
+	if (rnd32() % 4 == 0) {
+		m->mkey.reg[0] = rnd32() % 3;
 		m->mmask.reg[0] = 0xffffffff;
 	}
 	sl_match_normalize(m);
@@ -99,11 +77,11 @@ random_key(struct sl_flow_key *k, struct sl_flow_meta *meta)
 {
 	memset(k, 0, sizeof(*k));
 	memset(meta, 0, sizeof(*meta));
-	k->in_port = 1 + rnd() % 4;
-	k->dl_type = rnd() % 8 ? 0x0800 : 0x86dd;
-	set_ip4(k->nw_dst, 0x0a000000 | (rnd() % 5) << 16 | (rnd() % 5) << 8 | rnd() % 5);
-	k->tp_dst = htons(79 + rnd() % 5);
-	meta->reg[0] = rnd() % 4;
+	k->in_port = 1 + rnd32() % 4;
+	k->dl_type = rnd32() % 8 ? 0x0800 : 0x86dd;
+	set_ip4(k->nw_dst, 0x0a000000 | (rnd32() % 5) << 16 | (rnd32() % 5) << 8 | rnd32() % 5);
+	k->tp_dst = htons(79 + rnd32() % 5);
+	meta->reg[0] = rnd32() % 4;
 }
 
 static void
@@ -112,7 +90,7 @@ random_actions(struct sl_actions *a)
 	memset(a, 0, sizeof(*a));
 	a->n = 1;
 	a->a[0].type = SL_ACT_OUTPUT;
-	a->a[0].arg = rnd();
+	a->a[0].arg = rnd32();
 }
 
 /* Best reference rule of @table for (@k, @meta), or NULL. */
@@ -139,12 +117,12 @@ check_lookups(const struct sl_cls *cls, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		struct sl_flow_key k;
 		struct sl_flow_meta meta;
-		uint8_t table = rnd() % 4; /* table 3 is always empty */
+		uint8_t table = rnd32() % 4; /* table 3 is always empty */
 		const struct ref *want;
 		const struct sl_cls_rule *got;
 
 		random_key(&k, &meta);
-		if (table == 0 && rnd() % 2) {
+		if (table == 0 && rnd32() % 2) {
 			memset(&meta, 0, sizeof(meta));
 			got = sl_cls_lookup(cls, &k);
 		} else {
@@ -175,7 +153,7 @@ stage_batch(struct sl_clsw *w, unsigned int n_ops)
 	memcpy(staged, ref, sizeof(ref[0]) * n_ref);
 	n_staged = n_ref;
 	for (unsigned int op = 0; op < n_ops; op++) {
-		unsigned int what = rnd() % 10;
+		unsigned int what = rnd32() % 10;
 
 		if (what < 5 && n_staged < MAX_REF / 2) { /* add */
 			struct ref *x = &staged[n_staged];
@@ -183,7 +161,7 @@ stage_batch(struct sl_clsw *w, unsigned int n_ops)
 
 			memset(x, 0, sizeof(*x));
 			random_match(&x->r.match);
-			x->r.priority = rnd() % 6 * 100; /* few values: many ties */
+			x->r.priority = rnd32() % 6 * 100; /* few values: many ties */
 			x->r.id = next_id++;
 			random_actions(&x->r.actions);
 			rc = sl_clsw_insert(w, &x->r, &x->handle);
@@ -192,12 +170,12 @@ stage_batch(struct sl_clsw *w, unsigned int n_ops)
 			x->seq = sl_clsw_rule(w, x->handle)->seq;
 			n_staged++;
 		} else if (what < 8 && n_staged > 0) { /* delete */
-			uint32_t i = rnd() % n_staged;
+			uint32_t i = rnd32() % n_staged;
 
 			cr_assert_eq(sl_clsw_remove(w, staged[i].handle), 0);
 			staged[i] = staged[--n_staged];
 		} else if (n_staged > 0) { /* modify: same identity and seq, new actions */
-			struct ref *x = &staged[rnd() % n_staged];
+			struct ref *x = &staged[rnd32() % n_staged];
 			struct sl_cls_rule nr = x->r;
 			uint32_t h;
 
@@ -223,18 +201,18 @@ Test(cls_incremental, random_changes_agree_with_brute_force, .timeout = 60)
 	for (unsigned int round = 0; round < 3000; round++) {
 		uint64_t v = sl_cls_version(cls);
 
-		cr_assert_eq(stage_batch(w, 1 + rnd() % (round % 50 == 0 ? 200 : 4)), 0);
+		cr_assert_eq(stage_batch(w, 1 + rnd32() % (round % 50 == 0 ? 200 : 4)), 0);
 		/* Staged, not published: the old table still answers. */
 		check_lookups(cls, 8);
 		cr_assert_eq(sl_cls_version(cls), v);
-		if (rnd() % 8 == 0) {
+		if (rnd32() % 8 == 0) {
 			sl_clsw_abort(w);
 		} else {
 			cr_assert_eq(sl_clsw_publish(w), v + 1);
 			memcpy(ref, staged, sizeof(ref[0]) * n_staged);
 			n_ref = n_staged;
 		}
-		if (rnd() % 3 == 0)
+		if (rnd32() % 3 == 0)
 			sl_clsw_collect(w);
 		check_lookups(cls, 32);
 		cr_assert_eq(sl_cls_n_rules(cls), n_ref);
@@ -280,7 +258,7 @@ Test(cls_incremental, failure_then_abort_changes_nothing)
 	memcpy(ref, staged, sizeof(ref[0]) * n_staged);
 	n_ref = n_staged;
 	for (unsigned int i = 0; i < 50 && rc == 0; i++) {
-		allow_allocs = rnd() % 3;
+		allow_allocs = rnd32() % 3;
 		rc = stage_batch(w, 200);
 		if (rc == 0) {
 			sl_clsw_abort(w);

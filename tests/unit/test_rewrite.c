@@ -14,17 +14,8 @@
 
 #include "packet.h"
 #include "rewrite.h"
+#include "unit_helpers.h"
 
-static uint32_t rng = 12345;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
 
 struct pkt {
 	uint8_t d[256];
@@ -77,16 +68,16 @@ fill_csums(struct pkt *p, uint16_t *ipc, uint16_t *l4c)
 static void
 random_pkt(struct pkt *p)
 {
-	bool vlan = rnd() & 1;
-	uint32_t pay = 1 + rnd() % 100;
+	bool vlan = rnd32() & 1;
+	uint32_t pay = 1 + rnd32() % 100;
 	uint8_t *ip;
 
 	memset(p, 0, sizeof(*p));
-	p->v6 = rnd() % 3 == 0;
-	p->tcp = rnd() & 1;
-	p->udp_nocsum = !p->tcp && rnd() % 4 == 0;
+	p->v6 = rnd32() % 3 == 0;
+	p->tcp = rnd32() & 1;
+	p->udp_nocsum = !p->tcp && rnd32() % 4 == 0;
 	for (int i = 0; i < 12; i++)
-		p->d[i] = (uint8_t)rnd();
+		p->d[i] = (uint8_t)rnd32();
 	p->d[0] &= 0xfe;
 	p->l3 = 14;
 	if (vlan) {
@@ -99,26 +90,26 @@ random_pkt(struct pkt *p)
 	p->l4 = p->l3 + (p->v6 ? 40 : 20);
 	p->len = p->l4 + (p->tcp ? 20 : 8) + pay;
 	for (uint32_t i = p->l4; i < p->len; i++)
-		p->d[i] = (uint8_t)rnd();
+		p->d[i] = (uint8_t)rnd32();
 	if (p->v6) {
-		ip[0] = 0x60 | (rnd() & 0xf);
-		ip[1] = (uint8_t)rnd();
+		ip[0] = 0x60 | (rnd32() & 0xf);
+		ip[1] = (uint8_t)rnd32();
 		ip[4] = (uint8_t)((p->len - p->l4) >> 8), ip[5] = (uint8_t)(p->len - p->l4);
 		ip[6] = p->tcp ? 6 : 17;
-		ip[7] = (uint8_t)(2 + rnd() % 250);
+		ip[7] = (uint8_t)(2 + rnd32() % 250);
 		for (int i = 8; i < 40; i++)
-			ip[i] = (uint8_t)rnd();
+			ip[i] = (uint8_t)rnd32();
 	} else {
 		uint32_t tot = p->len - p->l3;
 
 		ip[0] = 0x45;
-		ip[1] = (uint8_t)rnd();
+		ip[1] = (uint8_t)rnd32();
 		ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
-		ip[4] = (uint8_t)rnd(), ip[5] = (uint8_t)rnd();
-		ip[8] = (uint8_t)(2 + rnd() % 250);
+		ip[4] = (uint8_t)rnd32(), ip[5] = (uint8_t)rnd32();
+		ip[8] = (uint8_t)(2 + rnd32() % 250);
 		ip[9] = p->tcp ? 6 : 17;
 		for (int i = 12; i < 20; i++)
-			ip[i] = (uint8_t)rnd();
+			ip[i] = (uint8_t)rnd32();
 	}
 	if (!p->tcp) {
 		uint32_t l = p->len - p->l4;
@@ -162,8 +153,8 @@ Test(rewrite, every_rewrite_keeps_checksums_right_on_random_packets)
 		struct pkt p;
 		struct sl_flow_key key;
 		struct sl_layers ly;
-		uint8_t fld = fields[rnd() % sizeof(fields)], v6[16];
-		uint64_t v = ((uint64_t)rnd() << 32) | rnd();
+		uint8_t fld = fields[rnd32() % sizeof(fields)], v6[16];
+		uint64_t v = ((uint64_t)rnd32() << 32) | rnd32();
 		char what[64];
 		int rc;
 
@@ -172,7 +163,7 @@ Test(rewrite, every_rewrite_keeps_checksums_right_on_random_packets)
 		cr_assert_eq(ly.l3_ofs, p.l3);
 		cr_assert_eq(ly.l4_ofs, p.l4);
 		for (int i = 0; i < 16; i++)
-			v6[i] = (uint8_t)rnd();
+			v6[i] = (uint8_t)rnd32();
 		switch (fld) {
 		case SL_FLD_IP_SRC: case SL_FLD_IP_DST: v &= 0xffffffff; break;
 		case SL_FLD_IP_DSCP: v &= 63; break;
@@ -186,7 +177,7 @@ Test(rewrite, every_rewrite_keeps_checksums_right_on_random_packets)
 		check(&p, &key, what);
 		if (rc > 0)
 			done[fld]++;
-		if (rnd() % 4 == 0) {
+		if (rnd32() % 4 == 0) {
 			int want = key.nw_ttl <= 1 ? -1 : 0;
 
 			rc = sl_rewrite_dec_ttl(p.d, p.len, &ly, &key);
