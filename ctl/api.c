@@ -18,9 +18,8 @@
 
 sl_daemon_handler_fn sl_daemon_handlers[SL_CMD_SLOTS];
 
-/* Commit a change the primary accepted; a save failure is the user's business too. */
-static void
-db_commit(struct sl_daemon *d, Sluice__Reply *rep)
+void
+sl_commit_reply(struct sl_daemon *d, Sluice__Reply *rep)
 {
 	char err[512];
 
@@ -30,10 +29,29 @@ db_commit(struct sl_daemon *d, Sluice__Reply *rep)
 	}
 }
 
-static bool
-accepted(const Sluice__Reply *rep)
+bool
+sl_accepted(const Sluice__Reply *rep)
 {
 	return rep != NULL && rep->status == 0;
+}
+
+Sluice__Reply *
+sl_forward_canonical(struct sl_daemon *d, struct sl_call *call, char **field, char *canonical,
+		     int (*store)(struct sl_daemon *d, const void *obj), const void *obj)
+{
+	char *given = *field;
+	Sluice__Reply *rep;
+
+	*field = canonical;
+	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
+	*field = given;
+	if (sl_accepted(rep)) {
+		if (store(d, obj) < 0)
+			sl_reply_set_error(rep, ENOMEM, "out of memory");
+		else
+			sl_commit_reply(d, rep);
+	}
+	return rep;
 }
 
 /* ---- show and worker-list: what the primary says, and what only we know ---- */
@@ -92,7 +110,7 @@ h_show(struct sl_daemon *d, struct sl_call *call)
 		if (rep != NULL)
 			show_from_db(d, rep);
 	}
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		daemon_info(d, rep);
 		sl_merge_workers(d, rep);
 	}
@@ -107,7 +125,7 @@ h_worker_list(struct sl_daemon *d, struct sl_call *call)
 				     ? sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS)
 				     : sl_reply_new();
 
-	if (accepted(rep))
+	if (sl_accepted(rep))
 		sl_merge_workers(d, rep);
 	return rep;
 }
@@ -190,11 +208,11 @@ h_add_port(struct sl_daemon *d, struct sl_call *call)
 	call->req->add_port->port = &fwd;
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
 	call->req->add_port->port = spec;
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		if (sl_db_port_add(&d->db, &p) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
-			db_commit(d, rep);
+			sl_commit_reply(d, rep);
 		sl_log("added port %s ofport %u: %s", p.name, p.ofport, p.devargs);
 	}
 	return rep;
@@ -213,9 +231,9 @@ h_del_port(struct sl_daemon *d, struct sl_call *call)
 	if (sl_bond_port_guard(&d->db, name, NULL, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "%s", err);
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		sl_db_port_del(&d->db, name);
-		db_commit(d, rep);
+		sl_commit_reply(d, rep);
 		sl_log("deleted port %s", name);
 	}
 	return rep;
@@ -251,9 +269,9 @@ h_set_port(struct sl_daemon *d, struct sl_call *call)
 	if (sl_values_check_all(&sl_port_settings, &next.settings, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", sp->name, err);
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		p->settings = next.settings;
-		db_commit(d, rep);
+		sl_commit_reply(d, rep);
 	}
 	return rep;
 }
@@ -393,12 +411,12 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	}
 	batch_request(&fwd, &fm, cmd, &b, false);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		sl_expiry_take(d); /* what expired before this change came */
 		if (apply(d, b.flows, (uint32_t)b.n) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
-			db_commit(d, rep);
+			sl_commit_reply(d, rep);
 	}
 	batch_free(&b);
 	return rep;
@@ -436,7 +454,7 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 	/* An empty list deletes every flow (del-flows without a match). */
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_DEL_FLOWS, &b, strict && b.n > 0);
 	rep = sl_forward(d, &fwd, sl_timeout_for(d->db.flows.n));
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		struct sl_ftable_edit e;
 
 		sl_expiry_take(d);
@@ -451,7 +469,7 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 		if (removed != rep->n_changed)
 			sl_log("del-flows: the DB removed %u flows, sluice-primary %u", removed,
 			       rep->n_changed);
-		db_commit(d, rep);
+		sl_commit_reply(d, rep);
 	}
 	batch_free(&b);
 	return rep;
@@ -475,14 +493,14 @@ h_mod_flows(struct sl_daemon *d, struct sl_call *call)
 		return rep;
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_MOD_FLOWS, &b, strict);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		sl_expiry_take(d);
 		if (sl_ftable_mod(&d->db.flows, b.flows, (uint32_t)b.n, strict, &result, &n_result,
 				  &n_selected) < 0 ||
 		    sl_ftable_add_batch(&d->db.flows, result, n_result) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
-			db_commit(d, rep);
+			sl_commit_reply(d, rep);
 		if (result != NULL && n_result != rep->n_changed)
 			sl_log("mod-flows: the DB changed %u flows, sluice-primary %u", n_result,
 			       rep->n_changed);
@@ -514,9 +532,9 @@ h_set_option(struct sl_daemon *d, struct sl_call *call)
 	call->req->set_option = &canon;
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
 	call->req->set_option = so;
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		d->db.options = next;
-		db_commit(d, rep);
+		sl_commit_reply(d, rep);
 		if (id == SL_OPT_PMD_CPU_MASK)
 			sl_pmds_changed(d); /* start and stop workers as the primary says */
 	}

@@ -15,11 +15,6 @@
 
 #include "daemon.h"
 
-static bool
-accepted(const Sluice__Reply *rep)
-{
-	return rep != NULL && rep->status == 0;
-}
 
 /* Ask the primary to add @p, its settings canonical as the DB keeps them. */
 static Sluice__Reply *
@@ -57,7 +52,7 @@ push_del(struct sl_daemon *d, const char *name)
 	req.cmd_case = SLUICE__REQUEST__CMD_DEL_PORT;
 	req.del_port = &dp;
 	rep = sl_forward(d, &req, SL_PRIMARY_TIMEOUT_MS);
-	if (!accepted(rep))
+	if (!sl_accepted(rep))
 		sl_log("del-bond: deleting port %s: %s", name, rep != NULL ? rep->error : "no reply");
 	if (rep != NULL)
 		sluice__reply__free_unpacked(rep, NULL);
@@ -200,7 +195,7 @@ h_add_bond(struct sl_daemon *d, struct sl_call *call)
 		if (sl_db_port_check(&d->db, &b->m[pushed], err, sizeof(err)) < 0)
 			break;
 		rep = push_add(d, &b->m[pushed]);
-		if (!accepted(rep)) {
+		if (!sl_accepted(rep)) {
 			if (rep != NULL && rep->error != NULL) {
 				snprintf(err, sizeof(err), "member \"%s\": %s", b->m[pushed].name,
 					 rep->error);
@@ -216,7 +211,7 @@ h_add_bond(struct sl_daemon *d, struct sl_call *call)
 		b->bond.ofport = 0;
 		if (sl_db_port_check(&d->db, &b->bond, err, sizeof(err)) == 0) {
 			rep = push_add(d, &b->bond);
-			if (accepted(rep) && sl_db_port_add(&d->db, &b->bond) == 0) {
+			if (sl_accepted(rep) && sl_db_port_add(&d->db, &b->bond) == 0) {
 				char e2[512];
 
 				if (sl_db_save(&d->db, e2, sizeof(e2)) < 0)
@@ -261,7 +256,7 @@ h_del_bond(struct sl_daemon *d, struct sl_call *call)
 	req.cmd_case = SLUICE__REQUEST__CMD_DEL_PORT;
 	req.del_port = &dp;
 	rep = sl_forward(d, &req, SL_PRIMARY_TIMEOUT_MS);
-	if (!accepted(rep))
+	if (!sl_accepted(rep))
 		return rep;
 	sl_db_port_del(&d->db, name);
 	for (size_t i = 0; i < d->db.n_ports;) {

@@ -148,6 +148,18 @@ Sluice__Reply *sl_ask_primary(struct sl_daemon *d, Sluice__Request__CmdCase cmd,
 
 /* ---- api.c ---- */
 typedef Sluice__Reply *(*sl_daemon_handler_fn)(struct sl_daemon *d, struct sl_call *call);
+/* Did the primary apply the request @rep answers? */
+bool sl_accepted(const Sluice__Reply *rep);
+/* Save what the primary accepted; a save failure becomes @rep's error too. */
+void sl_commit_reply(struct sl_daemon *d, Sluice__Reply *rep);
+/*
+ * Forward @call with its text field *@field replaced by @canonical (the
+ * form the DB keeps) and, if the primary accepts it, store it with
+ * @store(@d, @obj) and commit: the shape of add/mod of groups and meters.
+ */
+Sluice__Reply *sl_forward_canonical(struct sl_daemon *d, struct sl_call *call, char **field,
+				    char *canonical, int (*store)(struct sl_daemon *d, const void *obj),
+				    const void *obj);
 extern sl_daemon_handler_fn sl_daemon_handlers[SL_CMD_SLOTS];
 /* A handler's answer meaning: "kept the call; it is answered later". */
 #define SL_DEFERRED ((Sluice__Reply *)1)

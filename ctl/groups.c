@@ -13,30 +13,19 @@
 #include "daemon.h"
 #include "group_syntax.h"
 
-static bool
-accepted(const Sluice__Reply *rep)
-{
-	return rep != NULL && rep->status == 0;
-}
 
-static void
-commit(struct sl_daemon *d, Sluice__Reply *rep)
+static int
+store_group(struct sl_daemon *d, const void *g)
 {
-	char err[512];
-
-	if (sl_db_commit(&d->db, err, sizeof(err)) < 0) {
-		sl_log("%s", err);
-		sl_reply_set_error(rep, EIO, "applied to the switch but not saved: %s", err);
-	}
+	return sl_db_group_set(&d->db, g);
 }
 
 static Sluice__Reply *
 group_mod(struct sl_daemon *d, struct sl_call *call, bool add)
 {
-	Sluice__GroupMod *gm = call->req->add_group, canon = *gm;
+	Sluice__GroupMod *gm = call->req->add_group;
 	char err[512], text[SL_GROUP_TEXT_MAX], shown[SL_GROUP_TEXT_MAX];
 	struct sl_group g;
-	Sluice__Reply *rep;
 	bool exists;
 
 	if (sl_group_parse(gm->group, SL_GROUP_PARSE_MOD, sl_db_resolve_port, &d->db, &g, err,
@@ -49,17 +38,7 @@ group_mod(struct sl_daemon *d, struct sl_call *call, bool add)
 	if (!add && !exists)
 		return sl_reply_err(ENOENT, "group %u does not exist (add-group adds it)", g.id);
 	sl_group_format(&g, text, sizeof(text));
-	canon.group = text;
-	call->req->add_group = &canon;
-	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
-	call->req->add_group = gm;
-	if (accepted(rep)) {
-		if (sl_db_group_set(&d->db, &g) < 0)
-			sl_reply_set_error(rep, ENOMEM, "out of memory");
-		else
-			commit(d, rep);
-	}
-	return rep;
+	return sl_forward_canonical(d, call, &gm->group, text, store_group, &g);
 }
 
 static Sluice__Reply *
@@ -88,9 +67,9 @@ h_del_groups(struct sl_daemon *d, struct sl_call *call)
 		return sl_reply_err(EINVAL, "%s in \"%s\"", err,
 				    sl_printable(given, shown, sizeof(shown)));
 	rep = sl_forward(d, call->req, sl_timeout_for(d->db.flows.n));
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		sl_db_groups_del(&d->db, g.id);
-		commit(d, rep);
+		sl_commit_reply(d, rep);
 	}
 	return rep;
 }

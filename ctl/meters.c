@@ -13,31 +13,20 @@
 #include "daemon.h"
 #include "meter_syntax.h"
 
-static bool
-accepted(const Sluice__Reply *rep)
-{
-	return rep != NULL && rep->status == 0;
-}
 
-static void
-commit(struct sl_daemon *d, Sluice__Reply *rep)
+static int
+store_meter(struct sl_daemon *d, const void *m)
 {
-	char err[512];
-
-	if (sl_db_commit(&d->db, err, sizeof(err)) < 0) {
-		sl_log("%s", err);
-		sl_reply_set_error(rep, EIO, "applied to the switch but not saved: %s", err);
-	}
+	return sl_db_meter_set(&d->db, m);
 }
 
 /* add-meter (@add) and mod-meter. */
 static Sluice__Reply *
 meter_mod(struct sl_daemon *d, struct sl_call *call, bool add)
 {
-	Sluice__MeterMod *mm = call->req->add_meter, canon = *mm;
+	Sluice__MeterMod *mm = call->req->add_meter;
 	char err[512], text[SL_METER_TEXT_MAX], shown[SL_METER_TEXT_MAX];
 	struct sl_meter_spec m;
-	Sluice__Reply *rep;
 	bool exists;
 
 	if (sl_meter_parse(mm->meter, SL_METER_PARSE_MOD, &m, err, sizeof(err)) < 0 ||
@@ -51,17 +40,7 @@ meter_mod(struct sl_daemon *d, struct sl_call *call, bool add)
 		return sl_reply_err(ENOENT, "meter %u does not exist (add-meter adds it)", m.id);
 	/* The primary gets the meter as the DB will keep it. */
 	sl_meter_format(&m, false, text, sizeof(text));
-	canon.meter = text;
-	call->req->add_meter = &canon;
-	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
-	call->req->add_meter = mm;
-	if (accepted(rep)) {
-		if (sl_db_meter_set(&d->db, &m) < 0)
-			sl_reply_set_error(rep, ENOMEM, "out of memory");
-		else
-			commit(d, rep);
-	}
-	return rep;
+	return sl_forward_canonical(d, call, &mm->meter, text, store_meter, &m);
 }
 
 static Sluice__Reply *
@@ -91,12 +70,12 @@ h_del_meters(struct sl_daemon *d, struct sl_call *call)
 		return sl_reply_err(EINVAL, "%s in \"%s\"", err,
 				    sl_printable(given, shown, sizeof(shown)));
 	rep = sl_forward(d, call->req, sl_timeout_for(d->db.flows.n));
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		removed = sl_db_meters_del(&d->db, m.id);
 		if (removed != rep->n_changed)
 			sl_log("del-meters: the DB removed %u flows, sluice-primary %u", removed,
 			       rep->n_changed);
-		commit(d, rep);
+		sl_commit_reply(d, rep);
 	}
 	return rep;
 }
@@ -124,9 +103,9 @@ h_qos_clear(struct sl_daemon *d, struct sl_call *call)
 		next.given &= ~(UINT64_C(1) << id);
 	}
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
-	if (accepted(rep)) {
+	if (sl_accepted(rep)) {
 		p->settings = next;
-		commit(d, rep);
+		sl_commit_reply(d, rep);
 	}
 	return rep;
 }
