@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "flow_syntax.h"
+#include "../../tools/ovs-flows/corpus_ports.h"
 
 #ifndef SL_OVS_CORPUS
 #error "SL_OVS_CORPUS must name tools/ovs-flows/corpus.txt"
@@ -49,23 +50,6 @@ is_deliberate(const char *err)
 	return false;
 }
 
-/* OVS's tests name ports p1, p2, ...: give them those numbers. */
-static int
-resolve(void *ctx, const char *name, uint16_t *ofport)
-{
-	char *end;
-	unsigned long v;
-
-	(void)ctx;
-	if (name[0] != 'p')
-		return -ENOENT;
-	v = strtoul(name + 1, &end, 10);
-	if (*end != '\0' || v == 0 || v > SL_OFPORT_MAX)
-		return -ENOENT;
-	*ofport = (uint16_t)v;
-	return 0;
-}
-
 Test(ovs_corpus, ovs_flows_accepted_or_not_supported)
 {
 	FILE *fp = fopen(SL_OVS_CORPUS, "r");
@@ -83,11 +67,11 @@ Test(ovs_corpus, ovs_flows_accepted_or_not_supported)
 		if (line[0] == '\0')
 			continue;
 		total++;
-		rc = sl_flow_parse(line, SL_PARSE_FLOW, resolve, NULL, &f, err, sizeof(err));
+		rc = sl_flow_parse(line, SL_PARSE_FLOW, sl_corpus_resolve, NULL, &f, err, sizeof(err));
 		if (rc == 0) {
 			accepted++;
 			sl_flow_format(&f, text, sizeof(text));
-			rc = sl_flow_parse(text, SL_PARSE_FLOW, resolve, NULL, &g, err, sizeof(err));
+			rc = sl_flow_parse(text, SL_PARSE_FLOW, sl_corpus_resolve, NULL, &g, err, sizeof(err));
 			cr_expect_eq(rc, 0, "printed \"%s\" (from \"%s\") does not parse: %s", text,
 				     line, err);
 			cr_expect(rc != 0 || memcmp(&f, &g, sizeof(f)) == 0,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "flow_syntax.h"
+#include "corpus_ports.h"
 
 #define SL_MAX_GROUPS 512
 #define SL_MAX_LINES 4096
@@ -26,22 +27,6 @@ struct sl_group {
 static struct sl_group groups[SL_MAX_GROUPS];
 static unsigned int n_groups;
 static char *flows[SL_MAX_LINES];
-
-static int
-resolve(void *ctx, const char *name, uint16_t *ofport)
-{
-	char *end;
-	unsigned long v;
-
-	(void)ctx;
-	if (name[0] != 'p')
-		return -ENOENT;
-	v = strtoul(name + 1, &end, 10);
-	if (*end != '\0' || v == 0 || v > SL_OFPORT_MAX)
-		return -ENOENT;
-	*ofport = (uint16_t)v;
-	return 0;
-}
 
 static void
 count(const char *msg, unsigned int line)
@@ -95,7 +80,7 @@ main(int argc, char **argv)
 		if (line[0] == '\0')
 			continue;
 		flows[total] = strdup(line);
-		if (sl_flow_parse(line, SL_PARSE_FLOW, resolve, NULL, &f, err, sizeof(err)) == 0)
+		if (sl_flow_parse(line, SL_PARSE_FLOW, sl_corpus_resolve, NULL, &f, err, sizeof(err)) == 0)
 			accepted++;
 		else
 			count(err, total);
