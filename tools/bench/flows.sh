@@ -533,33 +533,12 @@ section() {
 	echo '```'
 	cat "$RESULTS"
 	echo '```'
-	if [ -s "$WORK/notes.txt" ]; then
-		echo
-		echo "Seen during this run:"
-		echo
-		sed 's/^/- /' "$WORK/notes.txt"
-	fi
+	bench_seen_notes
 }
 
 if [ "$DOCS" = 1 ]; then
-	mkdir -p "$(dirname "$DOCS_FILE")"
-	[ -e "$DOCS_FILE" ] || printf '# Benchmark\n\n' >"$DOCS_FILE"
 	section >"$WORK/section.md"
-	awk -v head="$SECTION" -v secfile="$WORK/section.md" '
-	function put(    l) { while ((getline l <secfile) > 0) print l; close(secfile); done = 1 }
-	$0 == head { skip = 1; if (!done) put(); next }
-	skip && /^## / { skip = 0; print "" }
-	skip { next }
-	{ print; last = $0 }
-	END {
-		if (!done) {
-			if (NR > 0 && last != "") print "";
-			put();
-		}
-	}' "$DOCS_FILE" >"$WORK/docs.new"
-	# cat, not mv: the file keeps its mode and owner.
-	cat "$WORK/docs.new" >"$DOCS_FILE"
-	log "wrote the \"$SECTION\" section of $DOCS_FILE"
+	bench_docs_section "$SECTION" "$WORK/section.md"
 fi
 [ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
 exit 0

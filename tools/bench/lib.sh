@@ -225,3 +225,31 @@ bench_machine_line() {
 	echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)," \
 	     "kernel $(uname -r); DPDK $dpdk_ver; $ovs_ver; sluice $commit."
 }
+
+# The "Seen during this run" list of the notes taken with note(), if any.
+bench_seen_notes() {
+	[ -s "$WORK/notes.txt" ] || return 0
+	echo
+	echo "Seen during this run:"
+	echo
+	sed 's/^/- /' "$WORK/notes.txt"
+}
+
+# Put the markdown file $2 in $DOCS_FILE as its section headed $1 (the
+# section's own first line): replaces the section of that heading where
+# there is one (up to the next "## "), else appends it.
+bench_docs_section() {
+	local head=$1 secfile=$2
+	mkdir -p "$(dirname "$DOCS_FILE")"
+	[ -e "$DOCS_FILE" ] || printf '# Benchmark\n\n' >"$DOCS_FILE"
+	awk -v head="$head" -v secfile="$secfile" '
+	function put(    l) { while ((getline l <secfile) > 0) print l; close(secfile); done = 1 }
+	$0 == head { skip = 1; if (!done) put(); next }
+	skip && /^## / { skip = 0; print "" }
+	skip { next }
+	{ print; last = $0 }
+	END { if (!done) { if (NR > 0 && last != "") print ""; put() } }' "$DOCS_FILE" >"$WORK/docs.new"
+	# cat, not mv: the file keeps its mode and owner.
+	cat "$WORK/docs.new" >"$DOCS_FILE"
+	log "wrote the \"$head\" section of $DOCS_FILE"
+}

@@ -482,16 +482,7 @@ section() {
 echo
 section | tee "$WORK/section.md"
 if [ "$DOCS" = 1 ]; then
-	[ -e "$DOCS_FILE" ] || printf '# Benchmark\n\n' >"$DOCS_FILE"
-	awk -v head="$SECTION" -v secfile="$WORK/section.md" '
-	function put(    l) { while ((getline l <secfile) > 0) print l; close(secfile); done = 1 }
-	$0 == head { skip = 1; if (!done) put(); next }
-	skip && /^## / { skip = 0; print "" }
-	skip { next }
-	{ print; last = $0 }
-	END { if (!done) { if (NR > 0 && last != "") print ""; put() } }' "$DOCS_FILE" >"$WORK/docs.new"
-	cat "$WORK/docs.new" >"$DOCS_FILE"
-	log "wrote the \"$SECTION\" section of $DOCS_FILE"
+	bench_docs_section "$SECTION" "$WORK/section.md"
 fi
 [ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
 exit 0
