@@ -9,6 +9,8 @@
  * published: the active member, the enabled members, and the member of
  * each hash bucket, rebalanced by measured load every
  * bond-rebalance-interval.  Running here, LACP outlives worker restarts.
+ * What bond-show and lacp-show print, and the member commands, are in
+ * bond_cmds.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,81 +30,52 @@
 #include <rte_ring.h>
 
 #include "bond.h"
+#include "bond_private.h"
 #include "lacp.h"
 #include "primary.h"
 #include "primary_bond.h"
 #include "util.h"
 
-struct sl_pmember {
-	uint8_t slot;
-	bool carrier;          /* link up, as last polled */
-	bool link_enabled;     /* carrier with the up/down delays applied */
-	uint64_t delay_due_ms; /* 0: no delay running */
-	bool admin_disabled;   /* bond-disable-member */
-	bool may_enable;
-	bool was_enabled;      /* may_enable at the last choice */
-	char ifname[IFNAMSIZ]; /* net_af_packet: the kernel interface whose carrier counts */
-	struct rte_ether_addr mac;
-	struct sl_lacp_member lacp;
-	uint64_t enabled_ms;   /* when it was last enabled */
-};
-
-struct sl_pbond {
-	bool used;
-	char name[SL_PORT_NAME_LEN];
-	uint8_t mode;     /* configured bond_mode */
-	uint8_t lacp_mode;
-	uint32_t rebalance_ms, updelay_ms, downdelay_ms;
-	char primary[SL_PORT_NAME_LEN];
-	unsigned int n;
-	struct sl_pmember m[SL_BOND_MAX_MEMBERS];
-	struct sl_lacp lacp;
-	uint64_t next_rebalance_ms;
-	uint64_t last_total[SL_BOND_BUCKETS]; /* summed worker load at the last rebalance */
-	uint64_t load[SL_BOND_BUCKETS];       /* bytes in the last interval */
-	int active;                           /* index into m[], -1 */
-};
-
-static struct sl_bond_zone *bz;
-static struct sl_pbond bonds[SL_MAX_PORTS];
+struct sl_bond_zone *sl_pbz;
+struct sl_pbond sl_pbonds[SL_MAX_PORTS];
 static int ioctl_fd = -1;
 
 struct sl_bond_zone *
 sl_bond_zone(void)
 {
-	return bz;
+	return sl_pbz;
 }
 
 int
 sl_bonds_init(void)
 {
 	const struct rte_memzone *mz =
-		rte_memzone_reserve(SL_BOND_ZONE, sizeof(*bz), SOCKET_ID_ANY, RTE_MEMZONE_SIZE_HINT_ONLY);
+		rte_memzone_reserve(SL_BOND_ZONE, sizeof(*sl_pbz), SOCKET_ID_ANY, RTE_MEMZONE_SIZE_HINT_ONLY);
 	char name[RTE_RING_NAMESIZE];
 
 	if (mz == NULL)
 		mz = rte_memzone_lookup(SL_BOND_ZONE);
 	if (mz == NULL)
 		return -ENOMEM;
-	bz = mz->addr;
-	memset(bz, 0, sizeof(*bz));
-	memset(bz->bond_of, SL_BOND_NONE, sizeof(bz->bond_of));
+	sl_pbz = mz->addr;
+	memset(sl_pbz, 0, sizeof(*sl_pbz));
+	memset(sl_pbz->bond_of, SL_BOND_NONE, sizeof(sl_pbz->bond_of));
 	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
 		snprintf(name, sizeof(name), "sl_lacp_rx%u", w);
-		bz->lacp_rx[w] = rte_ring_lookup(name);
-		if (bz->lacp_rx[w] == NULL)
-			bz->lacp_rx[w] = rte_ring_create(name, SL_LACP_RING_SIZE, SOCKET_ID_ANY,
+		sl_pbz->lacp_rx[w] = rte_ring_lookup(name);
+		if (sl_pbz->lacp_rx[w] == NULL)
+			sl_pbz->lacp_rx[w] = rte_ring_create(name, SL_LACP_RING_SIZE, SOCKET_ID_ANY,
 							 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (bz->lacp_rx[w] == NULL)
+		if (sl_pbz->lacp_rx[w] == NULL)
 			return -ENOMEM;
 	}
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
 		snprintf(name, sizeof(name), "sl_lacp_tx%u", s);
-		bz->lacp_tx[s] = rte_ring_lookup(name);
-		if (bz->lacp_tx[s] == NULL)
-			bz->lacp_tx[s] = rte_ring_create(name, 64, SOCKET_ID_ANY,
+		sl_pbz->lacp_tx[s] = rte_ring_lookup(name);
+		if (sl_pbz->lacp_tx[s] == NULL)
+			sl_pbz->lacp_tx[s] = rte_ring_create(name, 64, SOCKET_ID_ANY,
 							 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (bz->lacp_tx[s] == NULL)
+		if (sl_pbz->lacp_tx[s] == NULL)
 			return -ENOMEM;
 	}
 	ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -111,12 +84,12 @@ sl_bonds_init(void)
 
 /* ---- membership ---- */
 
-static int
-bond_slot_by_name(const char *name)
+int
+sl_pbond_by_name(const char *name)
 {
 	int s = sl_port_find(name);
 
-	return s >= 0 && bonds[s].used ? s : -1;
+	return s >= 0 && sl_pbonds[s].used ? s : -1;
 }
 
 /* The kernel interface of an af_packet member (iface=), whose carrier is the link. */
@@ -135,7 +108,7 @@ member_ifname(unsigned int slot, char *out, size_t len)
 static void
 member_add(unsigned int b, unsigned int slot)
 {
-	struct sl_pbond *pb = &bonds[b];
+	struct sl_pbond *pb = &sl_pbonds[b];
 	struct sl_pmember *pm;
 
 	if (pb->n == SL_BOND_MAX_MEMBERS)
@@ -147,9 +120,9 @@ member_add(unsigned int b, unsigned int slot)
 	rte_eth_macaddr_get(sl_p.shm->ports[slot].port_id, &pm->mac);
 	/* LACP port id: the member's ofport, as Open vSwitch's default. */
 	sl_lacp_member_init(&pm->lacp, sl_p.shm->ports[slot].ofport);
-	bz->bond_of[slot] = b;
-	bz->bond[b].member[pb->n - 1] = slot;
-	bz->bond[b].n_members = pb->n;
+	sl_pbz->bond_of[slot] = b;
+	sl_pbz->bond[b].member[pb->n - 1] = slot;
+	sl_pbz->bond[b].n_members = pb->n;
 }
 
 /* The bond's actor identity: Open vSwitch takes the bridge's MAC; we take the first member's. */
@@ -172,12 +145,12 @@ sl_bond_port_added(unsigned int slot, const struct sl_values *cfg)
 
 	if (of[0] == '\0')
 		return;
-	bz->role[slot] = SL_BR_MEMBER;
-	bz->bond_of[slot] = SL_BOND_NONE;
-	b = bond_slot_by_name(of);
+	sl_pbz->role[slot] = SL_BR_MEMBER;
+	sl_pbz->bond_of[slot] = SL_BOND_NONE;
+	b = sl_pbond_by_name(of);
 	if (b >= 0) {
 		member_add(b, slot);
-		lacp_identity(&bonds[b]);
+		lacp_identity(&sl_pbonds[b]);
 	}
 }
 
@@ -185,8 +158,8 @@ int
 sl_bond_create(unsigned int slot, const char *name, const struct sl_values *cfg, char *err,
 	       size_t errlen)
 {
-	struct sl_pbond *pb = &bonds[slot];
-	struct sl_bond_state *st = &bz->bond[slot];
+	struct sl_pbond *pb = &sl_pbonds[slot];
+	struct sl_bond_state *st = &sl_pbz->bond[slot];
 
 	memset(pb, 0, sizeof(*pb));
 	memset(st, 0, sizeof(*st));
@@ -217,7 +190,7 @@ sl_bond_create(unsigned int slot, const char *name, const struct sl_values *cfg,
 	}
 	lacp_identity(pb);
 	pb->next_rebalance_ms = sl_now_ms() + pb->rebalance_ms;
-	bz->role[slot] = SL_BR_BOND;
+	sl_pbz->role[slot] = SL_BR_BOND;
 	sl_bond_tick(sl_now_ms()); /* links and the first choice before it is published */
 	return 0;
 }
@@ -225,48 +198,48 @@ sl_bond_create(unsigned int slot, const char *name, const struct sl_values *cfg,
 void
 sl_bond_destroy(unsigned int slot)
 {
-	struct sl_pbond *pb = &bonds[slot];
+	struct sl_pbond *pb = &sl_pbonds[slot];
 
 	for (unsigned int i = 0; i < pb->n; i++)
-		bz->bond_of[pb->m[i].slot] = SL_BOND_NONE;
-	memset(&bz->bond[slot], 0, sizeof(bz->bond[slot]));
-	bz->bond[slot].active = SL_BOND_NONE;
-	bz->role[slot] = SL_BR_NONE;
+		sl_pbz->bond_of[pb->m[i].slot] = SL_BOND_NONE;
+	memset(&sl_pbz->bond[slot], 0, sizeof(sl_pbz->bond[slot]));
+	sl_pbz->bond[slot].active = SL_BOND_NONE;
+	sl_pbz->role[slot] = SL_BR_NONE;
 	memset(pb, 0, sizeof(*pb));
 }
 
 void
 sl_bond_port_removed(unsigned int slot)
 {
-	uint8_t b = bz->bond_of[slot];
+	uint8_t b = sl_pbz->bond_of[slot];
 
-	if (bz->role[slot] == SL_BR_BOND) {
+	if (sl_pbz->role[slot] == SL_BR_BOND) {
 		sl_bond_destroy(slot);
 		return;
 	}
-	if (bz->role[slot] == SL_BR_MEMBER && b != SL_BOND_NONE) {
-		struct sl_pbond *pb = &bonds[b];
+	if (sl_pbz->role[slot] == SL_BR_MEMBER && b != SL_BOND_NONE) {
+		struct sl_pbond *pb = &sl_pbonds[b];
 		unsigned int k = 0;
 
-		bz->bond[b].enabled[slot] = 0;
+		sl_pbz->bond[b].enabled[slot] = 0;
 		for (unsigned int i = 0; i < pb->n; i++)
 			if (pb->m[i].slot != slot)
 				pb->m[k++] = pb->m[i];
 		pb->n = k;
 		for (unsigned int i = 0; i < k; i++)
-			bz->bond[b].member[i] = pb->m[i].slot;
-		bz->bond[b].n_members = k;
+			sl_pbz->bond[b].member[i] = pb->m[i].slot;
+		sl_pbz->bond[b].n_members = k;
 		pb->active = -1;
 		lacp_identity(pb);
 	}
-	bz->role[slot] = SL_BR_NONE;
-	bz->bond_of[slot] = SL_BOND_NONE;
+	sl_pbz->role[slot] = SL_BR_NONE;
+	sl_pbz->bond_of[slot] = SL_BOND_NONE;
 }
 
 bool
 sl_bond_is_bond(unsigned int slot)
 {
-	return bonds[slot].used;
+	return sl_pbonds[slot].used;
 }
 
 /* ---- links ---- */
@@ -328,14 +301,14 @@ poll_link(struct sl_pbond *pb, struct sl_pmember *pm, uint64_t now)
 static struct sl_pmember *
 member_of_slot(unsigned int slot, struct sl_pbond **pbp)
 {
-	uint8_t b = bz->bond_of[slot];
+	uint8_t b = sl_pbz->bond_of[slot];
 
-	if (slot >= SL_MAX_PORTS || b == SL_BOND_NONE || !bonds[b].used)
+	if (slot >= SL_MAX_PORTS || b == SL_BOND_NONE || !sl_pbonds[b].used)
 		return NULL;
-	for (unsigned int i = 0; i < bonds[b].n; i++)
-		if (bonds[b].m[i].slot == slot) {
-			*pbp = &bonds[b];
-			return &bonds[b].m[i];
+	for (unsigned int i = 0; i < sl_pbonds[b].n; i++)
+		if (sl_pbonds[b].m[i].slot == slot) {
+			*pbp = &sl_pbonds[b];
+			return &sl_pbonds[b].m[i];
 		}
 	return NULL;
 }
@@ -347,7 +320,7 @@ lacp_receive(uint64_t now)
 	struct rte_mbuf *pkts[SL_BURST];
 
 	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
-		unsigned int n = rte_ring_sc_dequeue_burst(bz->lacp_rx[w], (void **)pkts, SL_BURST, NULL);
+		unsigned int n = rte_ring_sc_dequeue_burst(sl_pbz->lacp_rx[w], (void **)pkts, SL_BURST, NULL);
 
 		for (unsigned int i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
@@ -382,7 +355,7 @@ lacp_send(struct sl_pmember *pm, const uint8_t *frame)
 	}
 	memcpy(d, frame, len);
 	/* A bridged port's device belongs to the bridge thread; a direct one's tx queue 0 to us. */
-	if (p->bridged ? rte_ring_sp_enqueue(bz->lacp_tx[pm->slot], m) != 0
+	if (p->bridged ? rte_ring_sp_enqueue(sl_pbz->lacp_tx[pm->slot], m) != 0
 		       : rte_eth_tx_burst(p->port_id, 0, &m, 1) != 1)
 		rte_pktmbuf_free(m);
 }
@@ -393,9 +366,9 @@ sl_bond_bridge_tx(unsigned int slot)
 	struct rte_mbuf *pkts[8];
 	unsigned int n, sent;
 
-	if (bz == NULL)
+	if (sl_pbz == NULL)
 		return 0;
-	n = rte_ring_sc_dequeue_burst(bz->lacp_tx[slot], (void **)pkts, 8, NULL);
+	n = rte_ring_sc_dequeue_burst(sl_pbz->lacp_tx[slot], (void **)pkts, 8, NULL);
 	if (n == 0)
 		return 0;
 	sent = sl_port_tx_bridged(slot, 0, pkts, n); /* the bridge thread: its queue 0 */
@@ -430,8 +403,8 @@ lacp_run(struct sl_pbond *pb, uint64_t now)
 /* ---- choice ---- */
 
 /* The mode in force: balance modes fall back to active-backup without negotiated LACP. */
-static uint8_t
-mode_in_force(const struct sl_pbond *pb)
+uint8_t
+sl_pbond_mode(const struct sl_pbond *pb)
 {
 	if (pb->lacp_mode != SL_LACP_OFF && !pb->lacp.negotiated && pb->lacp.fallback_ab)
 		return SL_BM_AB;
@@ -507,13 +480,13 @@ rebalance(struct sl_pbond *pb, unsigned int slot, struct sl_bond_state *st, uint
 		uint64_t t = 0;
 
 		for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
-			t += __atomic_load_n(&bz->load[w][slot][b], __ATOMIC_RELAXED);
+			t += __atomic_load_n(&sl_pbz->load[w][slot][b], __ATOMIC_RELAXED);
 		pb->load[b] = t - pb->last_total[b];
 		pb->last_total[b] = t;
 		if (st->bucket[b] != SL_BOND_NONE)
 			mload[st->bucket[b]] += pb->load[b];
 	}
-	if (mode_in_force(pb) == SL_BM_AB)
+	if (sl_pbond_mode(pb) == SL_BM_AB)
 		return;
 	for (int moves = 0; moves < 32; moves++) {
 		int from = -1, to = -1, pick = -1;
@@ -553,11 +526,11 @@ rebalance(struct sl_pbond *pb, unsigned int slot, struct sl_bond_state *st, uint
 	}
 }
 
-static void
-bond_run(unsigned int slot, uint64_t now)
+void
+sl_pbond_run(unsigned int slot, uint64_t now)
 {
-	struct sl_pbond *pb = &bonds[slot];
-	struct sl_bond_state *st = &bz->bond[slot];
+	struct sl_pbond *pb = &sl_pbonds[slot];
+	struct sl_bond_state *st = &sl_pbz->bond[slot];
 	uint8_t mode;
 
 	for (unsigned int i = 0; i < pb->n; i++)
@@ -570,7 +543,7 @@ bond_run(unsigned int slot, uint64_t now)
 		pm->may_enable = pm->link_enabled && !pm->admin_disabled &&
 				 (pb->lacp_mode == SL_LACP_OFF || sl_lacp_may_enable(&pb->lacp, &pm->lacp));
 	}
-	mode = mode_in_force(pb);
+	mode = sl_pbond_mode(pb);
 	choose_active(pb);
 	for (unsigned int i = 0; i < pb->n; i++) {
 		/* active-backup carries on the active member alone */
@@ -588,219 +561,10 @@ bond_run(unsigned int slot, uint64_t now)
 void
 sl_bond_tick(uint64_t now_ms)
 {
-	if (bz == NULL)
+	if (sl_pbz == NULL)
 		return;
 	lacp_receive(now_ms);
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
-		if (bonds[s].used)
-			bond_run(s, now_ms);
-}
-
-/* ---- commands ---- */
-
-struct sl_text {
-	char *buf;
-	size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-put(struct sl_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (t->len + n < t->cap) {
-			t->len += n;
-			return;
-		}
-		char *nb = realloc(t->buf, t->cap * 2 + n);
-
-		if (nb == NULL)
-			return;
-		t->buf = nb;
-		t->cap = t->cap * 2 + n;
-	}
-}
-
-/* A MAC as Open vSwitch prints it: lower case. */
-static void
-fmt_mac(char *buf, size_t len, const struct rte_ether_addr *a)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", a->addr_bytes[0], a->addr_bytes[1],
-		 a->addr_bytes[2], a->addr_bytes[3], a->addr_bytes[4], a->addr_bytes[5]);
-}
-
-static const char *const mode_names[] = { "active-backup", "balance-slb", "balance-tcp" };
-
-static const char *
-lacp_status(const struct sl_pbond *pb)
-{
-	if (pb->lacp_mode == SL_LACP_OFF)
-		return "off";
-	return pb->lacp.negotiated ? "negotiated" : "configured";
-}
-
-static void
-show_bond(struct sl_text *t, unsigned int slot, uint64_t now)
-{
-	const struct sl_pbond *pb = &bonds[slot];
-	const struct sl_bond_state *st = &bz->bond[slot];
-	char mac[RTE_ETHER_ADDR_FMT_SIZE] = "00:00:00:00:00:00";
-
-	put(t, "---- %s ----\n", pb->name);
-	put(t, "bond_mode: %s\n", mode_names[pb->mode]);
-	if (mode_in_force(pb) != pb->mode)
-		put(t, "bond_mode in force: %s (lacp-fallback-ab)\n", mode_names[mode_in_force(pb)]);
-	put(t, "updelay: %u ms\n", pb->updelay_ms);
-	put(t, "downdelay: %u ms\n", pb->downdelay_ms);
-	if (pb->mode != SL_BM_AB && pb->rebalance_ms != 0)
-		put(t, "next rebalance: %" PRIu64 " ms\n",
-		    pb->next_rebalance_ms > now ? pb->next_rebalance_ms - now : 0);
-	put(t, "lacp_status: %s\n", lacp_status(pb));
-	put(t, "lacp_fallback_ab: %s\n", pb->lacp.fallback_ab ? "true" : "false");
-	put(t, "active-backup primary: %s\n", pb->primary[0] ? pb->primary : "<none>");
-	if (pb->active >= 0)
-		fmt_mac(mac, sizeof(mac), &pb->m[pb->active].mac);
-	put(t, "active member mac: %s(%s)\n", mac,
-	    pb->active >= 0 ? sl_p.shm->ports[pb->m[pb->active].slot].name : "none");
-	for (unsigned int i = 0; i < pb->n; i++) {
-		const struct sl_pmember *pm = &pb->m[i];
-		unsigned int s = pm->slot;
-
-		put(t, "\nmember %s: %s\n", sl_p.shm->ports[s].name,
-		    st->enabled[s] || (pm->may_enable && pb->mode == SL_BM_AB) ? "enabled" : "disabled");
-		if ((int)i == pb->active)
-			put(t, "  active member\n");
-		put(t, "  may_enable: %s\n", pm->may_enable ? "true" : "false");
-		if (pm->delay_due_ms > now)
-			put(t, "  %s expires in %" PRIu64 " ms\n", pm->carrier ? "updelay" : "downdelay",
-			    pm->delay_due_ms - now);
-		if (pm->admin_disabled)
-			put(t, "  disabled by bond-disable-member\n");
-		if (mode_in_force(pb) == SL_BM_AB)
-			continue;
-		for (unsigned int b = 0; b < SL_BOND_BUCKETS; b++)
-			if (st->bucket[b] == s)
-				put(t, "  hash %u: %" PRIu64 " kB load\n", b, pb->load[b] / 1024);
-	}
-}
-
-static void
-show_lacp(struct sl_text *t, unsigned int slot)
-{
-	const struct sl_pbond *pb = &bonds[slot];
-	char mac[RTE_ETHER_ADDR_FMT_SIZE], st[160];
-
-	if (pb->lacp_mode == SL_LACP_OFF)
-		return;
-	fmt_mac(mac, sizeof(mac), &pb->lacp.sys_id);
-	put(t, "---- %s ----\n", pb->name);
-	put(t, "  status: %s%s\n", pb->lacp.active ? "active" : "passive",
-	    pb->lacp.negotiated ? " negotiated" : "");
-	put(t, "  sys_id: %s\n", mac);
-	put(t, "  sys_priority: %u\n", pb->lacp.sys_priority);
-	put(t, "  aggregation key: %u\n", pb->lacp.key);
-	put(t, "  lacp_time: %s\n", pb->lacp.fast ? "fast" : "slow");
-	for (unsigned int i = 0; i < pb->n; i++) {
-		const struct sl_pmember *pm = &pb->m[i];
-		static const char *const status[] = { "current", "expired", "defaulted" };
-		struct sl_lacp_info a;
-
-		sl_lacp_actor(&pb->lacp, &pm->lacp, &a);
-		put(t, "\nmember: %s: %s %s\n", sl_p.shm->ports[pm->slot].name,
-		    status[pm->lacp.status], pm->lacp.attached ? "attached" : "detached");
-		put(t, "  port_id: %u\n", pm->lacp.port_id);
-		put(t, "  port_priority: %u\n", pm->lacp.port_priority);
-		put(t, "  may_enable: %s\n", sl_lacp_may_enable(&pb->lacp, &pm->lacp) ? "true" : "false");
-		fmt_mac(mac, sizeof(mac), &a.sys_id);
-		sl_lacp_state_text(a.state, st, sizeof(st));
-		put(t, "\n  actor sys_id: %s\n  actor sys_priority: %u\n  actor port_id: %u\n"
-		       "  actor port_priority: %u\n  actor key: %u\n  actor state:%s\n",
-		    mac, a.sys_priority, a.port_id, a.port_priority, a.key, st);
-		fmt_mac(mac, sizeof(mac), &pm->lacp.partner.sys_id);
-		sl_lacp_state_text(pm->lacp.partner.state, st, sizeof(st));
-		put(t, "\n  partner sys_id: %s\n  partner sys_priority: %u\n  partner port_id: %u\n"
-		       "  partner port_priority: %u\n  partner key: %u\n  partner state:%s\n",
-		    mac, pm->lacp.partner.sys_priority, pm->lacp.partner.port_id,
-		    pm->lacp.partner.port_priority, pm->lacp.partner.key, st);
-		put(t, "  rx_pdus: %" PRIu64 "  rx_bad: %" PRIu64 "  tx_pdus: %" PRIu64 "\n",
-		    pm->lacp.rx_pdus, pm->lacp.rx_bad, pm->lacp.tx_pdus);
-	}
-}
-
-int
-sl_bond_show(const char *name, bool lacp, char **out)
-{
-	struct sl_text t = { malloc(4096), 0, 4096 };
-	uint64_t now = sl_now_ms();
-	int one = -1;
-
-	if (t.buf == NULL)
-		return -ENOMEM;
-	t.buf[0] = '\0';
-	if (name[0] != '\0') {
-		one = bond_slot_by_name(name);
-		if (one < 0) {
-			free(t.buf);
-			return -ENOENT;
-		}
-	}
-	for (unsigned int s = 0; s < SL_MAX_PORTS; s++) {
-		if (!bonds[s].used || (one >= 0 && (int)s != one))
-			continue;
-		if (t.len != 0)
-			put(&t, "\n");
-		if (lacp)
-			show_lacp(&t, s);
-		else
-			show_bond(&t, s, now);
-	}
-	if (t.len > 0 && t.buf[t.len - 1] == '\n')
-		t.buf[--t.len] = '\0';
-	*out = t.buf;
-	return 0;
-}
-
-int
-sl_bond_member_cmd(const char *bond, const char *member, int what, char *err, size_t errlen)
-{
-	int b = bond_slot_by_name(bond), ms = sl_port_find(member);
-	struct sl_pbond *pb;
-	int idx = -1;
-
-	if (b < 0) {
-		snprintf(err, errlen, "no bond \"%s\"", bond);
-		return -ENOENT;
-	}
-	pb = &bonds[b];
-	for (unsigned int i = 0; ms >= 0 && i < pb->n; i++)
-		if (pb->m[i].slot == ms)
-			idx = i;
-	if (idx < 0) {
-		snprintf(err, errlen, "bond \"%s\" has no member \"%s\"", bond, member);
-		return -ENOENT;
-	}
-	switch (what) {
-	case SL_BOND_CMD_ACTIVE:
-		if (!pb->m[idx].may_enable) {
-			snprintf(err, errlen, "member \"%s\" of bond \"%s\" is not enabled", member, bond);
-			return -EINVAL;
-		}
-		pb->active = idx;
-		break;
-	case SL_BOND_CMD_ENABLE:
-		pb->m[idx].admin_disabled = false;
-		break;
-	default:
-		pb->m[idx].admin_disabled = true;
-		break;
-	}
-	bond_run(b, sl_now_ms());
-	return 0;
+		if (sl_pbonds[s].used)
+			sl_pbond_run(s, now_ms);
 }
