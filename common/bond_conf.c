@@ -16,18 +16,28 @@ sl_bond_name_value_check(const char *value, char *canon, size_t canonlen, char *
 	return 0;
 }
 
+/* The settings of a bond itself (not of its members). */
+static const int bond_ids[] = { SL_PS_BOND_MODE,	 SL_PS_LACP,	     SL_PS_LACP_TIME,
+				SL_PS_BOND_REBALANCE_INTERVAL, SL_PS_BOND_UPDELAY,
+				SL_PS_BOND_DOWNDELAY, SL_PS_LACP_FALLBACK_AB, SL_PS_BOND_PRIMARY };
+
+bool
+sl_setting_is_bond(int id)
+{
+	for (size_t i = 0; i < sizeof(bond_ids) / sizeof(bond_ids[0]); i++)
+		if (bond_ids[i] == id)
+			return true;
+	return false;
+}
+
 /* Bond settings given on a port that is not a bond. */
 static int
 only_on_bonds(const struct sl_values *vals, char *err, size_t errlen)
 {
-	static const int ids[] = { SL_PS_BOND_MODE,	  SL_PS_LACP,	      SL_PS_LACP_TIME,
-				   SL_PS_BOND_REBALANCE_INTERVAL, SL_PS_BOND_UPDELAY,
-				   SL_PS_BOND_DOWNDELAY, SL_PS_LACP_FALLBACK_AB, SL_PS_BOND_PRIMARY };
-
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (vals->given & (UINT64_C(1) << ids[i])) {
+	for (size_t i = 0; i < sizeof(bond_ids) / sizeof(bond_ids[0]); i++)
+		if (vals->given & (UINT64_C(1) << bond_ids[i])) {
 			snprintf(err, errlen, "%s is a bond setting (add-bond, or a port of type=bond)",
-				 sl_port_settings.s[ids[i]].key);
+				 sl_port_settings.s[bond_ids[i]].key);
 			return -EINVAL;
 		}
 	return 0;

@@ -266,7 +266,8 @@ h_set_port(struct sl_daemon *d, struct sl_call *call)
 					    "delete and add the port again",
 					    sp->name, sl_port_settings.s[id].key);
 	}
-	if (sl_values_check_all(&sl_port_settings, &next.settings, err, sizeof(err)) < 0)
+	if (sl_values_check_all(&sl_port_settings, &next.settings, err, sizeof(err)) < 0 ||
+	    sl_bond_set_check(&d->db, &next, err, sizeof(err)) < 0)
 		return sl_reply_err(EINVAL, "port \"%s\": %s", sp->name, err);
 	rep = sl_forward(d, call->req, SL_PRIMARY_TIMEOUT_MS);
 	if (sl_accepted(rep)) {

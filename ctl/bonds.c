@@ -301,3 +301,18 @@ sl_bond_port_guard(const struct sl_db *db, const char *name, const struct sl_val
 	}
 	return 0;
 }
+
+int
+sl_bond_set_check(const struct sl_db *db, const struct sl_db_port *next, char *err, size_t errlen)
+{
+	const char *prim = next->settings.v[SL_PS_BOND_PRIMARY];
+
+	if (!is_bond(next) || prim[0] == '\0')
+		return 0; /* bond settings on other ports: the settings' rules refuse them */
+	for (size_t i = 0; i < db->n_ports; i++)
+		if (strcmp(db->ports[i].settings.v[SL_PS_BOND], next->name) == 0 &&
+		    strcmp(db->ports[i].name, prim) == 0)
+			return 0;
+	snprintf(err, errlen, "bond-primary=%s is not a member of bond \"%s\"", prim, next->name);
+	return -EINVAL;
+}

@@ -116,6 +116,10 @@ struct sl_daemon {
 /* add-port of a bond or member (@vals), del-port of one (@name): refused, 0 or -EINVAL. */
 int sl_bond_port_guard(const struct sl_db *db, const char *name, const struct sl_values *vals,
 		       char *err, size_t errlen);
+/* set-port of @next (the port as it would be): a bond's bond-primary is one of its members;
+ * 0 or -EINVAL with @err. */
+int sl_bond_set_check(const struct sl_db *db, const struct sl_db_port *next, char *err,
+		      size_t errlen);
 
 /* ---- log.c ---- */
 extern struct sl_daemon *sl_log_daemon;

@@ -154,6 +154,59 @@ sl_bond_port_added(unsigned int slot, const struct sl_values *cfg)
 	}
 }
 
+/* The bond settings of @cfg into @pb. */
+static void
+read_conf(struct sl_pbond *pb, const struct sl_values *cfg)
+{
+	pb->mode = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_MODE);
+	pb->lacp_mode = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP);
+	pb->rebalance_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_REBALANCE_INTERVAL);
+	pb->updelay_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_UPDELAY);
+	pb->downdelay_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_DOWNDELAY);
+	snprintf(pb->primary, sizeof(pb->primary), "%s", cfg->v[SL_PS_BOND_PRIMARY]);
+	pb->lacp.active = pb->lacp_mode == SL_LACP_ACTIVE;
+	pb->lacp.fast = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP_TIME) == SL_LACP_FAST;
+	pb->lacp.fallback_ab = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP_FALLBACK_AB);
+}
+
+int
+sl_bond_reconfigure(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen)
+{
+	struct sl_pbond *pb = &sl_pbonds[slot];
+	uint8_t lacp_was = pb->lacp_mode;
+	bool fast_was = pb->lacp.fast, primary_changed;
+	const char *prim = cfg->v[SL_PS_BOND_PRIMARY];
+	uint64_t now = sl_now_ms();
+	unsigned int i;
+
+	for (i = 0; prim[0] != '\0' && i < pb->n; i++)
+		if (strcmp(sl_p.shm->ports[pb->m[i].slot].name, prim) == 0)
+			break;
+	if (prim[0] != '\0' && i == pb->n) {
+		snprintf(err, errlen, "bond-primary=%s is not a member of bond \"%s\"", prim, pb->name);
+		return -EINVAL;
+	}
+	primary_changed = strcmp(pb->primary, prim) != 0;
+	read_conf(pb, cfg);
+	if (pb->lacp_mode != lacp_was) {
+		/* LACP starts over, as Open vSwitch's does when lacp= changes: partners defaulted. */
+		pb->lacp.negotiated = false;
+		for (i = 0; i < pb->n; i++)
+			sl_lacp_member_init(&pb->m[i].lacp, pb->m[i].lacp.port_id);
+		lacp_identity(pb);
+	} else if (pb->lacp.fast != fast_was) {
+		/* The partner learns the new timeout from the next LACPDU: send it now. */
+		for (i = 0; i < pb->n; i++)
+			pb->m[i].lacp.tx_due_ms = now;
+	}
+	pb->next_rebalance_ms = now + pb->rebalance_ms;
+	/* A new bond-primary takes over at once if it may (choose_active prefers it). */
+	if (primary_changed)
+		pb->active = -1;
+	sl_pbond_run(slot, now);
+	return 0;
+}
+
 int
 sl_bond_create(unsigned int slot, const char *name, const struct sl_values *cfg, char *err,
 	       size_t errlen)
@@ -168,15 +221,7 @@ sl_bond_create(unsigned int slot, const char *name, const struct sl_values *cfg,
 	pb->used = true;
 	snprintf(pb->name, sizeof(pb->name), "%s", name);
 	pb->active = -1;
-	pb->mode = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_MODE);
-	pb->lacp_mode = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP);
-	pb->rebalance_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_REBALANCE_INTERVAL);
-	pb->updelay_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_UPDELAY);
-	pb->downdelay_ms = sl_values_u64(&sl_port_settings, cfg, SL_PS_BOND_DOWNDELAY);
-	snprintf(pb->primary, sizeof(pb->primary), "%s", cfg->v[SL_PS_BOND_PRIMARY]);
-	pb->lacp.active = pb->lacp_mode == SL_LACP_ACTIVE;
-	pb->lacp.fast = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP_TIME) == SL_LACP_FAST;
-	pb->lacp.fallback_ab = sl_values_u64(&sl_port_settings, cfg, SL_PS_LACP_FALLBACK_AB);
+	read_conf(pb, cfg);
 	st->mode = pb->mode;
 	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
 		if (s != slot && sl_p.shm->ports[s].state == SL_PORT_ACTIVE &&

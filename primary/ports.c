@@ -445,6 +445,24 @@ sl_port_restart_same(unsigned int slot, char *err, size_t errlen)
 	return port_restart(slot, &same, err, errlen);
 }
 
+/* set-port on a bond: only its bond settings (the rules checked that), applied by bond.c. */
+static int
+bond_set(unsigned int slot, const struct sl_values *next, char *err, size_t errlen)
+{
+	struct sl_port_priv *pp = &sl_p.ports[slot];
+
+	for (size_t i = 0; i < sl_port_settings.n; i++)
+		if (strcmp(next->v[i], pp->cfg.v[i]) != 0 && !sl_setting_is_bond((int)i)) {
+			snprintf(err, errlen, "port \"%s\" is a bond: %s is not one of its settings",
+				 sl_p.shm->ports[slot].name, sl_port_settings.s[i].key);
+			return -EINVAL;
+		}
+	if (sl_bond_reconfigure(slot, next, err, errlen) < 0)
+		return -EINVAL;
+	pp->cfg = *next;
+	return 0;
+}
+
 int
 sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errlen)
 {
@@ -459,10 +477,6 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	if (slot < 0) {
 		snprintf(err, errlen, "unknown port \"%s\"", name);
 		return -ENOENT;
-	}
-	if (sl_bond_is_bond(slot)) {
-		snprintf(err, errlen, "port \"%s\" is a bond: del-bond and add-bond to change it", name);
-		return -EINVAL;
 	}
 	pp = &sl_p.ports[slot];
 	/* Validate everything before changing anything. */
@@ -480,6 +494,8 @@ sl_port_set(const char *name, size_t n, char **settings, char *err, size_t errle
 	rc = sl_values_check_all(&sl_port_settings, &next, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (sl_bond_is_bond(slot))
+		return bond_set(slot, &next, err, errlen);
 	for (size_t i = 0; i < sl_port_settings.n; i++)
 		if (strcmp(next.v[i], pp->cfg.v[i]) != 0) {
 			changed |= UINT64_C(1) << i;

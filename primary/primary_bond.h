@@ -23,6 +23,11 @@ int sl_bond_create(unsigned int slot, const char *name, const struct sl_values *
 		   size_t errlen);
 void sl_bond_destroy(unsigned int slot);
 
+/* set-port on bond @slot: its bond settings become @cfg's (already checked by the settings'
+ * rules), at once: LACP starts over if lacp= changed.  -EINVAL with @err if bond-primary
+ * names no member. */
+int sl_bond_reconfigure(unsigned int slot, const struct sl_values *cfg, char *err, size_t errlen);
+
 /* Port @slot (a bond or a member) was unpublished. */
 void sl_bond_port_removed(unsigned int slot);
 

@@ -376,3 +376,64 @@ Test(bond, bad_input_is_refused_and_changes_nothing, .fini = bond_fini)
 	OK("show");
 	cr_assert_str_eq(out, before, "del-bond left something");
 }
+
+/* set-port changes a bond's settings live, as ovs-vsctl set port does; they survive a new primary. */
+Test(bond, settings_change_live_and_survive_a_primary_restart, .fini = bond_fini)
+{
+	static char before[1 << 14];
+	pid_t primary;
+
+	partner_up("bl", NULL);
+	sluice_up("bond_mode=active-backup bond-primary=m0");
+	OK("bond-show b0");
+	cr_assert(strstr(out, "bond_mode: active-backup") && strstr(out, "(m0)") &&
+		  count(out, "  hash ") == 0, "%s", out);
+	OK("set-port b0 bond_mode=balance-slb bond_updelay=100 bond-rebalance-interval=2000");
+	OK("bond-show b0");
+	cr_assert(strstr(out, "bond_mode: balance-slb") && strstr(out, "updelay: 100 ms") &&
+		  count(out, "  hash ") == 256, "balance-slb at once: %s", out);
+	/* A new bond-primary takes over at once. */
+	OK("set-port b0 bond_mode=active-backup bond-primary=m1");
+	OK("bond-show b0");
+	cr_assert(strstr(out, "bond_mode: active-backup") && strstr(out, "(m1)"), "%s", out);
+	OK("set-port b0 lacp=active lacp-time=fast lacp-fallback-ab=true");
+	OK("lacp-show b0");
+	cr_assert(strstr(out, "status: active") && strstr(out, "lacp_time: fast"), "%s", out);
+
+	/* Refused whole, and nothing changes. */
+	OK("bond-show b0");
+	snprintf(before, sizeof(before), "%s", out);
+	REFUSED("bond-primary=m9 is not a member", "set-port b0 bond-primary=m9");
+	REFUSED("bond-primary=h0 is not a member", "set-port b0 bond_updelay=5 bond-primary=h0");
+	REFUSED("bond_mode", "set-port b0 bond_mode=round-robin");
+	REFUSED("is a bond: mtu", "set-port b0 mtu=9000");
+	REFUSED("lacp is a bond setting", "set-port h0 lacp=active");
+	REFUSED("lacp is a bond setting", "set-port m0 lacp=active");
+	OK("set-port b0 lacp=off lacp-fallback-ab=false");
+	REFUSED("balance-tcp needs lacp", "set-port b0 bond_mode=balance-tcp");
+	OK("set-port b0 lacp=active lacp-fallback-ab=true");
+	OK("bond-show b0");
+	/* lacp off and on again restarted LACP: only what bond-show says of it may differ. */
+	cr_assert(strstr(out, "bond_mode: active-backup") && strstr(out, "(m1)") &&
+		  strstr(out, "updelay: 100 ms") && strstr(out, "lacp_fallback_ab: true"),
+		  "refused set-ports changed it: %s\nbefore: %s", out, before);
+
+	/* The DB has them; a new primary gets them from sluiced's replay. */
+	cr_assert(strstr(ctl_db(&c), "bond_mode=active-backup") &&
+		  strstr(ctl_db(&c), "lacp-time=fast") && strstr(ctl_db(&c), "bond-primary=m1"),
+		  "DB: %s", ctl_db(&c));
+	primary = ctl_pid(&c, "primary");
+	kill(primary, SIGKILL);
+	for (int i = 0; i < 200; i++) {
+		if (ctl_pid(&c, "primary") != primary &&
+		    ctl_run(&c, out, sizeof(out), "lacp-show b0") == 0)
+			break;
+		usleep(50000);
+	}
+	OK("lacp-show b0");
+	cr_assert(strstr(out, "status: active") && strstr(out, "lacp_time: fast"), "replayed: %s",
+		  out);
+	OK("bond-show b0");
+	cr_assert(strstr(out, "bond_mode: active-backup") && strstr(out, "updelay: 100 ms") &&
+		  strstr(out, "active-backup primary: m1"), "replayed: %s", out);
+}
