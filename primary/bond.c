@@ -287,6 +287,18 @@ sl_bond_is_bond(unsigned int slot)
 	return sl_pbonds[slot].used;
 }
 
+unsigned int
+sl_bond_members(unsigned int slot, unsigned int *slots)
+{
+	const struct sl_pbond *pb = &sl_pbonds[slot];
+
+	if (!sl_bond_is_bond(slot))
+		return 0;
+	for (unsigned int i = 0; i < pb->n; i++)
+		slots[i] = pb->m[i].slot;
+	return pb->n;
+}
+
 /* ---- links ---- */
 
 static bool

@@ -17,7 +17,9 @@
 
 #include <rte_ethdev.h>
 
+#include "bond_conf.h"
 #include "primary.h"
+#include "primary_bond.h"
 #include "xstats.h"
 
 static void
@@ -202,6 +204,39 @@ out:
 	return rc;
 }
 
+/* A bond counts what its members count, as Linux bonding does (it has no device of its own). */
+static int
+bond_stats(Sluice__PortStats *ps, unsigned int slot)
+{
+	unsigned int members[SL_BOND_MAX_MEMBERS], n = sl_bond_members(slot, members);
+
+	for (unsigned int i = 0; i < n; i++) {
+		Sluice__PortStats *m = malloc(sizeof(*m));
+		int rc;
+
+		if (m == NULL)
+			return -ENOMEM;
+		sluice__port_stats__init(m);
+		rc = sl_port_stats_fill(m, members[i], false);
+		if (rc == 0) {
+			ps->rx_packets += m->rx_packets;
+			ps->rx_bytes += m->rx_bytes;
+			ps->rx_dropped += m->rx_dropped;
+			ps->rx_errors += m->rx_errors;
+			ps->tx_packets += m->tx_packets;
+			ps->tx_bytes += m->tx_bytes;
+			ps->tx_dropped += m->tx_dropped;
+			ps->tx_errors += m->tx_errors;
+			ps->tx_qos_drops += m->tx_qos_drops;
+			ps->rx_qos_drops += m->rx_qos_drops;
+		}
+		sluice__port_stats__free_unpacked(m, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 sl_port_stats_fill(Sluice__PortStats *ps, unsigned int slot, bool xstats)
 {
@@ -214,6 +249,8 @@ sl_port_stats_fill(Sluice__PortStats *ps, unsigned int slot, bool xstats)
 	if (ps->name == NULL)
 		return -ENOMEM;
 	ps->ofport = p->ofport;
+	if (sl_bond_is_bond(slot))
+		return bond_stats(ps, slot);
 	if (rte_eth_stats_get(p->port_id, &st) == 0) {
 		ps->rx_packets = st.ipackets;
 		ps->rx_bytes = st.ibytes;

@@ -34,6 +34,9 @@ void sl_bond_port_removed(unsigned int slot);
 /* Whether port slot @slot is a bond. */
 bool sl_bond_is_bond(unsigned int slot);
 
+/* The port slots of bond @slot's members into @slots (room for SL_BOND_MAX_MEMBERS); how many. */
+unsigned int sl_bond_members(unsigned int slot, unsigned int *slots);
+
 /* Housekeeping: links, LACP, and the choices the workers read. */
 void sl_bond_tick(uint64_t now_ms);
 
