@@ -98,6 +98,16 @@ reclaim(bool wait)
 	n_pend = 0;
 }
 
+static uint32_t
+count_live(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t pos = 0; pos < cz->n_pos; pos++)
+		n += __atomic_load_n(&cz->conns[pos].used, __ATOMIC_RELAXED) == 1;
+	return n;
+}
+
 static bool
 conn_expired(const struct sl_ct_conn *c, uint32_t now_s)
 {
@@ -142,10 +152,20 @@ sl_ct_expire(uint64_t now_ms)
 	if (n_pend > 0 || now_ms - last_scan_ms < SL_CT_SCAN_MS)
 		return;
 	last_scan_ms = now_ms;
-	cz->expired += unlink_where(pick_expired, &now_s);
-	for (uint32_t pos = 0; pos < cz->n_pos; pos++)
-		live += __atomic_load_n(&cz->conns[pos].used, __ATOMIC_RELAXED) == 1;
+	__atomic_fetch_add(&cz->expired, unlink_where(pick_expired, &now_s), __ATOMIC_RELAXED);
+	live = count_live();
 	cz->n_live = live;
+}
+
+int
+sl_ct_show_line(char **out)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "conntrack: %u connections (of %u), %" PRIu64 " expired",
+		 count_live(), SL_CT_MAX_CONNS, __atomic_load_n(&cz->expired, __ATOMIC_RELAXED));
+	*out = strdup(line);
+	return *out != NULL ? 0 : -ENOMEM;
 }
 
 /* "zone=N" (or empty: every zone) into @zone (-1: all). */
@@ -249,9 +269,7 @@ h_flush_conntrack(const Sluice__Request *req, Sluice__Reply *rep, char *err, siz
 	cz->flushed += n;
 	/* Positions come back after a grace period (housekeeping): waiting
 	 * here could wait on a hung worker the main loop is to deal with. */
-	cz->n_live = 0;
-	for (uint32_t pos = 0; pos < cz->n_pos; pos++)
-		cz->n_live += __atomic_load_n(&cz->conns[pos].used, __ATOMIC_RELAXED) == 1;
+	cz->n_live = count_live();
 	snprintf(msg, sizeof(msg), "%u connections flushed", n);
 	rep->message = strdup(msg);
 	return 0;

@@ -262,6 +262,8 @@ void sl_flows_reclaim(void);
 /* conntrack.c: the connection table (common/conntrack.h); expiry from housekeeping. */
 int sl_ct_init(void);
 void sl_ct_expire(uint64_t now_ms);
+/* show's line on the table (malloc'd into *out). */
+int sl_ct_show_line(char **out);
 /* expiry.c: note rules' use and expire those whose timeouts passed (called often; cheap when there is nothing to do). */
 void sl_flows_expire(uint64_t now_ms);
 void sl_flows_wait_idle(void);

@@ -232,3 +232,82 @@ Test(conntrack, flush_with_a_bad_zone_is_refused)
 		sluice__reply__free_unpacked(rep, NULL);
 	inst_stop(&in);
 }
+
+/* A UDP frame of connection @i in one direction or the other. */
+static void
+udp_conn(struct frame *f, const char *a, const char *b, int i, bool reply)
+{
+	if (reply)
+		frame_udp(f, MAC_B, MAC_A, -1, b, a, 53, (uint16_t)(10000 + i), 60);
+	else
+		frame_udp(f, MAC_A, MAC_B, -1, a, b, (uint16_t)(10000 + i), 53, 60);
+}
+
+static unsigned int
+count_lines(const char *s)
+{
+	unsigned int n = s[0] != '\0';
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * Two workers, one port each: both commit connections at once into the
+ * one table, then each passes the replies to the connections the other
+ * committed (they find them from the reply side).
+ */
+Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
+{
+	static const char *const table[] = {
+		"table=0,ip,ct_state=-trk,actions=ct(table=1)",
+		"table=1,udp,ct_state=+trk+new,actions=ct(commit),output:3",
+		"table=1,in_port=1,ip,ct_state=+trk+est,actions=output:2",
+		"table=1,in_port=2,ip,ct_state=+trk+est,actions=output:1",
+	};
+	enum { N = 300 };
+	static struct frame x[N], y[N], xr[N], yr[N];
+	char err[512], *dump, *stats, *w0, *w1;
+	unsigned long long p0 = 0, p1 = 0;
+	uint64_t rx = 0;
+
+	inst_start(&in, "ct2w", 2);
+	for (int i = 0; i < N; i++) {
+		udp_conn(&x[i], "10.1.0.1", "10.2.0.1", i, false);  /* from port 1 */
+		udp_conn(&y[i], "10.3.0.1", "10.4.0.1", i, false);  /* from port 2 */
+		udp_conn(&xr[i], "10.1.0.1", "10.2.0.1", i, true);  /* replies, from port 2 */
+		udp_conn(&yr[i], "10.3.0.1", "10.4.0.1", i, true);  /* replies, from port 1 */
+	}
+	cr_assert_eq(inst_flows(&in, "add", table, 4, err, sizeof(err)), 0, "add-flows: %s", err);
+	add_port("p3", "e3.pcap", NULL, 0, "out3.pcap", 3);
+	add_port("p1", "in1a.pcap", x, N, "out1a.pcap", 1);
+	add_port("p2", "in2a.pcap", y, N, "out2a.pcap", 2);
+	rx += 2 * N;
+	cr_assert_eq(inst_wait_rx(&in, rx, 10000), rx);
+	del_ports();
+	dump = ct_verb(SLUICE__REQUEST__CMD_DUMP_CONNTRACK, "");
+	cr_assert_eq(count_lines(dump), 2 * N, "%u connections committed", count_lines(dump));
+	free(dump);
+
+	add_port("p1", "in1b.pcap", yr, N, "out1b.pcap", 1);
+	add_port("p2", "in2b.pcap", xr, N, "out2b.pcap", 2);
+	rx += 2 * N;
+	cr_assert_eq(inst_wait_rx(&in, rx, 10000), rx);
+	del_ports();
+	expect_frames("out1b.pcap", xr, N);
+	expect_frames("out2b.pcap", yr, N);
+
+	stats = ct_verb(SLUICE__REQUEST__CMD_CT_STATS_SHOW, "");
+	w0 = strstr(stats, "worker 0: packets ");
+	w1 = strstr(stats, "worker 1: packets ");
+	cr_assert(w0 != NULL && w1 != NULL, "ct-stats-show: %s", stats);
+	sscanf(w0, "worker 0: packets %llu", &p0);
+	sscanf(w1, "worker 1: packets %llu", &p1);
+	cr_assert(p0 > 0 && p1 > 0, "both workers ran ct(): %s", stats);
+	cr_assert_eq(p0 + p1, 4 * N, "%s", stats);
+	cr_assert(strstr(stats, "connections: 600 (of 65536): tcp 0, udp 600") != NULL, "%s",
+		  stats);
+	free(stats);
+	inst_stop(&in);
+}
