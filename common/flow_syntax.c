@@ -2179,6 +2179,10 @@ sl_actions_parse(const char *text, sl_port_resolve_fn resolve, void *ctx, struct
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	rc = sl_parse_actions(&c, text);
+	/* A bucket runs in the group engine, which has no connection tracker. */
+	for (uint16_t i = 0; rc == 0 && i < f.actions.n; i++)
+		if (f.actions.a[i].type == SL_ACT_CT)
+			rc = sl_fail(&c, -ENOTSUP, "actions: not supported: ct in a group bucket");
 	if (rc == 0)
 		*acts = f.actions;
 	return rc;

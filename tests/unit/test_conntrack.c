@@ -428,3 +428,15 @@ Test(ct_state_machine, ct_state_parse_and_format)
 	cr_assert_eq(sl_ct_state_parse("", &k, &m), -EINVAL);
 	cr_assert_eq(sl_ct_state_parse("0x100", &k, &m), -EINVAL);
 }
+
+/* Group buckets run in the group engine, without the connection tracker. */
+Test(ct_syntax, ct_in_a_group_bucket_is_not_supported)
+{
+	struct sl_actions acts;
+	char err[256];
+
+	cr_assert_neq(sl_actions_parse("ct(commit),output:1", NULL, NULL, &acts, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "not supported: ct in a group bucket") != NULL, "%s", err);
+	cr_assert_eq(sl_actions_parse("ct_clear,output:1", NULL, NULL, &acts, err, sizeof(err)), 0,
+		     "%s", err);
+}
