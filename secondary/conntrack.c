@@ -106,15 +106,13 @@ apply_exec(struct sl_ct_conn *c, const struct sl_action *exec, uint16_t n)
 
 /* A new connection for @p, or NULL when the table is full. */
 static struct sl_ct_conn *
-commit(struct sl_wctx *w, const struct sl_ct_pkt *p, const struct sl_ct_key *k, uint32_t hash,
-       bool *created)
+commit(struct sl_wctx *w, const struct sl_ct_pkt *p, const struct sl_ct_key *k, uint32_t hash)
 {
 	struct sl_ct_zone *z = w->ct;
 	int32_t pos = rte_hash_add_key_with_hash(z->h, k, hash);
 	struct sl_ct_conn *c;
 	uint32_t expect = 0;
 
-	*created = false;
 	if (pos < 0 || (uint32_t)pos >= z->n_pos) {
 		z->ws[w->id].full++;
 		return NULL;
@@ -127,7 +125,6 @@ commit(struct sl_wctx *w, const struct sl_ct_pkt *p, const struct sl_ct_key *k, 
 	c->hash = hash;
 	__atomic_store_n(&c->used, 1, __ATOMIC_RELEASE);
 	z->ws[w->id].commits++;
-	*created = true;
 	return c;
 }
 
@@ -138,7 +135,7 @@ sl_wct_run(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m,
 {
 	struct sl_ct_zone *z = w->ct;
 	struct sl_ct_wstats *ws = &z->ws[w->id];
-	bool want_commit = ct->flags & SL_CTF_COMMIT, created = false;
+	bool want_commit = ct->flags & SL_CTF_COMMIT;
 	struct sl_ct_conn *c = NULL;
 	const struct sl_ct_tuple *t;
 	struct sl_ct_pkt p;
@@ -171,7 +168,7 @@ sl_wct_run(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m,
 		}
 		st = SL_CS_NEW;
 		if (want_commit)
-			c = commit(w, &p, &k, hash, &created);
+			c = commit(w, &p, &k, hash);
 	} else if (p.kind == SL_CTK_RELATED) {
 		/* An error about a packet of the original direction travels back. */
 		st = sl_ct_conn_update(c, &p, sl_ct_is_orig(c, &p.t), w->now_s);
@@ -184,7 +181,6 @@ sl_wct_run(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m,
 		}
 		sl_ct_conn_init(c, &p, w->now_s);
 		st = SL_CS_NEW;
-		created = true;
 	} else {
 		st = sl_ct_conn_update(c, &p, !sl_ct_is_orig(c, &p.t), w->now_s);
 	}
@@ -193,7 +189,6 @@ sl_wct_run(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m,
 	meta->ct_state = SL_CS_TRK | st;
 	if (c != NULL && want_commit && n_exec > 0 && !(st & SL_CS_INV))
 		apply_exec(c, exec, n_exec);
-	(void)created;
 	/* The original direction's tuple: the connection's, or this packet's. */
 	t = c != NULL ? &c->orig : &p.t;
 	meta->ct_nw_proto = t->proto;

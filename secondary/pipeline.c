@@ -428,13 +428,12 @@ clone_run(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t tabl
  * wrote to them).
  */
 static void
-ct_run(struct sl_pipe *p, const struct sl_action *a, uint8_t table)
+ct_run(struct sl_pipe *p, const struct sl_action *a)
 {
 	struct sl_flow_key key;
 	struct sl_flow_meta meta;
 	uint16_t zone = (uint16_t)(a->val[0] | a->val[1] << 8);
 
-	(void)table;
 	rec_no_dp(p);
 	p->record = NULL;
 	if (a->field != 0)
@@ -529,7 +528,7 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			p->exited = true;
 			break;
 		case SL_ACT_CT:
-			ct_run(p, a, table);
+			ct_run(p, a);
 			i += a->arg2;
 			break;
 		case SL_ACT_CT_CLEAR:

@@ -256,15 +256,16 @@ count_lines(const char *s)
 /*
  * Two workers, one port each: both commit connections at once into the
  * one table, then each passes the replies to the connections the other
- * committed (they find them from the reply side).
+ * committed (they find them from the reply side).  Outputs go to sink
+ * ports that exist before any packet comes.
  */
 Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
 {
 	static const char *const table[] = {
 		"table=0,ip,ct_state=-trk,actions=ct(table=1)",
 		"table=1,udp,ct_state=+trk+new,actions=ct(commit),output:3",
-		"table=1,in_port=1,ip,ct_state=+trk+est,actions=output:2",
-		"table=1,in_port=2,ip,ct_state=+trk+est,actions=output:1",
+		"table=1,in_port=1,ip,ct_state=+trk+est,actions=output:4",
+		"table=1,in_port=2,ip,ct_state=+trk+est,actions=output:5",
 	};
 	enum { N = 300 };
 	static struct frame x[N], y[N], xr[N], yr[N];
@@ -281,6 +282,8 @@ Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
 	}
 	cr_assert_eq(inst_flows(&in, "add", table, 4, err, sizeof(err)), 0, "add-flows: %s", err);
 	add_port("p3", "e3.pcap", NULL, 0, "out3.pcap", 3);
+	add_port("p4", "e4.pcap", NULL, 0, "out4.pcap", 4);
+	add_port("p5", "e5.pcap", NULL, 0, "out5.pcap", 5);
 	add_port("p1", "in1a.pcap", x, N, "out1a.pcap", 1);
 	add_port("p2", "in2a.pcap", y, N, "out2a.pcap", 2);
 	rx += 2 * N;
@@ -295,8 +298,11 @@ Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
 	rx += 2 * N;
 	cr_assert_eq(inst_wait_rx(&in, rx, 10000), rx);
 	del_ports();
-	expect_frames("out1b.pcap", xr, N);
-	expect_frames("out2b.pcap", yr, N);
+	cr_assert_eq(inst_del_port(&in, "p4", err, sizeof(err)), 0, "del-port p4: %s", err);
+	cr_assert_eq(inst_del_port(&in, "p5", err, sizeof(err)), 0, "del-port p5: %s", err);
+	expect_frames("out4.pcap", yr, N); /* port 1 sent the replies of port 2's connections */
+	expect_frames("out5.pcap", xr, N);
+	expect_frames("out1b.pcap", NULL, 0);
 
 	stats = ct_verb(SLUICE__REQUEST__CMD_CT_STATS_SHOW, "");
 	w0 = strstr(stats, "worker 0: packets ");
@@ -305,7 +311,8 @@ Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
 	sscanf(w0, "worker 0: packets %llu", &p0);
 	sscanf(w1, "worker 1: packets %llu", &p1);
 	cr_assert(p0 > 0 && p1 > 0, "both workers ran ct(): %s", stats);
-	cr_assert_eq(p0 + p1, 4 * N, "%s", stats);
+	/* ct() ran twice on each new packet (the lookup, then the commit), once on each reply. */
+	cr_assert_eq(p0 + p1, 6 * N, "%s", stats);
 	cr_assert(strstr(stats, "connections: 600 (of 65536): tcp 0, udp 600") != NULL, "%s",
 		  stats);
 	free(stats);
