@@ -83,10 +83,22 @@ struct sl_flow_meta {
 	 * there (IN_PORT, NORMAL, ...) as OpenFlow 1.0 numbers them (0xfff8..). */
 	uint16_t actset_output;
 	uint32_t pkt_mark; /* OVS's packet mark: pipeline state, never sent */
+	/* Connection tracking (common/conntrack.h): what the last ct() found
+	 * for the packet; all zero (untracked) before one and after ct_clear. */
+	uint8_t ct_state;    /* SL_CS_* */
+	uint8_t ct_nw_proto; /* of the connection's original direction */
+	uint16_t ct_zone;
+	uint32_t ct_mark;
+	uint16_t ct_tp_src;  /* original direction, network order */
+	uint16_t ct_tp_dst;
+	uint32_t ct_pad;
+	uint64_t ct_label[2];   /* bits 0..63, bits 64..127 */
+	uint8_t ct_nw_src[16];  /* original direction; IPv4 in [0..3], as in the key */
+	uint8_t ct_nw_dst[16];
 } __attribute__((aligned(8)));
 
 #define SL_META_WORDS (sizeof(struct sl_flow_meta) / sizeof(uint64_t))
-_Static_assert(sizeof(struct sl_flow_meta) == 80, "flow meta must be 80 bytes");
+_Static_assert(sizeof(struct sl_flow_meta) == 144, "flow meta must be 144 bytes");
 
 #define SL_N_REGS 16
 #define SL_MAX_TABLES 254  /* tables 0..253, as OpenFlow's OFPTT_MAX */
@@ -134,9 +146,14 @@ enum sl_action_type {
 	SL_ACT_EXIT,         /* stop every action list of the pipeline; the action set still runs */
 	/* Actions that leave the packet as it is, as they do in OVS: */
 	SL_ACT_NOTE,         /* note:HEX: arg = bytes (at most 16, in val) */
-	SL_ACT_CT_CLEAR,     /* no connection tracking state to clear without ct() */
+	SL_ACT_CT_CLEAR,     /* the packet becomes untracked: ct_* fields zero */
 	SL_ACT_DEBUG_RECIRC, /* OVS re-runs its datapath lookup: same result */
 	SL_ACT_DEBUG_SLOW,   /* OVS takes its slow path: same result */
+	/* Connection tracking (common/conntrack.h): ct(commit,force,zone=,table=,exec()).
+	 * arg = table to continue in (SL_CT_NO_TABLE: none); arg2 = number of
+	 * exec actions after it; flags SL_CTF_*; zone: u16 in val[0..1], or,
+	 * with field != 0, field[ofs..ofs+nbits) (a register). */
+	SL_ACT_CT,
 	SL_ACT_COUNT
 };
 
@@ -184,6 +201,12 @@ enum sl_fld {
 	SL_FLD_IPV6_SRC,
 	SL_FLD_IPV6_DST,
 	SL_FLD_PKT_MARK, /* pipeline state, like a register */
+	/* Connection tracking: ct_mark and ct_label are written only inside
+	 * ct(exec(...)); the others are read-only (move sources). */
+	SL_FLD_CT_MARK,
+	SL_FLD_CT_LABEL, /* 128 bits; load/move of at most 64 of them */
+	SL_FLD_CT_STATE,
+	SL_FLD_CT_ZONE,
 	SL_FLD_COUNT
 };
 
@@ -207,6 +230,9 @@ sl_action_set_u32(struct sl_action *a, uint32_t v)
 }
 
 #define SL_AF_MASKED 0x01 /* set_field: only the bits of the mask at val + 8 */
+#define SL_CTF_COMMIT 0x01 /* ct: commit the connection */
+#define SL_CTF_FORCE 0x02  /* ct: a connection seen from its reply side starts again */
+#define SL_CT_NO_TABLE 0xffff /* ct without table=: no recirculation */
 #define SL_RESUBMIT_HERE 0xff /* resubmit's table: the one the rule is in */
 
 _Static_assert(SL_FLD_COUNT < 256, "field ids fit a byte");

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conntrack.h"
 #include "flow_syntax.h"
 #include "util.h"
 
@@ -66,6 +67,16 @@ enum sl_field_id {
 	SL_F_ARP_THA,
 	SL_F_IPV6_LABEL,
 	SL_F_METADATA,
+	/* Connection tracking (common/conntrack.h). */
+	SL_F_CT_STATE,
+	SL_F_CT_ZONE,
+	SL_F_CT_MARK,
+	SL_F_CT_LABEL,
+	SL_F_CT_NW_SRC,
+	SL_F_CT_NW_DST,
+	SL_F_CT_NW_PROTO,
+	SL_F_CT_TP_SRC,
+	SL_F_CT_TP_DST,
 	SL_F_REG0, /* .. SL_F_REG0 + 15 */
 	SL_F_COUNT = SL_F_REG0 + SL_N_REGS
 };
@@ -777,6 +788,89 @@ sl_parse_ip_frag(struct sl_pctx *c, const struct sl_field *f, char *val)
 		       f->name, val);
 }
 
+/* ---- connection tracking fields (common/conntrack.h) ---- */
+
+/* ct_state=+trk-new... or ct_state=0x21/0x21. */
+static int
+sl_parse_ct_state(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	if (sl_ct_state_parse(val, &c->m->mkey.ct_state, &c->m->mmask.ct_state) < 0)
+		return sl_fail(c, -EINVAL,
+			       "%s: bad value \"%s\" (flags +new, +est, +rel, +rpl, +inv, +trk, "
+			       "+snat, +dnat or their - forms, or VALUE/MASK)",
+			       f->name, val);
+	return 0;
+}
+
+/* ct_zone, ct_mark, ct_nw_proto, ct_tp_src, ct_tp_dst: numbers, masked. */
+static int
+sl_parse_ct_num(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	struct sl_flow_meta *k = &c->m->mkey, *mk = &c->m->mmask;
+	uint64_t v = 0, mask = 0;
+	int rc;
+
+	switch (f->id) {
+	case SL_F_CT_MARK:
+		rc = sl_num_masked(c, f->name, val, UINT32_MAX, &v, &mask);
+		k->ct_mark = (uint32_t)(v & mask);
+		mk->ct_mark = (uint32_t)mask;
+		return rc;
+	case SL_F_CT_NW_PROTO:
+		rc = sl_num(c, f->name, val, 0, 255, &v);
+		k->ct_nw_proto = (uint8_t)v;
+		mk->ct_nw_proto = 0xff;
+		return rc;
+	case SL_F_CT_ZONE:
+		rc = sl_num_masked(c, f->name, val, UINT16_MAX, &v, &mask);
+		k->ct_zone = (uint16_t)(v & mask);
+		mk->ct_zone = (uint16_t)mask;
+		return rc;
+	default: /* the ports, network order like the key's */
+		rc = sl_num_masked(c, f->name, val, UINT16_MAX, &v, &mask);
+		if (f->id == SL_F_CT_TP_SRC) {
+			k->ct_tp_src = htons((uint16_t)(v & mask));
+			mk->ct_tp_src = htons((uint16_t)mask);
+		} else {
+			k->ct_tp_dst = htons((uint16_t)(v & mask));
+			mk->ct_tp_dst = htons((uint16_t)mask);
+		}
+		return rc;
+	}
+}
+
+/* ct_label=VALUE[/MASK], 128 bits. */
+static int
+sl_parse_ct_label(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint32_t v[4], mask[4];
+	char *slash = strchr(val, '/');
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (sl_parse_wide_hex(val, v, 4) < 0)
+		return sl_fail(c, -EINVAL, "%s: bad 128-bit number \"%s\"", f->name, val);
+	memset(mask, 0xff, sizeof(mask));
+	if (slash != NULL && sl_parse_wide_hex(slash + 1, mask, 4) < 0)
+		return sl_fail(c, -EINVAL, "%s: bad 128-bit mask \"%s\"", f->name, slash + 1);
+	c->m->mmask.ct_label[1] = (uint64_t)mask[0] << 32 | mask[1];
+	c->m->mmask.ct_label[0] = (uint64_t)mask[2] << 32 | mask[3];
+	c->m->mkey.ct_label[1] = ((uint64_t)v[0] << 32 | v[1]) & c->m->mmask.ct_label[1];
+	c->m->mkey.ct_label[0] = ((uint64_t)v[2] << 32 | v[3]) & c->m->mmask.ct_label[0];
+	return 0;
+}
+
+/* ct_nw_src, ct_nw_dst (IPv4) and ct_ipv6_src, ct_ipv6_dst, masked. */
+static int
+sl_parse_ct_addr(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	bool dst = f->id == SL_F_CT_NW_DST;
+	int af = f->prereq == SL_PRE_IPV6 ? AF_INET6 : AF_INET;
+
+	return sl_addr_masked(c, f->name, af, val, dst ? c->m->mkey.ct_nw_dst : c->m->mkey.ct_nw_src,
+			      dst ? c->m->mmask.ct_nw_dst : c->m->mmask.ct_nw_src);
+}
+
 #define SL_K(member) offsetof(struct sl_flow_key, member)
 
 static const struct sl_field sl_fields[] = {
@@ -853,6 +947,18 @@ static const struct sl_field sl_fields[] = {
 	SL_REG_FIELD(8), SL_REG_FIELD(9), SL_REG_FIELD(10), SL_REG_FIELD(11),
 	SL_REG_FIELD(12), SL_REG_FIELD(13), SL_REG_FIELD(14), SL_REG_FIELD(15),
 #undef SL_REG_FIELD
+	/* Connection tracking: what the last ct() found (ovs-fields(7)). */
+	{ "ct_state", SL_F_CT_STATE, SL_PRE_NONE, sl_parse_ct_state, 0 },
+	{ "ct_zone", SL_F_CT_ZONE, SL_PRE_NONE, sl_parse_ct_num, 0 },
+	{ "ct_mark", SL_F_CT_MARK, SL_PRE_NONE, sl_parse_ct_num, 0 },
+	{ "ct_label", SL_F_CT_LABEL, SL_PRE_NONE, sl_parse_ct_label, 0 },
+	{ "ct_nw_src", SL_F_CT_NW_SRC, SL_PRE_IP, sl_parse_ct_addr, 0 },
+	{ "ct_nw_dst", SL_F_CT_NW_DST, SL_PRE_IP, sl_parse_ct_addr, 0 },
+	{ "ct_ipv6_src", SL_F_CT_NW_SRC, SL_PRE_IPV6, sl_parse_ct_addr, 0 },
+	{ "ct_ipv6_dst", SL_F_CT_NW_DST, SL_PRE_IPV6, sl_parse_ct_addr, 0 },
+	{ "ct_nw_proto", SL_F_CT_NW_PROTO, SL_PRE_IP_ANY, sl_parse_ct_num, 0 },
+	{ "ct_tp_src", SL_F_CT_TP_SRC, SL_PRE_IP_ANY, sl_parse_ct_num, 0 },
+	{ "ct_tp_dst", SL_F_CT_TP_DST, SL_PRE_IP_ANY, sl_parse_ct_num, 0 },
 };
 
 /*
@@ -1065,11 +1171,12 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "ct_clear", SL_ACT_CT_CLEAR, SL_ARG_NONE, 0 },
 	{ "debug_recirc", SL_ACT_DEBUG_RECIRC, SL_ARG_NONE, 0 },
 	{ "debug_slow", SL_ACT_DEBUG_SLOW, SL_ARG_NONE, 0 },
+	{ "ct", SL_ACT_CT, SL_ARG_SPECIAL, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
 static const char *const sl_unsupported_actions[] = {
-	"controller", "enqueue", "set_queue", "pop_queue", "sample", "learn", "ct", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
+	"controller", "enqueue", "set_queue", "pop_queue", "sample", "learn", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
 	"bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
 	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "local",
 	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
@@ -1079,7 +1186,7 @@ static const char *const sl_unsupported_actions[] = {
 };
 
 /* What set_field, load and move may write and read. */
-enum sl_val_kind { SL_VAL_NUM, SL_VAL_HEX, SL_VAL_MAC, SL_VAL_IPV4, SL_VAL_IPV6 };
+enum sl_val_kind { SL_VAL_NUM, SL_VAL_HEX, SL_VAL_MAC, SL_VAL_IPV4, SL_VAL_IPV6, SL_VAL_HEX128 };
 
 struct sl_wfield {
 	const char *name; /* canonical name first among aliases of one id */
@@ -1142,6 +1249,15 @@ static const struct sl_wfield sl_wfields[] = {
 	{ "NXM_NX_IPV6_DST", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
 	{ "pkt_mark", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
 	{ "NXM_NX_PKT_MARK", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
+	/* Connection tracking: ct_mark and ct_label written in ct(exec()) only. */
+	{ "ct_mark", SL_FLD_CT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
+	{ "NXM_NX_CT_MARK", SL_FLD_CT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
+	{ "ct_label", SL_FLD_CT_LABEL, 128, SL_VAL_HEX128, SL_PRE_NONE },
+	{ "NXM_NX_CT_LABEL", SL_FLD_CT_LABEL, 128, SL_VAL_HEX128, SL_PRE_NONE },
+	{ "ct_state", SL_FLD_CT_STATE, 8, SL_VAL_HEX, SL_PRE_NONE },
+	{ "NXM_NX_CT_STATE", SL_FLD_CT_STATE, 8, SL_VAL_HEX, SL_PRE_NONE },
+	{ "ct_zone", SL_FLD_CT_ZONE, 16, SL_VAL_NUM, SL_PRE_NONE },
+	{ "NXM_NX_CT_ZONE", SL_FLD_CT_ZONE, 16, SL_VAL_NUM, SL_PRE_NONE },
 };
 
 static const struct sl_wfield sl_reg_wfield = { "reg", SL_FLD_REG0, 32, SL_VAL_HEX, SL_PRE_NONE };
@@ -1245,6 +1361,17 @@ sl_parse_field_value(struct sl_pctx *c, const char *what, const struct sl_wfield
 	if (slash != NULL)
 		*slash++ = '\0';
 	switch (f->kind) {
+	case SL_VAL_HEX128: {
+		uint32_t w[4];
+
+		if (slash != NULL)
+			return sl_fail(c, -ENOTSUP, "%s: not supported: masked %s", what, f->name);
+		if (sl_parse_wide_hex(val, w, 4) < 0)
+			return sl_fail(c, -EINVAL, "%s: bad 128-bit number \"%s\"", what, val);
+		sl_action_set_u64(a, 0, (uint64_t)w[2] << 32 | w[3]); /* bits 0..63 */
+		sl_action_set_u64(a, 1, (uint64_t)w[0] << 32 | w[1]); /* bits 64..127 */
+		return 0;
+	}
 	case SL_VAL_IPV6:
 		if (slash != NULL)
 			return sl_fail(c, -ENOTSUP, "%s: not supported: masked %s", what, f->name);
@@ -1323,7 +1450,7 @@ sl_parse_load(struct sl_pctx *c, char *arg, struct sl_action *a)
 	rc = sl_parse_subfield(c, "actions: load", arrow + 2, &a->field, &a->ofs, &a->nbits, &f);
 	if (rc < 0)
 		return rc;
-	if (f->nbits > 64)
+	if (f->nbits > 64 && (f->id != SL_FLD_CT_LABEL || a->nbits > 64))
 		return sl_fail(c, -ENOTSUP, "actions: load: not supported: load into %s", f->name);
 	rc = sl_num(c, "actions: load", arg, 0,
 		    a->nbits == 64 ? UINT64_MAX : (UINT64_C(1) << a->nbits) - 1, &v);
@@ -1482,6 +1609,111 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 		return -EINVAL;
 	a->type = SL_ACT_OUTPUT_TRUNC;
 	a->arg2 = (uint16_t)v;
+	return 0;
+}
+
+/* ---- ct(...) (ovs-actions(7)) ---- */
+
+static int sl_parse_action_list(struct sl_pctx *c, char *s, unsigned int depth, bool in_set);
+
+/* Split off the next comma-separated argument outside parentheses. */
+static char *
+sl_next_arg(char **s)
+{
+	char *start = *s, *p = start;
+	int depth = 0;
+
+	if (start == NULL)
+		return NULL;
+	for (; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (*p == ',' && depth == 0)
+			break;
+	}
+	if (*p == ',') {
+		*p = '\0';
+		*s = p + 1;
+	} else {
+		*s = NULL;
+	}
+	return start + strspn(start, SL_SPACES);
+}
+
+/*
+ * ct, ct(), ct(commit,force,zone=N|zone=FIELD[A..B],table=N,exec(ACTIONS)):
+ * the exec actions follow the ct action in the list (arg2 of them).  nat
+ * and alg= are OVS's too, not implemented here.
+ */
+static int
+sl_parse_ct(struct sl_pctx *c, char *arg, unsigned int depth, uint16_t at)
+{
+	struct sl_action *a = &c->flow->actions.a[at];
+	char *rest = arg, *tok, *exec = NULL;
+	uint64_t v = 0;
+	int rc;
+
+	a->arg = SL_CT_NO_TABLE;
+	while ((tok = sl_next_arg(&rest)) != NULL) {
+		char *eq = strchr(tok, '=');
+		size_t l = strlen(tok);
+
+		while (l > 0 && strchr(SL_SPACES, tok[l - 1]) != NULL)
+			tok[--l] = '\0';
+		if (l == 0) {
+			if (rest == NULL && tok == arg + strspn(arg, SL_SPACES))
+				break; /* ct() */
+			return sl_fail(c, -EINVAL, "actions: ct: empty argument");
+		}
+		if (strcasecmp(tok, "commit") == 0) {
+			a->flags |= SL_CTF_COMMIT;
+		} else if (strcasecmp(tok, "force") == 0) {
+			a->flags |= SL_CTF_FORCE;
+		} else if (strncasecmp(tok, "nat", 3) == 0 && (tok[3] == '\0' || tok[3] == '(')) {
+			return sl_fail(c, -ENOTSUP, "actions: ct: not supported: nat");
+		} else if (strncasecmp(tok, "exec(", 5) == 0 && tok[l - 1] == ')') {
+			if (exec != NULL)
+				return sl_fail(c, -EINVAL, "actions: ct: exec given twice");
+			tok[l - 1] = '\0';
+			exec = tok + 5;
+		} else if (eq != NULL && strncasecmp(tok, "alg=", 4) == 0) {
+			return sl_fail(c, -ENOTSUP, "actions: ct: not supported: alg");
+		} else if (eq != NULL && strncasecmp(tok, "table=", 6) == 0) {
+			if (sl_parse_table_num(c, "actions: ct: table", eq + 1, &a->arg) < 0)
+				return -EINVAL;
+		} else if (eq != NULL && strncasecmp(tok, "zone=", 5) == 0) {
+			const struct sl_wfield *f;
+			char *z = eq + 1;
+
+			if (*z >= '0' && *z <= '9') {
+				if (sl_num(c, "actions: ct: zone", z, 0, UINT16_MAX, &v) < 0)
+					return -EINVAL;
+				a->val[0] = (uint8_t)v;
+				a->val[1] = (uint8_t)(v >> 8);
+				continue;
+			}
+			rc = sl_parse_subfield(c, "actions: ct: zone", z, &a->field, &a->ofs, &a->nbits,
+					       &f);
+			if (rc < 0)
+				return rc;
+			if (a->nbits != 16 || f->nbits > 64)
+				return sl_fail(c, -EINVAL, "actions: ct: zone: needs a 16-bit field, "
+							   "not %u bits",
+					       a->nbits);
+		} else {
+			return sl_fail(c, -EINVAL, "actions: ct: unknown argument \"%s\"", tok);
+		}
+	}
+	if (exec != NULL) {
+		if (depth >= 4)
+			return sl_fail(c, -EINVAL, "actions: ct nested too deep");
+		rc = sl_parse_action_list(c, exec, depth + 1, false);
+		if (rc < 0)
+			return rc;
+		c->flow->actions.a[at].arg2 = (uint16_t)(c->flow->actions.n - at - 1);
+	}
 	return 0;
 }
 
@@ -1648,11 +1880,11 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		arg = NULL;
 	if (w->arg == SL_ARG_NONE && arg != NULL)
 		return sl_fail(c, -EINVAL, "actions: %s takes no argument", w->name);
-	if (w->arg != SL_ARG_NONE && arg == NULL && w->type != SL_ACT_NOTE)
+	if (w->arg != SL_ARG_NONE && arg == NULL && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if (w->arg != SL_ARG_NONE && arg != NULL && *arg == '\0' && w->type != SL_ACT_CLONE &&
-	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE)
+	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
@@ -1687,6 +1919,8 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		return sl_parse_write_metadata(c, arg, a);
 	case SL_ACT_NOTE:
 		return sl_parse_note(c, arg, a);
+	case SL_ACT_CT:
+		return arg == NULL ? (a->arg = SL_CT_NO_TABLE, 0) : sl_parse_ct(c, arg, depth, at);
 	case SL_ACT_CLONE:
 	case SL_ACT_WRITE_ACTIONS:
 		if (!paren)
@@ -1836,6 +2070,47 @@ sl_action_changes(uint16_t type)
  * back in this very rule (same table, nothing changed, same in_port) is
  * refused: it could only loop.
  */
+/* Connection tracking fields are read-only but in ct(exec()), where only
+ * ct_mark and ct_label may be written, and ct needs an IP match (as in OVS). */
+static int
+sl_check_ct(struct sl_pctx *c)
+{
+	const struct sl_actions *acts = &c->flow->actions;
+	uint16_t exec_end = 0;
+
+	for (uint16_t i = 0; i < acts->n; i++) {
+		const struct sl_action *a = &acts->a[i];
+		bool writes = a->type == SL_ACT_SET_FIELD || a->type == SL_ACT_LOAD ||
+			      a->type == SL_ACT_MOVE;
+		bool ct_dst = writes && a->field >= SL_FLD_CT_MARK && a->field <= SL_FLD_CT_ZONE;
+
+		if (a->type == SL_ACT_CT) {
+			if (i < exec_end)
+				return sl_fail(c, -EINVAL, "actions: ct: exec: ct is not allowed inside");
+			if (!sl_is_ip_any(c->m))
+				return sl_fail(c, -EINVAL,
+					       "actions: ct: missing prerequisite, needs ip or ipv6");
+			exec_end = (uint16_t)(i + 1 + a->arg2);
+			continue;
+		}
+		if (i < exec_end) {
+			if ((a->type != SL_ACT_SET_FIELD && a->type != SL_ACT_LOAD) ||
+			    (a->field != SL_FLD_CT_MARK && a->field != SL_FLD_CT_LABEL))
+				return sl_fail(c, -EINVAL,
+					       "actions: ct: exec: only set_field or load of ct_mark "
+					       "or ct_label");
+			continue;
+		}
+		if (ct_dst)
+			return sl_fail(c, -EINVAL,
+				       "actions: %s: connection tracking fields are written only "
+				       "inside ct(commit,exec(...))",
+				       a->type == SL_ACT_MOVE ? "move" :
+				       a->type == SL_ACT_LOAD ? "load" : "set_field");
+	}
+	return 0;
+}
+
 static int
 sl_check_actions(struct sl_pctx *c)
 {
@@ -1844,6 +2119,8 @@ sl_check_actions(struct sl_pctx *c)
 	uint8_t table = m->mkey.table;
 	bool changed = false;
 
+	if (sl_check_ct(c) < 0)
+		return -EINVAL;
 	for (uint16_t i = 0; i < acts->n; i++) {
 		const struct sl_action *a = &acts->a[i];
 		const struct sl_wfield *f;
@@ -1902,6 +2179,10 @@ sl_actions_parse(const char *text, sl_port_resolve_fn resolve, void *ctx, struct
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	rc = sl_parse_actions(&c, text);
+	/* A bucket runs in the group engine, which has no connection tracker. */
+	for (uint16_t i = 0; rc == 0 && i < f.actions.n; i++)
+		if (f.actions.a[i].type == SL_ACT_CT)
+			rc = sl_fail(&c, -ENOTSUP, "actions: not supported: ct in a group bucket");
 	if (rc == 0)
 		*acts = f.actions;
 	return rc;
@@ -2303,6 +2584,61 @@ sl_out_masked_hex(struct sl_out *o, const char *name, uint64_t v, uint64_t mask,
 		sl_out(o, "%s=0x%" PRIx64 "/0x%" PRIx64, name, v, mask);
 }
 
+static void
+sl_out_ct_num(struct sl_out *o, const char *name, uint64_t v, uint64_t mask, uint64_t all)
+{
+	if (mask == 0)
+		return;
+	sl_item(o);
+	if (mask == all)
+		sl_out(o, "%s=%" PRIu64, name, v);
+	else
+		sl_out(o, "%s=0x%" PRIx64 "/0x%" PRIx64, name, v, mask);
+}
+
+/* A 128-bit value as 0x..., without leading zeros. */
+static void
+sl_out_u128(struct sl_out *o, const uint64_t *v)
+{
+	if (v[1] != 0)
+		sl_out(o, "0x%" PRIx64 "%016" PRIx64, v[1], v[0]);
+	else
+		sl_out(o, "0x%" PRIx64, v[0]);
+}
+
+/* The connection tracking fields (common/conntrack.h). */
+static void
+sl_out_ct_match(struct sl_out *o, const struct sl_match *m)
+{
+	const struct sl_flow_meta *k = &m->mkey, *mk = &m->mmask;
+	bool v6 = sl_is_dl(m, SL_DL_TYPE_IPV6);
+	char buf[64];
+
+	if (mk->ct_state != 0) {
+		sl_ct_state_format(k->ct_state, mk->ct_state, buf, sizeof(buf));
+		sl_item(o);
+		sl_out(o, "ct_state=%s", buf);
+	}
+	sl_out_ct_num(o, "ct_zone", k->ct_zone, mk->ct_zone, UINT16_MAX);
+	sl_out_masked_hex(o, "ct_mark", k->ct_mark, mk->ct_mark, UINT32_MAX);
+	if (mk->ct_label[0] != 0 || mk->ct_label[1] != 0) {
+		sl_item(o);
+		sl_put(o, "ct_label=");
+		sl_out_u128(o, k->ct_label);
+		if (mk->ct_label[0] != UINT64_MAX || mk->ct_label[1] != UINT64_MAX) {
+			sl_put(o, "/");
+			sl_out_u128(o, mk->ct_label);
+		}
+	}
+	sl_out_addr_field(o, v6 ? "ct_ipv6_src" : "ct_nw_src", v6 ? AF_INET6 : AF_INET,
+			  k->ct_nw_src, mk->ct_nw_src);
+	sl_out_addr_field(o, v6 ? "ct_ipv6_dst" : "ct_nw_dst", v6 ? AF_INET6 : AF_INET,
+			  k->ct_nw_dst, mk->ct_nw_dst);
+	sl_out_ct_num(o, "ct_nw_proto", k->ct_nw_proto, mk->ct_nw_proto, 0xff);
+	sl_out_ct_num(o, "ct_tp_src", ntohs(k->ct_tp_src), ntohs(mk->ct_tp_src), UINT16_MAX);
+	sl_out_ct_num(o, "ct_tp_dst", ntohs(k->ct_tp_dst), ntohs(mk->ct_tp_dst), UINT16_MAX);
+}
+
 /* Fragment bits, registers and metadata. */
 static void
 sl_out_meta(struct sl_out *o, const struct sl_match *m)
@@ -2333,6 +2669,7 @@ sl_out_meta(struct sl_out *o, const struct sl_match *m)
 		snprintf(name, sizeof(name), "reg%u", r);
 		sl_out_masked_hex(o, name, m->mkey.reg[r], m->mmask.reg[r], UINT32_MAX);
 	}
+	sl_out_ct_match(o, m);
 }
 
 /*
@@ -2385,6 +2722,12 @@ sl_out_field_value(struct sl_out *o, const struct sl_wfield *f, const struct sl_
 	uint8_t b[6];
 
 	switch (f->kind) {
+	case SL_VAL_HEX128: {
+		uint64_t w[2] = { sl_action_u64(a, 0), sl_action_u64(a, 1) };
+
+		sl_out_u128(o, w);
+		return;
+	}
 	case SL_VAL_IPV6:
 		inet_ntop(AF_INET6, a->val, addr, sizeof(addr));
 		sl_put(o, addr);
@@ -2438,6 +2781,7 @@ sl_out_subfield(struct sl_out *o, uint8_t id, uint8_t ofs, uint8_t nbits)
 
 static uint16_t sl_out_action_list(struct sl_out *o, const struct sl_actions *acts, uint16_t i,
 				   uint16_t end);
+static uint16_t sl_out_ct_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i);
 
 /* Print action @i; returns the index after it (and after its body, for clone()). */
 static uint16_t
@@ -2561,6 +2905,8 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 	case SL_ACT_CT_CLEAR:
 		sl_put(o, "ct_clear");
 		break;
+	case SL_ACT_CT:
+		return sl_out_ct_action(o, acts, i);
 	case SL_ACT_DEBUG_RECIRC:
 		sl_put(o, "debug_recirc");
 		break;
@@ -2573,6 +2919,53 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		break;
 	}
 	return (uint16_t)(i + 1);
+}
+
+/* ct(commit,force,table=T,zone=Z,exec(...)) as ovs-ofctl prints it; bare "ct" without arguments. */
+static uint16_t
+sl_out_ct_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
+{
+	const struct sl_action *a = &acts->a[i];
+	uint16_t end = (uint16_t)(i + 1 + a->arg2), zone = (uint16_t)(a->val[0] | a->val[1] << 8);
+	bool any = false;
+
+	if (end > acts->n)
+		end = acts->n;
+	if (a->flags == 0 && a->arg == SL_CT_NO_TABLE && zone == 0 && a->field == 0 && a->arg2 == 0) {
+		sl_put(o, "ct");
+		return end;
+	}
+	sl_put(o, "ct(");
+#define SL_CT_SEP() (any ? sl_put(o, ",") : (void)0, any = true)
+	if (a->flags & SL_CTF_COMMIT) {
+		SL_CT_SEP();
+		sl_put(o, "commit");
+	}
+	if (a->flags & SL_CTF_FORCE) {
+		SL_CT_SEP();
+		sl_put(o, "force");
+	}
+	if (a->arg != SL_CT_NO_TABLE) {
+		SL_CT_SEP();
+		sl_out(o, "table=%u", a->arg);
+	}
+	if (a->field != 0) {
+		SL_CT_SEP();
+		sl_put(o, "zone=");
+		sl_out_subfield(o, a->field, a->ofs, a->nbits);
+	} else if (zone != 0) {
+		SL_CT_SEP();
+		sl_out(o, "zone=%u", zone);
+	}
+	if (a->arg2 > 0) {
+		SL_CT_SEP();
+		sl_put(o, "exec(");
+		sl_out_action_list(o, acts, (uint16_t)(i + 1), end);
+		sl_put(o, ")");
+	}
+#undef SL_CT_SEP
+	sl_put(o, ")");
+	return end;
 }
 
 static uint16_t

@@ -27,7 +27,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 9u
+#define SL_LAYOUT_VERSION 10u /* 10: pipeline metadata carries the ct_* fields; the conntrack zone */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)

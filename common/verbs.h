@@ -127,7 +127,13 @@ enum sl_verb_flags {
 	X(bond_enable_member, "bond-enable-member", BOND_ENABLE_MEMBER, SL_VERB_PRIMARY, 2, 2,       \
 	  "NAME MEMBER", "let MEMBER carry traffic again (its link and LACP permitting)")        \
 	X(bond_disable_member, "bond-disable-member", BOND_DISABLE_MEMBER, SL_VERB_PRIMARY, 2, 2,    \
-	  "NAME MEMBER", "stop MEMBER carrying traffic")
+	  "NAME MEMBER", "stop MEMBER carrying traffic")                                        \
+	X(dump_conntrack, "dump-conntrack", DUMP_CONNTRACK, SL_VERB_READ | SL_VERB_PRIMARY, 0, 1,     \
+	  "[zone=N]", "tracked connections: protocol, both tuples, zone, mark, labels, state")  \
+	X(flush_conntrack, "flush-conntrack", FLUSH_CONNTRACK, SL_VERB_PRIMARY, 0, 1, "[zone=N]",   \
+	  "delete every tracked connection (of one zone)")                                      \
+	X(ct_stats_show, "ct-stats-show", CT_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",    \
+	  "connections by protocol; per worker: packets through ct, commits, invalid")
 
 struct sl_verb {
 	const char *name;

@@ -477,6 +477,8 @@ print_show(const Sluice__Reply *rep)
 	print_workers_short(rep);
 	for (i = 0; i < rep->n_options; i++)
 		printf("    option %s=%s\n", rep->options[i]->key, rep->options[i]->value);
+	if (rep->message != NULL && rep->message[0] != '\0')
+		printf("    %s\n", rep->message); /* the connection table */
 }
 CTL_VERB(show, NULL, print_show)
 

@@ -304,6 +304,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_pmd_tick(now_ms);
 	sl_flows_reclaim();
 	sl_flows_expire(now_ms);
+	sl_ct_expire(now_ms);
 	sl_mempools_reclaim();
 	sl_capture_reap();
 	sl_vhost_tick();
@@ -383,6 +384,8 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "sluice-primary: no memory for the bond table\n");
 	if (sl_groups_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the group table\n");
+	if (sl_ct_init() < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the connection table\n");
 	if (sl_flows_init() < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: cannot allocate the flow table\n");
 	if (sl_server_init() < 0)

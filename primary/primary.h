@@ -259,6 +259,11 @@ int sl_flows_mod(size_t n, char **texts, bool strict, uint32_t *n_changed, char 
 /* Parse a selector (NULL: one that selects every flow); 0 or -errno with @err set. */
 int sl_flows_selector(const char *text, struct sl_flow *sel, char *err, size_t errlen);
 void sl_flows_reclaim(void);
+/* conntrack.c: the connection table (common/conntrack.h); expiry from housekeeping. */
+int sl_ct_init(void);
+void sl_ct_expire(uint64_t now_ms);
+/* show's line on the table (malloc'd into *out). */
+int sl_ct_show_line(char **out);
 /* expiry.c: note rules' use and expire those whose timeouts passed (called often; cheap when there is nothing to do). */
 void sl_flows_expire(uint64_t now_ms);
 void sl_flows_wait_idle(void);

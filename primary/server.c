@@ -113,6 +113,8 @@ h_show(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t errlen)
 	}
 	if (sl_reply_options(rep, &sl_options, &sl_p.options) < 0)
 		return -ENOMEM;
+	if (sl_ct_show_line(&rep->message) < 0)
+		return -ENOMEM;
 	return h_hello(req, rep, err, errlen);
 }
 SL_REQ_HANDLER(sl_primary_handlers, SHOW, h_show)

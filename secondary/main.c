@@ -24,6 +24,7 @@
 
 #include "bond_hooks.h"
 #include "capture_hooks.h"
+#include "ct_hooks.h"
 #include "group_hooks.h"
 #include "meter_hooks.h"
 #include "rxq_acct.h"
@@ -373,6 +374,7 @@ main(int argc, char **argv)
 	w.counters = sl_flow_counter(w.shm, id, 0);
 	sl_wmeter_attach(&w);
 	sl_wgroup_attach(&w);
+	sl_wct_attach(&w);
 	sl_wbond_attach(&w);
 	w.ports_gen = __atomic_load_n(&w.shm->ports_gen, __ATOMIC_ACQUIRE) - 1;
 	w.assign_gen = UINT32_MAX;

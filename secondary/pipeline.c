@@ -27,6 +27,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "ct_hooks.h"
 #include "meter_hooks.h"
 #include "packet.h"
 #include "rewrite.h"
@@ -198,6 +199,14 @@ get_field(const struct sl_pipe *p, uint8_t fld)
 		return rte_be_to_cpu_16(k->tp_src);
 	case SL_FLD_TP_DST:
 		return rte_be_to_cpu_16(k->tp_dst);
+	case SL_FLD_CT_MARK:
+		return p->meta.ct_mark;
+	case SL_FLD_CT_LABEL:
+		return p->meta.ct_label[0];
+	case SL_FLD_CT_STATE:
+		return p->meta.ct_state;
+	case SL_FLD_CT_ZONE:
+		return p->meta.ct_zone;
 	default:
 		return 0;
 	}
@@ -408,6 +417,37 @@ clone_run(struct sl_pipe *p, const struct sl_action *a, uint16_t n, uint8_t tabl
 	p->ly_ok = false;
 }
 
+/*
+ * ct(): through the connection table, then, with table=, on in that table
+ * with the ct_* fields filled in (a recirculation).  What the lookups
+ * after it find depends on the connection table, not only on the key and
+ * the flows, so a pipeline that runs a ct() is not cached (its EMC entry
+ * is table 0's rule, looked up untracked, which stays right).  As in OVS,
+ * the rest of the list after ct() goes on with the state from before it
+ * (here: key and pipeline fields; the packet's bytes keep what table T
+ * wrote to them).
+ */
+static void
+ct_run(struct sl_pipe *p, const struct sl_action *a)
+{
+	struct sl_flow_key key;
+	struct sl_flow_meta meta;
+	uint16_t zone = (uint16_t)(a->val[0] | a->val[1] << 8);
+
+	rec_no_dp(p);
+	p->record = NULL;
+	if (a->field != 0)
+		zone = (uint16_t)(get_field(p, a->field) >> a->ofs);
+	layers(p);
+	key = p->key;
+	meta = p->meta;
+	sl_wct_run(p->w, &p->key, p->m, p->ly.l4_ofs, zone, a, a + 1, a->arg2, &p->meta);
+	if (a->arg != SL_CT_NO_TABLE)
+		run_table(p, (uint8_t)a->arg);
+	p->key = key;
+	p->meta = meta;
+}
+
 /* Recording: what action @a (just run) did to the packet, as a packet action. */
 static void
 rec_effect(struct sl_pipe *p, const struct sl_action *a)
@@ -487,8 +527,14 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 		case SL_ACT_EXIT:
 			p->exited = true;
 			break;
-		case SL_ACT_NOTE:
+		case SL_ACT_CT:
+			ct_run(p, a);
+			i += a->arg2;
+			break;
 		case SL_ACT_CT_CLEAR:
+			sl_wct_clear(&p->meta);
+			break;
+		case SL_ACT_NOTE:
 		case SL_ACT_DEBUG_RECIRC:
 		case SL_ACT_DEBUG_SLOW:
 			break; /* nothing happens to the packet, in OVS either */

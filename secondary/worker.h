@@ -136,6 +136,7 @@ struct sl_wctx {
 
 	struct sl_group_zone *gz; /* OpenFlow groups (groups.c) */
 	struct sl_bond_zone *bz;  /* bonds (bond.c) */
+	struct sl_ct_zone *ct;    /* connection tracking (conntrack.c) */
 };
 
 /* forward.c */

@@ -14,7 +14,7 @@ cc=${FUZZ_CC:-clang}
 # the message helpers (msg.c needs libzmq, not DPDK).
 lib_src="common/flow.c common/flow_syntax.c common/ftable.c common/packet.c common/util.c
 	 common/msg.c common/settings.c common/pmd.c common/verbs.c common/meter_syntax.c ctl/db.c ctl/db_journal.c
-	 ctl/db_meters.c common/group.c common/group_syntax.c ctl/db_groups.c common/bond_conf.c"
+	 ctl/db_meters.c common/group.c common/group_syntax.c ctl/db_groups.c common/bond_conf.c common/conntrack.c"
 targets="fuzz_flow_syntax fuzz_packet fuzz_request fuzz_db"
 
 if ! command -v "$cc" >/dev/null; then

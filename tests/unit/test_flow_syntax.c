@@ -234,9 +234,10 @@ Test(flow_syntax, ovs_words_not_implemented_are_not_supported_not_unknown)
 		const char *text;
 		const char *want;
 	} cases[] = {
-		{ "ct_state=+trk,actions=drop", "not supported: ct_state" },
+		{ "ct_foo=1,actions=drop", "not supported: ct_foo" },
 		{ "tun_id=5,actions=drop", "not supported: tun_id" },
-		{ "ip,actions=ct(commit),output:1", "not supported: ct" },
+		{ "ip,actions=ct(commit,nat(src=10.0.0.1)),output:1", "not supported: nat" },
+		{ "ip,actions=ct(commit,alg=ftp),output:1", "not supported: alg" },
 		{ "actions=controller", "not supported: controller" },
 		{ "actions=controller(pause)", "not supported: controller" },
 		{ "actions=push_mpls:0x8847", "not supported: push_mpls" },
