@@ -9,10 +9,13 @@
  * workers and their queues, the options) changes only on the control
  * thread, and only under sl_state_lock held for writing: around every
  * request but those that touch nothing but the flow table (SL_VERB_FLOWS),
- * and around housekeeping.  The flow table is never read here.  The
- * control thread holds the lock for a request's handler at most, never
- * while it waits for the next request, so a read waits for one port
- * change at worst, never for a flow install.
+ * and around housekeeping.  add-port and del-port take it themselves
+ * around publishing and forgetting the slot, not while the device is
+ * attached or detached (ports.c): the read thread looks at ACTIVE slots
+ * only.  The flow table is never read here.  The control thread holds the
+ * lock for a request's handler at most, never while it waits for the next
+ * request, so a read waits for one port change at worst, never for a flow
+ * install or a device's hotplug.
  */
 #include <errno.h>
 #include <pthread.h>
