@@ -479,8 +479,22 @@ primary_ended(struct sl_daemon *d, int status)
 
 	sl_wait_status_str(status, how, sizeof(how));
 	sl_log("sluice-primary (pid %d) ended: %s; stopping its workers", (int)d->primary.pid, how);
-	if (d->handover.active)
+	if (d->handover.active) {
+		/* The worker record is the replacement's now (stopped below);
+		 * the one it was taking over from is in no record, and would
+		 * outlive the primary, holding its hugepages, for ever. */
+		pid_t old = d->handover.old_pid;
+
+		if (old > 0 && sl_proc_alive(old)) {
+			sl_log("worker %u (pid %d): its hand-over ended with the primary: killing it",
+			       d->handover.id, (int)old);
+			kill(old, SIGKILL);
+			for (int i = 0; i < 200 && sl_proc_alive(old); i++)
+				usleep(10000);
+			waitpid(old, NULL, WNOHANG);
+		}
 		handover_end(d, sl_reply_err(EHOSTDOWN, "sluice-primary ended during the restart"));
+	}
 	/* A worker cannot outlive its primary's shared memory in any useful way. */
 	workers_stop_all(d);
 	if (sl_proc_ended(&d->primary, status, true, sl_now_ms()))

@@ -124,7 +124,15 @@ recover(int iter)
 			break;
 		usleep(50000);
 	}
-	cr_assert_lt(i, 300, "iteration %d: the instance did not recover: %s", iter, out);
+	if (i == 300) {
+		char *plog = ctl_file(&c, "primary.log"), *dlog = ctl_file(&c, "sluiced.log");
+		size_t pl = strlen(plog), dl = strlen(dlog);
+
+		cr_assert_fail("iteration %d: the instance did not recover: %s\n"
+			       "primary.log ends: %s\nsluiced.log ends: %s",
+			       iter, out, plog + (pl > 4000 ? pl - 4000 : 0),
+			       dlog + (dl > 3000 ? dl - 3000 : 0));
+	}
 }
 
 static void
