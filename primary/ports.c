@@ -20,7 +20,6 @@
  * port that only reads is direct (see needs_bridge() in hotplug.c).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,29 +118,6 @@ port_unpublish(unsigned int slot)
 {
 	port_hide(slot);
 	sl_rcu_synchronize();
-}
-
-/*
- * add-port and del-port run without sl_state_lock (server.c), so that a
- * device slow to attach or detach (a hotplug that waits for every worker's
- * answer, a driver that waits for its device) does not hold up show,
- * dump-ports and pmd-stats-show on the read thread.  They take it for what
- * the read thread sees: a slot turning ACTIVE or leaving ACTIVE, the queue
- * assignment, and the tables a port joins or leaves.  The read thread looks
- * at ACTIVE slots only, so a slot being attached or detached (FREE or
- * RETIRING) is the control thread's alone meanwhile.  Requests are still
- * handled one at a time, in order, by the control thread.
- */
-static void
-state_lock(void)
-{
-	pthread_rwlock_wrlock(&sl_state_lock);
-}
-
-static void
-state_unlock(void)
-{
-	pthread_rwlock_unlock(&sl_state_lock);
 }
 
 static void
@@ -315,6 +291,18 @@ bond_add(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
 }
 
 /*
+ * add-port and del-port run without sl_state_lock (server.c), so that a
+ * device slow to attach or detach (a hotplug that waits for every worker's
+ * answer, a driver that waits for its device) does not hold up show,
+ * dump-ports and pmd-stats-show on the read thread.  They take it for what
+ * the read thread sees: a slot turning ACTIVE or leaving ACTIVE, the queue
+ * assignment, and the tables a port joins or leaves.  The read thread looks
+ * at ACTIVE slots only, so a slot being attached or detached (FREE or
+ * RETIRING) is the control thread's alone meanwhile.  Requests are still
+ * handled one at a time, in order, by the control thread.
+ */
+
+/*
  * Attach, configure and start the device of a new port in @slot, a slot
  * nobody else looks at yet: the slow part of add-port, run without
  * sl_state_lock.
@@ -350,9 +338,9 @@ port_attach(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
 	}
 	if (rc < 0) {
 		sl_dev_remove(slot);
-		state_lock();
+		sl_state_wrlock();
 		port_forget(slot);
-		state_unlock();
+		sl_state_unlock();
 	}
 	return rc;
 }
@@ -375,20 +363,20 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 		return -ENOSPC;
 	}
 	if (sl_values_u64(&sl_port_settings, &cfg, SL_PS_TYPE) == SL_PORT_TYPE_BOND) {
-		state_lock();
+		sl_state_wrlock();
 		rc = bond_add(slot, spec, ofport, &cfg, err, errlen);
-		state_unlock();
+		sl_state_unlock();
 		return rc;
 	}
 	p = &sl_p.shm->ports[slot];
 	rc = port_attach(slot, spec, ofport, &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	state_lock();
+	sl_state_wrlock();
 	sl_vhost_started(slot);
 	sl_bond_port_added(slot, &cfg);
 	port_publish(slot);
-	state_unlock();
+	sl_state_unlock();
 	PLOG(INFO, "added port %s (ofport %u, %s, %s, %u rxq, %u txq%s)", p->name, p->ofport,
 	     sl_p.ports[slot].driver, p->bridged ? "bridged" : "direct", p->n_rxq, p->n_txq,
 	     p->tx_shared ? ", shared" : "");
@@ -407,18 +395,18 @@ sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen
 	}
 	snprintf(devargs, sizeof(devargs), "%s", sl_p.ports[slot].devargs);
 	if (sl_bond_is_bond(slot)) {
-		state_lock();
+		sl_state_wrlock();
 		port_unpublish(slot);
 		snprintf(msg, msglen, "bond %s deleted", name);
 		PLOG(INFO, "deleted bond %s", name);
 		port_forget(slot);
-		state_unlock();
+		sl_state_unlock();
 		return 0;
 	}
 	/* Hidden under the lock; the grace period and the detach without it. */
-	state_lock();
+	sl_state_wrlock();
 	port_hide(slot);
-	state_unlock();
+	sl_state_unlock();
 	sl_rcu_synchronize();
 	sl_port_stop(slot);
 	rc = sl_dev_remove(slot);
@@ -430,9 +418,9 @@ sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen
 	else
 		snprintf(msg, msglen, "Device '%s' has been detached", devargs);
 	PLOG(INFO, "deleted port %s: %s", name, msg);
-	state_lock();
+	sl_state_wrlock();
 	port_forget(slot);
-	state_unlock();
+	sl_state_unlock();
 	return 0;
 }
 

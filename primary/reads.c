@@ -33,6 +33,21 @@
 #include "util.h"
 
 pthread_rwlock_t sl_state_lock;
+bool sl_state_held;
+
+void
+sl_state_wrlock(void)
+{
+	pthread_rwlock_wrlock(&sl_state_lock);
+	sl_state_held = true;
+}
+
+void
+sl_state_unlock(void)
+{
+	sl_state_held = false;
+	pthread_rwlock_unlock(&sl_state_lock);
+}
 
 static pthread_t reads_tid;
 static bool reads_started;

@@ -453,9 +453,9 @@ handle_one(void)
 	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
-		pthread_rwlock_wrlock(&sl_state_lock);
+		sl_state_wrlock();
 		rc = h_worker_event(req, rep, err, sizeof(err));
-		pthread_rwlock_unlock(&sl_state_lock);
+		sl_state_unlock();
 	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || sl_primary_handlers[req->cmd_case] == NULL) {
 		rc = -ENOTSUP;
 		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
@@ -472,10 +472,10 @@ handle_one(void)
 		bool lock = !sl_request_is(req, SL_VERB_FLOWS) && !locks_itself(req);
 
 		if (lock)
-			pthread_rwlock_wrlock(&sl_state_lock);
+			sl_state_wrlock();
 		rc = sl_primary_handlers[req->cmd_case](req, rep, err, sizeof(err));
 		if (lock)
-			pthread_rwlock_unlock(&sl_state_lock);
+			sl_state_unlock();
 	}
 	if (rc < 0) {
 		/* A failed request answers with the error only, never half a result. */
