@@ -160,7 +160,7 @@ for rep in $(seq 1 "$REPS"); do
 		[ -n "$wpid" ] && [ "$wpid" -gt 0 ] || die "no worker 0 to stop: $("${CTL[@]}" worker-list)"
 		kill -STOP "$wpid"
 		t0=$(now_ms)
-		"${CTL[@]}" --timeout 20000 add-port "b$rep" "net_ring_${SL_PREFIX}b$rep" >"$WORK/change.out" 2>&1 &
+		"${CTL[@]}" --timeout 20000 add-port "b$rep" "net_ring_rdi$rep" >"$WORK/change.out" 2>&1 &
 		change=$!
 		( sleep "$(awk -v m="$HOLD_MS" 'BEGIN { print m / 1000 }')"; kill -CONT "$wpid" ) &
 		cont=$!
