@@ -235,7 +235,8 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 		      "mbufs in use %u idle before, %u after %d kills (reclaimed %lu, lost %lu)",
 		      idle_in_use, in_use_after, kills, (unsigned long)w0.reclaimed_mbufs,
 		      (unsigned long)w0.lost_mbufs);
-	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew");
+	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew: %d before the kills, %d after",
+		     pages_before, hugepage_files());
 	free(resume_ms);
 	inst_stop(&in);
 }
