@@ -300,12 +300,9 @@ bond_add(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
  * at ACTIVE slots only, so a slot being attached or detached (FREE or
  * RETIRING) is the control thread's alone meanwhile.  Requests are still
  * handled one at a time, in order, by the control thread.
- */
-
-/*
- * Attach, configure and start the device of a new port in @slot, a slot
- * nobody else looks at yet: the slow part of add-port, run without
- * sl_state_lock.
+ *
+ * port_attach: attach, configure and start the device of a new port in
+ * @slot, a slot nobody else looks at yet: the slow part of add-port.
  */
 static int
 port_attach(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
