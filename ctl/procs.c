@@ -96,6 +96,9 @@ sl_merge_workers(struct sl_daemon *d, Sluice__Reply *rep)
 		if (w->state == SL_PROC_FAILED || w->state == SL_PROC_BACKOFF) {
 			wi->state = sl_proc_pb_state(w);
 			sl_set_str(&wi->reason, w->reason);
+		} else if (w->state == SL_PROC_RUNNING && w->reason[0] != '\0' &&
+			   (wi->reason == NULL || wi->reason[0] == '\0')) {
+			sl_set_str(&wi->reason, w->reason); /* a crash loop not over yet */
 		}
 	}
 }
@@ -178,7 +181,9 @@ spawn(struct sl_daemon *d, struct sl_proc *p, char **argv, const char *logname)
 			snprintf(p->reason, sizeof(p->reason), "%.180s", err);
 		return rc;
 	}
-	sl_log("started %s, pid %d (log %s)", p->name, (int)p->pid, log);
+	/* In a crash loop, the restarts whose end went unlogged go unlogged too. */
+	if (!p->quiet)
+		sl_log("started %s, pid %d (log %s)", p->name, (int)p->pid, log);
 	return 0;
 }
 
@@ -475,15 +480,34 @@ workers_stop_all(struct sl_daemon *d)
 static void
 primary_ended(struct sl_daemon *d, int status)
 {
+	pid_t pid = d->primary.pid;
+	bool logged;
 	char how[64];
 
 	sl_wait_status_str(status, how, sizeof(how));
-	sl_log("sluice-primary (pid %d) ended: %s; stopping its workers", (int)d->primary.pid, how);
-	if (d->handover.active)
+	/* Once per back-off step in a crash loop, not once per crash. */
+	logged = sl_proc_ended(&d->primary, status, true, sl_now_ms());
+	if (logged)
+		sl_log("sluice-primary (pid %d) ended: %s; stopping its workers", (int)pid, how);
+	if (d->handover.active) {
+		/* The worker record is the replacement's now (stopped below);
+		 * the one it was taking over from is in no record, and would
+		 * outlive the primary, holding its hugepages, for ever. */
+		pid_t old = d->handover.old_pid;
+
+		if (old > 0 && sl_proc_alive(old)) {
+			sl_log("worker %u (pid %d): its hand-over ended with the primary: killing it",
+			       d->handover.id, (int)old);
+			kill(old, SIGKILL);
+			for (int i = 0; i < 200 && sl_proc_alive(old); i++)
+				usleep(10000);
+			waitpid(old, NULL, WNOHANG);
+		}
 		handover_end(d, sl_reply_err(EHOSTDOWN, "sluice-primary ended during the restart"));
+	}
 	/* A worker cannot outlive its primary's shared memory in any useful way. */
 	workers_stop_all(d);
-	if (sl_proc_ended(&d->primary, status, true, sl_now_ms()))
+	if (logged)
 		sl_log("sluice-primary: %s", d->primary.reason);
 	d->phase = SL_PRI_DOWN;
 	if (d->primary.state == SL_PROC_FAILED)
@@ -611,6 +635,13 @@ sl_procs_tick(struct sl_daemon *d)
 	reap_children(d);
 	watch_adopted(d);
 	now = sl_now_ms();
+	if (sl_proc_healthy(&d->primary, now))
+		sl_log("sluice-primary (pid %d) healthy for %u s: back-off reset",
+		       (int)d->primary.pid, d->restart_policy.healthy_ms / 1000);
+	for (unsigned int i = 0; i < d->n_workers; i++)
+		if (sl_proc_healthy(&d->workers[i], now))
+			sl_log("worker %u (pid %d) healthy for %u s: back-off reset", i,
+			       (int)d->workers[i].pid, d->restart_policy.healthy_ms / 1000);
 	primary_tick(d, now);
 	workers_tick(d, now);
 	watch_worker_list(d, now);

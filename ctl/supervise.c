@@ -93,7 +93,14 @@ sl_proc_spawn(struct sl_proc *p, char *const argv[], const char *logpath, char *
 	p->pid = pid;
 	p->adopted = false;
 	p->state = SL_PROC_RUNNING;
-	p->reason[0] = '\0';
+	/* A crash loop stays visible while the new run has not proved itself. */
+	if (p->in_a_row >= 3)
+		snprintf(p->reason, sizeof(p->reason),
+			 "running again after %u failed runs in a row (last exit %s); "
+			 "healthy after %u s up",
+			 p->in_a_row, p->last_exit, p->policy->healthy_ms / 1000);
+	else
+		p->reason[0] = '\0';
 	p->started_ms = sl_now_ms();
 	return 0;
 }
@@ -131,6 +138,7 @@ sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms)
 	p->adopted = false;
 	if (!failure) {
 		p->state = SL_PROC_STOPPED;
+		p->quiet = false;
 		return true;
 	}
 	/* A run that stayed healthy starts the back-off over. */
@@ -159,7 +167,21 @@ sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms)
 	else
 		snprintf(p->reason, sizeof(p->reason), "exited (%s), restarting in %u ms",
 			 p->last_exit, delay);
-	return p->backoff_ms != before || (p->in_a_row & (p->in_a_row - 1)) == 0;
+	p->quiet = !(p->backoff_ms != before || (p->in_a_row & (p->in_a_row - 1)) == 0);
+	return !p->quiet;
+}
+
+bool
+sl_proc_healthy(struct sl_proc *p, uint64_t now_ms)
+{
+	if (p->state != SL_PROC_RUNNING || p->in_a_row == 0 ||
+	    now_ms - p->started_ms < p->policy->healthy_ms)
+		return false;
+	p->in_a_row = 0;
+	p->backoff_ms = p->policy->backoff_min_ms;
+	p->reason[0] = '\0';
+	p->quiet = false;
+	return true;
 }
 
 bool
@@ -174,6 +196,7 @@ sl_proc_forgive(struct sl_proc *p)
 	p->in_a_row = 0;
 	p->backoff_ms = p->policy->backoff_min_ms;
 	p->reason[0] = '\0';
+	p->quiet = false;
 	if (p->state == SL_PROC_FAILED)
 		p->state = SL_PROC_STOPPED;
 }

@@ -43,6 +43,7 @@ struct sl_proc {
 	uint64_t restarts;
 	char last_exit[64]; /* "status 1", "signal 11", "vanished" */
 	char reason[192];   /* why it is not running, for show / worker-list */
+	bool quiet;         /* its last end was not logged: nor is its restart */
 };
 
 /* A stopped process record. */
@@ -71,6 +72,13 @@ void sl_proc_adopt(struct sl_proc *p, pid_t pid);
  * per crash).
  */
 bool sl_proc_ended(struct sl_proc *p, int status, bool failure, uint64_t now_ms);
+
+/*
+ * A run that has stayed up for healthy_ms after failed ones: the back-off
+ * starts over now (not only at the next end), the crash loop is no longer
+ * shown.  True when that happened on this call (worth a log line).
+ */
+bool sl_proc_healthy(struct sl_proc *p, uint64_t now_ms);
 
 /* True if p is in BACKOFF and its restart time has come. */
 bool sl_proc_due(const struct sl_proc *p, uint64_t now_ms);

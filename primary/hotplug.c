@@ -142,6 +142,19 @@ note_kernel_if(struct sl_port_priv *pp, const struct rte_eth_dev_info *info)
 		snprintf(pp->kernel_if, sizeof(pp->kernel_if), "%s", name);
 }
 
+static int remove_ethdev(uint16_t port_id, bool local_only, const char *devname);
+
+/* Does a port other than @slot use device @devname? */
+static bool
+device_used(unsigned int slot, const char *devname)
+{
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
+		if (s != slot && sl_p.shm->ports[s].state != SL_PORT_FREE &&
+		    strcmp(sl_p.ports[s].devname, devname) == 0)
+			return true;
+	return false;
+}
+
 int
 sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 {
@@ -167,8 +180,15 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	pp->local_only = pp->bridged;
 	rte_devargs_reset(&da);
 	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
-		snprintf(err, errlen, "device %s is already attached", pp->devname);
-		return -EEXIST;
+		/* A device no port uses was left attached by a detach that
+		 * failed (a worker that did not answer: del-port said so); a
+		 * replay or reconcile that adds the port again takes it back. */
+		if (device_used(slot, pp->devname) ||
+		    remove_ethdev(port_id, pp->local_only, pp->devname) < 0) {
+			snprintf(err, errlen, "device %s is already attached", pp->devname);
+			return -EEXIST;
+		}
+		PLOG(INFO, "detached %s, which no port used, to attach it again", pp->devname);
 	}
 	rc = inspect_held(pp, args, err, errlen);
 	if (rc < 0)

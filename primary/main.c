@@ -323,9 +323,9 @@ main_loop(void)
 		uint64_t now = sl_now_ms(), since;
 
 		if (now - last_hk >= SL_HOUSEKEEPING_MS) {
-			pthread_rwlock_wrlock(&sl_state_lock); /* reads.c */
+			sl_state_wrlock(); /* reads.c */
 			housekeeping(now, start_ms);
-			pthread_rwlock_unlock(&sl_state_lock);
+			sl_state_unlock();
 			last_hk = now;
 		}
 		/* A signal interrupts the poll (the bridge thread blocks them). */

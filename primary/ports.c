@@ -99,10 +99,9 @@ port_publish(unsigned int slot)
 	sl_workers_assign_rxqs();
 }
 
-/* Hide the port from workers and the bridge thread, and wait until none of
- * them can still touch it: all are readers of the one RCU. */
+/* Hide the port from workers, the bridge thread and the read thread. */
 static void
-port_unpublish(unsigned int slot)
+port_hide(unsigned int slot)
 {
 	struct sl_port *p = &sl_p.shm->ports[slot];
 
@@ -110,6 +109,14 @@ port_unpublish(unsigned int slot)
 	sl_p.shm->ofport_to_slot[p->ofport] = SL_NO_SLOT;
 	publish_ports_change();
 	sl_workers_assign_rxqs();
+}
+
+/* Hide the port, and wait until no worker or bridge thread can still touch
+ * it: all are readers of the one RCU. */
+static void
+port_unpublish(unsigned int slot)
+{
+	port_hide(slot);
 	sl_rcu_synchronize();
 }
 
@@ -283,25 +290,27 @@ bond_add(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
 	return 0;
 }
 
-int
-sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
+/*
+ * add-port and del-port run without sl_state_lock (server.c), so that a
+ * device slow to attach or detach (a hotplug that waits for every worker's
+ * answer, a driver that waits for its device) does not hold up show,
+ * dump-ports and pmd-stats-show on the read thread.  They take it for what
+ * the read thread sees: a slot turning ACTIVE or leaving ACTIVE, the queue
+ * assignment, and the tables a port joins or leaves.  The read thread looks
+ * at ACTIVE slots only, so a slot being attached or detached (FREE or
+ * RETIRING) is the control thread's alone meanwhile.  Requests are still
+ * handled one at a time, in order, by the control thread.
+ *
+ * port_attach: attach, configure and start the device of a new port in
+ * @slot, a slot nobody else looks at yet: the slow part of add-port.
+ */
+static int
+port_attach(unsigned int slot, const Sluice__PortSpec *spec, uint16_t ofport,
+	    const struct sl_values *cfg, char *err, size_t errlen)
 {
-	struct sl_values cfg;
-	struct sl_port *p;
-	uint16_t ofport;
-	int slot, rc;
+	struct sl_port *p = &sl_p.shm->ports[slot];
+	int rc;
 
-	rc = validate_spec(spec, &ofport, &cfg, err, errlen);
-	if (rc < 0)
-		return rc;
-	slot = free_slot();
-	if (slot < 0 || ofport == SL_OFPORT_NONE) {
-		snprintf(err, errlen, "no room for another port (at most %d)", SL_MAX_PORTS);
-		return -ENOSPC;
-	}
-	if (sl_values_u64(&sl_port_settings, &cfg, SL_PS_TYPE) == SL_PORT_TYPE_BOND)
-		return bond_add(slot, spec, ofport, &cfg, err, errlen);
-	p = &sl_p.shm->ports[slot];
 	rc = sl_dev_probe(slot, spec->devargs, err, errlen);
 	if (rc < 0) {
 		memset(&sl_p.ports[slot], 0, sizeof(sl_p.ports[slot]));
@@ -313,25 +322,58 @@ sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
 	p->lossless = p->bridged && strcmp(sl_p.ports[slot].driver, "net_pcap") == 0;
 	p->tx_shared = 0;
 	p->gen++;
-	sl_p.ports[slot].cfg = cfg;
-	sl_p.ports[slot].tx_retries_max = cfg_u16(&cfg, SL_PS_TX_RETRIES_MAX);
+	sl_p.ports[slot].cfg = *cfg;
+	sl_p.ports[slot].tx_retries_max = cfg_u16(cfg, SL_PS_TX_RETRIES_MAX);
 	sl_qos_port_reset(slot);
 	sl_port_stats_baseline(slot);
-	rc = sl_port_start(slot, cfg_u16(&cfg, SL_PS_N_RXQ), cfg_u16(&cfg, SL_PS_MTU), NULL, err,
+	rc = sl_port_start(slot, cfg_u16(cfg, SL_PS_N_RXQ), cfg_u16(cfg, SL_PS_MTU), NULL, err,
 			   errlen);
 	if (rc == 0) {
-		rc = apply_after_start(slot, &cfg, err, errlen);
+		rc = apply_after_start(slot, cfg, err, errlen);
 		if (rc < 0)
 			sl_port_stop(slot);
 	}
 	if (rc < 0) {
 		sl_dev_remove(slot);
+		sl_state_wrlock();
 		port_forget(slot);
+		sl_state_unlock();
+	}
+	return rc;
+}
+
+int
+sl_port_add(const Sluice__PortSpec *spec, char *err, size_t errlen)
+{
+	struct sl_values cfg;
+	struct sl_port *p;
+	uint16_t ofport;
+	int slot, rc;
+
+	/* Only this thread changes what these look at: no lock to read them. */
+	rc = validate_spec(spec, &ofport, &cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	slot = free_slot();
+	if (slot < 0 || ofport == SL_OFPORT_NONE) {
+		snprintf(err, errlen, "no room for another port (at most %d)", SL_MAX_PORTS);
+		return -ENOSPC;
+	}
+	if (sl_values_u64(&sl_port_settings, &cfg, SL_PS_TYPE) == SL_PORT_TYPE_BOND) {
+		sl_state_wrlock();
+		rc = bond_add(slot, spec, ofport, &cfg, err, errlen);
+		sl_state_unlock();
 		return rc;
 	}
+	p = &sl_p.shm->ports[slot];
+	rc = port_attach(slot, spec, ofport, &cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	sl_state_wrlock();
 	sl_vhost_started(slot);
 	sl_bond_port_added(slot, &cfg);
 	port_publish(slot);
+	sl_state_unlock();
 	PLOG(INFO, "added port %s (ofport %u, %s, %s, %u rxq, %u txq%s)", p->name, p->ofport,
 	     sl_p.ports[slot].driver, p->bridged ? "bridged" : "direct", p->n_rxq, p->n_txq,
 	     p->tx_shared ? ", shared" : "");
@@ -350,13 +392,19 @@ sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen
 	}
 	snprintf(devargs, sizeof(devargs), "%s", sl_p.ports[slot].devargs);
 	if (sl_bond_is_bond(slot)) {
+		sl_state_wrlock();
 		port_unpublish(slot);
 		snprintf(msg, msglen, "bond %s deleted", name);
 		PLOG(INFO, "deleted bond %s", name);
 		port_forget(slot);
+		sl_state_unlock();
 		return 0;
 	}
-	port_unpublish(slot);
+	/* Hidden under the lock; the grace period and the detach without it. */
+	sl_state_wrlock();
+	port_hide(slot);
+	sl_state_unlock();
+	sl_rcu_synchronize();
 	sl_port_stop(slot);
 	rc = sl_dev_remove(slot);
 	/* The port is gone either way; a device left attached can be
@@ -367,7 +415,9 @@ sl_port_del(const char *name, char *msg, size_t msglen, char *err, size_t errlen
 	else
 		snprintf(msg, msglen, "Device '%s' has been detached", devargs);
 	PLOG(INFO, "deleted port %s: %s", name, msg);
+	sl_state_wrlock();
 	port_forget(slot);
+	sl_state_unlock();
 	return 0;
 }
 

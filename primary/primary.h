@@ -324,8 +324,14 @@ int sl_server_init(void);
 
 /* reads.c: show, dump-ports, pmd-stats-show and worker-list on a thread of
  * their own (RUNDIR/primary-ro.sock), under sl_state_lock for reading; the
- * control thread writes under it (all but flow-table requests). */
+ * control thread writes under it (all but flow-table requests; add-port
+ * and del-port lock for publishing and forgetting only, ports.c). */
 extern pthread_rwlock_t sl_state_lock;
+/* The control thread's write side; sl_state_held says whether it holds it
+ * (read and written by the control thread only). */
+extern bool sl_state_held;
+void sl_state_wrlock(void);
+void sl_state_unlock(void);
 int sl_reads_start(void);
 void sl_reads_stop(void);
 void sl_server_poll(int timeout_ms);

@@ -9,10 +9,13 @@
  * workers and their queues, the options) changes only on the control
  * thread, and only under sl_state_lock held for writing: around every
  * request but those that touch nothing but the flow table (SL_VERB_FLOWS),
- * and around housekeeping.  The flow table is never read here.  The
- * control thread holds the lock for a request's handler at most, never
- * while it waits for the next request, so a read waits for one port
- * change at worst, never for a flow install.
+ * and around housekeeping.  add-port and del-port take it themselves
+ * around publishing and forgetting the slot, not while the device is
+ * attached or detached (ports.c): the read thread looks at ACTIVE slots
+ * only.  The flow table is never read here.  The control thread holds the
+ * lock for a request's handler at most, never while it waits for the next
+ * request, so a read waits for one port change at worst, never for a flow
+ * install or a device's hotplug.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +33,21 @@
 #include "util.h"
 
 pthread_rwlock_t sl_state_lock;
+bool sl_state_held;
+
+void
+sl_state_wrlock(void)
+{
+	pthread_rwlock_wrlock(&sl_state_lock);
+	sl_state_held = true;
+}
+
+void
+sl_state_unlock(void)
+{
+	sl_state_held = false;
+	pthread_rwlock_unlock(&sl_state_lock);
+}
 
 static pthread_t reads_tid;
 static bool reads_started;

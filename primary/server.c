@@ -420,6 +420,14 @@ h_worker_restart(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 }
 SL_REQ_HANDLER(sl_primary_handlers, WORKER_RESTART, h_worker_restart)
 
+/* Handlers that take sl_state_lock themselves, for less than all they do. */
+static bool
+locks_itself(const Sluice__Request *req)
+{
+	return req->cmd_case == SLUICE__REQUEST__CMD_ADD_PORT ||
+	       req->cmd_case == SLUICE__REQUEST__CMD_DEL_PORT;
+}
+
 static void
 handle_one(void)
 {
@@ -447,9 +455,9 @@ handle_one(void)
 	if (req->internal_case == SLUICE__REQUEST__INTERNAL_HELLO) {
 		rc = h_hello(req, rep, err, sizeof(err));
 	} else if (req->internal_case == SLUICE__REQUEST__INTERNAL_WORKER_EVENT) {
-		pthread_rwlock_wrlock(&sl_state_lock);
+		sl_state_wrlock();
 		rc = h_worker_event(req, rep, err, sizeof(err));
-		pthread_rwlock_unlock(&sl_state_lock);
+		sl_state_unlock();
 	} else if ((size_t)req->cmd_case >= SL_CMD_SLOTS || sl_primary_handlers[req->cmd_case] == NULL) {
 		rc = -ENOTSUP;
 		snprintf(err, sizeof(err), "the primary does not handle \"%s\"",
@@ -460,14 +468,16 @@ handle_one(void)
 		snprintf(err, sizeof(err), "%s: empty request", sl_request_name(req));
 	} else {
 		/* Reads on sl-reads see no change half made; flow requests touch
-		 * nothing they read, and run beside them (reads.c). */
-		bool lock = !sl_request_is(req, SL_VERB_FLOWS);
+		 * nothing they read, and run beside them (reads.c); add-port and
+		 * del-port lock around what they see, not around the device's
+		 * attach or detach (ports.c). */
+		bool lock = !sl_request_is(req, SL_VERB_FLOWS) && !locks_itself(req);
 
 		if (lock)
-			pthread_rwlock_wrlock(&sl_state_lock);
+			sl_state_wrlock();
 		rc = sl_primary_handlers[req->cmd_case](req, rep, err, sizeof(err));
 		if (lock)
-			pthread_rwlock_unlock(&sl_state_lock);
+			sl_state_unlock();
 	}
 	if (rc < 0) {
 		/* A failed request answers with the error only, never half a result. */

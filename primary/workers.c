@@ -44,7 +44,15 @@ sl_rcu_synchronize(void)
 	while (rte_rcu_qsbr_check(q, token, false) != 1) {
 		usleep(50);
 		if (sl_now_ms() > deadline) {
+			/* It changes what the read thread reads: under the lock,
+			 * which del-port does not hold while it waits here. */
+			bool take = !sl_state_held;
+
+			if (take)
+				sl_state_wrlock();
 			sl_workers_check();
+			if (take)
+				sl_state_unlock();
 			deadline = sl_now_ms() + 2 * sl_p.hang_ms;
 		}
 	}

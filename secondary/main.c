@@ -287,7 +287,7 @@ static void
 main_loop(struct sl_wctx *w)
 {
 	uint64_t idle_polls = 0, last = rte_rdtsc(), last_pub = last;
-	uint64_t pub_every = rte_get_tsc_hz() / 100;
+	uint64_t pub_every = rte_get_tsc_hz() / 100, pubs = 0;
 
 	while (!quit) {
 		unsigned int n;
@@ -329,6 +329,15 @@ main_loop(struct sl_wctx *w)
 		if (now - last_pub > pub_every) {
 			publish_stats(w);
 			last_pub = now;
+			/* Once a second: a worker whose primary died serves nobody,
+			 * and keeps the next primary from starting (it holds the
+			 * old one's memory).  sluiced stops us then; this is for
+			 * when it cannot (a hand-over cut short, sluiced dead). */
+			if (++pubs % 100 == 0 && !sl_pid_alive(w->shm->primary_pid)) {
+				WLOG(ERR, "sluice-primary (pid %d) is gone: exiting",
+				     (int)w->shm->primary_pid);
+				_exit(3);
+			}
 		}
 	}
 	publish_stats(w);

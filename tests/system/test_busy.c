@@ -99,3 +99,50 @@ Test(busy, reads_are_answered_during_a_big_add_flows_and_changes_wait_their_turn
 			 "\nflow priority=5,ip,nw_dst=10.255.255.255,actions=drop\n") != NULL,
 		  "the change sent during the install is in the DB");
 }
+
+/*
+ * A hotplug that waits: a direct port's device is attached in every worker
+ * too, and the primary waits for each worker's answer.  With the worker
+ * stopped (SIGSTOP) the add-port waits; show, dump-ports and pmd-stats-show
+ * must answer meanwhile, with the ports as they were (the new one not yet
+ * there), and the add-port must complete once the worker runs again.
+ */
+Test(busy, reads_are_answered_while_a_hotplug_waits_for_a_worker)
+{
+	int status = 0, answered = 0;
+	pid_t worker, add;
+
+	ctl_start(&c, "busyhp", 1);
+	OK("add-port a net_null_busyhpa,no-rx=1 ofport=1");
+	OK("worker-list");
+	worker = (pid_t)ctl_number_after(out, "0   ");
+	cr_assert_gt(worker, 0, "%s", out);
+
+	cr_assert_eq(kill(worker, SIGSTOP), 0);
+	add = background("addhp", "add-port b net_ring_busyhpb ofport=2");
+	usleep(300000); /* in the primary's rte_dev_probe, waiting for the worker */
+	for (int i = 0; i < 6; i++) {
+		OK("show");
+		cr_assert(strstr(out, "Port a") != NULL, "%s", out);
+		cr_assert(strstr(out, "Port b") == NULL, "b is shown before it is added: %s", out);
+		OK("dump-ports a");
+		cr_assert(strstr(out, "rx pkts=") != NULL, "%s", out);
+		OK("pmd-stats-show");
+		cr_assert(strstr(out, "pmd thread") != NULL, "%s", out);
+		/* Counted only if the hotplug is still waiting when they came back. */
+		if (running(add, &status))
+			answered++;
+	}
+	cr_assert(running(add, &status), "the add-port did not wait for the stopped worker: "
+					 "this test proves nothing");
+	kill(worker, SIGCONT);
+	cr_assert_eq(waitpid(add, &status, 0), add);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "add-port: %s",
+		  ctl_file(&c, "addhp.out"));
+	fprintf(stderr, "busy: %d rounds of reads answered while the hotplug waited\n", answered);
+	cr_assert_eq(answered, 6);
+	OK("show");
+	cr_assert(strstr(out, "Port b") != NULL, "%s", out);
+	OK("worker-list");
+	cr_assert_eq(ctl_number_after(out, "0   "), worker, "the worker was restarted: %s", out);
+}

@@ -107,6 +107,21 @@ sorted_lines(const char *text, const char *prefix, const char *after)
 	return res;
 }
 
+/* The ends of primary.log and sluiced.log, for a failure's message. */
+static const char *
+logs_tail(void)
+{
+	static char text[8192];
+	char *plog = ctl_file(&c, "primary.log"), *dlog = ctl_file(&c, "sluiced.log");
+	size_t pl = strlen(plog), dl = strlen(dlog);
+
+	snprintf(text, sizeof(text), "primary.log ends: %s\nsluiced.log ends: %s",
+		 plog + (pl > 4000 ? pl - 4000 : 0), dlog + (dl > 3000 ? dl - 3000 : 0));
+	free(plog);
+	free(dlog);
+	return text;
+}
+
 /* Wait for the instance to be whole again: sluiced up, primary running, workers running. */
 static void
 recover(int iter)
@@ -124,7 +139,9 @@ recover(int iter)
 			break;
 		usleep(50000);
 	}
-	cr_assert_lt(i, 300, "iteration %d: the instance did not recover: %s", iter, out);
+	if (i == 300)
+		cr_assert_fail("iteration %d: the instance did not recover: %s\n%s", iter, out,
+			       logs_tail());
 }
 
 static void
@@ -170,7 +187,34 @@ check_agreement(int iter)
 				strcat(names, "\n");
 			}
 		}
-		cr_assert_str_eq(ports, names, "iteration %d: show and the DB have other ports", iter);
+		cr_assert_str_eq(ports, names,
+				 "iteration %d: show has ports\n%sthe DB\n%s\n%s", iter, ports,
+				 names, logs_tail());
+	}
+	{
+		/* ... with the same ofport and mtu (set-port mtu is one of the changes). */
+		char *lines = sorted_lines(db, "port ", NULL), *save = NULL;
+
+		for (char *l = strtok_r(lines, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+			char name[64], want_of[16] = "", want_mtu[16] = "1500", got[32];
+			const char *of = strstr(l, " ofport="), *mtu = strstr(l, " mtu=");
+			const char *dev = strstr(l, " devargs=");
+
+			if (sscanf(l, "%63s", name) != 1)
+				continue;
+			if (of != NULL)
+				snprintf(want_of, sizeof(want_of), "%.*s", (int)strcspn(of + 8, " "), of + 8);
+			if (mtu != NULL && (dev == NULL || mtu < dev))
+				snprintf(want_mtu, sizeof(want_mtu), "%.*s", (int)strcspn(mtu + 5, " "),
+					 mtu + 5);
+			snprintf(got, sizeof(got), "%s", ctl_port_shown(&c, out, sizeof(out), name, "ofport"));
+			cr_assert_str_eq(got, want_of, "iteration %d: port %s: ofport %s shown, %s in the DB",
+					 iter, name, got, want_of);
+			snprintf(got, sizeof(got), "%s", ctl_port_shown(&c, out, sizeof(out), name, "mtu"));
+			cr_assert_str_eq(got, want_mtu, "iteration %d: port %s: mtu %s shown, %s in the DB",
+					 iter, name, got, want_mtu);
+		}
+		free(lines);
 	}
 	/* Forwarding by the table: src -> sink never stops. */
 	OK("dump-ports sink");
@@ -206,7 +250,7 @@ write_flow_file(unsigned int seed, int n, const char *name)
 	return path;
 }
 
-Test(faults, random_kills_during_changes_leave_db_and_switch_agreeing)
+Test(faults, random_kills_during_changes_leave_db_and_switch_agreeing, .timeout = 3600)
 {
 	static const char *const victims[] = { "worker", "primary", "sluiced", "dump" };
 	const char *env = getenv("SLUICE_FAULT_ITERATIONS");

@@ -19,11 +19,17 @@
 #include "instance.h"
 
 static struct inst in;
+static pid_t dump; /* a sluice-dump the kill9 test started */
 
 static void
 teardown(void)
 {
+	if (dump > 0) {
+		kill(dump, SIGKILL);
+		waitpid(dump, NULL, 0);
+	}
 	inst_stop(&in);
+	unlink("/tmp/sl-kill9-src.pcap");
 }
 
 TestSuite(restart, .fini = teardown, .timeout = 120);
@@ -65,6 +71,10 @@ hugepage_files(void)
 /* mbufs in use once the sinks are up, before any traffic (two_lanes). */
 static uint32_t idle_in_use;
 
+/* Lane 0's ports: direct net_null by default (kill9 may make them bridged). */
+static const char *sink0_devargs = "net_null_k0,no-rx=1";
+static const char *src0_devargs = "net_null_s0";
+
 /* Worker 0 forwards src0 -> sink0, worker 1 forwards src1 -> sink1. */
 static void
 two_lanes_opt(const char *name, const char *primary_opt)
@@ -77,11 +87,11 @@ two_lanes_opt(const char *name, const char *primary_opt)
 
 	inst_start_opt(&in, name, 2, primary_opt);
 	/* Slots are assigned round robin in the order ports are added. */
-	cr_assert_eq(inst_add_port(&in, "sink0", "net_null_k0,no-rx=1", 3, err, sizeof(err)), 0);
+	cr_assert_eq(inst_add_port(&in, "sink0", sink0_devargs, 3, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(inst_add_port(&in, "sink1", "net_null_k1,no-rx=1", 4, err, sizeof(err)), 0);
 	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "%s", err);
 	idle_in_use = inst_mbufs_in_use(&in);
-	cr_assert_eq(inst_add_port(&in, "src0", "net_null_s0", 1, err, sizeof(err)), 0);
+	cr_assert_eq(inst_add_port(&in, "src0", src0_devargs, 1, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(inst_add_port(&in, "src1", "net_null_s1", 2, err, sizeof(err)), 0);
 	usleep(200000);
 	cr_assert_gt(sink_tx("sink0"), 0);
@@ -119,7 +129,11 @@ cmp_double(const void *a, const void *b)
  * primary gives back every mbuf the dead ones held, so that once traffic
  * stops the pool's in-use count is back to what it was before any traffic,
  * within one burst; hugepage files do not grow.  tools/bench/kill-soak.sh
- * runs it with 1000 kills.
+ * runs it with 1000 kills.  With SLUICE_KILL_BRIDGED=1 lane 0's ports are
+ * bridged (net_pcap with a tx_pcap of /dev/null: the primary's bridge
+ * thread moves their packets over rings to and from the worker), and with
+ * SLUICE_KILL_CAPTURE=1 a sluice-dump captures sink0 meanwhile, so that
+ * ring slots and capture copies are in flight at the kills too.
  */
 Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 3600)
 {
@@ -133,8 +147,38 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 	int pages_before;
 	char err[256];
 
+	const char *bridged = getenv("SLUICE_KILL_BRIDGED"), *capture = getenv("SLUICE_KILL_CAPTURE");
+	static char src0[300], sink0[64];
 	cr_assert(kills > 0 && resume_ms != NULL, "SLUICE_KILLS=%s is not a positive count", env);
+	if (bridged != NULL && strcmp(bridged, "1") == 0) {
+		struct frame f[32];
+
+		for (int i = 0; i < 32; i++)
+			frame_udp(&f[i], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1",
+				  "10.0.0.2", (uint16_t)(1000 + i), 2, 64);
+		pcap_write_frames("/tmp/sl-kill9-src.pcap", f, 32);
+		snprintf(src0, sizeof(src0),
+			 "net_pcap_s0,rx_pcap=/tmp/sl-kill9-src.pcap,infinite_rx=1,tx_pcap=/dev/null");
+		snprintf(sink0, sizeof(sink0), "net_pcap_k0,tx_pcap=/dev/null");
+		src0_devargs = src0;
+		sink0_devargs = sink0;
+	}
 	two_lanes("kill9");
+	if (capture != NULL && strcmp(capture, "1") == 0) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "exec %s/tools/sluice-dump --rundir %s -i sink0 -w /dev/null "
+			 ">%s/dump.log 2>&1", getenv("SLUICE_BUILD") ? getenv("SLUICE_BUILD") : "build",
+			 in.rundir, in.rundir);
+		dump = fork();
+		if (dump == 0) {
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		usleep(500000);
+		cr_assert_eq(waitpid(dump, NULL, WNOHANG), 0, "sluice-dump did not start: %s",
+			     inst_path(&in, "dump.log"));
+	}
 	/* Worker 0 sends every packet twice: a copy is in flight at every kill. */
 	cr_assert_eq(inst_flows(&in, "add", &twice, 1, err, sizeof(err)), 0, "%s", err);
 	in_use_load = inst_mbufs_in_use(&in);
@@ -162,6 +206,11 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 	cr_assert_eq(strcmp(w1.state, "running"), 0);
 
 	/* Quiesce, then count mbufs: back to the idle count, within one burst. */
+	if (dump > 0) {
+		kill(dump, SIGINT);
+		waitpid(dump, NULL, 0);
+		dump = 0;
+	}
 	cr_assert_eq(inst_del_port(&in, "src0", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(inst_del_port(&in, "src1", err, sizeof(err)), 0, "%s", err);
 	usleep(100000);
@@ -186,7 +235,8 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 		      "mbufs in use %u idle before, %u after %d kills (reclaimed %lu, lost %lu)",
 		      idle_in_use, in_use_after, kills, (unsigned long)w0.reclaimed_mbufs,
 		      (unsigned long)w0.lost_mbufs);
-	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew");
+	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew: %d before the kills, %d after",
+		     pages_before, hugepage_files());
 	free(resume_ms);
 	inst_stop(&in);
 }

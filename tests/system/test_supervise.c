@@ -162,3 +162,52 @@ Test(supervise, a_killed_primary_is_back_forwarding_by_itself)
 	fprintf(stderr, "restart: primary kill -9 to forwarding again: median %lld ms, max %lld ms "
 			"over %d kills\n", gap[KILLS / 2], gap[KILLS - 1], KILLS);
 }
+
+/* Lines of @text that contain @what. */
+static int
+count_lines(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *l = text; l != NULL && *l != '\0';) {
+		const char *end = strchrnul(l, '\n'), *hit = strstr(l, what);
+
+		n += hit != NULL && hit < end;
+		l = *end != '\0' ? end + 1 : end;
+	}
+	return n;
+}
+
+/*
+ * The primary's crash loop: restarted for ever at most 5 s apart, shown in
+ * show with its reason and counts, and logged once per step of the
+ * back-off (100, 200, ... 3200 ms, then the 5 s cap at 8, 16, ... crashes
+ * in a row), not once per crash.
+ */
+Test(supervise, a_primary_that_cannot_run_backs_off_to_5_s_and_is_logged_per_step)
+{
+	static const char *const extra[] = { "--primary-bin", "/bin/false", NULL };
+	long long fails;
+	char *log;
+	int ended, started;
+
+	ctl_start_opt(&c, "supprl", 1, extra, false);
+	sleep(14); /* 100+200+...+3200 ms, then at the cap: 7 crashes or more */
+	OK("show");
+	cr_assert(strstr(out, "sluice-primary: restarting") != NULL, "%s", out);
+	cr_assert(strstr(out, "crash loop: ") != NULL, "the loop is named: %s", out);
+	cr_assert(strstr(out, "next try in 5000 ms") != NULL, "capped at 5 s: %s", out);
+	fails = ctl_number_after(out, " in a row (");
+	cr_assert_geq(fails, 7, "%s", out);
+	log = ctl_file(&c, "sluiced.log");
+	cr_assert_eq(count_lines(log, "next try in 10000 ms"), 0, "over the cap: %s", log);
+	ended = count_lines(log, "; stopping its workers");
+	started = count_lines(log, "started sluice-primary");
+	cr_assert(strstr(log, "restarting in 100 ms") != NULL, "%s", log);
+	cr_assert(strstr(log, "next try in 5000 ms") != NULL, "%s", log);
+	/* Crash 7 (the first at the cap, not a power of two) is not logged. */
+	cr_assert_lt(ended, fails, "%d lines for %lld crashes: %s", ended, fails, log);
+	cr_assert_lt(started, fails + 1, "%d start lines for %lld runs: %s", started, fails + 1,
+		     log);
+	free(log);
+}

@@ -378,3 +378,83 @@ Test(sluiced, reconcile_sends_only_the_differences)
 			  fake.seen[i]->cmd_case == SLUICE__REQUEST__CMD_SET_OPTION,
 			  "unexpected %s", sl_request_name(fake.seen[i]));
 }
+
+/* ---- supervision (ctl/supervise.c), on a clock of the test's own ---- */
+
+static const struct sl_restart_policy sup_policy = { 100, 5000, 10000, 0 };
+
+/* One run of @run_ms that ended in a crash at *now; returns whether it was worth a log line. */
+static bool
+crash_after(struct sl_proc *p, uint64_t *now, uint64_t run_ms)
+{
+	p->state = SL_PROC_RUNNING;
+	p->started_ms = *now;
+	*now += run_ms;
+	return sl_proc_ended(p, 11 << 8, true, *now);
+}
+
+Test(supervise, the_back_off_doubles_to_5_s_and_never_gives_up_by_itself)
+{
+	static const uint32_t want[] = { 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000 };
+	struct sl_proc p;
+	uint64_t now = 1000000;
+
+	sl_proc_init(&p, "worker 0", &sup_policy);
+	for (int i = 0; i < 1000; i++) {
+		crash_after(&p, &now, 50);
+		cr_assert_eq(p.state, SL_PROC_BACKOFF, "crash %d: given up on", i + 1);
+		cr_assert_eq(p.restart_at_ms - now, i < 9 ? want[i] : 5000u, "crash %d: next try in %lu ms",
+			     i + 1, (unsigned long)(p.restart_at_ms - now));
+		now = p.restart_at_ms;
+	}
+	cr_assert(strstr(p.reason, "crash loop: 1000 failed runs in a row") != NULL, "%s", p.reason);
+	cr_assert(strstr(p.reason, "next try in 5000 ms") != NULL, "%s", p.reason);
+}
+
+Test(supervise, a_crash_loop_is_logged_once_per_back_off_step_not_once_per_crash)
+{
+	struct sl_proc p;
+	uint64_t now = 1000000;
+	int logged = 0;
+
+	sl_proc_init(&p, "primary", &sup_policy);
+	for (int i = 0; i < 1000; i++) {
+		bool line = crash_after(&p, &now, 50);
+
+		/* What is not logged is not logged at its restart either (procs.c). */
+		cr_assert_eq(p.quiet, !line, "crash %d", i + 1);
+		logged += line;
+		now = p.restart_at_ms;
+	}
+	/* 6 steps (100 .. 3200 -> 5000), then at 8, 16, ..., 512 crashes in a row at the cap. */
+	cr_assert_eq(logged, 6 + 7, "%d log lines for 1000 crashes", logged);
+}
+
+Test(supervise, ten_healthy_seconds_reset_the_back_off)
+{
+	struct sl_proc p;
+	uint64_t now = 1000000;
+
+	sl_proc_init(&p, "worker 0", &sup_policy);
+	for (int i = 0; i < 8; i++) {
+		crash_after(&p, &now, 50);
+		now = p.restart_at_ms;
+	}
+	cr_assert_eq(p.backoff_ms, 5000u);
+	/* Running again: the loop is still shown until the run proves itself. */
+	p.state = SL_PROC_RUNNING;
+	p.started_ms = now;
+	snprintf(p.reason, sizeof(p.reason), "running again");
+	cr_assert_not(sl_proc_healthy(&p, now + 9999));
+	cr_assert_eq(p.in_a_row, 8u);
+	cr_assert(sl_proc_healthy(&p, now + 10000), "reset once 10 s up");
+	cr_assert_not(sl_proc_healthy(&p, now + 10001), "and only once");
+	cr_assert_eq(p.in_a_row, 0u);
+	cr_assert_eq(p.backoff_ms, 100u);
+	cr_assert_str_eq(p.reason, "");
+	/* The next crash starts at the first step again. */
+	now += 20000;
+	cr_assert(sl_proc_ended(&p, 11 << 8, true, now), "the first crash after is logged");
+	cr_assert_eq(p.restart_at_ms - now, 100u);
+	cr_assert(strstr(p.reason, "restarting in 100 ms") != NULL, "%s", p.reason);
+}

@@ -7,11 +7,14 @@
 # be back to what it was before any traffic, within one burst (32).
 # Prints the mbufs in use (idle before, under load, idle after) and what
 # the primary reclaimed from the dead workers and counted lost.
+# SLUICE_KILL_BRIDGED=1: worker 0's ports are bridged (net_pcap, so the
+# primary's bridge thread and its rings carry them); SLUICE_KILL_CAPTURE=1:
+# a sluice-dump captures its sink meanwhile (capture copies in flight).
 # Usage: tools/bench/kill-soak.sh [KILLS]   (from a built tree, as root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000}
-case "$n" in --help|-h) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "$n" in --help|-h) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "kill-soak.sh: KILLS must be a positive count, not \"$n\"" >&2; exit 2; }
 [ -x build/tests/system/test_restart ] || { echo "kill-soak.sh: build first (scripts/setup.sh)" >&2; exit 1; }
 export SLUICE_BUILD=$PWD/build
