@@ -156,7 +156,7 @@ port_tx(unsigned int slot, const struct sl_port *p)
 	return work;
 }
 
-/* Packets went to the workers' rings: wake those asleep. */
+/* Packets went to the workers' rings, or left them: wake those asleep. */
 static void
 wake_workers(struct sl_shm *shm)
 {
@@ -183,7 +183,9 @@ bridge_pass(bool rx, unsigned int *n_ports)
 			rx_work += port_rx(s, p);
 		work += port_tx(s, p);
 	}
-	if (rx_work != 0)
+	/* New packets for the workers, or room in a ring a worker waits on
+	 * (a lossless port holds its rx back while its tx ring is full). */
+	if (rx_work != 0 || work != 0)
 		wake_workers(shm);
 	return work + rx_work;
 }
