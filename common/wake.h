@@ -17,8 +17,10 @@
 #ifndef SL_WAKE_H
 #define SL_WAKE_H
 
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -36,13 +38,14 @@ struct sl_wake {
 	uint32_t pad;
 } __rte_cache_aligned;
 
-/* Block while *@word is @val, at most @us microseconds. */
-static inline void
+/* Block while *@word is @val, at most @us microseconds; whether it was
+ * woken (or *@word had changed) rather than timed out. */
+static inline bool
 sl_futex_wait(uint32_t *word, uint32_t val, uint32_t us)
 {
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
 
-	syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0);
+	return syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0) == 0 || errno == EAGAIN;
 }
 
 /* Wake whoever blocks on @word. */

@@ -397,7 +397,13 @@ wait_ports(struct rte_rcu_qsbr *q, unsigned int us)
 	n = ppoll(waitset.fds, waitset.n, &ts, NULL);
 	rte_rcu_qsbr_thread_online(q, SL_RCU_BRIDGE_ID);
 	__atomic_store_n(&k->sleeping, 0, __ATOMIC_RELAXED);
-	if (n > 0 && (waitset.fds[0].revents & POLLIN))
+	if (n <= 0)
+		return n;
+	/* A port has packets: wake the workers now, so that their wake-up
+	 * overlaps our reading (they spin a moment once awake). */
+	if (n > 1 || !(waitset.fds[0].revents & POLLIN))
+		wake_workers(sl_p.shm);
+	if (waitset.fds[0].revents & POLLIN)
 		while (read(wake_fd, &v, sizeof(v)) == sizeof(v))
 			;
 	return n;

@@ -327,13 +327,14 @@ all_queues_wake(const struct sl_wctx *w)
 /*
  * Sleep up to @us, offline (a grace period need not wait for us), unless
  * a bridged queue has packets already; the bridge thread wakes us when it
- * fills one.  Returns whether it slept.
+ * fills one.  Returns whether something woke us before the time was up.
  */
 static bool
 idle_sleep(struct sl_wctx *w, uint32_t us)
 {
 	struct sl_wake *k = &w->shm->worker_wake[w->id];
 	uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	bool woken;
 
 	__atomic_store_n(&k->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -343,10 +344,10 @@ idle_sleep(struct sl_wctx *w, uint32_t us)
 			return false;
 		}
 	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
-	sl_futex_wait(&k->seq, seq, us);
+	woken = sl_futex_wait(&k->seq, seq, us);
 	__atomic_store_n(&k->sleeping, 0, __ATOMIC_RELAXED);
 	rte_rcu_qsbr_thread_online(w->shm->qsbr, w->rcu_id);
-	return true;
+	return woken;
 }
 
 /* Pick up what the primary changed since the last iteration. */
@@ -419,14 +420,23 @@ main_loop(struct sl_wctx *w)
 			w->st.idle_cycles += now - last;
 			/* Back off when idle so that a 2-core host stays usable. */
 			++idle_polls;
-			if (us == 0 || now - last_work < spin)
+			if (us == 0 || now - last_work < spin) {
 				rte_pause();
-			else if (all_queues_wake(w))
-				idle_sleep(w, SL_WORKER_WAIT_US);
-			else if (idle_polls > 1000)
-				idle_sleep(w, RTE_MIN(us, (uint32_t)(idle_polls / 1000)));
-			else
-				rte_pause();
+			} else {
+				bool woken = false;
+
+				if (all_queues_wake(w))
+					woken = idle_sleep(w, SL_WORKER_WAIT_US);
+				else if (idle_polls > 1000)
+					woken = idle_sleep(w, RTE_MIN(us, (uint32_t)(idle_polls / 1000)));
+				else
+					rte_pause();
+				/* What woke us may be a moment away from our ring
+				 * (the bridge thread wakes us as it starts
+				 * reading): spin a little. */
+				if (woken)
+					last_work = rte_rdtsc() - spin + spin / 8;
+			}
 			now = rte_rdtsc();
 		}
 		last = now;
