@@ -88,7 +88,8 @@ enum sl_setting_flags {
 	X(MAC_AGING_TIME, "mac-aging-time", UINT, 1, 86400, NULL, NULL, "300", SL_SET_LIVE,          \
 	  "seconds a learnt MAC address lives (NORMAL)")                                      \
 	X(PMD_MAXSLEEP, "pmd-maxsleep", UINT, 0, 10000, NULL, NULL, "250", SL_SET_LIVE,              \
-	  "longest sleep of an idle worker (microseconds; 0: busy-poll)")                      \
+	  "longest sleep of an idle worker between polls of ports that cannot wake it "            \
+	  "(microseconds; 0: busy-poll)")                                                        \
 	X(PMD_CPU_MASK, "pmd-cpu-mask", TEXT, 0, 0, NULL, sl_cpu_mask_check, "", SL_SET_LIVE,        \
 	  "cores that run a worker: mask 0x6 or list 1,2 (empty: --workers, --lcores)")         \
 	X(PMD_RXQ_ASSIGN, "pmd-rxq-assign", ENUM, 0, 0, "cycles|roundrobin|group", NULL, "cycles",  \

@@ -24,10 +24,11 @@
 #include "inflight.h"
 #include "pmd.h"
 #include "slots.h"
+#include "wake.h"
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 10u /* 10: pipeline metadata carries the ct_* fields; the conntrack zone */
+#define SL_LAYOUT_VERSION 11u /* 10: pipeline metadata carries the ct_* fields, the conntrack zone; 11: worker wake state */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -224,6 +225,13 @@ struct sl_shm {
 	struct sl_port ports[SL_MAX_PORTS];
 	struct sl_worker workers[SL_MAX_WORKERS];
 	struct sl_mac_entry mac_table[SL_MAC_TABLE_SIZE]; /* written by workers */
+
+	/* Idle wake-ups (wake.h): worker w sleeps on worker_wake[w] (W sets
+	 * sleeping and can_wake, P's bridge thread wakes); the bridge thread
+	 * sleeps on bridge_wake.sleeping (P sets, a worker clears and writes
+	 * the eventfd). */
+	struct sl_wake worker_wake[SL_MAX_WORKERS];
+	struct sl_wake bridge_wake;
 };
 
 #define SL_NO_SLOT 0xff

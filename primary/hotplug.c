@@ -71,6 +71,26 @@ needs_bridge(const char *devname, const char *args, size_t devargs_len)
 	       strstr(args, "iface=") != NULL || devargs_len >= SL_MP_DEVARGS_SAFE;
 }
 
+/*
+ * net_af_packet's own ring (512 frames of 2 KiB) fills in a fraction of a
+ * millisecond of a TCP stream; a bridge thread that waits that long for a
+ * CPU (two cores shared with the endpoints) loses segments, and TCP backs
+ * off.  Unless the devargs choose, a ring 8x deeper (8 MiB each way).
+ */
+#define SL_AF_PACKET_FRAMECNT 4096
+
+static void
+af_packet_defaults(const char *devname, char *args, size_t len)
+{
+	size_t n = strlen(args);
+
+	if ((strncmp(devname, "net_af_packet", 13) != 0 &&
+	    strncmp(devname, "eth_af_packet", 13) != 0) ||
+	    strstr(args, "framecnt=") != NULL)
+		return;
+	snprintf(args + n, len - n, "%sframecnt=%u", n != 0 ? "," : "", SL_AF_PACKET_FRAMECNT);
+}
+
 struct held {
 	uint32_t n, longest;
 	char err[256];
@@ -196,6 +216,8 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	rc = sl_vhost_prepare(slot, devargs, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (pp->local_only)
+		af_packet_defaults(pp->devname, args, sizeof(args));
 	rc = pp->local_only ? rte_vdev_init(pp->devname, args) : rte_dev_probe(devargs);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot attach \"%s\": %s", devargs, strerror(-rc));

@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
 #include <rte_service_component.h>
 
 #include "bond_hooks.h"
@@ -29,10 +30,22 @@
 #include "meter_hooks.h"
 #include "rxq_acct.h"
 #include "util.h"
+#include "wake.h"
 #include "worker.h"
+
+/* Idle: busy this long after the last packet before any sleep, so that a
+ * reply coming back soon (a ping's) finds the worker awake. */
+#define SL_WORKER_SPIN_US 200
+/* A sleep the bridge thread cuts short (every queue is a bridged port's
+ * ring) still ends after this long. */
+#define SL_WORKER_WAIT_US 10000
 
 int sl_worker_logtype;
 static volatile bool quit;
+/* The bridge thread's eventfd (wake.h), -1: we cannot wake it. */
+static int bridge_fd = -1;
+/* Some published port is bridged: wake the bridge thread after a round. */
+static bool have_bridged;
 
 static void
 usage(const char *prog)
@@ -256,6 +269,88 @@ publish_stats(struct sl_wctx *w)
 	sl_rxq_acct_publish(w);
 }
 
+/* Ask the primary for the bridge thread's eventfd. */
+static void
+get_bridge_fd(struct sl_wctx *w)
+{
+	struct sl_wake *k = &w->shm->worker_wake[w->id];
+	struct timespec ts = { .tv_sec = 5, .tv_nsec = 0 };
+	struct rte_mp_reply rep = { 0 };
+	struct rte_mp_msg req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", SL_WAKE_MP_NAME);
+	if (rte_mp_request_sync(&req, &rep, &ts) == 0 && rep.nb_received == 1 &&
+	    rep.msgs[0].num_fds == 1)
+		bridge_fd = rep.msgs[0].fds[0];
+	free(rep.msgs);
+	if (bridge_fd < 0)
+		WLOG(WARNING, "no wake-up from the primary's bridge thread: bridged ports "
+			      "are served by the clock (pmd-maxsleep)");
+	__atomic_store_n(&k->can_wake, bridge_fd >= 0, __ATOMIC_RELEASE);
+}
+
+/* After a round that moved packets: if the bridge thread sleeps, wake it
+ * (what we handed it is in its rings: every round flushes). */
+static inline void
+wake_bridge(struct sl_wctx *w)
+{
+	struct sl_wake *k = &w->shm->bridge_wake;
+	uint64_t one = 1;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(&k->sleeping, __ATOMIC_RELAXED) == 0))
+		return;
+	if (__atomic_exchange_n(&k->sleeping, 0, __ATOMIC_ACQ_REL) && bridge_fd >= 0)
+		(void)!write(bridge_fd, &one, sizeof(one));
+}
+
+static void
+note_bridged(const struct sl_wctx *w)
+{
+	have_bridged = false;
+	for (unsigned int s = 0; s < SL_MAX_PORTS; s++)
+		if (w->ports[s].active && w->ports[s].bridged)
+			have_bridged = true;
+}
+
+/* Whether every queue we poll is a bridged port's ring (the bridge thread
+ * wakes us for those); none at all counts too. */
+static bool
+all_queues_wake(const struct sl_wctx *w)
+{
+	for (unsigned int i = 0; i < w->n_rxq; i++)
+		if (w->rxq[i].ring == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * Sleep up to @us, offline (a grace period need not wait for us), unless
+ * a bridged queue has packets already; the bridge thread wakes us when it
+ * fills one.  Returns whether something woke us before the time was up.
+ */
+static bool
+idle_sleep(struct sl_wctx *w, uint32_t us)
+{
+	struct sl_wake *k = &w->shm->worker_wake[w->id];
+	uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	bool woken;
+
+	__atomic_store_n(&k->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < w->n_rxq; i++)
+		if (w->rxq[i].ring != NULL && rte_ring_count(w->rxq[i].ring) != 0) {
+			__atomic_store_n(&k->sleeping, 0, __ATOMIC_RELAXED);
+			return false;
+		}
+	rte_rcu_qsbr_thread_offline(w->shm->qsbr, w->rcu_id);
+	woken = sl_futex_wait(&k->seq, seq, us);
+	__atomic_store_n(&k->sleeping, 0, __ATOMIC_RELAXED);
+	rte_rcu_qsbr_thread_online(w->shm->qsbr, w->rcu_id);
+	return woken;
+}
+
 /* Pick up what the primary changed since the last iteration. */
 static inline void
 refresh(struct sl_wctx *w)
@@ -267,6 +362,7 @@ refresh(struct sl_wctx *w)
 		sl_fwd_refresh_ports(w);
 		sl_rxq_acct_ports(w);
 		sl_fwd_refresh_rxqs(w);
+		note_bridged(w);
 	}
 	if (unlikely(__atomic_load_n(&w->me->assign_gen, __ATOMIC_ACQUIRE) != w->assign_gen))
 		sl_fwd_refresh_rxqs(w);
@@ -283,11 +379,19 @@ refresh(struct sl_wctx *w)
 	}
 }
 
+/*
+ * Idle: busy for SL_WORKER_SPIN_US after the last packet; then, if every
+ * queue is a bridged port's ring, asleep until the bridge thread wakes us
+ * (at most SL_WORKER_WAIT_US); else sleeps that grow with the idle time
+ * up to pmd-maxsleep, which the bridge thread still cuts short.
+ * pmd-maxsleep=0: always busy.
+ */
 static void
 main_loop(struct sl_wctx *w)
 {
-	uint64_t idle_polls = 0, last = rte_rdtsc(), last_pub = last;
+	uint64_t idle_polls = 0, last = rte_rdtsc(), last_pub = last, last_work = last;
 	uint64_t pub_every = rte_get_tsc_hz() / 100, pubs = 0;
+	uint64_t spin = rte_get_tsc_hz() / 1000000 * SL_WORKER_SPIN_US;
 
 	while (!quit) {
 		unsigned int n;
@@ -306,21 +410,33 @@ main_loop(struct sl_wctx *w)
 		/* A round with packets read the time as it ended (rxq_acct.h). */
 		now = sl_rxq_loop_now(w, n);
 		if (n) {
+			if (have_bridged)
+				wake_bridge(w);
 			w->st.busy_cycles += now - last;
 			idle_polls = 0;
+			last_work = now;
 		} else {
+			uint32_t us = __atomic_load_n(&w->shm->idle_sleep_us, __ATOMIC_RELAXED);
+
 			w->st.idle_cycles += now - last;
 			/* Back off when idle so that a 2-core host stays usable. */
-			if (++idle_polls > 1000) {
-				uint32_t us = __atomic_load_n(&w->shm->idle_sleep_us,
-							      __ATOMIC_RELAXED);
+			++idle_polls;
+			if (us == 0 || now - last_work < spin) {
+				rte_pause();
+			} else {
+				bool woken = false;
 
-				if (us)
-					usleep(RTE_MIN(us, (uint32_t)(idle_polls / 1000)));
+				if (all_queues_wake(w))
+					woken = idle_sleep(w, SL_WORKER_WAIT_US);
+				else if (idle_polls > 1000)
+					woken = idle_sleep(w, RTE_MIN(us, (uint32_t)(idle_polls / 1000)));
 				else
 					rte_pause();
-			} else if (idle_polls > 100) {
-				rte_pause();
+				/* What woke us may be a moment away from our ring
+				 * (the bridge thread wakes us as it starts
+				 * reading): spin a little. */
+				if (woken)
+					last_work = rte_rdtsc() - spin + spin / 8;
 			}
 			now = rte_rdtsc();
 		}
@@ -392,6 +508,8 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	__atomic_store_n(&w.shm->worker_wake[id].can_wake, 0, __ATOMIC_RELEASE);
+	get_bridge_fd(&w);
 	claim_slot(&w, takeover);
 	sl_rxq_acct_attach(&w);
 	WLOG(INFO, "worker %u attached (pid %d, lcore %u)", id, getpid(), rte_lcore_id());
