@@ -77,11 +77,11 @@ log_expired(const bool *doomed)
 		close(fd);
 		return rc;
 	}
-	for (uint32_t i = 0; i < sl_p.flows.n; i++)
-		if (doomed[i]) {
-			sl_flow_format(&sl_p.flows.flows[i], text, sizeof(text));
-			fprintf(f, "flow %s\n", text);
-		}
+	SL_FTABLE_FOREACH(i, &sl_p.flows)
+	if (doomed[i]) {
+		sl_flow_format(&sl_p.flows.rules[i], text, sizeof(text));
+		fprintf(f, "flow %s\n", text);
+	}
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		rc = -errno;
 	fclose(f); /* drops the lock */
@@ -93,7 +93,7 @@ pick_doomed(const struct sl_flow *f, void *ctx)
 {
 	const bool *doomed = ctx;
 
-	return doomed[f - sl_p.flows.flows];
+	return doomed[sl_ftable_pos(&sl_p.flows, f)];
 }
 
 void
@@ -110,8 +110,8 @@ sl_flows_expire(uint64_t now)
 	last_scan_ms = now;
 	if (full)
 		last_full_ms = now;
-	for (uint32_t i = 0; i < t->n; i++) {
-		const struct sl_flow *f = &t->flows[i];
+	SL_FTABLE_FOREACH(i, t) {
+		const struct sl_flow *f = &t->rules[i];
 
 		if (f->idle_timeout == 0 && f->hard_timeout == 0) {
 			if (full)
@@ -122,7 +122,7 @@ sl_flows_expire(uint64_t now)
 		if (!expired(f, sl_pflow_of(i), now))
 			continue;
 		if (doomed == NULL) {
-			doomed = calloc(t->n, sizeof(*doomed));
+			doomed = calloc(t->end, sizeof(*doomed));
 			if (doomed == NULL)
 				return; /* next time */
 		}
