@@ -251,11 +251,87 @@ live_clear(struct sl_ftable *t, uint32_t p)
 	t->live[p / 64] &= ~(1ull << (p % 64));
 }
 
+/* ---- shapes: the distinct (mask, priority, table) of the rules ---- */
+
+#define SHAPES_MAX 32 /* more than that, and a non-strict delete scans anyway */
+
+static bool
+shape_is(const struct sl_ftable_shape *s, const struct sl_flow *f)
+{
+	return s->priority == f->priority && s->table == f->match.mkey.table &&
+	       memcmp(&s->mask, &f->match.mask, sizeof(s->mask)) == 0 &&
+	       memcmp(&s->mmask, &f->match.mmask, sizeof(s->mmask)) == 0;
+}
+
+static struct sl_ftable_shape *
+shape_find(const struct sl_ftable *t, const struct sl_flow *f)
+{
+	/* Rules come in runs of one shape: the last one added is checked first. */
+	for (uint32_t i = t->n_shapes; i-- > 0;)
+		if (shape_is(&t->shapes[i], f))
+			return &t->shapes[i];
+	return NULL;
+}
+
+static void
+shape_add(struct sl_ftable *t, const struct sl_flow *f)
+{
+	struct sl_ftable_shape *s;
+
+	if (t->shapes_lost)
+		return;
+	s = shape_find(t, f);
+	if (s != NULL) {
+		s->count++;
+		return;
+	}
+	if (t->shapes == NULL)
+		t->shapes = malloc(sizeof(*t->shapes) * SHAPES_MAX);
+	if (t->shapes == NULL || t->n_shapes == SHAPES_MAX) {
+		t->shapes_lost = true;
+		return;
+	}
+	s = &t->shapes[t->n_shapes++];
+	memset(s, 0, sizeof(*s));
+	s->mask = f->match.mask;
+	s->mmask = f->match.mmask;
+	s->priority = f->priority;
+	s->table = f->match.mkey.table;
+	s->count = 1;
+}
+
+static void
+shape_del(struct sl_ftable *t, const struct sl_flow *f)
+{
+	struct sl_ftable_shape *s;
+
+	if (t->shapes_lost)
+		return;
+	s = shape_find(t, f);
+	if (s == NULL) { /* cannot be: stop trusting the list */
+		t->shapes_lost = true;
+		return;
+	}
+	if (--s->count == 0)
+		*s = t->shapes[--t->n_shapes];
+}
+
+/* Count the shapes afresh (after a compaction: the rules are all read anyway). */
+static void
+shapes_recount(struct sl_ftable *t)
+{
+	t->n_shapes = 0;
+	t->shapes_lost = false;
+	SL_FTABLE_FOREACH(i, t)
+	shape_add(t, &t->rules[i]);
+}
+
 /* Rule position @p leaves the table (its slot stays, dead). */
 static void
 kill(struct sl_ftable *t, uint32_t p)
 {
 	index_drop(t, p);
+	shape_del(t, &t->rules[p]);
 	live_clear(t, p);
 	t->n--;
 }
@@ -317,6 +393,8 @@ sl_ftable_compact(struct sl_ftable *t)
 	if (before == NULL)
 		index_rebuild(t);
 	free(before);
+	if (t->shapes_lost)
+		shapes_recount(t);
 }
 
 /* Once most slots are dead, squeeze them out (amortized over the deletes). */
@@ -349,6 +427,7 @@ sl_ftable_fini(struct sl_ftable *t)
 
 	free(t->rules);
 	free(t->live);
+	free(t->shapes);
 	free(t->data);
 	free(t->index);
 	sl_ftable_init_data(t, data_size);
@@ -423,6 +502,7 @@ append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
 		memset(sl_ftable_data(t, p), 0, t->data_size);
 	live_set(t, p);
 	t->n++;
+	shape_add(t, f);
 	t->index[slot] = (struct sl_ftable_slot){ .pos = p + 1, .hash = h };
 	tell(t, SL_FTABLE_PUT, f);
 }
@@ -650,6 +730,8 @@ sl_ftable_clear(struct sl_ftable *t)
 	if (t->live != NULL)
 		memset(t->live, 0, (t->end + 63) / 64 * sizeof(t->live[0]));
 	t->n = t->end = 0;
+	t->n_shapes = 0;
+	t->shapes_lost = false;
 	index_rebuild(t);
 	tell(t, SL_FTABLE_RESET, NULL);
 	return n;
@@ -810,9 +892,76 @@ pos_push(uint32_t **v, uint32_t *k, uint32_t *cap, uint32_t p)
 	return 0;
 }
 
+/* True if every bit @inner's mask has, @outer's has too (the table byte aside). */
+static bool
+mask_within(const struct sl_match *inner, const struct sl_ftable_shape *outer, bool *same)
+{
+	const uint8_t *a = (const uint8_t *)&inner->mask, *b = (const uint8_t *)&outer->mask;
+	struct sl_flow_meta im = inner->mmask, om = outer->mmask;
+
+	im.table = om.table = 0;
+	*same = true;
+	for (size_t i = 0; i < sizeof(inner->mask); i++) {
+		if (a[i] & ~b[i])
+			return false;
+		*same &= a[i] == b[i];
+	}
+	a = (const uint8_t *)&im;
+	b = (const uint8_t *)&om;
+	for (size_t i = 0; i < sizeof(im); i++) {
+		if (a[i] & ~b[i])
+			return false;
+		*same &= a[i] == b[i];
+	}
+	return true;
+}
+
+/*
+ * Non-strict selection by the table's shapes: a rule is picked when the
+ * selector's mask is within the rule's and the keys agree under it.  For
+ * a shape whose mask is the selector's own (the table byte aside), that
+ * is one rule at most, found in the index.  Returns -1 (nothing pushed
+ * that counts) when some shape would need a scan; -ENOMEM.
+ */
+static int
+select_by_shape(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t n,
+		uint32_t **v, uint32_t *k, uint32_t *cap)
+{
+	if (t->shapes_lost)
+		return -1;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct sl_match *sm = &matches[j].match;
+
+		for (uint32_t i = 0; i < t->n_shapes; i++) {
+			const struct sl_ftable_shape *s = &t->shapes[i];
+			const struct sl_flow *f;
+			struct sl_match m;
+			bool same;
+
+			if ((sm->mmask.table & ~s->mmask.table) ||
+			    (sm->mmask.table != 0 && sm->mkey.table != s->table))
+				continue;
+			if (!mask_within(sm, s, &same))
+				continue;
+			if (!same)
+				return -1;
+			m = *sm;
+			m.mmask = s->mmask;
+			m.mkey.table = s->table;
+			f = sl_ftable_find(t, &m, s->priority);
+			if (f != NULL && cookie_selects(&matches[j], f) &&
+			    pos_push(v, k, cap, sl_ftable_pos(t, f)) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /*
  * The positions of the rules that the selectors pick, ascending, each once.
- * Strict selectors go through the index: O(selectors), whatever the size.
+ * Strict selectors go through the index: O(selectors), whatever the size;
+ * so do non-strict ones whose mask is that of every rule shape they could
+ * pick (del-flows of a rule's full match), while the table has few shapes.
  */
 static int
 select_rules(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t n, bool strict,
@@ -839,7 +988,16 @@ select_rules(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 					v[w++] = v[i];
 			k = w;
 		}
+	} else if (select_by_shape(t, matches, n, &v, &k, &cap) == 0) {
+		if (k > 1) {
+			qsort(v, k, sizeof(*v), cmp_pos);
+			for (i = w = 1; i < k; i++)
+				if (v[i] != v[w - 1])
+					v[w++] = v[i];
+			k = w;
+		}
 	} else {
+		k = 0;
 		SL_FTABLE_FOREACH(p, t)
 		for (j = 0; j < n; j++)
 			if (sl_flow_selects(&matches[j], &t->rules[p], false)) {
@@ -960,6 +1118,7 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 	case EDIT_ADD:
 		for (i = e->old_end; i < t->end; i++) {
 			index_drop(t, i);
+			shape_del(t, &t->rules[i]);
 			live_clear(t, i);
 		}
 		for (i = 0; i < e->n_log; i++)
@@ -973,6 +1132,7 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 			uint32_t p = e->rm_pos[i];
 
 			live_set(t, p);
+			shape_add(t, &t->rules[p]);
 			index_put(t, p, ident_hash(&t->rules[p].match, t->rules[p].priority));
 		}
 		t->n = e->old_n;

@@ -37,6 +37,15 @@ enum sl_ftable_change {
 	SL_FTABLE_RESET,
 };
 
+/* Rules of one mask, priority and table, and how many there are. */
+struct sl_ftable_shape {
+	struct sl_flow_key mask;
+	struct sl_flow_meta mmask;
+	uint32_t priority;
+	uint8_t table;
+	uint32_t count;
+};
+
 /* One slot of the identity index. */
 struct sl_ftable_slot {
 	uint32_t pos;  /* rule index + 1; 0: empty */
@@ -58,6 +67,11 @@ struct sl_ftable {
 	uint32_t cap;
 	struct sl_ftable_slot *index; /* open addressing on (match, priority), live rules only */
 	uint32_t index_size; /* power of two, always > 2 * n */
+	/* The distinct (mask, priority, table) of the rules, while there are
+	 * few: a narrow non-strict delete looks each up instead of scanning. */
+	struct sl_ftable_shape *shapes;
+	uint32_t n_shapes;
+	bool shapes_lost; /* too many, or no memory: scan */
 	/* Told of every change once it is made (NULL: nobody is); sluiced's
 	 * DB journals flow changes this way.  Process-private, never shared. */
 	void (*observe)(void *arg, enum sl_ftable_change what, const struct sl_flow *f);

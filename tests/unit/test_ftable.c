@@ -659,10 +659,12 @@ Test(ftable_edit, every_operation_is_all_or_nothing_when_memory_runs_out)
 static struct sl_flow ref[8192];
 static uint32_t ref_tag[8192], ref_n, next_tag = 1;
 
+static uint32_t n_prios = 3;
+
 static struct sl_flow
 random_rule(void)
 {
-	struct sl_flow f = rule(10 * (1 + rnd32() % 3), (uint16_t)(1 + rnd32() % 300),
+	struct sl_flow f = rule(10 * (1 + rnd32() % n_prios), (uint16_t)(1 + rnd32() % (900 / n_prios)),
 				rnd32() % 2 ? 0x0800 : 0, (uint16_t)(1 + rnd32() % 4));
 
 	f.match.mmask.table = 0xff;
@@ -757,7 +759,26 @@ tag_added(const struct sl_ftable_edit *e, uint32_t first_tag)
 		((struct udata *)sl_ftable_data(&t, e->added[i]))->tag = first_tag + i;
 }
 
+static void random_changes(void);
+
+/* Few shapes (mask, priority, table): a narrow non-strict delete looks rules up. */
 Test(ftable_edit, random_adds_and_deletes_match_a_brute_force_reference, .timeout = 120)
+{
+	n_prios = 3;
+	random_changes();
+	cr_assert(!t.shapes_lost && t.n_shapes > 1, "%u shapes", t.n_shapes);
+}
+
+/* Too many shapes to list: every non-strict delete scans. */
+Test(ftable_edit, random_changes_with_many_priorities_match_the_reference, .timeout = 120)
+{
+	n_prios = 30;
+	random_changes();
+	cr_assert(t.shapes_lost, "%u shapes", t.n_shapes);
+}
+
+static void
+random_changes(void)
 {
 	struct sl_flow batch[64];
 	struct sl_ftable_edit e;
