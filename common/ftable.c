@@ -337,8 +337,9 @@ kill(struct sl_ftable *t, uint32_t p)
 }
 
 static inline void
-tell(const struct sl_ftable *t, enum sl_ftable_change what, const struct sl_flow *f)
+tell(struct sl_ftable *t, enum sl_ftable_change what, const struct sl_flow *f)
 {
+	t->gen++;
 	if (t->observe != NULL)
 		t->observe(t->observe_arg, what, f);
 }
@@ -361,6 +362,7 @@ sl_ftable_compact(struct sl_ftable *t)
 
 	if (t->n == t->end)
 		return;
+	t->gen++;
 	/* The index entries are renumbered, not rehashed: a live rule's new
 	 * position is the number of live rules before it. */
 	before = malloc(sizeof(*before) * (words ? words : 1));
@@ -1092,6 +1094,7 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 	e->old = *t;
 	nt.observe = t->observe;
 	nt.observe_arg = t->observe_arg;
+	nt.gen += t->gen + 1;
 	*t = nt;
 	tell(t, SL_FTABLE_RESET, NULL);
 	return 0;
@@ -1137,11 +1140,15 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 		}
 		t->n = e->old_n;
 		break;
-	case EDIT_REPLACE:
+	case EDIT_REPLACE: {
+		uint64_t gen = t->gen;
+
 		sl_ftable_fini(t);
 		*t = e->old;
+		t->gen = gen + 1; /* never a generation the table had */
 		sl_ftable_init(&e->old);
 		break;
+	}
 	}
 	tell(t, SL_FTABLE_RESET, NULL);
 	edit_free(e);

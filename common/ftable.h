@@ -72,6 +72,9 @@ struct sl_ftable {
 	struct sl_ftable_shape *shapes;
 	uint32_t n_shapes;
 	bool shapes_lost; /* too many, or no memory: scan */
+	/* Bumped by every change, compactions included: what a caller derived
+	 * from the table (positions, a list of rules) is good while it holds. */
+	uint64_t gen;
 	/* Told of every change once it is made (NULL: nobody is); sluiced's
 	 * DB journals flow changes this way.  Process-private, never shared. */
 	void (*observe)(void *arg, enum sl_ftable_change what, const struct sl_flow *f);
