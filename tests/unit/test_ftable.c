@@ -869,3 +869,39 @@ random_changes(void)
 	cr_assert_eq(t.end, t.n, "compacted: no dead slot left");
 	ref_check("compacted", 6000);
 }
+
+/* What the primary's expiry list relies on: no change, compaction or undo leaves the generation where it was. */
+Test(ftable_edit, every_change_moves_the_generation)
+{
+	struct sl_flow batch[] = { rule(10, 70, 0, 1), rule(10, 71, 0, 1) };
+	struct sl_ftable_edit e;
+	uint64_t g;
+
+	fill(200);
+	g = t.gen;
+	cr_assert_eq(sl_ftable_edit_add(&t, batch, 2, &e), 0);
+	cr_assert_neq(t.gen, g, "add");
+	g = t.gen;
+	sl_ftable_edit_undo(&t, &e);
+	cr_assert_neq(t.gen, g, "undo of an add");
+	g = t.gen;
+	for (uint16_t p = 1; p <= 150; p++) {
+		struct sl_flow f = rule(10, p, 0, 1);
+
+		cr_assert_eq(sl_ftable_del(&t, &f.match, 10, true), 1);
+	}
+	cr_assert_neq(t.gen, g, "delete");
+	cr_assert_gt(t.end, t.n, "dead slots before the compaction");
+	g = t.gen;
+	sl_ftable_compact(&t);
+	cr_assert_neq(t.gen, g, "compaction moves the rules");
+	cr_assert_eq(t.end, t.n);
+	g = t.gen;
+	cr_assert_eq(sl_ftable_edit_replace(&t, batch, 2, &e), 0);
+	cr_assert_neq(t.gen, g, "replace");
+	g = t.gen;
+	sl_ftable_edit_undo(&t, &e);
+	cr_assert_neq(t.gen, g, "undo of a replace");
+	cr_assert_eq(t.n, 50);
+	cr_assert_eq(ud(0)->id, 101 + 150, "the survivors, in order");
+}
