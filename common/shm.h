@@ -215,7 +215,7 @@ struct sl_shm {
 
 	struct rte_mempool *pktmbuf_pool; /* P */
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */
-	struct sl_flow_counter *flow_counters; /* [n_workers][SL_MAX_FLOWS] */
+	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
 	struct sl_rxq_stats *rxq_stats; /* [SL_MAX_WORKERS][SL_MAX_PORTS][SL_MAX_RXQ], W */
 	struct sl_inflight *inflight;   /* [SL_MAX_WORKERS]: W; P once the worker is dead */
 

@@ -67,7 +67,7 @@ void
 sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes)
 {
 	*packets = *bytes = 0;
-	for (unsigned int w = 0; w < sl_p.n_workers; w++) {
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
 		const struct sl_flow_counter *c = sl_flow_counter(sl_p.shm, w, id);
 
 		*packets += __atomic_load_n(&c->packets, __ATOMIC_RELAXED);
@@ -81,7 +81,7 @@ alloc_id(void)
 	uint32_t id = sl_p.free_ids[--sl_p.n_free_ids];
 
 	/* Reused only after a grace period: no worker can still count into it. */
-	for (unsigned int w = 0; w < sl_p.n_workers; w++)
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
 		*sl_flow_counter(sl_p.shm, w, id) = (struct sl_flow_counter){ 0 };
 	return id;
 }

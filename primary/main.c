@@ -213,10 +213,8 @@ shm_create(void)
 	if (shm->qsbr == NULL || rte_rcu_qsbr_init(shm->qsbr, SL_RCU_IDS) != 0)
 		return -ENOMEM;
 
-	/* Rows for the configured worker slots only (worker ids are below
-	 * n_workers): 17 MiB a worker at SL_MAX_FLOWS ids, not 8 x that. */
 	shm->flow_counters = rte_zmalloc("sl_flow_counters",
-					 sizeof(struct sl_flow_counter) * sl_p.n_workers *
+					 sizeof(struct sl_flow_counter) * SL_MAX_WORKERS *
 						 SL_MAX_FLOWS,
 					 RTE_CACHE_LINE_SIZE);
 	if (shm->flow_counters == NULL)
