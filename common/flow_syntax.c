@@ -298,7 +298,8 @@ sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 	static const char *const reserved[] = { "LOCAL", "CONTROLLER", "TABLE", "ANY", "NONE",
 						"UNSET" };
 
-	for (size_t i = 0; i < SL_ARRAY_SIZE(reserved); i++)
+	/* No reserved name begins with a digit: numbers skip the list. */
+	for (size_t i = 0; i < SL_ARRAY_SIZE(reserved) && !(val[0] >= '0' && val[0] <= '9'); i++)
 		if (strcasecmp(val, reserved[i]) == 0)
 			return sl_fail(c, -ENOTSUP, "%s: not supported: port %s", what, reserved[i]);
 	if (val[0] >= '0' && val[0] <= '9') {
@@ -1721,10 +1722,15 @@ static int
 sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct sl_action *a)
 {
 	char what[48];
+	size_t nl = strlen(w->name);
 	uint64_t v = 0;
 	int rc = 0;
 
-	snprintf(what, sizeof(what), "actions: %s", w->name);
+	/* "actions: NAME" for errors, without an snprintf for every action of every flow. */
+	nl = nl < sizeof(what) - 10 ? nl : sizeof(what) - 10;
+	memcpy(what, "actions: ", 9);
+	memcpy(what + 9, w->name, nl);
+	what[9 + nl] = '\0';
 	switch (w->arg) {
 	case SL_ARG_NONE:
 	case SL_ARG_SPECIAL:
@@ -1899,7 +1905,7 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 	switch (w->type) {
 	case SL_ACT_OUTPUT:
 		/* output:in_port and the like are the actions of those names. */
-		for (i = 0; i < SL_ARRAY_SIZE(sl_act_words); i++) {
+		for (i = 0; i < SL_ARRAY_SIZE(sl_act_words) && !(arg[0] >= '0' && arg[0] <= '9'); i++) {
 			if (sl_act_words[i].arg == SL_ARG_NONE && sl_act_words[i].type < SL_ACT_SET_VLAN_VID &&
 			    strcasecmp(arg, sl_act_words[i].name) == 0) {
 				a->type = (uint16_t)sl_act_words[i].type;
@@ -2217,7 +2223,7 @@ sl_parse_tokens(struct sl_pctx *c, const char *p, enum sl_flow_parse_mode mode,
 		p += klen;
 		q = p + strspn(p, SL_SPACES);
 		/* ovs-ofctl takes "action=" as well as "actions=" (the seed writes it so). */
-		is_actions = strcasecmp(key, "actions") == 0 || strcasecmp(key, "action") == 0;
+		is_actions = sl_word_eq(key, "actions") || sl_word_eq(key, "action");
 		if (*q != '=' && is_actions) {
 			return sl_fail(c, -EINVAL, "actions: missing \"=\" (actions=...)");
 		} else if (*q != '=') {
@@ -2666,6 +2672,8 @@ sl_out_meta(struct sl_out *o, const struct sl_match *m)
 			sl_put_u(o, m->mkey.actset_output);
 	}
 	for (unsigned int r = 0; r < SL_N_REGS; r++) {
+		if (m->mmask.reg[r] == 0) /* the name's snprintf, 16 times a flow, is most of a dump */
+			continue;
 		snprintf(name, sizeof(name), "reg%u", r);
 		sl_out_masked_hex(o, name, m->mkey.reg[r], m->mmask.reg[r], UINT32_MAX);
 	}

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow-table set logic.  Rules live in a dense array (dump order = order of
- * first insertion); a hash index on (match, priority) keeps add-flows of
- * many thousands of rules linear.  Deletions compact the array and rebuild
- * the index: they are rare and already O(n) for non-strict deletes.
+ * Flow-table set logic.  Rules live in an array of slots (dump order = order
+ * of first insertion); a hash index on (match, priority) keeps add-flows of
+ * many thousands of rules linear and finds one rule in O(1).  A delete
+ * clears the rule's live bit and takes it out of the index (linear probing
+ * with backward-shift removal, so no tombstones there): a strict del-flow
+ * costs the same at 1M rules as at 10.  The dead slots are squeezed out
+ * when the array would otherwise grow (at least a quarter of it dead) or
+ * once most of it is dead: O(n) then, amortized over the deletes that made
+ * the room.
  *
  * Edits keep, beside the table, just what undo needs: for an add the old
  * size and the first old value of each rule it overwrote (added rules are
- * all at the end), for a delete the removed rules and their positions, for
- * a replace the whole old table (a replace builds a new one anyway).
+ * all at the end), for a delete the removed rules and their positions (the
+ * slots themselves stay, dead, until the edit is kept), for a replace the
+ * whole old table (a replace builds a new one anyway).  No edit compacts
+ * between its start and its end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -175,33 +182,164 @@ index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priorit
 			return s;
 		if (e->hash != h)
 			continue;
-		f = &t->flows[e->pos - 1];
+		f = &t->rules[e->pos - 1];
 		if (f->priority == priority && match_same(&f->match, m))
 			return s;
 	}
 }
 
+/* Index rule position @p (hash @h), known to be absent from the index. */
+static void
+index_put(struct sl_ftable *t, uint32_t p, uint32_t h)
+{
+	uint32_t mask = t->index_size - 1, s;
+
+	for (s = h & mask; t->index[s].pos != 0; s = (s + 1) & mask)
+		;
+	t->index[s] = (struct sl_ftable_slot){ .pos = p + 1, .hash = h };
+}
+
+/*
+ * Take rule position @p out of the index.  Linear probing's backward
+ * shift: each later entry of the cluster that may move closer to its home
+ * slot moves into the hole, so lookups never need tombstones.
+ */
+static void
+index_drop(struct sl_ftable *t, uint32_t p)
+{
+	const struct sl_flow *f = &t->rules[p];
+	uint32_t mask = t->index_size - 1, h = ident_hash(&f->match, f->priority), i, j;
+
+	for (i = h & mask; t->index[i].pos != p + 1; i = (i + 1) & mask)
+		;
+	for (j = i;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (t->index[j].pos == 0)
+			break;
+		home = t->index[j].hash & mask;
+		/* Entry j stays if its home lies cyclically in (i, j]. */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		t->index[i] = t->index[j];
+		i = j;
+	}
+	t->index[i].pos = 0;
+}
+
 static void
 index_rebuild(struct sl_ftable *t)
 {
-	uint32_t mask = t->index_size - 1, i;
-
 	if (t->index == NULL)
 		return;
 	memset(t->index, 0, t->index_size * sizeof(t->index[0]));
 	/* Rules are distinct: each needs only an empty slot. */
-	for (i = 0; i < t->n; i++) {
-		uint32_t h = ident_hash(&t->flows[i].match, t->flows[i].priority), s;
-
-		for (s = h & mask; t->index[s].pos != 0; s = (s + 1) & mask)
-			;
-		t->index[s] = (struct sl_ftable_slot){ .pos = i + 1, .hash = h };
-	}
+	SL_FTABLE_FOREACH(i, t)
+	index_put(t, i, ident_hash(&t->rules[i].match, t->rules[i].priority));
 }
 
 static inline void
-tell(const struct sl_ftable *t, enum sl_ftable_change what, const struct sl_flow *f)
+live_set(struct sl_ftable *t, uint32_t p)
 {
+	t->live[p / 64] |= 1ull << (p % 64);
+}
+
+static inline void
+live_clear(struct sl_ftable *t, uint32_t p)
+{
+	t->live[p / 64] &= ~(1ull << (p % 64));
+}
+
+/* ---- shapes: the distinct (mask, priority, table) of the rules ---- */
+
+#define SHAPES_MAX 32 /* more than that, and a non-strict delete scans anyway */
+
+static bool
+shape_is(const struct sl_ftable_shape *s, const struct sl_flow *f)
+{
+	return s->priority == f->priority && s->table == f->match.mkey.table &&
+	       memcmp(&s->mask, &f->match.mask, sizeof(s->mask)) == 0 &&
+	       memcmp(&s->mmask, &f->match.mmask, sizeof(s->mmask)) == 0;
+}
+
+static struct sl_ftable_shape *
+shape_find(const struct sl_ftable *t, const struct sl_flow *f)
+{
+	/* Rules come in runs of one shape: the last one added is checked first. */
+	for (uint32_t i = t->n_shapes; i-- > 0;)
+		if (shape_is(&t->shapes[i], f))
+			return &t->shapes[i];
+	return NULL;
+}
+
+static void
+shape_add(struct sl_ftable *t, const struct sl_flow *f)
+{
+	struct sl_ftable_shape *s;
+
+	if (t->shapes_lost)
+		return;
+	s = shape_find(t, f);
+	if (s != NULL) {
+		s->count++;
+		return;
+	}
+	if (t->shapes == NULL)
+		t->shapes = malloc(sizeof(*t->shapes) * SHAPES_MAX);
+	if (t->shapes == NULL || t->n_shapes == SHAPES_MAX) {
+		t->shapes_lost = true;
+		return;
+	}
+	s = &t->shapes[t->n_shapes++];
+	memset(s, 0, sizeof(*s));
+	s->mask = f->match.mask;
+	s->mmask = f->match.mmask;
+	s->priority = f->priority;
+	s->table = f->match.mkey.table;
+	s->count = 1;
+}
+
+static void
+shape_del(struct sl_ftable *t, const struct sl_flow *f)
+{
+	struct sl_ftable_shape *s;
+
+	if (t->shapes_lost)
+		return;
+	s = shape_find(t, f);
+	if (s == NULL) { /* cannot be: stop trusting the list */
+		t->shapes_lost = true;
+		return;
+	}
+	if (--s->count == 0)
+		*s = t->shapes[--t->n_shapes];
+}
+
+/* Count the shapes afresh (after a compaction: the rules are all read anyway). */
+static void
+shapes_recount(struct sl_ftable *t)
+{
+	t->n_shapes = 0;
+	t->shapes_lost = false;
+	SL_FTABLE_FOREACH(i, t)
+	shape_add(t, &t->rules[i]);
+}
+
+/* Rule position @p leaves the table (its slot stays, dead). */
+static void
+kill(struct sl_ftable *t, uint32_t p)
+{
+	index_drop(t, p);
+	shape_del(t, &t->rules[p]);
+	live_clear(t, p);
+	t->n--;
+}
+
+static inline void
+tell(struct sl_ftable *t, enum sl_ftable_change what, const struct sl_flow *f)
+{
+	t->gen++;
 	if (t->observe != NULL)
 		t->observe(t->observe_arg, what, f);
 }
@@ -212,9 +350,63 @@ move_rule(struct sl_ftable *t, uint32_t to, uint32_t from)
 {
 	if (to == from)
 		return;
-	t->flows[to] = t->flows[from];
+	t->rules[to] = t->rules[from];
 	if (t->data_size)
 		memcpy(sl_ftable_data(t, to), sl_ftable_data(t, from), t->data_size);
+}
+
+void
+sl_ftable_compact(struct sl_ftable *t)
+{
+	uint32_t *before, words = (t->end + 63) / 64, j = 0, w;
+
+	if (t->n == t->end)
+		return;
+	t->gen++;
+	/* The index entries are renumbered, not rehashed: a live rule's new
+	 * position is the number of live rules before it. */
+	before = malloc(sizeof(*before) * (words ? words : 1));
+	for (w = 0; w < words; w++) {
+		if (before != NULL)
+			before[w] = j;
+		j += (uint32_t)__builtin_popcountll(t->live[w]);
+	}
+	j = 0;
+	SL_FTABLE_FOREACH(i, t)
+	move_rule(t, j++, i);
+	if (before != NULL) {
+		for (uint32_t s = 0; s < t->index_size; s++) {
+			uint32_t p = t->index[s].pos - 1;
+
+			if (t->index[s].pos == 0)
+				continue;
+			t->index[s].pos = before[p / 64] +
+					  (uint32_t)__builtin_popcountll(t->live[p / 64] &
+									 ((1ull << (p % 64)) - 1)) +
+					  1;
+		}
+	}
+	memset(t->live, 0, words * sizeof(t->live[0]));
+	t->end = t->n;
+	for (w = 0; w < t->n / 64; w++)
+		t->live[w] = ~0ull;
+	if (t->n % 64)
+		t->live[t->n / 64] = (1ull << (t->n % 64)) - 1;
+	if (before == NULL)
+		index_rebuild(t);
+	free(before);
+	if (t->shapes_lost)
+		shapes_recount(t);
+}
+
+/* Once most slots are dead, squeeze them out (amortized over the deletes). */
+static void
+maybe_compact(struct sl_ftable *t)
+{
+	uint32_t dead = t->end - t->n;
+
+	if (dead >= 64 && dead > t->n)
+		sl_ftable_compact(t);
 }
 
 void
@@ -235,7 +427,9 @@ sl_ftable_fini(struct sl_ftable *t)
 {
 	uint32_t data_size = t->data_size;
 
-	free(t->flows);
+	free(t->rules);
+	free(t->live);
+	free(t->shapes);
 	free(t->data);
 	free(t->index);
 	sl_ftable_init_data(t, data_size);
@@ -244,21 +438,32 @@ sl_ftable_fini(struct sl_ftable *t)
 int
 sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 {
-	uint64_t want = (uint64_t)t->n + n;
+	uint64_t want = (uint64_t)t->end + n;
 	uint32_t isize;
 
 	if (want > UINT32_MAX / 4)
 		return -ENOMEM;
+	/* Reuse the dead slots rather than grow, if they are worth a copy. */
+	if (want > t->cap && (t->end - t->n) >= t->end / 4) {
+		sl_ftable_compact(t);
+		want = (uint64_t)t->end + n;
+	}
 	if (want > t->cap) {
 		uint64_t cap = t->cap ? t->cap : 64;
 		struct sl_flow *f;
+		uint64_t *live;
 
 		while (cap < want)
 			cap *= 2;
-		f = realloc(t->flows, cap * sizeof(*f));
+		f = realloc(t->rules, cap * sizeof(*f));
 		if (f == NULL)
 			return -ENOMEM;
-		t->flows = f;
+		t->rules = f;
+		live = realloc(t->live, cap / 64 * sizeof(*live));
+		if (live == NULL)
+			return -ENOMEM;
+		memset(live + t->cap / 64, 0, (cap - t->cap) / 64 * sizeof(*live));
+		t->live = live;
 		if (t->data_size) {
 			/* If this fails, flows is merely longer than cap says. */
 			void *d = realloc(t->data, cap * t->data_size);
@@ -269,7 +474,9 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 		}
 		t->cap = (uint32_t)cap;
 	}
-	/* Keep the load factor under one half so probes stay short. */
+	/* Keep the load factor under one half so probes stay short (the
+	 * index holds live rules only). */
+	want = (uint64_t)t->n + n;
 	isize = t->index_size ? t->index_size : 128;
 	while ((uint64_t)isize <= want * 2)
 		isize *= 2;
@@ -290,10 +497,15 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 static void
 append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
 {
-	t->flows[t->n] = *f;
+	uint32_t p = t->end++;
+
+	t->rules[p] = *f;
 	if (t->data_size)
-		memset(sl_ftable_data(t, t->n), 0, t->data_size);
-	t->index[slot] = (struct sl_ftable_slot){ .pos = ++t->n, .hash = h };
+		memset(sl_ftable_data(t, p), 0, t->data_size);
+	live_set(t, p);
+	t->n++;
+	shape_add(t, f);
+	t->index[slot] = (struct sl_ftable_slot){ .pos = p + 1, .hash = h };
 	tell(t, SL_FTABLE_PUT, f);
 }
 
@@ -303,13 +515,14 @@ sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 	uint32_t h, s;
 	int rc;
 
+	maybe_compact(t);
 	rc = sl_ftable_reserve(t, 1);
 	if (rc < 0)
 		return rc;
 	h = ident_hash(&f->match, f->priority);
 	s = index_slot(t, &f->match, f->priority, h);
 	if (t->index[s].pos != 0) {
-		t->flows[t->index[s].pos - 1] = *f;
+		t->rules[t->index[s].pos - 1] = *f;
 		tell(t, SL_FTABLE_PUT, f);
 		return 1;
 	}
@@ -337,12 +550,12 @@ add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 			continue;
 		}
 		p = t->index[s].pos - 1;
-		if (e != NULL && p < e->old_n && !(touched[p / 64] & (1ull << (p % 64)))) {
+		if (e != NULL && p < e->old_end && !(touched[p / 64] & (1ull << (p % 64)))) {
 			touched[p / 64] |= 1ull << (p % 64);
 			e->log_pos[e->n_log] = p;
-			e->log_flows[e->n_log++] = t->flows[p];
+			e->log_flows[e->n_log++] = t->rules[p];
 		}
-		t->flows[p] = flows[i];
+		t->rules[p] = flows[i];
 		tell(t, SL_FTABLE_PUT, &flows[i]);
 	}
 }
@@ -353,6 +566,7 @@ sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n
 	int rc;
 
 	/* Reserving first is what makes the batch all-or-nothing. */
+	maybe_compact(t);
 	rc = sl_ftable_reserve(t, n);
 	if (rc < 0)
 		return rc;
@@ -368,7 +582,7 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 	if (t->n == 0)
 		return NULL;
 	s = index_slot(t, m, priority, ident_hash(m, priority));
-	return t->index[s].pos ? &t->flows[t->index[s].pos - 1] : NULL;
+	return t->index[s].pos ? &t->rules[t->index[s].pos - 1] : NULL;
 }
 
 /*
@@ -418,18 +632,11 @@ del_strict(struct sl_ftable *t, const struct sl_match *m, uint32_t priority)
 {
 	unsigned int tbl = 0;
 	const struct sl_flow *f = find_strict(t, m, priority, &tbl);
-	uint32_t i;
 
 	if (f == NULL)
 		return 0;
-	i = (uint32_t)(f - t->flows);
 	tell(t, SL_FTABLE_DEL, f);
-	memmove(&t->flows[i], &t->flows[i + 1], (t->n - i - 1) * sizeof(t->flows[0]));
-	if (t->data_size)
-		memmove(sl_ftable_data(t, i), sl_ftable_data(t, i + 1),
-			(size_t)(t->n - i - 1) * t->data_size);
-	t->n--;
-	index_rebuild(t);
+	kill(t, sl_ftable_pos(t, f));
 	return 1;
 }
 
@@ -440,6 +647,7 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 	struct sl_ftable_edit e;
 	uint32_t i, hits = 0;
 
+	/* No compaction here: a caller may delete while it walks the table. */
 	if (strict) {
 		while (del_strict(t, m, priority))
 			hits++;
@@ -451,11 +659,12 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 		return hits;
 	}
 	/* Slow but allocation-free: delete one at a time. */
-	for (i = 0; i < t->n;)
-		if (sl_match_covers(m, &t->flows[i].match))
-			hits += del_strict(t, &t->flows[i].match, t->flows[i].priority);
-		else
-			i++;
+	for (i = 0; i < t->end; i++)
+		if (sl_ftable_live(t, i) && sl_match_covers(m, &t->rules[i].match)) {
+			tell(t, SL_FTABLE_DEL, &t->rules[i]);
+			kill(t, i);
+			hits++;
+		}
 	return hits;
 }
 
@@ -474,7 +683,7 @@ sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n,
 {
 	struct sl_flow *res = malloc(sizeof(*res) * ((size_t)t->n + n + 1));
 	bool *hit = calloc(n ? n : 1, sizeof(*hit));
-	uint32_t k = 0, i, j;
+	uint32_t k = 0, j;
 
 	if (res == NULL || hit == NULL) {
 		free(res);
@@ -484,8 +693,8 @@ sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n,
 	/* Each rule in table order, the mods applied one after the other as
 	 * OpenFlow applies a sequence of flow-mods (a later one sees the
 	 * cookie an earlier one set). */
-	for (i = 0; i < t->n; i++) {
-		struct sl_flow f = t->flows[i];
+	SL_FTABLE_FOREACH(i, t) {
+		struct sl_flow f = t->rules[i];
 		bool picked = false;
 
 		for (j = 0; j < n; j++)
@@ -520,7 +729,11 @@ sl_ftable_clear(struct sl_ftable *t)
 {
 	uint32_t n = t->n;
 
-	t->n = 0;
+	if (t->live != NULL)
+		memset(t->live, 0, (t->end + 63) / 64 * sizeof(t->live[0]));
+	t->n = t->end = 0;
+	t->n_shapes = 0;
+	t->shapes_lost = false;
 	index_rebuild(t);
 	tell(t, SL_FTABLE_RESET, NULL);
 	return n;
@@ -529,12 +742,12 @@ sl_ftable_clear(struct sl_ftable *t)
 uint32_t
 sl_ftable_diff(const struct sl_ftable *a, const struct sl_ftable *b)
 {
-	uint32_t i, same = 0;
+	uint32_t same = 0;
 
-	for (i = 0; i < b->n; i++) {
-		const struct sl_flow *o = sl_ftable_find(a, &b->flows[i].match, b->flows[i].priority);
+	SL_FTABLE_FOREACH(i, b) {
+		const struct sl_flow *o = sl_ftable_find(a, &b->rules[i].match, b->rules[i].priority);
 
-		if (o != NULL && sl_flow_same(o, &b->flows[i]))
+		if (o != NULL && sl_flow_same(o, &b->rules[i]))
 			same++;
 	}
 	return (a->n - same) + (b->n - same);
@@ -566,6 +779,7 @@ edit_begin(struct sl_ftable_edit *e, int kind, const struct sl_ftable *t)
 	e->kind = kind;
 	e->data_size = t->data_size;
 	e->old_n = t->n;
+	e->old_end = t->end;
 	sl_ftable_init(&e->old);
 }
 
@@ -603,7 +817,7 @@ removed_push(struct sl_ftable_edit *e, const struct sl_ftable *t, uint32_t i)
 {
 	uint32_t k = e->n_removed++;
 
-	e->rm_flows[k] = t->flows[i];
+	e->rm_flows[k] = t->rules[i];
 	e->rm_pos[k] = i;
 	if (e->data_size)
 		memcpy(sl_ftable_edit_removed_data(e, k), sl_ftable_data(t, i), e->data_size);
@@ -625,41 +839,138 @@ int
 sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		   struct sl_ftable_edit *e)
 {
-	uint32_t max_log = n < t->n ? n : t->n, i;
+	uint32_t max_log, i;
 	uint64_t *touched;
 
+	/* Compacting and growing come first: positions hold from here on. */
+	maybe_compact(t);
+	if (sl_ftable_reserve(t, n) < 0) {
+		memset(e, 0, sizeof(*e));
+		return -ENOMEM;
+	}
 	edit_begin(e, EDIT_ADD, t);
+	max_log = n < t->n ? n : t->n;
 	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
 	e->log_pos = malloc(sizeof(*e->log_pos) * (max_log ? max_log : 1));
 	e->log_flows = malloc(sizeof(*e->log_flows) * (max_log ? max_log : 1));
-	touched = calloc(t->n / 64 + 1, sizeof(*touched));
-	if (e->added == NULL || e->log_pos == NULL || e->log_flows == NULL || touched == NULL ||
-	    sl_ftable_reserve(t, n) < 0) {
+	touched = calloc(t->end / 64 + 1, sizeof(*touched));
+	if (e->added == NULL || e->log_pos == NULL || e->log_flows == NULL || touched == NULL) {
 		free(touched);
 		edit_free(e);
 		return -ENOMEM;
 	}
 	add_reserved(t, flows, n, e, touched);
 	free(touched);
-	for (i = e->old_n; i < t->n; i++)
+	for (i = e->old_end; i < t->end; i++)
 		e->added[e->n_added++] = i;
 	for (i = 0; i < e->n_log; i++)
-		if (!actions_same(&e->log_flows[i].actions, &t->flows[e->log_pos[i]].actions))
+		if (!actions_same(&e->log_flows[i].actions, &t->rules[e->log_pos[i]].actions))
 			e->n_modified++;
 	return 0;
 }
 
-int
-sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t n, bool strict,
-		   struct sl_ftable_edit *e)
+static int
+cmp_pos(const void *a, const void *b)
 {
-	uint32_t i, j, hits = 0;
-	bool *dead;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	edit_begin(e, EDIT_DEL, t);
-	dead = calloc(t->n ? t->n : 1, sizeof(*dead));
-	if (dead == NULL)
-		return -ENOMEM;
+	return x < y ? -1 : x > y;
+}
+
+/* Append @p to the growing array *@v of *@k positions (*@cap room). */
+static int
+pos_push(uint32_t **v, uint32_t *k, uint32_t *cap, uint32_t p)
+{
+	if (*k == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 16;
+		uint32_t *nv = realloc(*v, sizeof(*nv) * c);
+
+		if (nv == NULL)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*k)++] = p;
+	return 0;
+}
+
+/* True if every bit @inner's mask has, @outer's has too (the table byte aside). */
+static bool
+mask_within(const struct sl_match *inner, const struct sl_ftable_shape *outer, bool *same)
+{
+	const uint8_t *a = (const uint8_t *)&inner->mask, *b = (const uint8_t *)&outer->mask;
+	struct sl_flow_meta im = inner->mmask, om = outer->mmask;
+
+	im.table = om.table = 0;
+	*same = true;
+	for (size_t i = 0; i < sizeof(inner->mask); i++) {
+		if (a[i] & ~b[i])
+			return false;
+		*same &= a[i] == b[i];
+	}
+	a = (const uint8_t *)&im;
+	b = (const uint8_t *)&om;
+	for (size_t i = 0; i < sizeof(im); i++) {
+		if (a[i] & ~b[i])
+			return false;
+		*same &= a[i] == b[i];
+	}
+	return true;
+}
+
+/*
+ * Non-strict selection by the table's shapes: a rule is picked when the
+ * selector's mask is within the rule's and the keys agree under it.  For
+ * a shape whose mask is the selector's own (the table byte aside), that
+ * is one rule at most, found in the index.  Returns -1 (nothing pushed
+ * that counts) when some shape would need a scan; -ENOMEM.
+ */
+static int
+select_by_shape(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t n,
+		uint32_t **v, uint32_t *k, uint32_t *cap)
+{
+	if (t->shapes_lost)
+		return -1;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct sl_match *sm = &matches[j].match;
+
+		for (uint32_t i = 0; i < t->n_shapes; i++) {
+			const struct sl_ftable_shape *s = &t->shapes[i];
+			const struct sl_flow *f;
+			struct sl_match m;
+			bool same;
+
+			if ((sm->mmask.table & ~s->mmask.table) ||
+			    (sm->mmask.table != 0 && sm->mkey.table != s->table))
+				continue;
+			if (!mask_within(sm, s, &same))
+				continue;
+			if (!same)
+				return -1;
+			m = *sm;
+			m.mmask = s->mmask;
+			m.mkey.table = s->table;
+			f = sl_ftable_find(t, &m, s->priority);
+			if (f != NULL && cookie_selects(&matches[j], f) &&
+			    pos_push(v, k, cap, sl_ftable_pos(t, f)) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The positions of the rules that the selectors pick, ascending, each once.
+ * Strict selectors go through the index: O(selectors), whatever the size;
+ * so do non-strict ones whose mask is that of every rule shape they could
+ * pick (del-flows of a rule's full match), while the table has few shapes.
+ */
+static int
+select_rules(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t n, bool strict,
+	     uint32_t **out, uint32_t *n_out)
+{
+	uint32_t *v = NULL, k = 0, cap = 0, i, j, w;
+
 	if (strict) {
 		for (j = 0; j < n; j++) {
 			unsigned int tbl = 0;
@@ -668,30 +979,65 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 			/* One rule per table that has this identity. */
 			while ((f = find_strict(t, &matches[j].match, matches[j].priority, &tbl)) !=
 			       NULL)
-				if (!dead[f - t->flows] && cookie_selects(&matches[j], f))
-					dead[f - t->flows] = true, hits++;
+				if (cookie_selects(&matches[j], f) &&
+				    pos_push(&v, &k, &cap, sl_ftable_pos(t, f)) < 0)
+					goto nomem;
+		}
+		if (k > 1) {
+			qsort(v, k, sizeof(*v), cmp_pos);
+			for (i = w = 1; i < k; i++)
+				if (v[i] != v[w - 1])
+					v[w++] = v[i];
+			k = w;
+		}
+	} else if (select_by_shape(t, matches, n, &v, &k, &cap) == 0) {
+		if (k > 1) {
+			qsort(v, k, sizeof(*v), cmp_pos);
+			for (i = w = 1; i < k; i++)
+				if (v[i] != v[w - 1])
+					v[w++] = v[i];
+			k = w;
 		}
 	} else {
-		for (i = 0; i < t->n; i++)
-			for (j = 0; j < n && !dead[i]; j++)
-				if (sl_flow_selects(&matches[j], &t->flows[i], false))
-					dead[i] = true, hits++;
+		k = 0;
+		SL_FTABLE_FOREACH(p, t)
+		for (j = 0; j < n; j++)
+			if (sl_flow_selects(&matches[j], &t->rules[p], false)) {
+				if (pos_push(&v, &k, &cap, p) < 0)
+					goto nomem;
+				break;
+			}
 	}
+	*out = v;
+	*n_out = k;
+	return 0;
+nomem:
+	free(v);
+	return -ENOMEM;
+}
+
+int
+sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t n, bool strict,
+		   struct sl_ftable_edit *e)
+{
+	uint32_t *doomed, hits, i;
+
+	maybe_compact(t);
+	edit_begin(e, EDIT_DEL, t);
+	if (select_rules(t, matches, n, strict, &doomed, &hits) < 0)
+		return -ENOMEM;
 	if (removed_alloc(e, hits) < 0) {
-		free(dead);
+		free(doomed);
 		edit_free(e);
 		return -ENOMEM;
 	}
-	for (i = j = 0; i < t->n; i++)
-		if (dead[i]) {
-			removed_push(e, t, i);
-			tell(t, SL_FTABLE_DEL, &t->flows[i]);
-		} else
-			move_rule(t, j++, i);
-	t->n = j;
-	free(dead);
-	if (hits)
-		index_rebuild(t);
+	/* The slots stay (dead) until the edit is kept or undone. */
+	for (i = 0; i < hits; i++) {
+		removed_push(e, t, doomed[i]);
+		tell(t, SL_FTABLE_DEL, &t->rules[doomed[i]]);
+		kill(t, doomed[i]);
+	}
+	free(doomed);
 	return 0;
 }
 
@@ -708,7 +1054,7 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 	sl_ftable_init_data(&nt, t->data_size);
 	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
 	from = malloc(sizeof(*from) * (n ? n : 1));
-	kept = calloc(t->n ? t->n : 1, sizeof(*kept));
+	kept = calloc(t->end ? t->end : 1, sizeof(*kept));
 	if (e->added == NULL || from == NULL || kept == NULL || sl_ftable_reserve(&nt, n) < 0)
 		goto nomem;
 	/* One hash per rule serves both tables: its slot in the new one, its twin in the old. */
@@ -718,7 +1064,7 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 		uint32_t s = index_slot(&nt, &f->match, f->priority, h);
 
 		if (nt.index[s].pos != 0) { /* the later duplicate wins */
-			nt.flows[nt.index[s].pos - 1] = *f;
+			nt.rules[nt.index[s].pos - 1] = *f;
 			continue;
 		}
 		from[nt.n] = t->n ? t->index[index_slot(t, &f->match, f->priority, h)].pos : 0;
@@ -734,20 +1080,21 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 		kept[p] = true;
 		if (nt.data_size)
 			memcpy(sl_ftable_data(&nt, i), sl_ftable_data(t, p), nt.data_size);
-		if (!actions_same(&t->flows[p].actions, &nt.flows[i].actions))
+		if (!actions_same(&t->rules[p].actions, &nt.rules[i].actions))
 			e->n_modified++;
 	}
 	/* Each kept rule has one twin: the rest of the old table is what goes. */
 	if (removed_alloc(e, t->n - (nt.n - e->n_added)) < 0)
 		goto nomem;
-	for (i = 0; i < t->n; i++)
-		if (!kept[i])
-			removed_push(e, t, i);
+	SL_FTABLE_FOREACH(p, t)
+	if (!kept[p])
+		removed_push(e, t, p);
 	free(from);
 	free(kept);
 	e->old = *t;
 	nt.observe = t->observe;
 	nt.observe_arg = t->observe_arg;
+	nt.gen += t->gen + 1;
 	*t = nt;
 	tell(t, SL_FTABLE_RESET, NULL);
 	return 0;
@@ -768,38 +1115,40 @@ sl_ftable_edit_done(struct sl_ftable_edit *e)
 void
 sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 {
-	uint32_t i, j, r;
+	uint32_t i;
 
 	switch (e->kind) {
 	case EDIT_ADD:
+		for (i = e->old_end; i < t->end; i++) {
+			index_drop(t, i);
+			shape_del(t, &t->rules[i]);
+			live_clear(t, i);
+		}
 		for (i = 0; i < e->n_log; i++)
-			t->flows[e->log_pos[i]] = e->log_flows[i];
+			t->rules[e->log_pos[i]] = e->log_flows[i];
 		t->n = e->old_n;
-		index_rebuild(t);
+		t->end = e->old_end;
 		break;
 	case EDIT_DEL:
-		/* Spread the survivors back out from the end, dropping the removed into their gaps. */
-		j = t->n;
-		r = e->n_removed;
-		for (i = e->old_n; i-- > 0;) {
-			if (r > 0 && e->rm_pos[r - 1] == i) {
-				r--;
-				t->flows[i] = e->rm_flows[r];
-				if (t->data_size)
-					memcpy(sl_ftable_data(t, i), sl_ftable_edit_removed_data(e, r),
-					       t->data_size);
-			} else {
-				move_rule(t, i, --j);
-			}
+		/* The removed rules are still in their (dead) slots. */
+		for (i = 0; i < e->n_removed; i++) {
+			uint32_t p = e->rm_pos[i];
+
+			live_set(t, p);
+			shape_add(t, &t->rules[p]);
+			index_put(t, p, ident_hash(&t->rules[p].match, t->rules[p].priority));
 		}
 		t->n = e->old_n;
-		index_rebuild(t);
 		break;
-	case EDIT_REPLACE:
+	case EDIT_REPLACE: {
+		uint64_t gen = t->gen;
+
 		sl_ftable_fini(t);
 		*t = e->old;
+		t->gen = gen + 1; /* never a generation the table had */
 		sl_ftable_init(&e->old);
 		break;
+	}
 	}
 	tell(t, SL_FTABLE_RESET, NULL);
 	edit_free(e);

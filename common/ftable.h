@@ -7,7 +7,9 @@
  *
  * Pure data structure over struct sl_flow (no locks, no shared memory, no
  * EAL), so sluiced's config DB and the primary's flow-table writer apply the
- * very same semantics.  Rules keep the order in which they were first added.
+ * very same semantics.  Rules keep the order in which they were first added;
+ * adding, finding and deleting one rule costs the same at a million rules as
+ * at ten.
  *
  * Each rule may carry a small user area of a size the owner chooses (the
  * primary keeps a counter id and a creation time there): zeroed when the
@@ -35,6 +37,15 @@ enum sl_ftable_change {
 	SL_FTABLE_RESET,
 };
 
+/* Rules of one mask, priority and table, and how many there are. */
+struct sl_ftable_shape {
+	struct sl_flow_key mask;
+	struct sl_flow_meta mmask;
+	uint32_t priority;
+	uint8_t table;
+	uint32_t count;
+};
+
 /* One slot of the identity index. */
 struct sl_ftable_slot {
 	uint32_t pos;  /* rule index + 1; 0: empty */
@@ -42,13 +53,28 @@ struct sl_ftable_slot {
 };
 
 struct sl_ftable {
-	struct sl_flow *flows; /* dense, in insertion order */
-	void *data;            /* user areas, parallel to flows; see sl_ftable_data() */
+	/* Slots in insertion order.  A deleted rule's slot stays, dead, until
+	 * the table is compacted (on growth, or once most slots are dead), so
+	 * that one delete costs an index removal, not a copy of the table.
+	 * Walk the rules with SL_FTABLE_FOREACH; positions are stable until an
+	 * add, a delete or a replace compacts. */
+	struct sl_flow *rules;
+	uint64_t *live;        /* one bit per slot of rules[]: set while the rule is in the table */
+	void *data;            /* user areas, parallel to rules; see sl_ftable_data() */
 	uint32_t data_size;    /* bytes per rule; 0: none */
-	uint32_t n;
+	uint32_t n;            /* rules in the table (live slots) */
+	uint32_t end;          /* slots used, live or dead: positions are < end */
 	uint32_t cap;
-	struct sl_ftable_slot *index; /* open addressing on (match, priority) */
+	struct sl_ftable_slot *index; /* open addressing on (match, priority), live rules only */
 	uint32_t index_size; /* power of two, always > 2 * n */
+	/* The distinct (mask, priority, table) of the rules, while there are
+	 * few: a narrow non-strict delete looks each up instead of scanning. */
+	struct sl_ftable_shape *shapes;
+	uint32_t n_shapes;
+	bool shapes_lost; /* too many, or no memory: scan */
+	/* Bumped by every change, compactions included: what a caller derived
+	 * from the table (positions, a list of rules) is good while it holds. */
+	uint64_t gen;
 	/* Told of every change once it is made (NULL: nobody is); sluiced's
 	 * DB journals flow changes this way.  Process-private, never shared. */
 	void (*observe)(void *arg, enum sl_ftable_change what, const struct sl_flow *f);
@@ -61,12 +87,49 @@ void sl_ftable_init(struct sl_ftable *t);
 /* An empty table whose rules each carry @data_size bytes of user area. */
 void sl_ftable_init_data(struct sl_ftable *t, uint32_t data_size);
 
-/* The user area of rule @i (t->flows[i]); NULL if the table has none. */
+/* The user area of the rule at position @i (t->rules[i]); NULL if the table has none. */
 static inline void *
 sl_ftable_data(const struct sl_ftable *t, uint32_t i)
 {
 	return t->data_size ? (char *)t->data + (size_t)i * t->data_size : NULL;
 }
+
+/* True if position @i (< t->end) holds a rule of the table. */
+static inline bool
+sl_ftable_live(const struct sl_ftable *t, uint32_t i)
+{
+	return (t->live[i / 64] >> (i % 64)) & 1;
+}
+
+/* The first position >= @i that holds a rule, or t->end if none does. */
+static inline uint32_t
+sl_ftable_next(const struct sl_ftable *t, uint32_t i)
+{
+	uint32_t w = i / 64;
+	uint64_t bits;
+
+	if (i >= t->end)
+		return t->end;
+	/* Bits past end are always clear. */
+	for (bits = t->live[w] & (~0ull << (i % 64)); bits == 0; bits = t->live[w])
+		if (++w >= (t->end + 63) / 64)
+			return t->end;
+	return w * 64 + (uint32_t)__builtin_ctzll(bits);
+}
+
+/* Every position @i of @t that holds a rule, in table (dump) order. */
+#define SL_FTABLE_FOREACH(i, t)                                                            \
+	for (uint32_t i = sl_ftable_next((t), 0); i < (t)->end; i = sl_ftable_next((t), i + 1))
+
+/* Position of rule @f, a pointer into t->rules. */
+static inline uint32_t
+sl_ftable_pos(const struct sl_ftable *t, const struct sl_flow *f)
+{
+	return (uint32_t)(f - t->rules);
+}
+
+/* Move the rules to positions 0..n-1, in order (positions change; nothing else does). */
+void sl_ftable_compact(struct sl_ftable *t);
 
 /* Free everything; the table is empty and reusable afterwards. */
 void sl_ftable_fini(struct sl_ftable *t);
@@ -127,6 +190,7 @@ struct sl_ftable_edit {
 	int kind;
 	uint32_t data_size;
 	uint32_t old_n;          /* rules before the edit */
+	uint32_t old_end;        /* slots before the edit */
 	uint32_t n_log;          /* add: earlier rules overwritten, and what they were */
 	uint32_t *log_pos;
 	struct sl_flow *log_flows;

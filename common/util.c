@@ -39,6 +39,21 @@ sl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
+	/* Short decimals (every number of a flow, a million times in an
+	 * add-flows) without strtoull's locale and base handling. */
+	if (s[0] != '0' || s[1] == '\0') {
+		uint64_t d = 0;
+		size_t i;
+
+		for (i = 0; i < 19 && s[i] >= '0' && s[i] <= '9'; i++)
+			d = d * 10 + (uint64_t)(s[i] - '0');
+		if (s[i] == '\0') {
+			if (d < min || d > max)
+				return -ERANGE;
+			*out = d;
+			return 0;
+		}
+	}
 	errno = 0;
 	/* Decimal, or hex with 0x: a leading zero is not octal ("010" is ten). */
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))

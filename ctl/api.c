@@ -284,12 +284,13 @@ struct sl_batch {
 	struct sl_flow *flows;
 	char **texts; /* what is sent to the primary */
 	size_t n;
+	bool borrowed; /* texts point into the request: not ours to free */
 };
 
 static void
 batch_free(struct sl_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n && !b->borrowed; i++)
 		free(b->texts[i]);
 	free(b->texts);
 	free(b->flows);
@@ -335,7 +336,9 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 		 * the same ports and the same parser, and formatting 100k flows
 		 * here would cost as much as parsing them. */
 		if (mode != SL_PARSE_MATCH) {
-			b->texts[i] = sl_strdup(fm->flows[i]);
+			/* The request outlives the batch: no copy of a million texts. */
+			b->borrowed = true;
+			b->texts[i] = fm->flows[i];
 		} else {
 			sl_selector_format(f, text, sizeof(text));
 			b->texts[i] = sl_strdup(text);

@@ -605,7 +605,7 @@ static void
 write_db(FILE *f, const struct sl_db *db)
 {
 	char text[SL_FLOW_TEXT_MAX];
-	size_t i;
+	size_t i = 0;
 
 	fprintf(f, "sluice-db %d\n# Written by sluiced; edit only while it is stopped: print it whole\n"
 		   "# with `sluiced --print-db FILE`, edit that, and make its first line\n"
@@ -613,13 +613,13 @@ write_db(FILE *f, const struct sl_db *db)
 		   "# cut and changed files, the journal after it holds recent changes).\n",
 		SL_DB_VERSION);
 	sl_db_write_state(f, db);
-	for (i = 0; i < db->flows.n; i++) {
-		sl_db_flow_text(&db->flows.flows[i], text, sizeof(text));
+	SL_FTABLE_FOREACH(p, &db->flows) {
+		sl_db_flow_text(&db->flows.rules[p], text, sizeof(text));
 		/* Plain puts: this loop runs once per flow of the table. */
 		fputs("flow ", f);
 		fputs(text, f);
 		fputc('\n', f);
-		if (db->progress != NULL && (i & 8191) == 8191)
+		if (db->progress != NULL && (++i & 8191) == 8191)
 			db->progress(db->progress_arg);
 	}
 }

@@ -45,23 +45,23 @@ sl_db_meters_del(struct sl_db *db, uint32_t id)
 	size_t k = 0;
 
 	/* The flows first, as the primary does: the table without them, in one go. */
-	for (uint32_t i = 0; keep != NULL && i < db->flows.n; i++) {
-		if (sl_actions_use_meter(&db->flows.flows[i].actions, id))
-			removed++;
-		else
-			keep[n++] = db->flows.flows[i];
-	}
+	if (keep != NULL)
+		SL_FTABLE_FOREACH(i, &db->flows) {
+			if (sl_actions_use_meter(&db->flows.rules[i].actions, id))
+				removed++;
+			else
+				keep[n++] = db->flows.rules[i];
+		}
 	if (keep == NULL) {
-		/* No memory for a copy: one at a time, slowly. */
-		for (uint32_t i = 0; i < db->flows.n;) {
-			const struct sl_flow *f = &db->flows.flows[i];
+		/* No memory for a copy: one at a time (a delete leaves the
+		 * other rules where they are). */
+		SL_FTABLE_FOREACH(i, &db->flows) {
+			const struct sl_flow *f = &db->flows.rules[i];
 			struct sl_match m = f->match;
 
 			if (sl_actions_use_meter(&f->actions, id) &&
 			    sl_ftable_del(&db->flows, &m, f->priority, true) > 0)
 				removed++;
-			else
-				i++;
 		}
 	} else if (removed > 0 && sl_ftable_replace(&db->flows, keep, n) < 0) {
 		removed = 0; /* out of memory: the flows stay, and so do the meters */

@@ -28,8 +28,10 @@ load_side(struct sl_daemon *d, char **lines, size_t n, bool is_switch, const cha
 
 	if (is_switch && !from_primary) {
 		/* The DB is what the switch will have once the primary is back. */
-		if (sl_ftable_add_batch(t, d->db.flows.flows, d->db.flows.n) < 0)
+		if (sl_ftable_reserve(t, d->db.flows.n) < 0)
 			return sl_reply_err(ENOMEM, "out of memory");
+		SL_FTABLE_FOREACH(p, &d->db.flows)
+		sl_ftable_add(t, &d->db.flows.rules[p]); /* reserved: cannot fail */
 		return NULL;
 	}
 	if (from_primary) {
@@ -111,8 +113,8 @@ diff(const struct sl_ftable *a, const struct sl_ftable *b, Sluice__Reply *rep)
 {
 	int rc = 0;
 
-	for (uint32_t i = 0; i < a->n && rc == 0; i++) {
-		const struct sl_flow *fa = &a->flows[i];
+	SL_FTABLE_FOREACH(i, a) {
+		const struct sl_flow *fa = &a->rules[i];
 		const struct sl_flow *fb = sl_ftable_find(b, &fa->match, fa->priority);
 
 		if (fb != NULL && sl_flow_same(fa, fb))
@@ -120,10 +122,15 @@ diff(const struct sl_ftable *a, const struct sl_ftable *b, Sluice__Reply *rep)
 		rc = add_line(rep, fa, '-');
 		if (rc == 0 && fb != NULL)
 			rc = add_line(rep, fb, '+');
+		if (rc < 0)
+			return rc;
 	}
-	for (uint32_t i = 0; i < b->n && rc == 0; i++)
-		if (sl_ftable_find(a, &b->flows[i].match, b->flows[i].priority) == NULL)
-			rc = add_line(rep, &b->flows[i], '+');
+	SL_FTABLE_FOREACH(i, b)
+	if (sl_ftable_find(a, &b->rules[i].match, b->rules[i].priority) == NULL) {
+		rc = add_line(rep, &b->rules[i], '+');
+		if (rc < 0)
+			return rc;
+	}
 	return rc;
 }
 

@@ -103,10 +103,10 @@ push_flows(struct sl_daemon *d)
 		replay_failed(d, "flows: out of memory");
 		return;
 	}
-	for (i = 0; i < d->db.flows.n; i++) {
-		sl_db_flow_text(&d->db.flows.flows[i], text, sizeof(text));
-		fm.flows[i] = sl_strdup(text);
-		if (fm.flows[i] == NULL)
+	SL_FTABLE_FOREACH(p, &d->db.flows) {
+		sl_db_flow_text(&d->db.flows.rules[p], text, sizeof(text));
+		fm.flows[fm.n_flows] = sl_strdup(text);
+		if (fm.flows[fm.n_flows] == NULL)
 			break;
 		fm.n_flows++;
 	}

@@ -30,6 +30,30 @@
 
 static uint64_t last_scan_ms, last_full_ms;
 
+/* Positions of the rules with a timeout, for table generation timed_gen:
+ * the 100 ms scan reads those, not every rule of a 1M-rule table. */
+static uint32_t *timed, n_timed;
+static uint64_t timed_gen = UINT64_MAX;
+
+static int
+timed_refresh(const struct sl_ftable *t)
+{
+	uint32_t *v;
+
+	if (t->gen == timed_gen)
+		return 0;
+	v = realloc(timed, sizeof(*v) * (t->n ? t->n : 1));
+	if (v == NULL)
+		return -ENOMEM;
+	timed = v;
+	n_timed = 0;
+	SL_FTABLE_FOREACH(i, t)
+	if (t->rules[i].idle_timeout != 0 || t->rules[i].hard_timeout != 0)
+		timed[n_timed++] = i;
+	timed_gen = t->gen;
+	return 0;
+}
+
 /* Note a rule's use: its counter moved since the last look. */
 static void
 note_use(uint32_t i, uint64_t now)
@@ -77,11 +101,11 @@ log_expired(const bool *doomed)
 		close(fd);
 		return rc;
 	}
-	for (uint32_t i = 0; i < sl_p.flows.n; i++)
-		if (doomed[i]) {
-			sl_flow_format(&sl_p.flows.flows[i], text, sizeof(text));
-			fprintf(f, "flow %s\n", text);
-		}
+	SL_FTABLE_FOREACH(i, &sl_p.flows)
+	if (doomed[i]) {
+		sl_flow_format(&sl_p.flows.rules[i], text, sizeof(text));
+		fprintf(f, "flow %s\n", text);
+	}
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		rc = -errno;
 	fclose(f); /* drops the lock */
@@ -93,7 +117,7 @@ pick_doomed(const struct sl_flow *f, void *ctx)
 {
 	const bool *doomed = ctx;
 
-	return doomed[f - sl_p.flows.flows];
+	return doomed[sl_ftable_pos(&sl_p.flows, f)];
 }
 
 void
@@ -108,21 +132,23 @@ sl_flows_expire(uint64_t now)
 	if (now - last_scan_ms < SL_EXPIRY_SCAN_MS)
 		return;
 	last_scan_ms = now;
-	if (full)
+	if (full) {
 		last_full_ms = now;
-	for (uint32_t i = 0; i < t->n; i++) {
-		const struct sl_flow *f = &t->flows[i];
-
-		if (f->idle_timeout == 0 && f->hard_timeout == 0) {
-			if (full)
-				note_use(i, now);
-			continue;
-		}
+		SL_FTABLE_FOREACH(i, t)
 		note_use(i, now);
+	}
+	if (timed_refresh(t) < 0)
+		return; /* next time */
+	for (uint32_t k = 0; k < n_timed; k++) {
+		uint32_t i = timed[k];
+		const struct sl_flow *f = &t->rules[i];
+
+		if (!full)
+			note_use(i, now);
 		if (!expired(f, sl_pflow_of(i), now))
 			continue;
 		if (doomed == NULL) {
-			doomed = calloc(t->n, sizeof(*doomed));
+			doomed = calloc(t->end, sizeof(*doomed));
 			if (doomed == NULL)
 				return; /* next time */
 		}

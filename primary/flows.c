@@ -192,7 +192,7 @@ struct swap {
 static int
 stage_modified(uint32_t p, struct swap *swaps, uint32_t *n_swaps)
 {
-	const struct sl_flow *f = &sl_p.flows.flows[p];
+	const struct sl_flow *f = &sl_p.flows.rules[p];
 	uint32_t id = sl_pflow_of(p)->id, h = handle_of_id[id], nh;
 	const struct sl_cls_rule *old = sl_clsw_rule(clsw, h);
 	struct sl_cls_rule r;
@@ -231,12 +231,13 @@ stage(const struct sl_ftable_edit *e, const uint32_t *mod, uint32_t n_mod, struc
 		struct sl_cls_rule r;
 		uint32_t p = e->added[i], id = sl_pflow_of(p)->id;
 
-		rule_from(&r, &sl_p.flows.flows[p], id);
+		rule_from(&r, &sl_p.flows.rules[p], id);
 		r.seq = 0;
 		rc = sl_clsw_insert(clsw, &r, &handle_of_id[id]);
 	}
 	if (mod == NULL) {
-		for (uint32_t p = 0; rc == 0 && p < sl_p.flows.n; p++)
+		for (uint32_t p = sl_ftable_next(&sl_p.flows, 0); rc == 0 && p < sl_p.flows.end;
+		     p = sl_ftable_next(&sl_p.flows, p + 1))
 			if (!is_added(e, p))
 				rc = stage_modified(p, swaps, n_swaps);
 	} else {
@@ -308,7 +309,7 @@ restart_timers(const struct sl_flow *flows, uint32_t n)
 		const struct sl_flow *f = sl_ftable_find(&sl_p.flows, &flows[i].match, flows[i].priority);
 
 		if (f != NULL) {
-			struct sl_pflow *pf = sl_pflow_of((uint32_t)(f - sl_p.flows.flows));
+			struct sl_pflow *pf = sl_pflow_of(sl_ftable_pos(&sl_p.flows, f));
 
 			pf->modified_ms = pf->used_ms = now;
 		}
@@ -412,7 +413,7 @@ sl_flows_mod(size_t n, char **texts, bool strict, uint32_t *n_changed, char *err
 				sl_ftable_find(&sl_p.flows, &result[i].match, result[i].priority);
 
 			if (f != NULL)
-				sl_pflow_of((uint32_t)(f - sl_p.flows.flows))->modified_ms = now;
+				sl_pflow_of(sl_ftable_pos(&sl_p.flows, f))->modified_ms = now;
 		}
 		*n_changed = n_result;
 	}
@@ -451,9 +452,9 @@ sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < sl_p.flows.n; i++)
-		if (pick(&sl_p.flows.flows[i], ctx))
-			doomed[n++] = sl_p.flows.flows[i];
+	SL_FTABLE_FOREACH(i, &sl_p.flows)
+	if (pick(&sl_p.flows.rules[i], ctx))
+		doomed[n++] = sl_p.flows.rules[i];
 	if (n == 0) {
 		free(doomed);
 		return 0;

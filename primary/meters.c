@@ -338,8 +338,8 @@ h_dump_meters(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t 
 		if (meters[k].id != 0 && (id == SL_METER_ALL || meters[k].id == id))
 			pick[n++] = k;
 	}
-	for (uint32_t i = 0; i < sl_p.flows.n; i++) {
-		const struct sl_actions *acts = &sl_p.flows.flows[i].actions;
+	SL_FTABLE_FOREACH(i, &sl_p.flows) {
+		const struct sl_actions *acts = &sl_p.flows.rules[i].actions;
 
 		for (unsigned int j = 0; j < acts->n; j++)
 			if (acts->a[j].type == SL_ACT_METER &&

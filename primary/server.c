@@ -220,7 +220,6 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	uint64_t now = sl_now_ms();
 	struct sl_flow sel;
 	char text[2048];
-	uint32_t i;
 	int rc;
 
 	rc = request_selector(req->dump_flows, &sel, err, errlen);
@@ -229,8 +228,8 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	rep->flows = calloc(t->n ? t->n : 1, sizeof(*rep->flows));
 	if (rep->flows == NULL)
 		return -ENOMEM;
-	for (i = 0; i < t->n; i++) {
-		const struct sl_flow *f = &t->flows[i];
+	SL_FTABLE_FOREACH(i, t) {
+		const struct sl_flow *f = &t->rules[i];
 		const struct sl_pflow *pf = sl_pflow_of(i);
 		Sluice__FlowInfo *fi;
 
@@ -272,10 +271,10 @@ h_dump_aggregate(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 	rc = request_selector(req->dump_aggregate, &sel, err, errlen);
 	if (rc < 0)
 		return rc;
-	for (uint32_t i = 0; i < t->n; i++) {
+	SL_FTABLE_FOREACH(i, t) {
 		uint64_t packets, bytes;
 
-		if (!sl_flow_selects(&sel, &t->flows[i], req->dump_aggregate->strict))
+		if (!sl_flow_selects(&sel, &t->rules[i], req->dump_aggregate->strict))
 			continue;
 		sl_flow_counters_sum(sl_pflow_of(i)->id, &packets, &bytes);
 		ai->packet_count += packets;

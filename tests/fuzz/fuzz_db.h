@@ -64,8 +64,10 @@ fuzz_db_same(const struct sl_db *a, const struct sl_db *b, const char *what)
 			   a->options.v[i], b->options.v[i]);
 	FUZZ_CHECK(a->flows.n == b->flows.n, "%s: %u flows became %u", what, a->flows.n,
 		   b->flows.n);
-	for (uint32_t i = 0; i < a->flows.n; i++)
-		FUZZ_CHECK(sl_flow_same(&a->flows.flows[i], &b->flows.flows[i]),
+	for (uint32_t i = 0, pa = sl_ftable_next(&a->flows, 0), pb = sl_ftable_next(&b->flows, 0);
+	     i < a->flows.n; i++, pa = sl_ftable_next(&a->flows, pa + 1),
+		      pb = sl_ftable_next(&b->flows, pb + 1))
+		FUZZ_CHECK(sl_flow_same(&a->flows.rules[pa], &b->flows.rules[pb]),
 			   "%s: flow %u changed", what, i);
 }
 

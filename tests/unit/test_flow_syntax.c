@@ -8,6 +8,7 @@
 #include <criterion/parameterized.h>
 
 #include "flow_syntax.h"
+#include "util.h"
 
 /* Test ports: p1 -> 1, p2 -> 2, uplink -> 10. */
 static int
@@ -784,4 +785,30 @@ Test(flow_syntax, err_may_be_null_or_tiny)
 				   sizeof(err)),
 		     -EINVAL);
 	cr_assert_eq(strlen(err), sizeof(err) - 1);
+}
+
+/* sl_parse_u64, which every number of a flow goes through (its short-decimal path included). */
+Test(flow_syntax, numbers_parse_in_decimal_and_hex_and_refuse_the_rest)
+{
+	uint64_t v = 0;
+
+	cr_assert_eq(sl_parse_u64("0", 0, 10, &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(sl_parse_u64("010", 0, 100, &v), 0);
+	cr_assert_eq(v, 10, "a leading zero is not octal");
+	cr_assert_eq(sl_parse_u64("0x1F", 0, 100, &v), 0);
+	cr_assert_eq(v, 31);
+	cr_assert_eq(sl_parse_u64("65535", 0, 65535, &v), 0);
+	cr_assert_eq(v, 65535);
+	cr_assert_eq(sl_parse_u64("65536", 0, 65535, &v), -ERANGE);
+	cr_assert_eq(sl_parse_u64("5", 6, 9, &v), -ERANGE);
+	cr_assert_eq(sl_parse_u64("9999999999999999999", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 9999999999999999999ull);
+	cr_assert_eq(sl_parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, UINT64_MAX);
+	cr_assert_eq(sl_parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+	cr_assert_eq(sl_parse_u64("12a", 0, 100, &v), -EINVAL);
+	cr_assert_eq(sl_parse_u64("", 0, 100, &v), -EINVAL);
+	cr_assert_eq(sl_parse_u64("-1", 0, 100, &v), -EINVAL);
+	cr_assert_eq(sl_parse_u64("1 ", 0, 100, &v), -EINVAL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ftable.h"
+#include "unit_helpers.h"
 
 /* A rule matching in_port (0: wildcard) and optionally dl_type, with one output action. */
 static struct sl_flow
@@ -33,6 +34,22 @@ rule(uint32_t priority, uint16_t in_port, uint16_t dl_type, uint16_t out)
 
 static struct sl_ftable t;
 
+/* The position of the @k-th rule of t in table order (deleted rules leave dead slots). */
+static uint32_t
+pos_of(uint32_t k)
+{
+	if (t.end == t.n) /* no dead slot */
+		return k;
+	SL_FTABLE_FOREACH(p, &t)
+	if (k-- == 0)
+		return p;
+	cr_assert_fail("no rule %u", k);
+	return 0;
+}
+
+/* The @k-th rule of t, in table (dump) order. */
+#define AT(k) (t.rules[pos_of(k)])
+
 static void
 setup(void)
 {
@@ -54,8 +71,8 @@ Test(ftable, add_keeps_rules_in_insertion_order)
 	cr_assert_eq(sl_ftable_add(&t, &a), 0);
 	cr_assert_eq(sl_ftable_add(&t, &b), 0);
 	cr_assert_eq(t.n, 2);
-	cr_assert(sl_flow_same(&t.flows[0], &a));
-	cr_assert(sl_flow_same(&t.flows[1], &b));
+	cr_assert(sl_flow_same(&AT(0), &a));
+	cr_assert(sl_flow_same(&AT(1), &b));
 }
 
 Test(ftable, add_same_match_and_priority_replaces_actions_in_place)
@@ -67,8 +84,8 @@ Test(ftable, add_same_match_and_priority_replaces_actions_in_place)
 	a2.cookie = 7;
 	cr_assert_eq(sl_ftable_add(&t, &a2), 1);
 	cr_assert_eq(t.n, 2);
-	cr_assert_eq(t.flows[0].actions.a[0].arg, 3);
-	cr_assert_eq(t.flows[0].cookie, 7);
+	cr_assert_eq(AT(0).actions.a[0].arg, 3);
+	cr_assert_eq(AT(0).cookie, 7);
 }
 
 Test(ftable, same_match_other_priority_is_another_rule)
@@ -127,7 +144,7 @@ Test(ftable, strict_delete_needs_exact_match_and_priority)
 	cr_assert_eq(sl_ftable_del(&t, &a.match, 30, true), 0, "other priority");
 	cr_assert_eq(sl_ftable_del(&t, &a.match, 10, true), 1);
 	cr_assert_eq(t.n, 1);
-	cr_assert_eq(t.flows[0].priority, 20);
+	cr_assert_eq(AT(0).priority, 20);
 	cr_assert_null(sl_ftable_find(&t, &a.match, 10));
 	cr_assert_not_null(sl_ftable_find(&t, &b.match, 20));
 }
@@ -144,8 +161,8 @@ Test(ftable, non_strict_delete_removes_every_covered_rule_of_any_priority)
 	/* in_port=1 covers the two rules on port 1, not the one that wildcards in_port. */
 	cr_assert_eq(sl_ftable_del(&t, &m.match, 0, false), 2);
 	cr_assert_eq(t.n, 2);
-	cr_assert_eq(t.flows[0].priority, 30);
-	cr_assert_eq(t.flows[1].priority, 40);
+	cr_assert_eq(AT(0).priority, 30);
+	cr_assert_eq(AT(1).priority, 40);
 	cr_assert_not_null(sl_ftable_find(&t, &r[2].match, 30), "index rebuilt after delete");
 }
 
@@ -232,7 +249,7 @@ Test(ftable, edit_del_by_cookie_leaves_other_cookies)
 	cr_assert_eq(e.n_removed, 2);
 	sl_ftable_edit_done(&e);
 	cr_assert_eq(t.n, 1);
-	cr_assert_eq(t.flows[0].cookie, 0x21);
+	cr_assert_eq(AT(0).cookie, 0x21);
 	/* strict: found by match and priority, kept if the cookie disagrees */
 	sel = cookied(rule(20, 2, 0, 0), 0x22);
 	sel.cookie_mask = UINT64_MAX;
@@ -261,8 +278,8 @@ Test(ftable, mod_changes_actions_of_what_it_selects_and_adds_when_nothing_is)
 	cr_assert_eq(sl_ftable_add_batch(&t, out, n_out), 0);
 	free(out);
 	cr_assert_eq(t.n, 3, "a modify adds no rule");
-	cr_assert_eq(t.flows[0].actions.a[0].arg, 9);
-	cr_assert_eq(t.flows[2].actions.a[0].arg, 1, "not selected, not changed");
+	cr_assert_eq(AT(0).actions.a[0].arg, 9);
+	cr_assert_eq(AT(2).actions.a[0].arg, 1, "not selected, not changed");
 	/* strict, setting a cookie; and a sequence: the second sees the first's cookie */
 	mods[0] = cookied(rule(30, 2, 0, 4), 0x77);
 	mods[0].set_cookie = true;
@@ -275,7 +292,7 @@ Test(ftable, mod_changes_actions_of_what_it_selects_and_adds_when_nothing_is)
 	free(out);
 	mods[1].cookie_mask = 0;
 	mods[1].priority = 30;
-	mods[1].match = t.flows[2].match;
+	mods[1].match = AT(2).match;
 	cr_assert_eq(sl_ftable_mod(&t, mods, 2, true, &out, &n_out, &n_sel), 0);
 	cr_assert(n_sel == 1 && out[0].cookie == 0x77 && out[0].actions.a[0].arg == 5,
 		  "the later mod wins");
@@ -308,7 +325,7 @@ Test(ftable, diff_ignores_order)
 	sl_ftable_add_batch(&t, r, 2);
 	sl_ftable_add_batch(&o, rev, 2);
 	cr_assert_eq(sl_ftable_diff(&t, &o), 0);
-	o.flows[0].cookie = 1;
+	o.rules[0].cookie = 1;
 	cr_assert_eq(sl_ftable_diff(&t, &o), 2, "a changed cookie is one removed, one added");
 	sl_ftable_fini(&o);
 }
@@ -367,7 +384,7 @@ struct udata {
 static struct udata *
 ud(uint32_t i)
 {
-	return sl_ftable_data(&t, i);
+	return sl_ftable_data(&t, pos_of(i));
 }
 
 static void
@@ -401,8 +418,10 @@ snap_take(struct snap *s)
 	s->n = t.n;
 	s->flows = __real_malloc(sizeof(*s->flows) * (t.n + 1));
 	s->data = __real_malloc(sizeof(*s->data) * (t.n + 1));
-	memcpy(s->flows, t.flows, sizeof(*s->flows) * t.n);
-	memcpy(s->data, t.data, sizeof(*s->data) * t.n);
+	for (uint32_t k = 0; k < t.n; k++) {
+		s->flows[k] = AT(k);
+		s->data[k] = *ud(k);
+	}
 }
 
 static void
@@ -410,9 +429,9 @@ snap_check_and_free(struct snap *s, const char *what)
 {
 	cr_assert_eq(t.n, s->n, "%s: %u rules, was %u", what, t.n, s->n);
 	for (uint32_t i = 0; i < t.n; i++) {
-		cr_assert(sl_flow_same(&t.flows[i], &s->flows[i]), "%s: rule %u differs", what, i);
+		cr_assert(sl_flow_same(&AT(i), &s->flows[i]), "%s: rule %u differs", what, i);
 		cr_assert_eq(ud(i)->id, s->data[i].id, "%s: user area %u differs", what, i);
-		cr_assert_eq(sl_ftable_find(&t, &t.flows[i].match, t.flows[i].priority), &t.flows[i],
+		cr_assert_eq(sl_ftable_find(&t, &AT(i).match, AT(i).priority), &AT(i),
 			     "%s: rule %u not found where it is", what, i);
 	}
 	free(s->flows);
@@ -437,11 +456,11 @@ Test(ftable_edit, add_zeroes_new_user_areas_and_keeps_those_of_replaced_rules)
 	sl_ftable_edit_done(&e);
 	cr_assert_eq(t.n, 4);
 	cr_assert_eq(ud(0)->id, 101, "replacing actions keeps the user area");
-	cr_assert_eq(t.flows[0].actions.a[0].arg, 7);
+	cr_assert_eq(AT(0).actions.a[0].arg, 7);
 	cr_assert_eq(ud(1)->id, 102);
-	cr_assert_eq(t.flows[1].cookie, 5);
+	cr_assert_eq(AT(1).cookie, 5);
 	cr_assert_eq(ud(3)->id, 0, "a new rule's user area is zeroed");
-	cr_assert_eq(t.flows[3].actions.a[0].arg, 3, "the later duplicate wins");
+	cr_assert_eq(AT(3).actions.a[0].arg, 3, "the later duplicate wins");
 }
 
 Test(ftable_edit, add_undo_puts_back_overwritten_rules_and_drops_added_ones)
@@ -485,7 +504,7 @@ Test(ftable_edit, del_reports_the_removed_rules_with_their_user_areas)
 	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 0))->id, 101);
 	sl_ftable_edit_done(&e);
 	cr_assert_eq(t.n, 2);
-	cr_assert_not_null(sl_ftable_find(&t, &t.flows[1].match, 10));
+	cr_assert_not_null(sl_ftable_find(&t, &AT(1).match, 10));
 }
 
 Test(ftable_edit, del_undo_puts_every_rule_back_in_its_place)
@@ -520,9 +539,9 @@ Test(ftable_edit, replace_keeps_user_areas_of_rules_that_stay_and_reports_the_re
 	cr_assert_eq(((struct udata *)sl_ftable_edit_removed_data(&e, 1))->id, 104);
 	sl_ftable_edit_done(&e);
 	cr_assert_eq(t.n, 3);
-	cr_assert_eq(t.flows[0].match.key.in_port, 3, "the table takes the batch's order");
+	cr_assert_eq(AT(0).match.key.in_port, 3, "the table takes the batch's order");
 	cr_assert_eq(ud(0)->id, 103);
-	cr_assert_eq(t.flows[0].cookie, 42);
+	cr_assert_eq(AT(0).cookie, 42);
 	cr_assert_eq(ud(1)->id, 101);
 	cr_assert_eq(ud(2)->id, 0);
 }
@@ -628,4 +647,261 @@ Test(ftable_edit, every_operation_is_all_or_nothing_when_memory_runs_out)
 			snap_check_and_free(&s, "failed op");
 		}
 	}
+}
+
+/* ---- against a brute-force reference, at scale ---- */
+
+/*
+ * The reference: the rules in table order in a plain array, each with the
+ * tag its user area must carry.  Add replaces in place or appends; delete
+ * removes whatever sl_flow_selects picks, keeping the others' order.
+ */
+static struct sl_flow ref[8192];
+static uint32_t ref_tag[8192], ref_n, next_tag = 1;
+
+static uint32_t n_prios = 3;
+
+static struct sl_flow
+random_rule(void)
+{
+	struct sl_flow f = rule(10 * (1 + rnd32() % n_prios), (uint16_t)(1 + rnd32() % (900 / n_prios)),
+				rnd32() % 2 ? 0x0800 : 0, (uint16_t)(1 + rnd32() % 4));
+
+	f.match.mmask.table = 0xff;
+	f.match.mkey.table = (uint8_t)(rnd32() % 3);
+	f.cookie = rnd32() % 4;
+	return f;
+}
+
+/* A selector: a rule's identity (strict) or part of it (non-strict), maybe a table, maybe a cookie. */
+static struct sl_flow
+random_selector(void)
+{
+	struct sl_flow s = random_rule();
+
+	if (rnd32() % 3 == 0) { /* no table named: every table */
+		s.match.mmask.table = 0;
+		s.match.mkey.table = 0;
+	}
+	if (rnd32() % 4 == 0) {
+		s.match.key.dl_type = 0;
+		s.match.mask.dl_type = 0;
+	}
+	if (rnd32() % 4 == 0) {
+		s.cookie_mask = 3;
+		s.cookie = rnd32() % 4;
+	}
+	return s;
+}
+
+static void
+ref_add(const struct sl_flow *f, uint32_t tag)
+{
+	for (uint32_t i = 0; i < ref_n; i++)
+		if (ref[i].priority == f->priority && sl_match_covers(&ref[i].match, &f->match) &&
+		    sl_match_covers(&f->match, &ref[i].match)) {
+			ref[i] = *f;
+			return;
+		}
+	cr_assert_lt(ref_n, 8192);
+	ref_tag[ref_n] = tag;
+	ref[ref_n++] = *f;
+}
+
+static uint32_t
+ref_del(const struct sl_flow *sels, uint32_t n, bool strict)
+{
+	uint32_t i, j, k = 0, gone = 0;
+
+	for (i = 0; i < ref_n; i++) {
+		bool picked = false;
+
+		for (j = 0; j < n && !picked; j++)
+			picked = sl_flow_selects(&sels[j], &ref[i], strict);
+		if (picked) {
+			gone++;
+			continue;
+		}
+		ref_tag[k] = ref_tag[i];
+		ref[k++] = ref[i];
+	}
+	ref_n = k;
+	return gone;
+}
+
+/* The table holds the reference's rules, in its order, each findable, with its user area. */
+static void
+ref_check(const char *what, uint32_t step)
+{
+	uint32_t k = 0;
+
+	cr_assert_eq(t.n, ref_n, "%s, step %u: %u rules, the reference %u", what, step, t.n, ref_n);
+	SL_FTABLE_FOREACH(p, &t) {
+		const struct sl_flow *f = &t.rules[p];
+
+		cr_assert(sl_flow_same(f, &ref[k]), "%s, step %u: rule %u differs", what, step, k);
+		cr_assert_eq(((struct udata *)sl_ftable_data(&t, p))->tag, ref_tag[k],
+			     "%s, step %u: rule %u has another rule's user area", what, step, k);
+		cr_assert_eq(sl_ftable_find(&t, &f->match, f->priority), f,
+			     "%s, step %u: rule %u not found where it is", what, step, k);
+		k++;
+	}
+	cr_assert_eq(k, ref_n);
+	for (uint32_t p = t.end; p < t.end + 64 && p < t.cap; p++)
+		cr_assert(p / 64 >= t.cap / 64 || !sl_ftable_live(&t, p), "a live bit past the end");
+}
+
+/* Tag every rule @e added, as the primary numbers its new rules. */
+static void
+tag_added(const struct sl_ftable_edit *e, uint32_t first_tag)
+{
+	for (uint32_t i = 0; i < e->n_added; i++)
+		((struct udata *)sl_ftable_data(&t, e->added[i]))->tag = first_tag + i;
+}
+
+static void random_changes(void);
+
+/* Few shapes (mask, priority, table): a narrow non-strict delete looks rules up. */
+Test(ftable_edit, random_adds_and_deletes_match_a_brute_force_reference, .timeout = 120)
+{
+	n_prios = 3;
+	random_changes();
+	cr_assert(!t.shapes_lost && t.n_shapes > 1, "%u shapes", t.n_shapes);
+}
+
+/* Too many shapes to list: every non-strict delete scans. */
+Test(ftable_edit, random_changes_with_many_priorities_match_the_reference, .timeout = 120)
+{
+	n_prios = 30;
+	random_changes();
+	cr_assert(t.shapes_lost, "%u shapes", t.n_shapes);
+}
+
+static void
+random_changes(void)
+{
+	struct sl_flow batch[64];
+	struct sl_ftable_edit e;
+	uint32_t most_dead = 0, compactions = 0, last_end = 0;
+
+	ref_n = 0;
+	rng = 4242;
+	for (uint32_t step = 0; step < 6000; step++) {
+		uint32_t op = rnd32() % 16, n = 1 + rnd32() % 64, i, got, want;
+		bool strict = rnd32() % 2, undo = rnd32() % 4 == 0;
+
+		if (t.end - t.n > most_dead)
+			most_dead = t.end - t.n;
+		if (t.end < last_end)
+			compactions++;
+		last_end = t.end;
+
+		/* Grow to about 4000 rules, then shrink and grow again, so
+		 * that dead slots are squeezed out on the way. */
+		if ((step / 1500) % 2 == 1 && op < 9)
+			op += 7;
+		if (op < 4) { /* one add, outside an edit */
+			struct sl_flow f = random_rule();
+			int rc = sl_ftable_add(&t, &f);
+			uint32_t p;
+
+			cr_assert_geq(rc, 0);
+			p = sl_ftable_pos(&t, sl_ftable_find(&t, &f.match, f.priority));
+			if (rc == 0)
+				((struct udata *)sl_ftable_data(&t, p))->tag = next_tag;
+			ref_add(&f, next_tag++);
+		} else if (op < 9) { /* a batch, kept or undone */
+			for (i = 0; i < n; i++)
+				batch[i] = random_rule();
+			cr_assert_eq(sl_ftable_edit_add(&t, batch, n, &e), 0);
+			if (undo) {
+				sl_ftable_edit_undo(&t, &e);
+			} else {
+				tag_added(&e, next_tag);
+				/* The reference: same order of first appearance. */
+				for (i = 0; i < n; i++) {
+					uint32_t before = ref_n;
+
+					ref_add(&batch[i], next_tag);
+					if (ref_n > before)
+						next_tag++;
+				}
+				sl_ftable_edit_done(&e);
+			}
+		} else if (op < 13) { /* del-flows of a few selectors, as an edit */
+			n = 1 + n % 4;
+			for (i = 0; i < n; i++)
+				batch[i] = random_selector();
+			if (strict && rnd32() % 2 && ref_n > 0) /* mostly rules that are there */
+				batch[0].match = ref[rnd32() % ref_n].match;
+			cr_assert_eq(sl_ftable_edit_del(&t, batch, n, strict, &e), 0);
+			got = e.n_removed;
+			if (undo) {
+				sl_ftable_edit_undo(&t, &e);
+			} else {
+				/* Removed rules are reported in table order. */
+				for (i = 1; i < got; i++)
+					cr_assert_lt(e.rm_pos[i - 1], e.rm_pos[i]);
+				sl_ftable_edit_done(&e);
+				want = ref_del(batch, n, strict);
+				cr_assert_eq(got, want, "step %u: edit removed %u, the reference %u", step,
+					     got, want);
+			}
+		} else { /* sl_ftable_del: one selector, no cookie */
+			struct sl_flow s = random_selector();
+
+			s.cookie_mask = 0;
+			if (strict && ref_n > 0)
+				s.match = ref[rnd32() % ref_n].match;
+			got = sl_ftable_del(&t, &s.match, s.priority, strict);
+			want = ref_del(&s, 1, strict);
+			cr_assert_eq(got, want, "step %u: del removed %u, the reference %u", step, got,
+				     want);
+		}
+		if (undo || step % 8 == 0)
+			ref_check(undo ? "after an undo" : "after a change", step);
+	}
+	ref_check("at the end", 6000);
+	cr_assert_gt(ref_n, 100, "the test never had a table worth the name");
+	cr_assert_gt(most_dead, 1000, "dead slots: at most %u", most_dead);
+	cr_assert_gt(compactions, 2, "the table was compacted %u times", compactions);
+	sl_ftable_compact(&t);
+	cr_assert_eq(t.end, t.n, "compacted: no dead slot left");
+	ref_check("compacted", 6000);
+}
+
+/* What the primary's expiry list relies on: no change, compaction or undo leaves the generation where it was. */
+Test(ftable_edit, every_change_moves_the_generation)
+{
+	struct sl_flow batch[] = { rule(10, 70, 0, 1), rule(10, 71, 0, 1) };
+	struct sl_ftable_edit e;
+	uint64_t g;
+
+	fill(200);
+	g = t.gen;
+	cr_assert_eq(sl_ftable_edit_add(&t, batch, 2, &e), 0);
+	cr_assert_neq(t.gen, g, "add");
+	g = t.gen;
+	sl_ftable_edit_undo(&t, &e);
+	cr_assert_neq(t.gen, g, "undo of an add");
+	g = t.gen;
+	for (uint16_t p = 1; p <= 150; p++) {
+		struct sl_flow f = rule(10, p, 0, 1);
+
+		cr_assert_eq(sl_ftable_del(&t, &f.match, 10, true), 1);
+	}
+	cr_assert_neq(t.gen, g, "delete");
+	cr_assert_gt(t.end, t.n, "dead slots before the compaction");
+	g = t.gen;
+	sl_ftable_compact(&t);
+	cr_assert_neq(t.gen, g, "compaction moves the rules");
+	cr_assert_eq(t.end, t.n);
+	g = t.gen;
+	cr_assert_eq(sl_ftable_edit_replace(&t, batch, 2, &e), 0);
+	cr_assert_neq(t.gen, g, "replace");
+	g = t.gen;
+	sl_ftable_edit_undo(&t, &e);
+	cr_assert_neq(t.gen, g, "undo of a replace");
+	cr_assert_eq(t.n, 50);
+	cr_assert_eq(ud(0)->id, 101 + 150, "the survivors, in order");
 }
