@@ -567,6 +567,34 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 }
 
 /*
+ * The exact-match cache pays only when it hits: with many more flows than
+ * it holds, its lookup (a hash of the whole key, two cold slots) is paid
+ * by every packet for a few hits, which the megaflow cache would have
+ * served anyway.  So it is skipped while its hit rate over a window of
+ * lookups stays under 1/8, trying one packet in 16 meanwhile so that it
+ * comes back when the flows fit again.
+ */
+#define SL_EMC_WINDOW 4096
+#define SL_EMC_SAMPLE 16
+
+static inline bool
+emc_try(struct sl_wctx *w)
+{
+	return likely(!w->emc_off) || (++w->emc_sample & (SL_EMC_SAMPLE - 1)) == 0;
+}
+
+static inline void
+emc_account(struct sl_wctx *w, bool hit)
+{
+	w->emc_win_hits += hit;
+	if (unlikely(++w->emc_win_tries == SL_EMC_WINDOW)) {
+		w->emc_off = w->emc_win_hits * 8 < SL_EMC_WINDOW;
+		w->emc_win_tries = 0;
+		w->emc_win_hits = 0;
+	}
+}
+
+/*
  * The rule for one packet: exact-match cache, then megaflow cache, then
  * the classifier, whose result goes into both caches (a pipeline's into
  * the megaflow cache once its run is over: sl_pipe_run).  *mfref names the
@@ -575,17 +603,21 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 static inline const struct sl_cls_rule *
 lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64_t *mfref)
 {
-	uint32_t hash = sl_flow_key_hash(key);
+	bool emc = emc_try(w);
+	uint32_t hash = emc ? sl_flow_key_hash(key) : 0; /* 0: not computed (sl_pipe_run) */
 	uint64_t wc[SL_FLOW_KEY_WORDS];
 	const struct sl_cls_rule *r;
 	uint32_t mi;
 
 	*hashp = hash;
 	*mfref = SL_MF_NONE_REF;
-	r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
-	if (likely(r != NULL)) {
-		w->st.emc_hits++;
-		return r;
+	if (emc) {
+		r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
+		emc_account(w, r != NULL);
+		if (likely(r != NULL)) {
+			w->st.emc_hits++;
+			return r;
+		}
 	}
 	if (unlikely(w->cls == NULL))
 		return NULL;
@@ -594,7 +626,7 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64
 		w->st.mf_hits++;
 		*mfref = sl_mf_ref(&w->mf, mi);
 		r = w->mf.e[mi].rule;
-		if (r != NULL)
+		if (r != NULL && emc)
 			sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
 		return r;
 	}
@@ -602,7 +634,8 @@ lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64
 	r = sl_cls_lookup_wc(w->cls, key, wc, &w->st.masked_lookups);
 	if (r != NULL) {
 		w->st.cls_hits++;
-		sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
+		if (emc)
+			sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
 	}
 	if (r == NULL || !(r->flags & SL_RULE_PIPELINE))
 		sl_mf_insert(&w->mf, key, wc, w->cls_gen, r, 0);

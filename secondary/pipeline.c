@@ -592,11 +592,7 @@ void
 sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
 	    uint32_t hash, uint64_t mfref, struct rte_mbuf *m)
 {
-	/* Two ways (slots from different hash bits), so that two hot keys that
-	 * share one slot do not evict each other on every packet. */
-	struct sl_pcache_entry *c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
-	struct sl_pcache_entry *c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
-	struct sl_pcache_entry *ce;
+	struct sl_pcache_entry *c0, *c1, *ce;
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set in running order; p.pend may point here */
 	struct sl_pipe p;
 	uint64_t wc[SL_FLOW_KEY_WORDS];
@@ -612,7 +608,15 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	if ((ce = mf_record_of(w, mfref)) != NULL) {
 		p.replay = ce;
 		w->st.pcache_hits++;
-	} else if (pcache_is(c0, w->cls_gen, key) || pcache_is(c1, w->cls_gen, key)) {
+		goto found;
+	}
+	if (hash == 0) /* the exact-match cache was skipped: nobody hashed the key */
+		hash = sl_flow_key_hash(key);
+	/* Two ways (slots from different hash bits), so that two hot keys that
+	 * share one slot do not evict each other on every packet. */
+	c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
+	c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
+	if (pcache_is(c0, w->cls_gen, key) || pcache_is(c1, w->cls_gen, key)) {
 		ce = pcache_is(c0, w->cls_gen, key) ? c0 : c1;
 		p.replay = ce;
 		w->st.pcache_hits++;
@@ -628,6 +632,7 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 		p.record = ce;
 		mf_record_start(&p, w, r, key, wc);
 	}
+found:
 	p.w = w;
 	p.m = m;
 	p.key = *key;

@@ -107,6 +107,10 @@ struct sl_wctx {
 
 	uint32_t emc_inv_prob;
 	struct sl_emc emc;
+	bool emc_off;          /* its hit rate is too low to pay (forward.c) */
+	uint32_t emc_sample;   /* while off: lookups since the last one tried */
+	uint32_t emc_win_tries; /* this window: lookups tried, and hits */
+	uint32_t emc_win_hits;
 	struct sl_pcache_entry pcache[SL_PCACHE_ENTRIES];
 	/* Megaflow cache (common/megaflow.h); a pipeline's record per entry
 	 * (pipeline.c), valid while the entry is and says SL_MF_PIPE. */
