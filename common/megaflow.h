@@ -11,8 +11,9 @@
  * a lookup probes the masks in order of their recent hits.  Like the
  * exact-match cache, the whole cache is valid for one classifier
  * generation (shm->cls_gen): the first lookup under a new generation
- * empties it (masks and entries, in O(1)), so a result found before a flow,
- * group or meter change is never used after it.
+ * empties it (masks and entries, in O(1)), so a result found before a flow
+ * change is never used after it.  Groups and meters are not part of a
+ * result: the actions that name them read them per packet.
  */
 #ifndef SL_MEGAFLOW_H
 #define SL_MEGAFLOW_H

@@ -605,7 +605,7 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	p.wc = NULL;
 	p.mf_ok = false;
 	/* A megaflow's record first: at many flows it is the one in cache. */
-	if ((ce = mf_record_of(w, mfref)) != NULL) {
+	if ((ce = mf_record_of(w, r, mfref, key)) != NULL) {
 		p.replay = ce;
 		w->st.pcache_hits++;
 		goto found;

@@ -157,13 +157,23 @@ mf_depend(struct sl_pipe *p, const struct sl_action *a)
 	}
 }
 
-/* The pipeline record of megaflow entry @mfref, if it is one and still there. */
+/*
+ * The pipeline record of megaflow entry @mfref, if it is one and still
+ * there; with no @mfref (the rule came from the exact-match cache), of the
+ * megaflow entry for @key: a few flows' pipelines share one, which stays
+ * in cache where each flow's own record in the exact-keyed pipeline cache
+ * would not.
+ */
 static inline struct sl_pcache_entry *
-mf_record_of(struct sl_wctx *w, uint64_t mfref)
+mf_record_of(struct sl_wctx *w, const struct sl_cls_rule *r, uint64_t mfref,
+	     const struct sl_flow_key *key)
 {
-	uint32_t idx = sl_mf_deref(&w->mf, mfref);
+	uint32_t idx = mfref != SL_MF_NONE_REF ? sl_mf_deref(&w->mf, mfref)
+					       : sl_mf_lookup(&w->mf, key, w->cls_gen);
 
-	if (idx == SL_MF_NONE || !(w->mf.e[idx].flags & SL_MF_PIPE))
+	/* A record of another rule for table 0 (a publish between the two
+	 * lookups, within one generation) would not be this run's. */
+	if (idx == SL_MF_NONE || !(w->mf.e[idx].flags & SL_MF_PIPE) || w->mf.e[idx].rule != r)
 		return NULL;
 	return &w->mfrec[idx];
 }
