@@ -245,10 +245,55 @@ sl_cls_better(const struct sl_cls_rule *r, const struct sl_cls_rule *best)
 	       (r->priority == best->priority && r->seq < best->seq);
 }
 
-/* The lookup in table @table of key words @kw; *searched grows by the subtables probed. */
+/*
+ * @st's filter rejected @kw: add to @wc one bit that rejects it, so that
+ * every key agreeing with @kw there is rejected too.  A bit already in
+ * @wc, or one of the pipeline words (the megaflow cache's caller knows
+ * those from the key), costs nothing; else the lowest one of the first
+ * word that disagrees.
+ */
+static void
+sl_cls_wc_reject(const struct sl_cls_subtable *st, const uint64_t *kw, uint64_t *wc)
+{
+	uint64_t pick = 0;
+	int pick_w = -1;
+
+	for (uint32_t i = 0; i < st->n_words; i++) {
+		uint32_t wi = st->word[i];
+		uint64_t w = kw[wi], bad = (~w & st->ones[i]) | (w & st->zeros[i]);
+
+		if (bad == 0)
+			continue;
+		if (wi >= SL_FLOW_KEY_WORDS || (bad & wc[wi]) != 0)
+			return;
+		if (pick_w < 0) {
+			pick_w = (int)wi;
+			pick = bad & (~bad + 1);
+		}
+	}
+	if (pick_w >= 0)
+		wc[pick_w] |= pick;
+}
+
+/* Add subtable @st's mask to @wc. */
+static inline void
+sl_cls_wc_add(const struct sl_cls_subtable *st, uint64_t *wc)
+{
+	for (uint32_t i = 0; i < st->n_words; i++)
+		wc[st->word[i]] |= st->wmask[i];
+}
+
+/*
+ * The lookup in table @table of key words @kw; *searched grows by the
+ * subtables probed.  With @wc, the bits the lookup's outcome depended on
+ * are ORed into it (SL_CLS_WORDS words): the mask of every subtable
+ * probed, and one rejecting bit of each subtable its filter ruled out.
+ * Any key that agrees with @kw on those bits takes the same path through
+ * the same subtables and gets the same rule.
+ */
 static inline const struct sl_cls_rule *
 sl_cls_lookup_kw(const struct sl_cls *cls, const struct sl_cls_index *idx, uint64_t version,
-		 uint8_t table, const uint64_t *kw, uint32_t *searched)
+		 uint8_t table, const uint64_t *kw, uint32_t *searched, uint64_t *wc)
 {
 	const struct sl_cls_ient *e = idx->e + idx->start[table];
 	const struct sl_cls_ient *end = idx->e + idx->start[table + 1];
@@ -262,8 +307,13 @@ sl_cls_lookup_kw(const struct sl_cls *cls, const struct sl_cls_index *idx, uint6
 		if (best != NULL && e->max_priority < best->priority)
 			break;
 		st = &cls->sub[e->sub];
-		if (!sl_cls_may_match(st, kw))
+		if (!sl_cls_may_match(st, kw)) {
+			if (wc != NULL)
+				sl_cls_wc_reject(st, kw, wc);
 			continue;
+		}
+		if (wc != NULL)
+			sl_cls_wc_add(st, wc);
 		r = sl_cls_subtable_find(cls, st, kw, version);
 		(*searched)++;
 		if (r != NULL && sl_cls_better(r, best))
@@ -298,7 +348,7 @@ sl_cls_lookup_counted(const struct sl_cls *cls, const struct sl_flow_key *key,
 	memcpy(kw, key, sizeof(*key));
 	if (unlikely(idx->meta_in_table0))
 		memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
-	r = sl_cls_lookup_kw(cls, idx, version, 0, kw, &n);
+	r = sl_cls_lookup_kw(cls, idx, version, 0, kw, &n, NULL);
 	*searched += n;
 	return r;
 }
@@ -327,7 +377,52 @@ sl_cls_lookup_table(const struct sl_cls *cls, uint8_t table, const struct sl_flo
 	memcpy(kw + SL_FLOW_KEY_WORDS, meta, sizeof(*meta));
 	/* The table is not a matched word: tables are separate subtable ranges. */
 	((struct sl_flow_meta *)(kw + SL_FLOW_KEY_WORDS))->table = 0;
-	return sl_cls_lookup_kw(cls, idx, version, table, kw, &unused);
+	return sl_cls_lookup_kw(cls, idx, version, table, kw, &unused, NULL);
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup_wc(const struct sl_cls *cls, const struct sl_flow_key *key, uint64_t *wc,
+		 uint64_t *searched)
+{
+	uint64_t kw[SL_CLS_WORDS];
+	uint64_t version;
+	const struct sl_cls_index *idx = sl_cls_begin(cls, &version);
+	const struct sl_cls_rule *r;
+	uint64_t mwc[SL_CLS_WORDS];
+	uint32_t n = 0;
+
+	memcpy(kw, key, sizeof(*key));
+	memset(kw + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	memcpy(mwc, wc, sizeof(*key));
+	memset(mwc + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	r = sl_cls_lookup_kw(cls, idx, version, 0, kw, &n, mwc);
+	memcpy(wc, mwc, sizeof(*key));
+	*searched += n;
+	return r;
+}
+
+const struct sl_cls_rule *
+sl_cls_lookup_table_wc(const struct sl_cls *cls, uint8_t table, const struct sl_flow_key *key,
+		       const struct sl_flow_meta *meta, uint64_t *wc)
+{
+	uint64_t kw[SL_CLS_WORDS];
+	uint64_t mwc[SL_CLS_WORDS];
+	uint64_t version;
+	const struct sl_cls_index *idx;
+	const struct sl_cls_rule *r;
+	uint32_t unused = 0;
+
+	if (table >= SL_MAX_TABLES)
+		return NULL;
+	idx = sl_cls_begin(cls, &version);
+	memcpy(kw, key, sizeof(*key));
+	memcpy(kw + SL_FLOW_KEY_WORDS, meta, sizeof(*meta));
+	((struct sl_flow_meta *)(kw + SL_FLOW_KEY_WORDS))->table = 0;
+	memcpy(mwc, wc, sizeof(*key));
+	memset(mwc + SL_FLOW_KEY_WORDS, 0, sizeof(struct sl_flow_meta));
+	r = sl_cls_lookup_kw(cls, idx, version, table, kw, &unused, mwc);
+	memcpy(wc, mwc, sizeof(*key));
+	return r;
 }
 
 bool

@@ -118,6 +118,24 @@ const struct sl_cls_rule *sl_cls_lookup_table(const struct sl_cls *cls, uint8_t 
 					      const struct sl_flow_key *key,
 					      const struct sl_flow_meta *meta);
 
+/*
+ * sl_cls_lookup_counted, also ORing into @wc (SL_FLOW_KEY_WORDS words, a
+ * mask over struct sl_flow_key) the key bits the result depended on: every
+ * key that agrees with @key on the bits of @wc gets the same rule (what the
+ * worker's megaflow cache keys its entries by).
+ */
+const struct sl_cls_rule *sl_cls_lookup_wc(const struct sl_cls *cls, const struct sl_flow_key *key,
+					   uint64_t *wc, uint64_t *searched);
+
+/*
+ * sl_cls_lookup_table, also ORing into @wc (SL_FLOW_KEY_WORDS words) the
+ * bits of @key the result depended on; the bits of @meta it depended on
+ * are left to the caller (the pipeline state is a function of the key).
+ */
+const struct sl_cls_rule *sl_cls_lookup_table_wc(const struct sl_cls *cls, uint8_t table,
+						 const struct sl_flow_key *key,
+						 const struct sl_flow_meta *meta, uint64_t *wc);
+
 /* True if the actions need the pipeline engine rather than the plain one. */
 bool sl_actions_need_pipeline(const struct sl_actions *acts);
 

@@ -28,7 +28,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 11u /* 10: pipeline metadata carries the ct_* fields, the conntrack zone; 11: worker wake state */
+#define SL_LAYOUT_VERSION 12u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -116,6 +116,7 @@ struct sl_worker_stats {
 	uint64_t resubmit_limit; /* pipeline: packets dropped at SL_MAX_RESUBMIT deep */
 	uint64_t ttl_dropped;    /* dec_ttl on a TTL of 0 or 1 */
 	uint64_t pcache_hits;    /* pipelines replayed from the worker's cache */
+	uint64_t mf_hits;        /* EMC misses served by the worker's megaflow cache */
 } __rte_cache_aligned;
 
 /*
@@ -212,9 +213,11 @@ struct sl_shm {
 	/* The classifier (one for good, changed in place by versions); workers load-acquire it. */
 	struct sl_cls *cls;         /* P, atomic */
 	uint32_t cls_gen;           /* P, atomic; bumped with every classifier version (caches) */
-	uint32_t mac_gen;           /* W and P, atomic: bumped when mac_table gains, moves or loses an entry */
+	/* Written by every worker that learns: a line of its own, so that
+	 * learning does not make the workers' per-loop read of cls_gen miss. */
+	uint32_t mac_gen __rte_cache_aligned; /* W and P, atomic: bumped when mac_table gains, moves or loses an entry */
 
-	struct rte_mempool *pktmbuf_pool; /* P */
+	struct rte_mempool *pktmbuf_pool __rte_cache_aligned; /* P */
 	struct rte_rcu_qsbr *qsbr;        /* P creates; W and P's bridge thread quiesce */
 	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
 	struct sl_rxq_stats *rxq_stats; /* [SL_MAX_WORKERS][SL_MAX_PORTS][SL_MAX_RXQ], W */

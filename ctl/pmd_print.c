@@ -42,7 +42,9 @@ print_pmd_stats(const Sluice__Reply *rep)
 		printf("  avg. datapath passes per packet: %.02f\n",
 		       rx ? (double)(rx + w->recirculations) / (double)rx : 0.0);
 		printf("  emc hits: %llu\n", (unsigned long long)w->emc_hits);
-		printf("  megaflow hits: %llu\n", (unsigned long long)w->cls_hits);
+		/* OVS's megaflow hits are its classifier's; sluice's megaflow cache
+		 * sits in front of the classifier, and its hits count here too. */
+		printf("  megaflow hits: %llu\n", (unsigned long long)(w->cls_hits + w->mf_hits));
 		printf("  avg. subtable lookups per megaflow hit: %.02f\n",
 		       ratio(w->masked_lookups, w->cls_hits));
 		printf("  miss (dropped): %llu\n", (unsigned long long)w->misses);
@@ -64,6 +66,8 @@ print_pmd_stats(const Sluice__Reply *rep)
 		/* sluice's own, after Open vSwitch's lines. */
 		printf("  packets sent: %llu, tx dropped: %llu\n", (unsigned long long)w->tx_packets,
 		       (unsigned long long)w->tx_dropped);
+		printf("  megaflow cache hits: %llu, classifier lookups: %llu\n",
+		       (unsigned long long)w->mf_hits, (unsigned long long)w->cls_hits);
 		printf("  pipeline: cache hits %llu, table misses %llu, resubmit limit hit %llu, "
 		       "dec_ttl drops %llu\n",
 		       (unsigned long long)w->pcache_hits, (unsigned long long)w->table_misses,

@@ -84,6 +84,7 @@ worker_info(Sluice__Reply *rep, unsigned int i, unsigned int intervals)
 	wi->resubmit_limit = STAT_DELTA(w, resubmit_limit);
 	wi->ttl_dropped = STAT_DELTA(w, ttl_dropped);
 	wi->pcache_hits = STAT_DELTA(w, pcache_hits);
+	wi->mf_hits = STAT_DELTA(w, mf_hits);
 	wi->restarts = w->restarts;
 	wi->lost_mbufs = w->lost_mbufs;
 	wi->reclaimed_mbufs = w->reclaimed_mbufs;

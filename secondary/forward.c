@@ -566,24 +566,79 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 	return j;
 }
 
-/* Find the rule for every packet of a burst. */
-static inline const struct sl_cls_rule *
-lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp)
+/*
+ * The exact-match cache pays only when it hits: with many more flows than
+ * it holds, its lookup (a hash of the whole key, two cold slots) is paid
+ * by every packet for a few hits, which the megaflow cache would have
+ * served anyway.  So it is skipped while its hit rate over a window of
+ * lookups stays under 1/8, trying one packet in 16 meanwhile so that it
+ * comes back when the flows fit again.
+ */
+#define SL_EMC_WINDOW 4096
+#define SL_EMC_SAMPLE 16
+
+static inline bool
+emc_try(struct sl_wctx *w)
 {
-	uint32_t hash = sl_flow_key_hash(key);
+	return likely(!w->emc_off) || (++w->emc_sample & (SL_EMC_SAMPLE - 1)) == 0;
+}
+
+static inline void
+emc_account(struct sl_wctx *w, bool hit)
+{
+	w->emc_win_hits += hit;
+	if (unlikely(++w->emc_win_tries == SL_EMC_WINDOW)) {
+		w->emc_off = w->emc_win_hits * 8 < SL_EMC_WINDOW;
+		w->emc_win_tries = 0;
+		w->emc_win_hits = 0;
+	}
+}
+
+/*
+ * The rule for one packet: exact-match cache, then megaflow cache, then
+ * the classifier, whose result goes into both caches (a pipeline's into
+ * the megaflow cache once its run is over: sl_pipe_run).  *mfref names the
+ * megaflow entry it came from.
+ */
+static inline const struct sl_cls_rule *
+lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64_t *mfref)
+{
+	bool emc = emc_try(w);
+	uint32_t hash = emc ? sl_flow_key_hash(key) : 0; /* 0: not computed (sl_pipe_run) */
+	uint64_t wc[SL_FLOW_KEY_WORDS];
 	const struct sl_cls_rule *r;
+	uint32_t mi;
 
 	*hashp = hash;
-	r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
-	if (likely(r != NULL)) {
-		w->st.emc_hits++;
+	*mfref = SL_MF_NONE_REF;
+	if (emc) {
+		r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
+		emc_account(w, r != NULL);
+		if (likely(r != NULL)) {
+			w->st.emc_hits++;
+			return r;
+		}
+	}
+	if (unlikely(w->cls == NULL))
+		return NULL;
+	mi = sl_mf_lookup(&w->mf, key, w->cls_gen);
+	if (likely(mi != SL_MF_NONE)) {
+		w->st.mf_hits++;
+		*mfref = sl_mf_ref(&w->mf, mi);
+		r = w->mf.e[mi].rule;
+		if (r != NULL && emc)
+			sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
 		return r;
 	}
-	r = w->cls != NULL ? sl_cls_lookup_counted(w->cls, key, &w->st.masked_lookups) : NULL;
+	memset(wc, 0, sizeof(wc));
+	r = sl_cls_lookup_wc(w->cls, key, wc, &w->st.masked_lookups);
 	if (r != NULL) {
 		w->st.cls_hits++;
-		sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
+		if (emc)
+			sl_emc_insert(&w->emc, key, hash, w->cls_gen, r);
 	}
+	if (r == NULL || !(r->flags & SL_RULE_PIPELINE))
+		sl_mf_insert(&w->mf, key, wc, w->cls_gen, r, 0);
 	return r;
 }
 
@@ -644,17 +699,18 @@ same_key(const struct sl_flow_key *a, const struct sl_flow_key *b)
  * headers (a burst of one flow) reuses its lookup. */
 static inline void
 classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pkts,
-	 const struct sl_cls_rule **rules, uint32_t *hashes, uint16_t n)
+	 const struct sl_cls_rule **rules, uint32_t *hashes, uint64_t *mfrefs, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		if (i > 0 && same_key(&keys[i], &keys[i - 1])) {
 			rules[i] = rules[i - 1];
 			hashes[i] = hashes[i - 1];
+			mfrefs[i] = mfrefs[i - 1];
 			if (likely(rules[i] != NULL))
 				w->st.emc_hits++;
 			continue;
 		}
-		rules[i] = lookup(w, &keys[i], &hashes[i]);
+		rules[i] = lookup(w, &keys[i], &hashes[i], &mfrefs[i]);
 	}
 	/* Counters once per run of one rule: fewer read-modify-writes. */
 	for (uint16_t i = 0; i < n;) {
@@ -680,6 +736,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	struct sl_flow_key keys[SL_BURST];
 	const struct sl_cls_rule *rules[SL_BURST];
 	uint32_t hashes[SL_BURST];
+	uint64_t mfrefs[SL_BURST];
 
 	/* Stage 1: parse, with the next packet's header on its way to cache. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -690,12 +747,12 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	if (rq->csum)
 		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
-	classify(w, keys, pkts, rules, hashes, n);
+	classify(w, keys, pkts, rules, hashes, mfrefs, n);
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
 		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {
 			sl_inf_take(w->inf, i, pkts[i]);
-			sl_pipe_run(w, rules[i], &keys[i], hashes[i], pkts[i]);
+			sl_pipe_run(w, rules[i], &keys[i], hashes[i], mfrefs[i], pkts[i]);
 			i++;
 			continue;
 		}

@@ -51,7 +51,15 @@ struct sl_pipe {
 	uint8_t n_lookups;
 	bool dp_ok;   /* recording: the run can still be compiled */
 	uint8_t n_dp;
+	/* Recording for the megaflow cache (pipeline_mf.c): the key bits the
+	 * run depended on so far, NULL when not collecting.  mf_ok false: the
+	 * result must not be cached for other keys (set by actions whose
+	 * outcome is not a function of the key, e.g. connection tracking). */
+	uint64_t *wc;
+	bool mf_ok;
 };
+
+#include "pipeline_mf.h"
 
 /* Recording: append a packet action to the compiled form. */
 static inline void
@@ -297,7 +305,12 @@ run_table(struct sl_pipe *p, uint8_t table)
 	if (p->replay != NULL && p->n_lookups < p->replay->n) {
 		r = p->replay->r[p->n_lookups++];
 	} else {
-		r = w->cls != NULL ? sl_cls_lookup_table(w->cls, table, &p->key, &p->meta) : NULL;
+		if (w->cls == NULL)
+			r = NULL;
+		else if (p->wc != NULL)
+			r = sl_cls_lookup_table_wc(w->cls, table, &p->key, &p->meta, p->wc);
+		else
+			r = sl_cls_lookup_table(w->cls, table, &p->key, &p->meta);
 		if (p->record != NULL && p->n_lookups < SL_PCACHE_LOOKUPS)
 			p->record->r[p->n_lookups] = r;
 		p->n_lookups++;
@@ -484,6 +497,8 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 		struct rte_mbuf *c;
 		uint16_t saved;
 
+		if (p->wc != NULL)
+			mf_depend(p, a);
 		if (is_output(a->type)) {
 			flush_pending(p);
 			if (a->type == SL_ACT_OUTPUT) {
@@ -621,21 +636,32 @@ pcache_is(const struct sl_pcache_entry *e, uint32_t gen, const struct sl_flow_ke
 
 void
 sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
-	    uint32_t hash, struct rte_mbuf *m)
+	    uint32_t hash, uint64_t mfref, struct rte_mbuf *m)
 {
-	/* Two ways (slots from different hash bits), so that two hot keys that
-	 * share one slot do not evict each other on every packet. */
-	struct sl_pcache_entry *c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
-	struct sl_pcache_entry *c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
-	struct sl_pcache_entry *ce;
+	struct sl_pcache_entry *c0, *c1, *ce;
 	struct sl_action set[SL_MAX_ACTIONS]; /* the action set in running order; p.pend may point here */
 	struct sl_pipe p;
+	uint64_t wc[SL_FLOW_KEY_WORDS];
 
 	p.replay = NULL;
 	p.record = NULL;
 	p.n_lookups = 0;
 	p.dp_ok = true;
 	p.n_dp = 0;
+	p.wc = NULL;
+	p.mf_ok = false;
+	/* A megaflow's record first: at many flows it is the one in cache. */
+	if ((ce = mf_record_of(w, r, mfref, key)) != NULL) {
+		p.replay = ce;
+		w->st.pcache_hits++;
+		goto found;
+	}
+	if (hash == 0) /* the exact-match cache was skipped: nobody hashed the key */
+		hash = sl_flow_key_hash(key);
+	/* Two ways (slots from different hash bits), so that two hot keys that
+	 * share one slot do not evict each other on every packet. */
+	c0 = &w->pcache[hash & (SL_PCACHE_ENTRIES - 1)];
+	c1 = &w->pcache[(hash >> 16) & (SL_PCACHE_ENTRIES - 1)];
 	if (pcache_is(c0, w->cls_gen, key) || pcache_is(c1, w->cls_gen, key)) {
 		ce = pcache_is(c0, w->cls_gen, key) ? c0 : c1;
 		p.replay = ce;
@@ -650,7 +676,9 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 			ce = (hash >> 31) ? c1 : c0;
 		ce->valid = 0; /* until this run has filled it */
 		p.record = ce;
+		mf_record_start(&p, w, r, key, wc);
 	}
+found:
 	p.w = w;
 	p.m = m;
 	p.key = *key;
@@ -710,5 +738,6 @@ out:
 		ce->n_dp = p.n_dp;
 		ce->gen = w->cls_gen;
 		ce->valid = 1;
+		mf_record_end(&p, w, r, key, ce);
 	}
 }

@@ -12,6 +12,7 @@
 #include "classifier.h"
 #include "emc.h"
 #include "inflight.h"
+#include "megaflow.h"
 #include "shm.h"
 
 struct sl_meter;
@@ -106,7 +107,15 @@ struct sl_wctx {
 
 	uint32_t emc_inv_prob;
 	struct sl_emc emc;
+	bool emc_off;          /* its hit rate is too low to pay (forward.c) */
+	uint32_t emc_sample;   /* while off: lookups since the last one tried */
+	uint32_t emc_win_tries; /* this window: lookups tried, and hits */
+	uint32_t emc_win_hits;
 	struct sl_pcache_entry pcache[SL_PCACHE_ENTRIES];
+	/* Megaflow cache (common/megaflow.h); a pipeline's record per entry
+	 * (pipeline.c), valid while the entry is and says SL_MF_PIPE. */
+	struct sl_mf mf;
+	struct sl_pcache_entry mfrec[SL_MF_ENTRIES];
 
 	/* Capture (capture.c): port slots with an rx / tx capture on them,
 	 * tested once per burst; the rest is private to capture.c. */
@@ -157,8 +166,9 @@ void sl_fwd_vlan_strip(struct rte_mbuf *m, struct sl_flow_key *key);
 void sl_fwd_vlan_push(struct rte_mbuf *m, struct sl_flow_key *key, uint16_t tpid);
 
 /* pipeline.c: run rule @r (SL_RULE_PIPELINE) of table 0 on @m, which it
- * takes; @hash is sl_flow_key_hash(@key). */
+ * takes; @hash is sl_flow_key_hash(@key); @mfref the megaflow entry @r
+ * came from (sl_mf_ref), or SL_MF_NONE_REF. */
 void sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
-		 uint32_t hash, struct rte_mbuf *m);
+		 uint32_t hash, uint64_t mfref, struct rte_mbuf *m);
 
 #endif /* SL_WORKER_H */

@@ -7,7 +7,8 @@
  *
  * Frame i belongs to flow (i % FLOWS).  Flow k has source IP 10.0.0.0 + k + 1
  * and UDP source port 1024 + (k % 60000); every frame goes from
- * 02:00:00:00:00:01 to 02:00:00:00:00:02, destination 192.0.2.1 port 9.
+ * 02:00:00:00:00:01 to 02:00:00:00:00:02 (-r: the other way), destination
+ * 192.0.2.1 port 9.
  * SIZE counts the 4-byte FCS as packet sizes usually do: a "64-byte" packet
  * is stored as 60 bytes, a 1518-byte one as 1514.
  */
@@ -22,12 +23,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: genpcap -o FILE [-n PACKETS] [-f FLOWS] [-s SIZE]\n\n"
+		"Usage: genpcap -o FILE [-n PACKETS] [-f FLOWS] [-s SIZE] [-r]\n\n"
 		"Write PACKETS (default 100000) Ethernet/IPv4/UDP frames of SIZE bytes\n"
 		"including the 4-byte FCS (default 64; the file holds SIZE-4 bytes per\n"
 		"frame) spread round-robin over FLOWS (default 1) distinct flows that\n"
 		"differ in source IP (10.0.0.0 + flow + 1) and UDP source port.\n"
-		"Destination is always 192.0.2.1:9, MACs 02:00:00:00:00:01 -> :02.\n");
+		"Destination is always 192.0.2.1:9, MACs 02:00:00:00:00:01 -> :02\n"
+		"(-r: :02 -> :01, the other direction, e.g. to teach a switch :02).\n");
 }
 
 static unsigned long
@@ -79,14 +81,18 @@ main(int argc, char **argv)
 	static const uint8_t dst_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	unsigned long n = 100000, flows = 1, size = 64;
+	int reverse = 0;
 	const char *out = NULL;
 	uint8_t frame[9728], rec[16];
 	uint32_t ghdr[6];
 	FILE *f;
 	int c;
 
-	while ((c = getopt(argc, argv, "o:n:f:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:n:f:s:rh")) != -1) {
 		switch (c) {
+		case 'r':
+			reverse = 1;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -135,8 +141,8 @@ main(int argc, char **argv)
 	uint16_t l3len = (uint16_t)(len - 14);
 
 	memset(frame, 0, sizeof(frame));
-	memcpy(frame, dst_mac, 6);
-	memcpy(frame + 6, src_mac, 6);
+	memcpy(frame, reverse ? src_mac : dst_mac, 6);
+	memcpy(frame + 6, reverse ? dst_mac : src_mac, 6);
 	put16(frame + 12, 0x0800);
 	uint8_t *ip = frame + 14, *udp = ip + 20;
 

@@ -36,7 +36,7 @@ PKTS_64=100000
 PKTS_1518=20000
 ORIG_ARGS=("$@")
 
-ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal null 64b-1kflows-4tables 64b-100kflows-4tables"
+ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal normal-learnt null 64b-1kflows-4tables 64b-100kflows-4tables"
 
 usage() {
 	cat <<EOF
@@ -61,6 +61,10 @@ devices and the same generated traffic:
   h 64b-100kflows-1krules 100000 flows, the same 1000 rules
   f normal                1000 flows, actions=NORMAL (learning switch; the
                           destination MAC is never learnt, so it floods to p2)
+  k normal-learnt         the same, but the sink port first receives 4
+                          packets from the destination MAC (its rx is a
+                          pcap read once), so the destination is learnt
+                          and the traffic is unicast to it
   g null                  rx net_null0 (64-byte packets made by the PMD) ->
                           tx net_null1
   i 64b-1kflows-4tables   1000 flows through a four-table pipeline: table 0
@@ -138,6 +142,7 @@ scenario_name() {
 	e|64b-1kflows-1krules) echo 64b-1kflows-1krules ;;
 	h|64b-100kflows-1krules) echo 64b-100kflows-1krules ;;
 	f|normal) echo normal ;;
+	k|normal-learnt) echo normal-learnt ;;
 	g|null) echo null ;;
 	i|64b-1kflows-4tables) echo 64b-1kflows-4tables ;;
 	j|64b-100kflows-4tables) echo 64b-100kflows-4tables ;;
@@ -215,6 +220,7 @@ log "generating traffic and rules in $WORK"
 "$GENPCAP" -o "$WORK/64-1k.pcap" -n $PKTS_64 -f 1000 -s 64
 "$GENPCAP" -o "$WORK/64-100k.pcap" -n $PKTS_64 -f 100000 -s 64
 "$GENPCAP" -o "$WORK/1518-1.pcap" -n $PKTS_1518 -f 1 -s 1518
+"$GENPCAP" -o "$WORK/learn.pcap" -n 4 -f 1 -s 64 -r
 
 echo "in_port=1,actions=output:2" >"$WORK/rules-simple.txt"
 echo "actions=NORMAL" >"$WORK/rules-normal.txt"
@@ -269,8 +275,14 @@ scenario_setup() {
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-4tables.txt ;;
 	64b-100kflows-4tables)
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-4tables.txt ;;
+	normal-learnt)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-normal.txt ;;
 	esac
 	TX_DEV="net_null1,no-rx=1"
+	# The sink teaches the switch the destination: a pcap read once on rx
+	# (4 frames from :02 to :01); its tx then drops and counts, as a sink.
+	[ "$1" = normal-learnt ] && TX_DEV="net_pcap1,rx_pcap=$WORK/learn.pcap"
+	return 0
 }
 
 # ---------------------------------------------------------------- testpmd
@@ -539,6 +551,9 @@ if [ "$DOCS" = 1 ]; then
 		echo "- Rules: \`in_port=1,actions=output:2\` (64b-*, 1518b, null);" \
 		     "\`actions=NORMAL\` (normal, 1000 flows; the destination MAC is never learnt, so it" \
 		     "floods to the only other port; OVS's bridge-internal port is set no-flood);" \
+		     "normal-learnt: the same, but the sink is \`net_pcap1,rx_pcap=FILE\` whose rx" \
+		     "gives 4 frames from the destination MAC once (so it is learnt on that port) and" \
+		     "whose tx drops and counts;" \
 		     "64b-1kflows-1krules: 999 non-matching drop rules (nw_dst and nw_src prefixes of" \
 		     "/16../32, udp tp_dst) at priorities 1000..1998 above the matching rule at priority 1;" \
 		     "*-4tables: table 0 in_port=1 -> load reg0, resubmit(,1); table 1 the same 999 ACL" \
