@@ -65,6 +65,10 @@ enum sl_field_id {
 	SL_F_ARP_SHA,
 	SL_F_ARP_THA,
 	SL_F_IPV6_LABEL,
+	SL_F_MPLS_LABEL,
+	SL_F_MPLS_TC,
+	SL_F_MPLS_BOS,
+	SL_F_MPLS_TTL,
 	SL_F_METADATA,
 	SL_F_REG0, /* .. SL_F_REG0 + 15 */
 	SL_F_COUNT = SL_F_REG0 + SL_N_REGS
@@ -86,6 +90,7 @@ enum sl_prereq {
 	SL_PRE_IP,         /* IPv4 only: mod_nw_src and the like */
 	SL_PRE_ICMP4,
 	SL_PRE_ICMP6,
+	SL_PRE_MPLS,       /* mpls_label, mpls_tc, mpls_bos, mpls_ttl */
 };
 
 static const char *const sl_prereq_text[] = {
@@ -102,6 +107,7 @@ static const char *const sl_prereq_text[] = {
 	[SL_PRE_IP] = "ip",
 	[SL_PRE_ICMP4] = "icmp",
 	[SL_PRE_ICMP6] = "icmp6",
+	[SL_PRE_MPLS] = "mpls or mplsm",
 };
 
 struct sl_pctx {
@@ -144,6 +150,8 @@ static const struct sl_proto_word sl_proto_words[] = {
 	{ "sctp6", SL_DL_TYPE_IPV6, SL_IPPROTO_SCTP },
 	{ "arp", SL_DL_TYPE_ARP, -1 },
 	{ "icmpv6", SL_DL_TYPE_IPV6, SL_IPPROTO_ICMPV6 },
+	{ "mpls", SL_ETH_TYPE_MPLS, -1 },
+	{ "mplsm", SL_ETH_TYPE_MPLSM, -1 },
 };
 
 #define SL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -777,6 +785,41 @@ sl_parse_ip_frag(struct sl_pctx *c, const struct sl_field *f, char *val)
 		       f->name, val);
 }
 
+/*
+ * mpls_label, mpls_tc, mpls_bos, mpls_ttl: a part of the outer label stack
+ * entry (key.mpls_lse), exact values only (OVS takes no mask on them).
+ */
+static int
+sl_parse_mpls(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint32_t shift, mask;
+	uint64_t v = 0;
+	int rc;
+
+	switch (f->id) {
+	case SL_F_MPLS_LABEL:
+		shift = SL_MPLS_LABEL_SHIFT, mask = SL_MPLS_LABEL_MASK;
+		break;
+	case SL_F_MPLS_TC:
+		shift = SL_MPLS_TC_SHIFT, mask = SL_MPLS_TC_MASK;
+		break;
+	case SL_F_MPLS_BOS:
+		shift = SL_MPLS_BOS_SHIFT, mask = SL_MPLS_BOS_MASK;
+		break;
+	default:
+		shift = 0, mask = SL_MPLS_TTL_MASK;
+		break;
+	}
+	if (strchr(val, '/') != NULL)
+		return sl_fail(c, -EINVAL, "%s: takes no mask", f->name);
+	rc = sl_num(c, f->name, val, 0, mask >> shift, &v);
+	if (rc < 0)
+		return rc;
+	c->m->key.mpls_lse = htonl((ntohl(c->m->key.mpls_lse) & ~mask) | (uint32_t)v << shift);
+	c->m->mask.mpls_lse |= htonl(mask);
+	return 0;
+}
+
 #define SL_K(member) offsetof(struct sl_flow_key, member)
 
 static const struct sl_field sl_fields[] = {
@@ -836,6 +879,10 @@ static const struct sl_field sl_fields[] = {
 	{ "icmpv6_type", SL_F_TP_SRC, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_src) },
 	{ "icmpv6_code", SL_F_TP_DST, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_dst) },
 	{ "in_port_oxm", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
+	{ "mpls_label", SL_F_MPLS_LABEL, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_tc", SL_F_MPLS_TC, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_bos", SL_F_MPLS_BOS, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_ttl", SL_F_MPLS_TTL, SL_PRE_MPLS, sl_parse_mpls, 0 },
 	/* Pipeline state. */
 	{ "metadata", SL_F_METADATA, SL_PRE_NONE, sl_parse_metadata, 0 },
 	{ "pkt_mark", SL_F_PKT_MARK, SL_PRE_NONE, sl_parse_pkt_mark, 0 },
@@ -986,6 +1033,8 @@ sl_prereq_met(const struct sl_match *m, enum sl_prereq p)
 		return sl_is_dl(m, SL_DL_TYPE_IP) && sl_is_proto(m, SL_IPPROTO_ICMP);
 	case SL_PRE_ICMP6:
 		return sl_is_dl(m, SL_DL_TYPE_IPV6) && sl_is_proto(m, SL_IPPROTO_ICMPV6);
+	case SL_PRE_MPLS:
+		return sl_is_dl(m, SL_ETH_TYPE_MPLS) || sl_is_dl(m, SL_ETH_TYPE_MPLSM);
 	}
 	return false;
 }
@@ -1019,6 +1068,8 @@ enum sl_act_arg {
 	SL_ARG_TABLE,  /* goto_table:N */
 	SL_ARG_SPECIAL, /* parsed by a function of its own (resubmit, set_field, ...) */
 	SL_ARG_GROUP,
+	SL_ARG_ETHERTYPE, /* pop_mpls:ETHERTYPE */
+	SL_ARG_MPLS_TYPE, /* push_mpls: 0x8847 or 0x8848 */
 };
 
 struct sl_act_word {
@@ -1065,6 +1116,12 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "ct_clear", SL_ACT_CT_CLEAR, SL_ARG_NONE, 0 },
 	{ "debug_recirc", SL_ACT_DEBUG_RECIRC, SL_ARG_NONE, 0 },
 	{ "debug_slow", SL_ACT_DEBUG_SLOW, SL_ARG_NONE, 0 },
+	{ "push_mpls", SL_ACT_PUSH_MPLS, SL_ARG_MPLS_TYPE, 0 },
+	{ "pop_mpls", SL_ACT_POP_MPLS, SL_ARG_ETHERTYPE, 0 },
+	{ "dec_mpls_ttl", SL_ACT_DEC_MPLS_TTL, SL_ARG_NONE, 0 },
+	{ "set_mpls_label", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_LABEL },
+	{ "set_mpls_tc", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TC },
+	{ "set_mpls_ttl", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TTL },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
@@ -1142,6 +1199,12 @@ static const struct sl_wfield sl_wfields[] = {
 	{ "NXM_NX_IPV6_DST", SL_FLD_IPV6_DST, 128, SL_VAL_IPV6, SL_PRE_IPV6 },
 	{ "pkt_mark", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
 	{ "NXM_NX_PKT_MARK", SL_FLD_PKT_MARK, 32, SL_VAL_HEX, SL_PRE_NONE },
+	{ "mpls_label", SL_FLD_MPLS_LABEL, 20, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "OXM_OF_MPLS_LABEL", SL_FLD_MPLS_LABEL, 20, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "mpls_tc", SL_FLD_MPLS_TC, 3, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "OXM_OF_MPLS_TC", SL_FLD_MPLS_TC, 3, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "mpls_ttl", SL_FLD_MPLS_TTL, 8, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "NXM_NX_MPLS_TTL", SL_FLD_MPLS_TTL, 8, SL_VAL_NUM, SL_PRE_MPLS },
 };
 
 static const struct sl_wfield sl_reg_wfield = { "reg", SL_FLD_REG0, 32, SL_VAL_HEX, SL_PRE_NONE };
@@ -1534,6 +1597,15 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 		sl_action_set_u32(a, (uint32_t)v);
 		a->arg = 0;
 		return rc;
+	case SL_ARG_ETHERTYPE:
+		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
+		break;
+	case SL_ARG_MPLS_TYPE:
+		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
+		if (rc == 0 && !sl_eth_type_mpls((uint16_t)v))
+			return sl_fail(c, -EINVAL, "%s: ethertype %s is not 0x8847 or 0x8848", what,
+				       arg);
+		break;
 	}
 	a->arg = (uint16_t)v;
 	return rc;
@@ -1599,6 +1671,9 @@ sl_set_action_ok(uint16_t type)
 	case SL_ACT_SET_FIELD:
 	case SL_ACT_DEC_TTL:
 	case SL_ACT_GROUP: /* it overrides an output of the set */
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+	case SL_ACT_DEC_MPLS_TTL:
 		return true;
 	default:
 		return false;
@@ -1824,6 +1899,9 @@ sl_action_changes(uint16_t type)
 	case SL_ACT_MOVE:
 	case SL_ACT_WRITE_METADATA:
 	case SL_ACT_DEC_TTL:
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+	case SL_ACT_DEC_MPLS_TTL:
 		return true;
 	default:
 		return false;
@@ -1843,6 +1921,9 @@ sl_check_actions(struct sl_pctx *c)
 	const struct sl_match *m = c->m;
 	uint8_t table = m->mkey.table;
 	bool changed = false;
+	/* What the packet is at each action: push_mpls and pop_mpls change its
+	 * ethertype, so that pop_mpls:0x0800,mod_nw_tos:48 meets "ip" as in OVS. */
+	struct sl_match now = *m;
 
 	for (uint16_t i = 0; i < acts->n; i++) {
 		const struct sl_action *a = &acts->a[i];
@@ -1859,9 +1940,15 @@ sl_check_actions(struct sl_pctx *c)
 			if (i + 1 != acts->n)
 				return sl_fail(c, -EINVAL, "actions: goto_table must come last");
 			break;
+		case SL_ACT_PUSH_MPLS:
+		case SL_ACT_POP_MPLS:
+			now.key.dl_type = a->arg;
+			now.mask.dl_type = 0xffff;
+			now.mask.nw_proto = 0; /* unknown until a packet shows it */
+			break;
 		case SL_ACT_SET_FIELD:
 			f = sl_wfield_of(a->field);
-			if (f != NULL && !sl_prereq_met(m, (enum sl_prereq)f->prereq))
+			if (f != NULL && !sl_prereq_met(&now, (enum sl_prereq)f->prereq))
 				return sl_fail(c, -EINVAL,
 					       "actions: set_field %s: missing prerequisite, needs %s",
 					       f->name, sl_prereq_text[f->prereq]);
@@ -2268,9 +2355,38 @@ sl_out_nw_addrs(struct sl_out *o, const struct sl_match *m)
 	}
 }
 
+/* The outer MPLS entry's parts, in ovs-ofctl's order; true if the match is MPLS. */
+static bool
+sl_out_mpls(struct sl_out *o, const struct sl_match *m)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask;
+		unsigned int shift;
+	} parts[] = {
+		{ "mpls_label", SL_MPLS_LABEL_MASK, SL_MPLS_LABEL_SHIFT },
+		{ "mpls_tc", SL_MPLS_TC_MASK, SL_MPLS_TC_SHIFT },
+		{ "mpls_ttl", SL_MPLS_TTL_MASK, 0 },
+		{ "mpls_bos", SL_MPLS_BOS_MASK, SL_MPLS_BOS_SHIFT },
+	};
+	uint32_t v = ntohl(m->key.mpls_lse), mk = ntohl(m->mask.mpls_lse);
+
+	if (!sl_prereq_met(m, SL_PRE_MPLS))
+		return false;
+	for (size_t i = 0; i < SL_ARRAY_SIZE(parts); i++) {
+		if ((mk & parts[i].mask) == 0)
+			continue;
+		sl_item(o);
+		sl_out(o, "%s=%u", parts[i].name, (v & parts[i].mask) >> parts[i].shift);
+	}
+	return true;
+}
+
 static void
 sl_out_l3(struct sl_out *o, const struct sl_match *m, bool proto_done)
 {
+	if (sl_out_mpls(o, m))
+		return;
 	sl_out_nw_addrs(o, m);
 	if (m->mask.nw_proto != 0 && !proto_done) {
 		sl_item(o);
@@ -2566,6 +2682,13 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		break;
 	case SL_ACT_DEBUG_SLOW:
 		sl_put(o, "debug_slow");
+		break;
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+		sl_out(o, "%s_mpls:0x%04x", a->type == SL_ACT_PUSH_MPLS ? "push" : "pop", a->arg);
+		break;
+	case SL_ACT_DEC_MPLS_TTL:
+		sl_put(o, "dec_mpls_ttl");
 		break;
 	case SL_ACT_COUNT:
 	default:

@@ -198,6 +198,12 @@ get_field(const struct sl_pipe *p, uint8_t fld)
 		return rte_be_to_cpu_16(k->tp_src);
 	case SL_FLD_TP_DST:
 		return rte_be_to_cpu_16(k->tp_dst);
+	case SL_FLD_MPLS_LABEL:
+		return (rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_LABEL_MASK) >> SL_MPLS_LABEL_SHIFT;
+	case SL_FLD_MPLS_TC:
+		return (rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_TC_MASK) >> SL_MPLS_TC_SHIFT;
+	case SL_FLD_MPLS_TTL:
+		return rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_TTL_MASK;
 	default:
 		return 0;
 	}
@@ -255,6 +261,15 @@ set_field(struct sl_pipe *p, uint8_t fld, uint64_t v, const uint8_t *v6)
 		sl_fwd_vlan_set(p->m, &p->key, (uint16_t)(v << SL_VLAN_PCP_SHIFT), 0xe000);
 		p->ly_ok = false;
 		return;
+	case SL_FLD_MPLS_LABEL:
+	case SL_FLD_MPLS_TC:
+	case SL_FLD_MPLS_TTL:
+		if (!sl_eth_type_mpls(p->key.dl_type))
+			return;
+		layers(p);
+		sl_rewrite_mpls(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m), &p->ly,
+				&p->key, fld, v);
+		return;
 	default:
 		layers(p);
 		sl_rewrite_l34(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m), &p->ly,
@@ -271,6 +286,48 @@ write_bits(struct sl_pipe *p, uint8_t fld, uint8_t ofs, uint8_t nbits, uint64_t 
 	uint64_t cur = get_field(p, fld);
 
 	set_field(p, fld, (cur & ~mask) | ((v << ofs) & mask), NULL);
+}
+
+/*
+ * push_mpls / pop_mpls: the frame grows or shrinks by one label stack
+ * entry at the front, and is parsed again (sl_rewrite_mpls_*), so that the
+ * lookups after it see what OVS's do: no L3 fields under a label, the IPv4
+ * ones again after a pop to 0x0800.  A packet with more labels than OVS
+ * pushes or pops (3) is dropped, as in OVS.
+ */
+static void
+mpls_push(struct sl_pipe *p, uint16_t type)
+{
+	struct rte_mbuf *m = p->m;
+
+	layers(p);
+	if (p->ly.l3_ofs < RTE_ETHER_HDR_LEN || rte_pktmbuf_data_len(m) < p->ly.l3_ofs ||
+	    rte_pktmbuf_prepend(m, 4) == NULL)
+		return;
+	if (sl_rewrite_mpls_push(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->ly,
+				 &p->key, type) < 0) {
+		rte_pktmbuf_adj(m, 4);
+		p->w->st.tx_dropped++;
+		p->stop = true;
+	}
+}
+
+static void
+mpls_pop(struct sl_pipe *p, uint16_t type)
+{
+	int rc;
+
+	if (!sl_eth_type_mpls(p->key.dl_type))
+		return;
+	layers(p);
+	rc = sl_rewrite_mpls_pop(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m),
+				 &p->ly, &p->key, type);
+	if (rc == 0) {
+		rte_pktmbuf_adj(p->m, 4);
+	} else if (rc < 0) {
+		p->w->st.tx_dropped++;
+		p->stop = true;
+	}
 }
 
 static void
@@ -558,12 +615,59 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			case SL_ACT_SET_DL_DST:
 				set_mac(p, 0, mac_u64(a->mac));
 				break;
+			case SL_ACT_PUSH_MPLS:
+				mpls_push(p, a->arg);
+				break;
+			case SL_ACT_POP_MPLS:
+				mpls_pop(p, a->arg);
+				break;
+			case SL_ACT_DEC_MPLS_TTL:
+				if (!sl_eth_type_mpls(p->key.dl_type))
+					break;
+				layers(p);
+				if (sl_rewrite_dec_mpls_ttl(rte_pktmbuf_mtod(p->m, uint8_t *),
+							    rte_pktmbuf_data_len(p->m), &p->ly,
+							    &p->key) < 0) {
+					w->st.ttl_dropped++;
+					p->stop = true;
+				}
+				break;
 			default:
 				break;
 			}
 			if (p->record != NULL)
 				rec_effect(p, a);
 		}
+	}
+}
+
+#define SL_ACTSET_RANK_OUTPUT 12
+
+/*
+ * Where an action of the action set runs, as ovs-actions(7) orders them:
+ * strip_vlan, pop_mpls, (decap, encap), push_mpls, push_vlan, dec_ttl,
+ * dec_mpls_ttl, then the field writes in the order they were written,
+ * (set_queue), and last the group or output.  Ranks 3, 4, 9 and 11 are
+ * actions sluice does not have.
+ */
+static uint8_t
+actset_rank(uint16_t type)
+{
+	switch (type) {
+	case SL_ACT_STRIP_VLAN:
+		return 1;
+	case SL_ACT_POP_MPLS:
+		return 2;
+	case SL_ACT_PUSH_MPLS:
+		return 5;
+	case SL_ACT_PUSH_VLAN:
+		return 6;
+	case SL_ACT_DEC_TTL:
+		return 7;
+	case SL_ACT_DEC_MPLS_TTL:
+		return 8;
+	default:
+		return is_output(type) ? SL_ACTSET_RANK_OUTPUT : 10;
 	}
 }
 
@@ -633,19 +737,20 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	}
 	run_actions(&p, r->actions.a, r->actions.n, r->table);
 	/* The pipeline ended (an exit ends it too): the action set runs now,
-	 * outputs last; a group in it overrides its output (OpenFlow 1.3). */
+	 * in OVS's order (actset_rank); a group in it overrides its output
+	 * (OpenFlow 1.3). */
 	if (!p.stop && p.n_set > 0) {
 		bool group = false;
 		uint16_t n = 0;
 
 		for (uint16_t i = 0; i < p.n_set; i++)
 			group |= p.set[i].type == SL_ACT_GROUP;
-		for (uint16_t i = 0; i < p.n_set; i++)
-			if (!is_output(p.set[i].type))
-				set[n++] = p.set[i];
-		for (uint16_t i = 0; i < p.n_set; i++)
-			if (is_output(p.set[i].type) && (!group || p.set[i].type == SL_ACT_GROUP))
-				set[n++] = p.set[i];
+		for (uint8_t rank = 1; rank <= SL_ACTSET_RANK_OUTPUT; rank++)
+			for (uint16_t i = 0; i < p.n_set; i++)
+				if (actset_rank(p.set[i].type) == rank &&
+				    (rank != SL_ACTSET_RANK_OUTPUT || !group ||
+				     p.set[i].type == SL_ACT_GROUP))
+					set[n++] = p.set[i];
 		p.n_set = 0;
 		p.exited = false;
 		run_actions(&p, set, n, r->table);
