@@ -165,6 +165,12 @@ enum sl_action_type {
 	SL_ACT_PUSH_MPLS,    /* arg = ethertype (0x8847 or 0x8848) */
 	SL_ACT_POP_MPLS,     /* arg = ethertype of what the popped entry carried */
 	SL_ACT_DEC_MPLS_TTL, /* outer entry's TTL - 1; at 0 or 1 the packet is dropped */
+	/* Queues: sluice's ports have no QoS queues (as OVS-DPDK's egress-policer
+	 * has none), so a queue selects nothing: set_queue and pop_queue leave the
+	 * packet as it is, enqueue outputs it. */
+	SL_ACT_SET_QUEUE,    /* id (sl_action_u32) = queue */
+	SL_ACT_POP_QUEUE,
+	SL_ACT_ENQUEUE,      /* arg = ofport, id (sl_action_u32) = queue */
 	SL_ACT_COUNT
 };
 
@@ -275,6 +281,7 @@ struct sl_flow {
 	bool set_cookie; /* mod-flows: cookie=V without a mask gives the flows cookie V */
 	uint16_t idle_timeout; /* seconds without a packet before it expires; 0: never */
 	uint16_t hard_timeout; /* seconds after it was added; 0: never */
+	uint16_t importance;   /* OpenFlow 1.4 eviction importance: kept and shown (no eviction here) */
 	struct sl_actions actions;
 };
 

@@ -65,6 +65,7 @@ enum sl_field_id {
 	SL_F_ARP_SHA,
 	SL_F_ARP_THA,
 	SL_F_IPV6_LABEL,
+	SL_F_IMPORTANCE,
 	SL_F_MPLS_LABEL,
 	SL_F_MPLS_TC,
 	SL_F_MPLS_BOS,
@@ -310,6 +311,23 @@ sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 	return 0;
 }
 
+/*
+ * in_port and output take port 0 as ovs-ofctl does: a number no port ever
+ * has (ofports start at 1), so in_port=0 matches nothing and output:0
+ * sends nothing.
+ */
+static int
+sl_port_or_zero(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
+{
+	uint64_t v;
+
+	if (sl_parse_u64(val, 0, 0, &v) == 0) {
+		*port = 0;
+		return 0;
+	}
+	return sl_port(c, what, val, port);
+}
+
 /* ---- field parsers ---- */
 
 #define SL_KEY(c, f) ((uint8_t *)&(c)->m->key + (f)->ofs)
@@ -419,11 +437,30 @@ sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
+/*
+ * importance=N (16 bits), OpenFlow 1.4's eviction priority: kept, printed
+ * and persisted like the timeouts.  sluice never evicts a flow to make
+ * room (a full table refuses the add), so it orders nothing yet.
+ */
+static int
+sl_parse_importance(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0;
+	int rc;
+
+	if (c->mode == SL_PARSE_MATCH)
+		return sl_fail(c, -EINVAL, "%s: not allowed in a match (add-flow and mod-flows "
+					   "set it)", f->name);
+	rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
+	c->flow->importance = (uint16_t)v;
+	return rc;
+}
+
 static int
 sl_parse_in_port(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	c->m->mask.in_port = 0xffff;
-	return sl_port(c, f->name, val, &c->m->key.in_port);
+	return sl_port_or_zero(c, f->name, val, &c->m->key.in_port);
 }
 
 static int
@@ -828,6 +865,7 @@ static const struct sl_field sl_fields[] = {
 	{ "table", SL_F_TABLE, SL_PRE_NONE, sl_parse_table, 0 },
 	{ "idle_timeout", SL_F_IDLE_TIMEOUT, SL_PRE_NONE, sl_parse_timeout, 0 },
 	{ "hard_timeout", SL_F_HARD_TIMEOUT, SL_PRE_NONE, sl_parse_timeout, 0 },
+	{ "importance", SL_F_IMPORTANCE, SL_PRE_NONE, sl_parse_importance, 0 },
 	{ "in_port", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
 	{ "dl_src", SL_F_DL_SRC, SL_PRE_NONE, sl_parse_mac, SL_K(dl_src) },
 	{ "dl_dst", SL_F_DL_DST, SL_PRE_NONE, sl_parse_mac, SL_K(dl_dst) },
@@ -1070,6 +1108,8 @@ enum sl_act_arg {
 	SL_ARG_GROUP,
 	SL_ARG_ETHERTYPE, /* pop_mpls:ETHERTYPE */
 	SL_ARG_MPLS_TYPE, /* push_mpls: 0x8847 or 0x8848 */
+	SL_ARG_QUEUE,     /* set_queue:N */
+	SL_ARG_ENQUEUE,   /* enqueue:PORT:QUEUE */
 };
 
 struct sl_act_word {
@@ -1122,6 +1162,9 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "set_mpls_label", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_LABEL },
 	{ "set_mpls_tc", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TC },
 	{ "set_mpls_ttl", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TTL },
+	{ "set_queue", SL_ACT_SET_QUEUE, SL_ARG_QUEUE, 0 },
+	{ "pop_queue", SL_ACT_POP_QUEUE, SL_ARG_NONE, 0 },
+	{ "enqueue", SL_ACT_ENQUEUE, SL_ARG_ENQUEUE, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
@@ -1521,7 +1564,7 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	uint64_t v = 0;
 
 	if (strchr(arg, '=') == NULL)
-		return sl_port(c, "actions: output", arg, &a->arg);
+		return sl_port_or_zero(c, "actions: output", arg, &a->arg);
 	for (char *kv = strtok_r(arg, ", ", &save); kv != NULL; kv = strtok_r(NULL, ", ", &save)) {
 		char *eq = strchr(kv, '=');
 
@@ -1537,7 +1580,7 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	}
 	if (port == NULL)
 		return sl_fail(c, -EINVAL, "actions: output: needs port=");
-	if (sl_port(c, "actions: output", port, &a->arg) < 0)
+	if (sl_port_or_zero(c, "actions: output", port, &a->arg) < 0)
 		return -EINVAL;
 	if (max_len == NULL)
 		return 0;
@@ -1561,7 +1604,7 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 	case SL_ARG_SPECIAL:
 		break;
 	case SL_ARG_PORT:
-		return sl_port(c, what, arg, &a->arg);
+		return sl_port_or_zero(c, what, arg, &a->arg);
 	case SL_ARG_VID:
 		rc = sl_num(c, what, arg, 0, SL_VLAN_VID_MASK, &v);
 		break;
@@ -1600,6 +1643,23 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 	case SL_ARG_ETHERTYPE:
 		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
 		break;
+	case SL_ARG_QUEUE:
+		rc = sl_num(c, what, arg, 0, UINT32_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		return rc;
+	case SL_ARG_ENQUEUE: {
+		/* enqueue:PORT:QUEUE, or enqueue(PORT,QUEUE) */
+		char *q = strpbrk(arg, ":,");
+
+		if (q == NULL)
+			return sl_fail(c, -EINVAL, "%s: needs PORT:QUEUE", what);
+		*q++ = '\0';
+		rc = sl_port_or_zero(c, what, arg, &a->arg);
+		if (rc == 0)
+			rc = sl_num(c, what, q, 0, UINT32_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		return rc;
+	}
 	case SL_ARG_MPLS_TYPE:
 		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
 		if (rc == 0 && !sl_eth_type_mpls((uint16_t)v))
@@ -1674,6 +1734,7 @@ sl_set_action_ok(uint16_t type)
 	case SL_ACT_PUSH_MPLS:
 	case SL_ACT_POP_MPLS:
 	case SL_ACT_DEC_MPLS_TTL:
+	case SL_ACT_SET_QUEUE:
 		return true;
 	default:
 		return false;
@@ -1706,7 +1767,7 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		if (a == NULL)
 			return -E2BIG;
 		a->type = SL_ACT_OUTPUT;
-		return sl_port(c, "actions: output", tok, &a->arg);
+		return sl_port_or_zero(c, "actions: output", tok, &a->arg);
 	}
 	if (!sl_split_action(tok, &arg, &paren))
 		return sl_fail(c, -EINVAL, "actions: unbalanced parentheses in \"%s\"", tok);
@@ -2690,6 +2751,17 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 	case SL_ACT_DEC_MPLS_TTL:
 		sl_put(o, "dec_mpls_ttl");
 		break;
+	case SL_ACT_SET_QUEUE:
+		sl_put(o, "set_queue:");
+		sl_put_u(o, sl_action_u32(a));
+		break;
+	case SL_ACT_POP_QUEUE:
+		sl_put(o, "pop_queue");
+		break;
+	case SL_ACT_ENQUEUE:
+		sl_out(o, "enqueue:%u:", a->arg);
+		sl_put_u(o, sl_action_u32(a));
+		break;
 	case SL_ACT_COUNT:
 	default:
 		sl_out(o, "unknown_action_%u", a->type);
@@ -2780,6 +2852,11 @@ sl_flow_format(const struct sl_flow *flow, char *buf, size_t len)
 		sl_item(&o);
 		sl_put(&o, "hard_timeout=");
 		sl_put_u(&o, flow->hard_timeout);
+	}
+	if (flow->importance != 0) {
+		sl_item(&o);
+		sl_put(&o, "importance=");
+		sl_put_u(&o, flow->importance);
 	}
 	sl_out_match(&o, &flow->match, flow->priority, true);
 	sl_item(&o);

@@ -80,6 +80,7 @@ do_output(struct sl_pipe *p, const struct sl_action *a, bool last)
 
 	switch (a->type) {
 	case SL_ACT_OUTPUT:
+	case SL_ACT_ENQUEUE: /* no queues: the port's one */
 		sl_fwd_emit(w, a->arg, p->m, last);
 		break;
 	case SL_ACT_IN_PORT:
@@ -365,7 +366,8 @@ static bool
 is_output(uint16_t t)
 {
 	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
-	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP;
+	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP ||
+	       t == SL_ACT_ENQUEUE;
 }
 
 /* An action set holds one output, whichever its kind, and one group. */
@@ -505,6 +507,10 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			flush_pending(p);
 			if (a->type == SL_ACT_OUTPUT) {
 				rec_dp(p, a);
+			} else if (a->type == SL_ACT_ENQUEUE) {
+				struct sl_action o = { .type = SL_ACT_OUTPUT, .arg = a->arg };
+
+				rec_dp(p, &o);
 			} else if (a->type == SL_ACT_IN_PORT) {
 				struct sl_action o = { .type = SL_ACT_OUTPUT, .arg = p->key.in_port };
 
@@ -549,6 +555,9 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 		case SL_ACT_DEBUG_RECIRC:
 		case SL_ACT_DEBUG_SLOW:
 			break; /* nothing happens to the packet, in OVS either */
+		case SL_ACT_SET_QUEUE:
+		case SL_ACT_POP_QUEUE:
+			break; /* no queues to pick (SL_ACT_SET_QUEUE in flow.h) */
 		case SL_ACT_CLONE:
 			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
@@ -647,8 +656,8 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
  * Where an action of the action set runs, as ovs-actions(7) orders them:
  * strip_vlan, pop_mpls, (decap, encap), push_mpls, push_vlan, dec_ttl,
  * dec_mpls_ttl, then the field writes in the order they were written,
- * (set_queue), and last the group or output.  Ranks 3, 4, 9 and 11 are
- * actions sluice does not have.
+ * set_queue, and last the group or output.  Ranks 3, 4 and 9 are actions
+ * sluice does not have.
  */
 static uint8_t
 actset_rank(uint16_t type)
@@ -666,6 +675,8 @@ actset_rank(uint16_t type)
 		return 7;
 	case SL_ACT_DEC_MPLS_TTL:
 		return 8;
+	case SL_ACT_SET_QUEUE:
+		return 11;
 	default:
 		return is_output(type) ? SL_ACTSET_RANK_OUTPUT : 10;
 	}

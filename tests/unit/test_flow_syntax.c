@@ -154,6 +154,11 @@ static const struct flow_text round_trip_flows[] = {
 	  "set_field:5->mpls_ttl,2" },
 	{ "ip,actions=push_mpls:0x8847,set_field:789->mpls_label,push_mpls:0x8848,output:1" },
 	{ "actions=write_actions(pop_mpls:0x0800,push_mpls:0x8847,dec_mpls_ttl,output:1)" },
+	/* Port 0, importance, queues */
+	{ "in_port=0,actions=output:0" },
+	{ "idle_timeout=5,importance=21,priority=21,actions=NORMAL" },
+	{ "tcp,actions=set_queue:37,output:1,pop_queue,enqueue:2:4294967295" },
+	{ "actions=write_actions(set_queue:5,output:1)" },
 };
 
 ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
@@ -289,6 +294,38 @@ Test(flow_syntax, mpls_words_and_their_canonical_text)
 	assert_canonical("mpls,actions=load:0x7->OXM_OF_MPLS_LABEL[],move:NXM_NX_MPLS_TTL[]->reg0[0..7]",
 			 "priority=32768,mpls,actions=load:0x7->mpls_label[],"
 			 "move:mpls_ttl[]->reg0[0..7]");
+}
+
+/* What ovs-ofctl accepts and prints for port 0, importance and queues. */
+Test(flow_syntax, port_zero_importance_and_queues)
+{
+	struct sl_flow f;
+	char err[256];
+
+	assert_canonical("in_port=0 actions=mod_dl_src:11:22:33:44:55:66,output(0)",
+			 "priority=32768,in_port=0,actions=mod_dl_src:11:22:33:44:55:66,output:0");
+	assert_canonical("udp dl_vlan_pcp=7 idle_timeout=5 actions=strip_vlan output:0",
+			 "idle_timeout=5,priority=32768,udp,dl_vlan_pcp=7,actions=strip_vlan,output:0");
+	assert_canonical("priority=22,importance=22,actions=normal",
+			 "importance=22,priority=22,actions=NORMAL");
+	assert_canonical("actions=enqueue(3,7),set_queue:0",
+			 "priority=32768,actions=enqueue:3:7,set_queue:0");
+	parse_ok("importance=65535,actions=drop", &f);
+	cr_assert_eq(f.importance, 65535);
+	parse_ok("actions=enqueue:p2:9", &f);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_ENQUEUE);
+	cr_assert_eq(f.actions.a[0].arg, 2);
+	cr_assert_eq(sl_action_u32(&f.actions.a[0]), 9);
+	cr_assert_neq(parse("importance=65536,actions=drop", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "importance") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=enqueue:1", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "needs PORT:QUEUE") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=enqueue:LOCAL:1", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "not supported: port LOCAL") != NULL, "%s", err);
+	cr_assert_neq(sl_flow_parse("importance=3", SL_PARSE_MATCH, resolve, (void *)resolve, &f,
+				    err, sizeof(err)),
+		      0, "importance selects nothing");
+	cr_assert_neq(parse("actions=write_actions(pop_queue)", &f, err, sizeof(err)), 0);
 }
 
 Test(flow_syntax, mpls_fields_land_in_the_label_stack_entry)
@@ -745,7 +782,7 @@ static const struct bad_flow bad_flows[] = {
 	  "duplicate field \"arp_spa\"" },
 	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: not supported: port LOCAL" },
 	{ "actions=output:local", -ENOTSUP, "not supported: port LOCAL" },
-	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
+	{ "in_port=65280,actions=drop", -ERANGE, "in_port: 65280 out of range" },
 	{ "table=254,actions=drop", -ERANGE, "table: 254 out of range 0..253" },
 	{ "idle_timeout=65536,actions=drop", -ERANGE, "idle_timeout: 65536 out of range 0..65535" },
 	{ "hard_timeout=-1,actions=drop", -EINVAL, "hard_timeout: bad number \"-1\"" },
@@ -767,7 +804,7 @@ static const struct bad_flow bad_flows[] = {
 	{ "actions=push_vlan:0x9100", -EINVAL, "push_vlan: TPID 0x9100" },
 	{ "actions=normal:1", -EINVAL, "normal takes no argument" },
 	{ "actions=output", -EINVAL, "output needs an argument" },
-	{ "actions=output:0", -ERANGE, "output: 0 out of range" },
+	{ "actions=output:65280", -ERANGE, "output: 65280 out of range" },
 	{ "actions=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", -E2BIG, "more than 16 actions" },
 	{ "tcp,udp,actions=drop", -EINVAL, "udp: conflicts with nw_proto=6" },
 	{ "ip,dl_type=0x86dd,actions=drop", -EINVAL, "dl_type: conflicts with dl_type=0x0800" },
