@@ -171,6 +171,7 @@ enum sl_action_type {
 	SL_ACT_SET_QUEUE,    /* id (sl_action_u32) = queue */
 	SL_ACT_POP_QUEUE,
 	SL_ACT_ENQUEUE,      /* arg = ofport, id (sl_action_u32) = queue */
+	SL_ACT_FIN_TIMEOUT,  /* arg = idle, arg2 = hard timeout (s) the rule gets on a TCP FIN/RST */
 	SL_ACT_COUNT
 };
 

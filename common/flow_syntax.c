@@ -1110,6 +1110,7 @@ enum sl_act_arg {
 	SL_ARG_MPLS_TYPE, /* push_mpls: 0x8847 or 0x8848 */
 	SL_ARG_QUEUE,     /* set_queue:N */
 	SL_ARG_ENQUEUE,   /* enqueue:PORT:QUEUE */
+	SL_ARG_FIN_TIMEOUT, /* fin_timeout(idle_timeout=I,hard_timeout=H) */
 };
 
 struct sl_act_word {
@@ -1165,6 +1166,7 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "set_queue", SL_ACT_SET_QUEUE, SL_ARG_QUEUE, 0 },
 	{ "pop_queue", SL_ACT_POP_QUEUE, SL_ARG_NONE, 0 },
 	{ "enqueue", SL_ACT_ENQUEUE, SL_ARG_ENQUEUE, 0 },
+	{ "fin_timeout", SL_ACT_FIN_TIMEOUT, SL_ARG_FIN_TIMEOUT, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
@@ -1660,6 +1662,27 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 		sl_action_set_u32(a, (uint32_t)v);
 		return rc;
 	}
+	case SL_ARG_FIN_TIMEOUT: {
+		char *save = NULL;
+
+		for (char *kv = strtok_r(arg, ", ", &save); kv != NULL;
+		     kv = strtok_r(NULL, ", ", &save)) {
+			char *eq = strchr(kv, '=');
+
+			if (eq == NULL)
+				return sl_fail(c, -EINVAL, "%s: bad argument \"%s\"", what, kv);
+			*eq = '\0';
+			if (strcasecmp(kv, "idle_timeout") != 0 && strcasecmp(kv, "hard_timeout") != 0)
+				return sl_fail(c, -EINVAL, "%s: unknown argument \"%s\"", what, kv);
+			if (sl_num(c, what, eq + 1, 0, UINT16_MAX, &v) < 0)
+				return -EINVAL;
+			if (strcasecmp(kv, "idle_timeout") == 0)
+				a->arg = (uint16_t)v;
+			else
+				a->arg2 = (uint16_t)v;
+		}
+		return 0;
+	}
 	case SL_ARG_MPLS_TYPE:
 		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
 		if (rc == 0 && !sl_eth_type_mpls((uint16_t)v))
@@ -1788,7 +1811,8 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if (w->arg != SL_ARG_NONE && arg != NULL && *arg == '\0' && w->type != SL_ACT_CLONE &&
-	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE)
+	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE &&
+	    w->type != SL_ACT_FIN_TIMEOUT)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
@@ -2761,6 +2785,15 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 	case SL_ACT_ENQUEUE:
 		sl_out(o, "enqueue:%u:", a->arg);
 		sl_put_u(o, sl_action_u32(a));
+		break;
+	case SL_ACT_FIN_TIMEOUT:
+		/* As ovs-ofctl: only the timeouts given (not zero). */
+		sl_put(o, "fin_timeout(");
+		if (a->arg != 0)
+			sl_out(o, "idle_timeout=%u", a->arg);
+		if (a->arg2 != 0)
+			sl_out(o, "%shard_timeout=%u", a->arg != 0 ? "," : "", a->arg2);
+		sl_put(o, ")");
 		break;
 	case SL_ACT_COUNT:
 	default:

@@ -26,6 +26,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "meter_hooks.h"
 #include "packet.h"
@@ -50,6 +51,7 @@ struct sl_pipe {
 	uint8_t n_lookups;
 	bool dp_ok;   /* recording: the run can still be compiled */
 	uint8_t n_dp;
+	uint32_t rule_id; /* the rule whose actions run (fin_timeout tells its id) */
 };
 
 /* Recording: append a packet action to the compiled form. */
@@ -331,11 +333,37 @@ mpls_pop(struct sl_pipe *p, uint16_t type)
 	}
 }
 
+/*
+ * fin_timeout: a TCP segment with FIN or RST tells the primary, which
+ * shortens the rule's timeouts at its next expiry scan (primary/expiry.c).
+ * The worker only writes the rule's id into its ring in shared memory.
+ */
+static void
+fin_timeout(struct sl_pipe *p)
+{
+	struct sl_worker *me = p->w->me;
+	const uint8_t *d;
+	uint64_t h;
+
+	if ((p->key.dl_type != RTE_ETHER_TYPE_IPV4 && p->key.dl_type != RTE_ETHER_TYPE_IPV6) ||
+	    p->key.nw_proto != 6 /* TCP */ || (p->key.nw_frag & SL_FRAG_LATER))
+		return;
+	layers(p);
+	d = rte_pktmbuf_mtod(p->m, const uint8_t *);
+	if (p->ly.l4_ofs == 0 || p->ly.l4_ofs + 14u > rte_pktmbuf_data_len(p->m) ||
+	    !(d[p->ly.l4_ofs + 13] & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+		return;
+	h = me->fin_head; /* this worker is its only writer */
+	me->fin_ids[h % SL_FIN_RING] = p->rule_id;
+	__atomic_store_n(&me->fin_head, h + 1, __ATOMIC_RELEASE);
+}
+
 static void
 run_table(struct sl_pipe *p, uint8_t table)
 {
 	struct sl_wctx *w = p->w;
 	const struct sl_cls_rule *r;
+	uint32_t saved_id;
 
 	if (unlikely(p->depth >= SL_MAX_RESUBMIT)) {
 		w->st.resubmit_limit++;
@@ -358,7 +386,10 @@ run_table(struct sl_pipe *p, uint8_t table)
 	w->counters[r->id].packets++;
 	w->counters[r->id].bytes += p->m->pkt_len;
 	p->depth++;
+	saved_id = p->rule_id;
+	p->rule_id = r->id;
 	run_actions(p, r->actions.a, r->actions.n, table);
+	p->rule_id = saved_id;
 	p->depth--;
 }
 
@@ -558,6 +589,10 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 		case SL_ACT_SET_QUEUE:
 		case SL_ACT_POP_QUEUE:
 			break; /* no queues to pick (SL_ACT_SET_QUEUE in flow.h) */
+		case SL_ACT_FIN_TIMEOUT:
+			rec_no_dp(p); /* it reads the TCP flags, which the key lacks */
+			fin_timeout(p);
+			break;
 		case SL_ACT_CLONE:
 			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
@@ -722,6 +757,7 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 	}
 	p.w = w;
 	p.m = m;
+	p.rule_id = r->id;
 	p.key = *key;
 	memset(&p.meta, 0, sizeof(p.meta));
 	p.ly_ok = false;

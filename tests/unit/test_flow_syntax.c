@@ -159,6 +159,8 @@ static const struct flow_text round_trip_flows[] = {
 	{ "idle_timeout=5,importance=21,priority=21,actions=NORMAL" },
 	{ "tcp,actions=set_queue:37,output:1,pop_queue,enqueue:2:4294967295" },
 	{ "actions=write_actions(set_queue:5,output:1)" },
+	{ "tcp,idle_timeout=60,actions=fin_timeout(idle_timeout=5,hard_timeout=65535),output:1" },
+	{ "actions=fin_timeout(hard_timeout=3),fin_timeout()" },
 };
 
 ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
@@ -326,6 +328,15 @@ Test(flow_syntax, port_zero_importance_and_queues)
 				    err, sizeof(err)),
 		      0, "importance selects nothing");
 	cr_assert_neq(parse("actions=write_actions(pop_queue)", &f, err, sizeof(err)), 0);
+	assert_canonical("idle_timeout=60,actions=fin_timeout(idle_timeout=5)",
+			 "idle_timeout=60,priority=32768,actions=fin_timeout(idle_timeout=5)");
+	parse_ok("actions=fin_timeout(hard_timeout=9,idle_timeout=4)", &f);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_FIN_TIMEOUT);
+	cr_assert_eq(f.actions.a[0].arg, 4);
+	cr_assert_eq(f.actions.a[0].arg2, 9);
+	cr_assert_neq(parse("actions=fin_timeout(idle=4)", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "unknown argument \"idle\"") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=fin_timeout(idle_timeout=65536)", &f, err, sizeof(err)), 0);
 }
 
 Test(flow_syntax, mpls_fields_land_in_the_label_stack_entry)

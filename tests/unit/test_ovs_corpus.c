@@ -26,7 +26,7 @@
  * tunnels, sample, ND fields and the port LOCAL, which sluice does not
  * have: build/tools/sluice-ovs-refusals prints them grouped by message.
  */
-#define SL_CORPUS_MIN_ACCEPTED 224
+#define SL_CORPUS_MIN_ACCEPTED 225
 
 /*
  * Where sluice refuses on purpose what ovs-ofctl lets through: a resubmit
