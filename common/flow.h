@@ -51,7 +51,14 @@ struct sl_flow_key {
 	uint8_t nw_frag;    /* SL_FRAG_* bits */
 	uint8_t nw_ttl;
 	uint8_t pad[2];
-	uint32_t ipv6_label; /* IPv6 flow label (20 bits), network order */
+	/* The IPv6 flow label (20 bits), or, when dl_type is 0x8847/0x8848, the
+	 * packet's outermost MPLS label stack entry (label:20 tc:3 bos:1
+	 * ttl:8): a packet with MPLS on top has no parsed L3, so the entry
+	 * reuses this room rather than growing the key.  Network order. */
+	union {
+		uint32_t ipv6_label;
+		uint32_t mpls_lse;
+	};
 	uint8_t nw_src[16]; /* IPv4 in [0..3], network order */
 	uint8_t nw_dst[16];
 } __attribute__((aligned(8)));
@@ -62,6 +69,23 @@ _Static_assert(sizeof(struct sl_flow_key) == 64, "flow key must be 64 bytes");
 #define SL_VLAN_CFI 0x1000   /* "tag present" bit in vlan_tci, as in OVS */
 #define SL_VLAN_VID_MASK 0x0fff
 #define SL_VLAN_PCP_SHIFT 13
+
+/* Parts of an MPLS label stack entry (host order, after ntohl). */
+#define SL_MPLS_LABEL_SHIFT 12
+#define SL_MPLS_LABEL_MASK 0xfffff000u
+#define SL_MPLS_TC_SHIFT 9
+#define SL_MPLS_TC_MASK 0x00000e00u
+#define SL_MPLS_BOS_SHIFT 8
+#define SL_MPLS_BOS_MASK 0x00000100u
+#define SL_MPLS_TTL_MASK 0x000000ffu
+#define SL_ETH_TYPE_MPLS 0x8847  /* unicast */
+#define SL_ETH_TYPE_MPLSM 0x8848 /* multicast */
+
+static inline bool
+sl_eth_type_mpls(uint16_t type)
+{
+	return type == SL_ETH_TYPE_MPLS || type == SL_ETH_TYPE_MPLSM;
+}
 
 #define SL_FRAG_ANY 0x01   /* packet is an IP fragment */
 #define SL_FRAG_LATER 0x02 /* ... and not the first one (no L4 header) */
@@ -154,6 +178,17 @@ enum sl_action_type {
 	 * exec actions after it; flags SL_CTF_*; zone: u16 in val[0..1], or,
 	 * with field != 0, field[ofs..ofs+nbits) (a register). */
 	SL_ACT_CT,
+	/* MPLS (set_mpls_label/tc/ttl are set_field on the SL_FLD_MPLS_* fields). */
+	SL_ACT_PUSH_MPLS,    /* arg = ethertype (0x8847 or 0x8848) */
+	SL_ACT_POP_MPLS,     /* arg = ethertype of what the popped entry carried */
+	SL_ACT_DEC_MPLS_TTL, /* outer entry's TTL - 1; at 0 or 1 the packet is dropped */
+	/* Queues: sluice's ports have no QoS queues (as OVS-DPDK's egress-policer
+	 * has none), so a queue selects nothing: set_queue and pop_queue leave the
+	 * packet as it is, enqueue outputs it. */
+	SL_ACT_SET_QUEUE,    /* id (sl_action_u32) = queue */
+	SL_ACT_POP_QUEUE,
+	SL_ACT_ENQUEUE,      /* arg = ofport, id (sl_action_u32) = queue */
+	SL_ACT_FIN_TIMEOUT,  /* arg = idle, arg2 = hard timeout (s) the rule gets on a TCP FIN/RST */
 	SL_ACT_COUNT
 };
 
@@ -207,6 +242,9 @@ enum sl_fld {
 	SL_FLD_CT_LABEL, /* 128 bits; load/move of at most 64 of them */
 	SL_FLD_CT_STATE,
 	SL_FLD_CT_ZONE,
+	SL_FLD_MPLS_LABEL, /* the outer label stack entry's parts */
+	SL_FLD_MPLS_TC,
+	SL_FLD_MPLS_TTL,
 	SL_FLD_COUNT
 };
 
@@ -270,6 +308,7 @@ struct sl_flow {
 	bool set_cookie; /* mod-flows: cookie=V without a mask gives the flows cookie V */
 	uint16_t idle_timeout; /* seconds without a packet before it expires; 0: never */
 	uint16_t hard_timeout; /* seconds after it was added; 0: never */
+	uint16_t importance;   /* OpenFlow 1.4 eviction importance: kept and shown (no eviction here) */
 	struct sl_actions actions;
 };
 

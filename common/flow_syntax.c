@@ -66,6 +66,11 @@ enum sl_field_id {
 	SL_F_ARP_SHA,
 	SL_F_ARP_THA,
 	SL_F_IPV6_LABEL,
+	SL_F_IMPORTANCE,
+	SL_F_MPLS_LABEL,
+	SL_F_MPLS_TC,
+	SL_F_MPLS_BOS,
+	SL_F_MPLS_TTL,
 	SL_F_METADATA,
 	/* Connection tracking (common/conntrack.h). */
 	SL_F_CT_STATE,
@@ -97,6 +102,7 @@ enum sl_prereq {
 	SL_PRE_IP,         /* IPv4 only: mod_nw_src and the like */
 	SL_PRE_ICMP4,
 	SL_PRE_ICMP6,
+	SL_PRE_MPLS,       /* mpls_label, mpls_tc, mpls_bos, mpls_ttl */
 };
 
 static const char *const sl_prereq_text[] = {
@@ -113,6 +119,7 @@ static const char *const sl_prereq_text[] = {
 	[SL_PRE_IP] = "ip",
 	[SL_PRE_ICMP4] = "icmp",
 	[SL_PRE_ICMP6] = "icmp6",
+	[SL_PRE_MPLS] = "mpls or mplsm",
 };
 
 struct sl_pctx {
@@ -155,6 +162,8 @@ static const struct sl_proto_word sl_proto_words[] = {
 	{ "sctp6", SL_DL_TYPE_IPV6, SL_IPPROTO_SCTP },
 	{ "arp", SL_DL_TYPE_ARP, -1 },
 	{ "icmpv6", SL_DL_TYPE_IPV6, SL_IPPROTO_ICMPV6 },
+	{ "mpls", SL_ETH_TYPE_MPLS, -1 },
+	{ "mplsm", SL_ETH_TYPE_MPLSM, -1 },
 };
 
 #define SL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -314,6 +323,23 @@ sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 	return 0;
 }
 
+/*
+ * in_port and output take port 0 as ovs-ofctl does: a number no port ever
+ * has (ofports start at 1), so in_port=0 matches nothing and output:0
+ * sends nothing.
+ */
+static int
+sl_port_or_zero(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
+{
+	uint64_t v;
+
+	if (sl_parse_u64(val, 0, 0, &v) == 0) {
+		*port = 0;
+		return 0;
+	}
+	return sl_port(c, what, val, port);
+}
+
 /* ---- field parsers ---- */
 
 #define SL_KEY(c, f) ((uint8_t *)&(c)->m->key + (f)->ofs)
@@ -423,11 +449,30 @@ sl_parse_timeout(struct sl_pctx *c, const struct sl_field *f, char *val)
 	return rc;
 }
 
+/*
+ * importance=N (16 bits), OpenFlow 1.4's eviction priority: kept, printed
+ * and persisted like the timeouts.  sluice never evicts a flow to make
+ * room (a full table refuses the add), so it orders nothing yet.
+ */
+static int
+sl_parse_importance(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint64_t v = 0;
+	int rc;
+
+	if (c->mode == SL_PARSE_MATCH)
+		return sl_fail(c, -EINVAL, "%s: not allowed in a match (add-flow and mod-flows "
+					   "set it)", f->name);
+	rc = sl_num(c, f->name, val, 0, UINT16_MAX, &v);
+	c->flow->importance = (uint16_t)v;
+	return rc;
+}
+
 static int
 sl_parse_in_port(struct sl_pctx *c, const struct sl_field *f, char *val)
 {
 	c->m->mask.in_port = 0xffff;
-	return sl_port(c, f->name, val, &c->m->key.in_port);
+	return sl_port_or_zero(c, f->name, val, &c->m->key.in_port);
 }
 
 static int
@@ -872,6 +917,41 @@ sl_parse_ct_addr(struct sl_pctx *c, const struct sl_field *f, char *val)
 			      dst ? c->m->mmask.ct_nw_dst : c->m->mmask.ct_nw_src);
 }
 
+/*
+ * mpls_label, mpls_tc, mpls_bos, mpls_ttl: a part of the outer label stack
+ * entry (key.mpls_lse), exact values only (OVS takes no mask on them).
+ */
+static int
+sl_parse_mpls(struct sl_pctx *c, const struct sl_field *f, char *val)
+{
+	uint32_t shift, mask;
+	uint64_t v = 0;
+	int rc;
+
+	switch (f->id) {
+	case SL_F_MPLS_LABEL:
+		shift = SL_MPLS_LABEL_SHIFT, mask = SL_MPLS_LABEL_MASK;
+		break;
+	case SL_F_MPLS_TC:
+		shift = SL_MPLS_TC_SHIFT, mask = SL_MPLS_TC_MASK;
+		break;
+	case SL_F_MPLS_BOS:
+		shift = SL_MPLS_BOS_SHIFT, mask = SL_MPLS_BOS_MASK;
+		break;
+	default:
+		shift = 0, mask = SL_MPLS_TTL_MASK;
+		break;
+	}
+	if (strchr(val, '/') != NULL)
+		return sl_fail(c, -EINVAL, "%s: takes no mask", f->name);
+	rc = sl_num(c, f->name, val, 0, mask >> shift, &v);
+	if (rc < 0)
+		return rc;
+	c->m->key.mpls_lse = htonl((ntohl(c->m->key.mpls_lse) & ~mask) | (uint32_t)v << shift);
+	c->m->mask.mpls_lse |= htonl(mask);
+	return 0;
+}
+
 #define SL_K(member) offsetof(struct sl_flow_key, member)
 
 static const struct sl_field sl_fields[] = {
@@ -880,6 +960,7 @@ static const struct sl_field sl_fields[] = {
 	{ "table", SL_F_TABLE, SL_PRE_NONE, sl_parse_table, 0 },
 	{ "idle_timeout", SL_F_IDLE_TIMEOUT, SL_PRE_NONE, sl_parse_timeout, 0 },
 	{ "hard_timeout", SL_F_HARD_TIMEOUT, SL_PRE_NONE, sl_parse_timeout, 0 },
+	{ "importance", SL_F_IMPORTANCE, SL_PRE_NONE, sl_parse_importance, 0 },
 	{ "in_port", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
 	{ "dl_src", SL_F_DL_SRC, SL_PRE_NONE, sl_parse_mac, SL_K(dl_src) },
 	{ "dl_dst", SL_F_DL_DST, SL_PRE_NONE, sl_parse_mac, SL_K(dl_dst) },
@@ -931,6 +1012,10 @@ static const struct sl_field sl_fields[] = {
 	{ "icmpv6_type", SL_F_TP_SRC, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_src) },
 	{ "icmpv6_code", SL_F_TP_DST, SL_PRE_ICMP6, sl_parse_icmp, SL_K(tp_dst) },
 	{ "in_port_oxm", SL_F_IN_PORT, SL_PRE_NONE, sl_parse_in_port, 0 },
+	{ "mpls_label", SL_F_MPLS_LABEL, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_tc", SL_F_MPLS_TC, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_bos", SL_F_MPLS_BOS, SL_PRE_MPLS, sl_parse_mpls, 0 },
+	{ "mpls_ttl", SL_F_MPLS_TTL, SL_PRE_MPLS, sl_parse_mpls, 0 },
 	/* Pipeline state. */
 	{ "metadata", SL_F_METADATA, SL_PRE_NONE, sl_parse_metadata, 0 },
 	{ "pkt_mark", SL_F_PKT_MARK, SL_PRE_NONE, sl_parse_pkt_mark, 0 },
@@ -1093,6 +1178,8 @@ sl_prereq_met(const struct sl_match *m, enum sl_prereq p)
 		return sl_is_dl(m, SL_DL_TYPE_IP) && sl_is_proto(m, SL_IPPROTO_ICMP);
 	case SL_PRE_ICMP6:
 		return sl_is_dl(m, SL_DL_TYPE_IPV6) && sl_is_proto(m, SL_IPPROTO_ICMPV6);
+	case SL_PRE_MPLS:
+		return sl_is_dl(m, SL_ETH_TYPE_MPLS) || sl_is_dl(m, SL_ETH_TYPE_MPLSM);
 	}
 	return false;
 }
@@ -1126,6 +1213,11 @@ enum sl_act_arg {
 	SL_ARG_TABLE,  /* goto_table:N */
 	SL_ARG_SPECIAL, /* parsed by a function of its own (resubmit, set_field, ...) */
 	SL_ARG_GROUP,
+	SL_ARG_ETHERTYPE, /* pop_mpls:ETHERTYPE */
+	SL_ARG_MPLS_TYPE, /* push_mpls: 0x8847 or 0x8848 */
+	SL_ARG_QUEUE,     /* set_queue:N */
+	SL_ARG_ENQUEUE,   /* enqueue:PORT:QUEUE */
+	SL_ARG_FIN_TIMEOUT, /* fin_timeout(idle_timeout=I,hard_timeout=H) */
 };
 
 struct sl_act_word {
@@ -1173,6 +1265,16 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "debug_recirc", SL_ACT_DEBUG_RECIRC, SL_ARG_NONE, 0 },
 	{ "debug_slow", SL_ACT_DEBUG_SLOW, SL_ARG_NONE, 0 },
 	{ "ct", SL_ACT_CT, SL_ARG_SPECIAL, 0 },
+	{ "push_mpls", SL_ACT_PUSH_MPLS, SL_ARG_MPLS_TYPE, 0 },
+	{ "pop_mpls", SL_ACT_POP_MPLS, SL_ARG_ETHERTYPE, 0 },
+	{ "dec_mpls_ttl", SL_ACT_DEC_MPLS_TTL, SL_ARG_NONE, 0 },
+	{ "set_mpls_label", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_LABEL },
+	{ "set_mpls_tc", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TC },
+	{ "set_mpls_ttl", SL_ACT_SET_FIELD, SL_ARG_SET, SL_FLD_MPLS_TTL },
+	{ "set_queue", SL_ACT_SET_QUEUE, SL_ARG_QUEUE, 0 },
+	{ "pop_queue", SL_ACT_POP_QUEUE, SL_ARG_NONE, 0 },
+	{ "enqueue", SL_ACT_ENQUEUE, SL_ARG_ENQUEUE, 0 },
+	{ "fin_timeout", SL_ACT_FIN_TIMEOUT, SL_ARG_FIN_TIMEOUT, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
@@ -1259,6 +1361,12 @@ static const struct sl_wfield sl_wfields[] = {
 	{ "NXM_NX_CT_STATE", SL_FLD_CT_STATE, 8, SL_VAL_HEX, SL_PRE_NONE },
 	{ "ct_zone", SL_FLD_CT_ZONE, 16, SL_VAL_NUM, SL_PRE_NONE },
 	{ "NXM_NX_CT_ZONE", SL_FLD_CT_ZONE, 16, SL_VAL_NUM, SL_PRE_NONE },
+	{ "mpls_label", SL_FLD_MPLS_LABEL, 20, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "OXM_OF_MPLS_LABEL", SL_FLD_MPLS_LABEL, 20, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "mpls_tc", SL_FLD_MPLS_TC, 3, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "OXM_OF_MPLS_TC", SL_FLD_MPLS_TC, 3, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "mpls_ttl", SL_FLD_MPLS_TTL, 8, SL_VAL_NUM, SL_PRE_MPLS },
+	{ "NXM_NX_MPLS_TTL", SL_FLD_MPLS_TTL, 8, SL_VAL_NUM, SL_PRE_MPLS },
 };
 
 static const struct sl_wfield sl_reg_wfield = { "reg", SL_FLD_REG0, 32, SL_VAL_HEX, SL_PRE_NONE };
@@ -1586,7 +1694,7 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	uint64_t v = 0;
 
 	if (strchr(arg, '=') == NULL)
-		return sl_port(c, "actions: output", arg, &a->arg);
+		return sl_port_or_zero(c, "actions: output", arg, &a->arg);
 	for (char *kv = strtok_r(arg, ", ", &save); kv != NULL; kv = strtok_r(NULL, ", ", &save)) {
 		char *eq = strchr(kv, '=');
 
@@ -1602,7 +1710,7 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	}
 	if (port == NULL)
 		return sl_fail(c, -EINVAL, "actions: output: needs port=");
-	if (sl_port(c, "actions: output", port, &a->arg) < 0)
+	if (sl_port_or_zero(c, "actions: output", port, &a->arg) < 0)
 		return -EINVAL;
 	if (max_len == NULL)
 		return 0;
@@ -1736,7 +1844,7 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 	case SL_ARG_SPECIAL:
 		break;
 	case SL_ARG_PORT:
-		return sl_port(c, what, arg, &a->arg);
+		return sl_port_or_zero(c, what, arg, &a->arg);
 	case SL_ARG_VID:
 		rc = sl_num(c, what, arg, 0, SL_VLAN_VID_MASK, &v);
 		break;
@@ -1772,6 +1880,53 @@ sl_action_arg(struct sl_pctx *c, const struct sl_act_word *w, char *arg, struct 
 		sl_action_set_u32(a, (uint32_t)v);
 		a->arg = 0;
 		return rc;
+	case SL_ARG_ETHERTYPE:
+		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
+		break;
+	case SL_ARG_QUEUE:
+		rc = sl_num(c, what, arg, 0, UINT32_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		return rc;
+	case SL_ARG_ENQUEUE: {
+		/* enqueue:PORT:QUEUE, or enqueue(PORT,QUEUE) */
+		char *q = strpbrk(arg, ":,");
+
+		if (q == NULL)
+			return sl_fail(c, -EINVAL, "%s: needs PORT:QUEUE", what);
+		*q++ = '\0';
+		rc = sl_port_or_zero(c, what, arg, &a->arg);
+		if (rc == 0)
+			rc = sl_num(c, what, q, 0, UINT32_MAX, &v);
+		sl_action_set_u32(a, (uint32_t)v);
+		return rc;
+	}
+	case SL_ARG_FIN_TIMEOUT: {
+		char *save = NULL;
+
+		for (char *kv = strtok_r(arg, ", ", &save); kv != NULL;
+		     kv = strtok_r(NULL, ", ", &save)) {
+			char *eq = strchr(kv, '=');
+
+			if (eq == NULL)
+				return sl_fail(c, -EINVAL, "%s: bad argument \"%s\"", what, kv);
+			*eq = '\0';
+			if (strcasecmp(kv, "idle_timeout") != 0 && strcasecmp(kv, "hard_timeout") != 0)
+				return sl_fail(c, -EINVAL, "%s: unknown argument \"%s\"", what, kv);
+			if (sl_num(c, what, eq + 1, 0, UINT16_MAX, &v) < 0)
+				return -EINVAL;
+			if (strcasecmp(kv, "idle_timeout") == 0)
+				a->arg = (uint16_t)v;
+			else
+				a->arg2 = (uint16_t)v;
+		}
+		return 0;
+	}
+	case SL_ARG_MPLS_TYPE:
+		rc = sl_num(c, what, arg, 0, UINT16_MAX, &v);
+		if (rc == 0 && !sl_eth_type_mpls((uint16_t)v))
+			return sl_fail(c, -EINVAL, "%s: ethertype %s is not 0x8847 or 0x8848", what,
+				       arg);
+		break;
 	}
 	a->arg = (uint16_t)v;
 	return rc;
@@ -1837,6 +1992,10 @@ sl_set_action_ok(uint16_t type)
 	case SL_ACT_SET_FIELD:
 	case SL_ACT_DEC_TTL:
 	case SL_ACT_GROUP: /* it overrides an output of the set */
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+	case SL_ACT_DEC_MPLS_TTL:
+	case SL_ACT_SET_QUEUE:
 		return true;
 	default:
 		return false;
@@ -1869,7 +2028,7 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		if (a == NULL)
 			return -E2BIG;
 		a->type = SL_ACT_OUTPUT;
-		return sl_port(c, "actions: output", tok, &a->arg);
+		return sl_port_or_zero(c, "actions: output", tok, &a->arg);
 	}
 	if (!sl_split_action(tok, &arg, &paren))
 		return sl_fail(c, -EINVAL, "actions: unbalanced parentheses in \"%s\"", tok);
@@ -1890,7 +2049,8 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if (w->arg != SL_ARG_NONE && arg != NULL && *arg == '\0' && w->type != SL_ACT_CLONE &&
-	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT)
+	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT &&
+	    w->type != SL_ACT_FIN_TIMEOUT)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
@@ -2064,6 +2224,9 @@ sl_action_changes(uint16_t type)
 	case SL_ACT_MOVE:
 	case SL_ACT_WRITE_METADATA:
 	case SL_ACT_DEC_TTL:
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+	case SL_ACT_DEC_MPLS_TTL:
 		return true;
 	default:
 		return false;
@@ -2124,6 +2287,9 @@ sl_check_actions(struct sl_pctx *c)
 	const struct sl_match *m = c->m;
 	uint8_t table = m->mkey.table;
 	bool changed = false;
+	/* What the packet is at each action: push_mpls and pop_mpls change its
+	 * ethertype, so that pop_mpls:0x0800,mod_nw_tos:48 meets "ip" as in OVS. */
+	struct sl_match now = *m;
 
 	if (sl_check_ct(c) < 0)
 		return -EINVAL;
@@ -2142,9 +2308,15 @@ sl_check_actions(struct sl_pctx *c)
 			if (i + 1 != acts->n)
 				return sl_fail(c, -EINVAL, "actions: goto_table must come last");
 			break;
+		case SL_ACT_PUSH_MPLS:
+		case SL_ACT_POP_MPLS:
+			now.key.dl_type = a->arg;
+			now.mask.dl_type = 0xffff;
+			now.mask.nw_proto = 0; /* unknown until a packet shows it */
+			break;
 		case SL_ACT_SET_FIELD:
 			f = sl_wfield_of(a->field);
-			if (f != NULL && !sl_prereq_met(m, (enum sl_prereq)f->prereq))
+			if (f != NULL && !sl_prereq_met(&now, (enum sl_prereq)f->prereq))
 				return sl_fail(c, -EINVAL,
 					       "actions: set_field %s: missing prerequisite, needs %s",
 					       f->name, sl_prereq_text[f->prereq]);
@@ -2555,9 +2727,38 @@ sl_out_nw_addrs(struct sl_out *o, const struct sl_match *m)
 	}
 }
 
+/* The outer MPLS entry's parts, in ovs-ofctl's order; true if the match is MPLS. */
+static bool
+sl_out_mpls(struct sl_out *o, const struct sl_match *m)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask;
+		unsigned int shift;
+	} parts[] = {
+		{ "mpls_label", SL_MPLS_LABEL_MASK, SL_MPLS_LABEL_SHIFT },
+		{ "mpls_tc", SL_MPLS_TC_MASK, SL_MPLS_TC_SHIFT },
+		{ "mpls_ttl", SL_MPLS_TTL_MASK, 0 },
+		{ "mpls_bos", SL_MPLS_BOS_MASK, SL_MPLS_BOS_SHIFT },
+	};
+	uint32_t v = ntohl(m->key.mpls_lse), mk = ntohl(m->mask.mpls_lse);
+
+	if (!sl_prereq_met(m, SL_PRE_MPLS))
+		return false;
+	for (size_t i = 0; i < SL_ARRAY_SIZE(parts); i++) {
+		if ((mk & parts[i].mask) == 0)
+			continue;
+		sl_item(o);
+		sl_out(o, "%s=%u", parts[i].name, (v & parts[i].mask) >> parts[i].shift);
+	}
+	return true;
+}
+
 static void
 sl_out_l3(struct sl_out *o, const struct sl_match *m, bool proto_done)
 {
+	if (sl_out_mpls(o, m))
+		return;
 	sl_out_nw_addrs(o, m);
 	if (m->mask.nw_proto != 0 && !proto_done) {
 		sl_item(o);
@@ -2921,6 +3122,33 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 	case SL_ACT_DEBUG_SLOW:
 		sl_put(o, "debug_slow");
 		break;
+	case SL_ACT_PUSH_MPLS:
+	case SL_ACT_POP_MPLS:
+		sl_out(o, "%s_mpls:0x%04x", a->type == SL_ACT_PUSH_MPLS ? "push" : "pop", a->arg);
+		break;
+	case SL_ACT_DEC_MPLS_TTL:
+		sl_put(o, "dec_mpls_ttl");
+		break;
+	case SL_ACT_SET_QUEUE:
+		sl_put(o, "set_queue:");
+		sl_put_u(o, sl_action_u32(a));
+		break;
+	case SL_ACT_POP_QUEUE:
+		sl_put(o, "pop_queue");
+		break;
+	case SL_ACT_ENQUEUE:
+		sl_out(o, "enqueue:%u:", a->arg);
+		sl_put_u(o, sl_action_u32(a));
+		break;
+	case SL_ACT_FIN_TIMEOUT:
+		/* As ovs-ofctl: only the timeouts given (not zero). */
+		sl_put(o, "fin_timeout(");
+		if (a->arg != 0)
+			sl_out(o, "idle_timeout=%u", a->arg);
+		if (a->arg2 != 0)
+			sl_out(o, "%shard_timeout=%u", a->arg != 0 ? "," : "", a->arg2);
+		sl_put(o, ")");
+		break;
 	case SL_ACT_COUNT:
 	default:
 		sl_out(o, "unknown_action_%u", a->type);
@@ -3058,6 +3286,11 @@ sl_flow_format(const struct sl_flow *flow, char *buf, size_t len)
 		sl_item(&o);
 		sl_put(&o, "hard_timeout=");
 		sl_put_u(&o, flow->hard_timeout);
+	}
+	if (flow->importance != 0) {
+		sl_item(&o);
+		sl_put(&o, "importance=");
+		sl_put_u(&o, flow->importance);
 	}
 	sl_out_match(&o, &flow->match, flow->priority, true);
 	sl_item(&o);

@@ -98,6 +98,7 @@ sl_flow_same(const struct sl_flow *a, const struct sl_flow *b)
 {
 	return a->priority == b->priority && a->cookie == b->cookie &&
 	       a->idle_timeout == b->idle_timeout && a->hard_timeout == b->hard_timeout &&
+	       a->importance == b->importance &&
 	       match_same(&a->match, &b->match) && actions_same(&a->actions, &b->actions);
 }
 

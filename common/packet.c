@@ -310,6 +310,8 @@ sl_parse(const uint8_t *data, uint32_t len, uint16_t in_port, struct sl_flow_key
 			l.l4_ofs = sl_parse_ipv6(data, ofs, len, key);
 		else if (key->dl_type == SL_ETH_TYPE_ARP)
 			sl_parse_arp(data + ofs, len - ofs, key);
+		else if (sl_eth_type_mpls(key->dl_type) && len - ofs >= 4)
+			memcpy(&key->mpls_lse, data + ofs, 4); /* the top entry; no L3 below it */
 	}
 	if (layers)
 		*layers = l;

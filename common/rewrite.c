@@ -6,6 +6,7 @@
  * part of the pseudo-header, the TCP or UDP checksum.  A UDP checksum of 0
  * means "none" and stays 0; one that comes out 0 is sent as 0xffff.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "rewrite.h"
@@ -222,4 +223,133 @@ sl_rewrite_dec_ttl(uint8_t *data, uint32_t len, const struct sl_layers *ly,
 		return 0;
 	}
 	return 1;
+}
+
+/* ---- MPLS: the outermost label stack entry, push and pop ---- */
+
+static bool
+has_mpls(const struct sl_flow_key *key, const struct sl_layers *ly, uint32_t len)
+{
+	return sl_eth_type_mpls(key->dl_type) && ly->l3_ofs >= 14 && ly->l3_ofs + 4u <= len;
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+/* Label stack entries from @ofs up to and including the bottom one, counted up to @max + 1. */
+static unsigned int
+mpls_depth(const uint8_t *data, uint32_t len, uint32_t ofs, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (ofs + 4 <= len && n <= max) {
+		n++;
+		if (data[ofs + 2] & 0x01)
+			break;
+		ofs += 4;
+	}
+	return n;
+}
+
+int
+sl_rewrite_mpls(uint8_t *data, uint32_t len, const struct sl_layers *ly, struct sl_flow_key *key,
+		uint8_t fld, uint64_t v)
+{
+	uint32_t lse, bits, mask;
+
+	if (!has_mpls(key, ly, len))
+		return 0;
+	switch (fld) {
+	case SL_FLD_MPLS_LABEL:
+		bits = (uint32_t)v << SL_MPLS_LABEL_SHIFT, mask = SL_MPLS_LABEL_MASK;
+		break;
+	case SL_FLD_MPLS_TC:
+		bits = (uint32_t)v << SL_MPLS_TC_SHIFT, mask = SL_MPLS_TC_MASK;
+		break;
+	case SL_FLD_MPLS_TTL:
+		bits = (uint32_t)v, mask = SL_MPLS_TTL_MASK;
+		break;
+	default:
+		return 0;
+	}
+	lse = (rd32(data + ly->l3_ofs) & ~mask) | (bits & mask);
+	wr32(data + ly->l3_ofs, lse);
+	key->mpls_lse = htonl(lse);
+	return 1;
+}
+
+int
+sl_rewrite_dec_mpls_ttl(uint8_t *data, uint32_t len, const struct sl_layers *ly,
+			struct sl_flow_key *key)
+{
+	uint8_t ttl;
+
+	if (!has_mpls(key, ly, len))
+		return 1;
+	ttl = data[ly->l3_ofs + 3];
+	if (ttl <= 1)
+		return -1;
+	return sl_rewrite_mpls(data, len, ly, key, SL_FLD_MPLS_TTL, ttl - 1u) > 0 ? 0 : 1;
+}
+
+uint32_t
+sl_mpls_push_lse(const struct sl_flow_key *key)
+{
+	uint32_t label = 0, tc = 0, ttl = 64;
+
+	/* On a stack: a copy of the outer entry, which is no longer the bottom. */
+	if (sl_eth_type_mpls(key->dl_type))
+		return ntohl(key->mpls_lse) & ~SL_MPLS_BOS_MASK;
+	/* Else OVS's defaults: the explicit null label of the IP version, the
+	 * DSCP's low 3 bits as TC and the IP TTL, or label 0, TC 0, TTL 64. */
+	if (key->dl_type == 0x0800 || key->dl_type == 0x86dd) {
+		label = key->dl_type == 0x86dd ? 2 : 0;
+		tc = (key->nw_tos >> 2) & 7;
+		ttl = key->nw_ttl;
+	}
+	return label << SL_MPLS_LABEL_SHIFT | tc << SL_MPLS_TC_SHIFT | SL_MPLS_BOS_MASK | ttl;
+}
+
+int
+sl_rewrite_mpls_push(uint8_t *data, uint32_t len, struct sl_layers *ly, struct sl_flow_key *key,
+		     uint16_t type)
+{
+	uint32_t l3 = ly->l3_ofs, lse = sl_mpls_push_lse(key);
+
+	if (l3 < 14 || l3 + 4 > len)
+		return -1;
+	if (sl_eth_type_mpls(key->dl_type) &&
+	    mpls_depth(data + 4, len - 4, l3, SL_MPLS_MAX_LABELS) >= SL_MPLS_MAX_LABELS)
+		return -1;
+	memmove(data, data + 4, l3);
+	wr16(data + l3 - 2, type);
+	wr32(data + l3, lse);
+	sl_parse(data, len, key->in_port, key, ly);
+	return 0;
+}
+
+int
+sl_rewrite_mpls_pop(uint8_t *data, uint32_t len, struct sl_layers *ly, struct sl_flow_key *key,
+		    uint16_t type)
+{
+	uint32_t l3 = ly->l3_ofs;
+
+	if (!has_mpls(key, ly, len))
+		return 1;
+	if (mpls_depth(data, len, l3, SL_MPLS_MAX_LABELS) > SL_MPLS_MAX_LABELS)
+		return -1;
+	wr16(data + l3 - 2, type);
+	memmove(data + 4, data, l3);
+	sl_parse(data + 4, len - 4, key->in_port, key, ly);
+	return 0;
 }

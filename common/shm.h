@@ -28,7 +28,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 12u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits */
+#define SL_LAYOUT_VERSION 13u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits; 13: fin_timeout rings */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -138,6 +138,8 @@ struct sl_rxq_ref {
 	uint16_t queue;
 };
 
+#define SL_FIN_RING 64
+
 struct sl_worker {
 	/* Written by the worker. */
 	int32_t pid;                 /* W, atomic release once attached */
@@ -169,6 +171,12 @@ struct sl_worker {
 	uint64_t intrvl_len[SL_PMD_INTERVALS] __rte_cache_aligned;
 	uint64_t intrvl_busy[SL_PMD_INTERVALS];
 	uint64_t n_intervals;
+	/* W: the flow ids of rules whose fin_timeout saw a TCP FIN or RST, a
+	 * ring the primary reads at its expiry scans; fin_head (release) counts
+	 * the ids ever written.  More than SL_FIN_RING between two scans (100 ms)
+	 * lose the oldest: those connections' next FIN or RST tells again. */
+	uint32_t fin_ids[SL_FIN_RING] __rte_cache_aligned;
+	uint64_t fin_head;
 } __rte_cache_aligned;
 
 /*

@@ -487,12 +487,22 @@ CTL_VERB(show, NULL, print_show)
 static const char *
 rule_part(const char *text)
 {
-	static const char *const lead[] = { "cookie=", "idle_timeout=", "hard_timeout=" };
+	static const char *const lead[] = { "cookie=", "idle_timeout=", "hard_timeout=",
+					    "importance=" };
 
 	for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++)
 		if (strncmp(text, lead[i], strlen(lead[i])) == 0 && strchr(text, ',') != NULL)
 			text = strchr(text, ',') + 1;
 	return text;
+}
+
+/* The value of "importance=N" among the items before the rule, or 0. */
+static unsigned long
+lead_importance(const char *text)
+{
+	const char *rule = rule_part(text), *p = strstr(text, "importance=");
+
+	return p != NULL && p < rule ? strtoul(p + strlen("importance="), NULL, 10) : 0;
 }
 
 /* The name of the port numbered @ofport, or NULL. */
@@ -565,6 +575,8 @@ print_dump_flows(const Sluice__Reply *rep)
 			printf("idle_timeout=%u, ", f->idle_timeout);
 		if (f->hard_timeout != 0)
 			printf("hard_timeout=%u, ", f->hard_timeout);
+		if (lead_importance(f->text) != 0)
+			printf("importance=%lu, ", lead_importance(f->text));
 		if (!c->no_stats) {
 			printf("idle_age=%llu, ", (unsigned long long)(f->idle_age_ms / 1000));
 			/* Shown once it differs from the duration: after a mod-flows. */

@@ -48,7 +48,8 @@ timed_refresh(const struct sl_ftable *t)
 	timed = v;
 	n_timed = 0;
 	SL_FTABLE_FOREACH(i, t)
-	if (t->rules[i].idle_timeout != 0 || t->rules[i].hard_timeout != 0)
+	if (sl_pflow_idle_timeout(&t->rules[i], sl_pflow_of(i)) != 0 ||
+	    sl_pflow_hard_timeout(&t->rules[i], sl_pflow_of(i)) != 0)
 		timed[n_timed++] = i;
 	timed_gen = t->gen;
 	return 0;
@@ -68,14 +69,91 @@ note_use(uint32_t i, uint64_t now)
 	}
 }
 
+/* @cur shortened to @max, as fin_timeout does: 0 is "never", longer than any. */
+static uint16_t
+shorter(uint16_t cur, uint16_t max)
+{
+	return max != 0 && (cur == 0 || cur > max) ? max : cur;
+}
+
+uint16_t
+sl_pflow_idle_timeout(const struct sl_flow *f, const struct sl_pflow *pf)
+{
+	return shorter(f->idle_timeout, pf->fin_idle);
+}
+
+uint16_t
+sl_pflow_hard_timeout(const struct sl_flow *f, const struct sl_pflow *pf)
+{
+	return shorter(f->hard_timeout, pf->fin_hard);
+}
+
 static bool
 expired(const struct sl_flow *f, const struct sl_pflow *pf, uint64_t now)
 {
+	uint16_t idle = sl_pflow_idle_timeout(f, pf), hard = sl_pflow_hard_timeout(f, pf);
+
 	/* From the last change, as in Open vSwitch (a mod-flows or an add
-	 * that replaces the flow starts it again). */
-	if (f->hard_timeout != 0 && now - pf->modified_ms >= (uint64_t)f->hard_timeout * 1000)
+	 * that replaces the flow starts it again; a fin_timeout does not). */
+	if (hard != 0 && now - pf->modified_ms >= (uint64_t)hard * 1000)
 		return true;
-	return f->idle_timeout != 0 && now - pf->used_ms >= (uint64_t)f->idle_timeout * 1000;
+	return idle != 0 && now - pf->used_ms >= (uint64_t)idle * 1000;
+}
+
+static uint64_t fin_tail[SL_MAX_WORKERS]; /* ids of each worker's fin ring read so far */
+
+/*
+ * fin_timeout: the rules whose action saw a TCP FIN or RST since the last
+ * scan (the workers' rings, common/shm.h) get the action's timeouts where
+ * they are shorter, as OVS reduces them.  A rule seen again keeps the
+ * shortest.
+ */
+static void
+fin_scan(void)
+{
+	uint32_t ids[SL_MAX_WORKERS * SL_FIN_RING];
+	unsigned int n = 0;
+
+	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++) {
+		const struct sl_worker *wk = &sl_p.shm->workers[w];
+		uint64_t head = __atomic_load_n(&wk->fin_head, __ATOMIC_ACQUIRE), t = fin_tail[w];
+		unsigned int first = n;
+
+		if (head < t)
+			t = head; /* a fresh shared memory */
+		if (head - t > SL_FIN_RING)
+			t = head - SL_FIN_RING;
+		for (uint64_t k = t; k < head; k++)
+			ids[n++] = wk->fin_ids[k % SL_FIN_RING];
+		/* Those the worker wrote over while they were read are not trusted. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		uint64_t again = __atomic_load_n(&wk->fin_head, __ATOMIC_RELAXED);
+		uint64_t valid = again > SL_FIN_RING ? again - SL_FIN_RING : 0;
+		unsigned int drop = valid > t ? (unsigned int)(valid - t < head - t ? valid - t : head - t) : 0;
+
+		memmove(&ids[first], &ids[first + drop], (n - first - drop) * sizeof(ids[0]));
+		n -= drop;
+		fin_tail[w] = head;
+	}
+	if (n == 0)
+		return;
+	timed_gen = UINT64_MAX; /* rules without timeouts of their own may have some now */
+	SL_FTABLE_FOREACH(i, &sl_p.flows) {
+		const struct sl_flow *f = &sl_p.flows.rules[i];
+		struct sl_pflow *pf = sl_pflow_of(i);
+		bool seen = false;
+
+		for (unsigned int k = 0; k < n && !seen; k++)
+			seen = ids[k] == pf->id;
+		if (!seen)
+			continue;
+		for (uint16_t a = 0; a < f->actions.n; a++) {
+			if (f->actions.a[a].type != SL_ACT_FIN_TIMEOUT)
+				continue;
+			pf->fin_idle = shorter(pf->fin_idle, f->actions.a[a].arg);
+			pf->fin_hard = shorter(pf->fin_hard, f->actions.a[a].arg2);
+		}
+	}
 }
 
 /* Append the rules marked in @doomed to the expiry log, durably. */
@@ -132,6 +210,7 @@ sl_flows_expire(uint64_t now)
 	if (now - last_scan_ms < SL_EXPIRY_SCAN_MS)
 		return;
 	last_scan_ms = now;
+	fin_scan();
 	if (full) {
 		last_full_ms = now;
 		SL_FTABLE_FOREACH(i, t)

@@ -156,6 +156,7 @@ number_added(const struct sl_ftable_edit *e, char *err, size_t errlen)
 
 		pf->id = alloc_id();
 		pf->created_ms = pf->modified_ms = pf->used_ms = now;
+		pf->fin_idle = pf->fin_hard = 0;
 	}
 	return 0;
 }

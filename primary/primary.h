@@ -78,6 +78,9 @@ struct sl_pflow {
 	uint64_t modified_ms; /* added, or last changed by mod-flows (hard_age) */
 	uint64_t used_ms;     /* when its counter last moved (idle_age), see sl_flows_expire */
 	uint64_t seen_packets; /* the counter then */
+	/* What fin_timeout shortened the timeouts to (0: not shortened); the
+	 * flow itself keeps what was added, as the DB has it (sl_pflow_*_timeout). */
+	uint16_t fin_idle, fin_hard;
 };
 
 struct sl_primary {
@@ -266,6 +269,9 @@ void sl_ct_expire(uint64_t now_ms);
 int sl_ct_show_line(char **out);
 /* expiry.c: note rules' use and expire those whose timeouts passed (called often; cheap when there is nothing to do). */
 void sl_flows_expire(uint64_t now_ms);
+/* The timeouts rule @f (with @pf) has now: its own, or shorter after a fin_timeout. */
+uint16_t sl_pflow_idle_timeout(const struct sl_flow *f, const struct sl_pflow *pf);
+uint16_t sl_pflow_hard_timeout(const struct sl_flow *f, const struct sl_pflow *pf);
 void sl_flows_wait_idle(void);
 void sl_flow_counters_sum(uint32_t id, uint64_t *packets, uint64_t *bytes);
 /* Delete every flow @pick chooses (one new classifier); 0 or -errno. */

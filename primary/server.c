@@ -246,8 +246,8 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 		fi->duration_ms = now - pf->created_ms;
 		fi->priority = f->priority;
 		fi->cookie = f->cookie;
-		fi->idle_timeout = f->idle_timeout;
-		fi->hard_timeout = f->hard_timeout;
+		fi->idle_timeout = sl_pflow_idle_timeout(f, pf);
+		fi->hard_timeout = sl_pflow_hard_timeout(f, pf);
 		/* A packet counted since the last look is use now. */
 		fi->idle_age_ms = fi->n_packets != pf->seen_packets ? 0 : now - pf->used_ms;
 		fi->hard_age_ms = now - pf->modified_ms;

@@ -26,6 +26,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "ct_hooks.h"
 #include "meter_hooks.h"
@@ -57,6 +58,7 @@ struct sl_pipe {
 	 * outcome is not a function of the key, e.g. connection tracking). */
 	uint64_t *wc;
 	bool mf_ok;
+	uint32_t rule_id; /* the rule whose actions run (fin_timeout tells its id) */
 };
 
 #include "pipeline_mf.h"
@@ -89,6 +91,7 @@ do_output(struct sl_pipe *p, const struct sl_action *a, bool last)
 
 	switch (a->type) {
 	case SL_ACT_OUTPUT:
+	case SL_ACT_ENQUEUE: /* no queues: the port's one */
 		sl_fwd_emit(w, a->arg, p->m, last);
 		break;
 	case SL_ACT_IN_PORT:
@@ -215,6 +218,12 @@ get_field(const struct sl_pipe *p, uint8_t fld)
 		return p->meta.ct_state;
 	case SL_FLD_CT_ZONE:
 		return p->meta.ct_zone;
+	case SL_FLD_MPLS_LABEL:
+		return (rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_LABEL_MASK) >> SL_MPLS_LABEL_SHIFT;
+	case SL_FLD_MPLS_TC:
+		return (rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_TC_MASK) >> SL_MPLS_TC_SHIFT;
+	case SL_FLD_MPLS_TTL:
+		return rte_be_to_cpu_32(k->mpls_lse) & SL_MPLS_TTL_MASK;
 	default:
 		return 0;
 	}
@@ -272,6 +281,15 @@ set_field(struct sl_pipe *p, uint8_t fld, uint64_t v, const uint8_t *v6)
 		sl_fwd_vlan_set(p->m, &p->key, (uint16_t)(v << SL_VLAN_PCP_SHIFT), 0xe000);
 		p->ly_ok = false;
 		return;
+	case SL_FLD_MPLS_LABEL:
+	case SL_FLD_MPLS_TC:
+	case SL_FLD_MPLS_TTL:
+		if (!sl_eth_type_mpls(p->key.dl_type))
+			return;
+		layers(p);
+		sl_rewrite_mpls(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m), &p->ly,
+				&p->key, fld, v);
+		return;
 	default:
 		layers(p);
 		sl_rewrite_l34(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m), &p->ly,
@@ -290,11 +308,84 @@ write_bits(struct sl_pipe *p, uint8_t fld, uint8_t ofs, uint8_t nbits, uint64_t 
 	set_field(p, fld, (cur & ~mask) | ((v << ofs) & mask), NULL);
 }
 
+/*
+ * push_mpls / pop_mpls: the frame grows or shrinks by one label stack
+ * entry at the front, and is parsed again (sl_rewrite_mpls_*), so that the
+ * lookups after it see what OVS's do: no L3 fields under a label, the IPv4
+ * ones again after a pop to 0x0800.  A packet with more labels than OVS
+ * pushes or pops (3) is dropped, as in OVS.
+ */
+static void
+mpls_push(struct sl_pipe *p, uint16_t type)
+{
+	struct rte_mbuf *m = p->m;
+
+	/* The label copies TTL and DSCP, and later tables see no L3: keys that
+	 * share a megaflow's bits may differ in what comes next. */
+	p->mf_ok = false;
+	layers(p);
+	if (p->ly.l3_ofs < RTE_ETHER_HDR_LEN || rte_pktmbuf_data_len(m) < p->ly.l3_ofs ||
+	    rte_pktmbuf_prepend(m, 4) == NULL)
+		return;
+	if (sl_rewrite_mpls_push(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->ly,
+				 &p->key, type) < 0) {
+		rte_pktmbuf_adj(m, 4);
+		p->w->st.tx_dropped++;
+		p->stop = true;
+	}
+}
+
+static void
+mpls_pop(struct sl_pipe *p, uint16_t type)
+{
+	int rc;
+
+	/* The re-parsed headers were no part of the key the megaflow masks. */
+	p->mf_ok = false;
+	if (!sl_eth_type_mpls(p->key.dl_type))
+		return;
+	layers(p);
+	rc = sl_rewrite_mpls_pop(rte_pktmbuf_mtod(p->m, uint8_t *), rte_pktmbuf_data_len(p->m),
+				 &p->ly, &p->key, type);
+	if (rc == 0) {
+		rte_pktmbuf_adj(p->m, 4);
+	} else if (rc < 0) {
+		p->w->st.tx_dropped++;
+		p->stop = true;
+	}
+}
+
+/*
+ * fin_timeout: a TCP segment with FIN or RST tells the primary, which
+ * shortens the rule's timeouts at its next expiry scan (primary/expiry.c).
+ * The worker only writes the rule's id into its ring in shared memory.
+ */
+static void
+fin_timeout(struct sl_pipe *p)
+{
+	struct sl_worker *me = p->w->me;
+	const uint8_t *d;
+	uint64_t h;
+
+	if ((p->key.dl_type != RTE_ETHER_TYPE_IPV4 && p->key.dl_type != RTE_ETHER_TYPE_IPV6) ||
+	    p->key.nw_proto != 6 /* TCP */ || (p->key.nw_frag & SL_FRAG_LATER))
+		return;
+	layers(p);
+	d = rte_pktmbuf_mtod(p->m, const uint8_t *);
+	if (p->ly.l4_ofs == 0 || p->ly.l4_ofs + 14u > rte_pktmbuf_data_len(p->m) ||
+	    !(d[p->ly.l4_ofs + 13] & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+		return;
+	h = me->fin_head; /* this worker is its only writer */
+	me->fin_ids[h % SL_FIN_RING] = p->rule_id;
+	__atomic_store_n(&me->fin_head, h + 1, __ATOMIC_RELEASE);
+}
+
 static void
 run_table(struct sl_pipe *p, uint8_t table)
 {
 	struct sl_wctx *w = p->w;
 	const struct sl_cls_rule *r;
+	uint32_t saved_id;
 
 	if (unlikely(p->depth >= SL_MAX_RESUBMIT)) {
 		w->st.resubmit_limit++;
@@ -322,7 +413,10 @@ run_table(struct sl_pipe *p, uint8_t table)
 	w->counters[r->id].packets++;
 	w->counters[r->id].bytes += p->m->pkt_len;
 	p->depth++;
+	saved_id = p->rule_id;
+	p->rule_id = r->id;
 	run_actions(p, r->actions.a, r->actions.n, table);
+	p->rule_id = saved_id;
 	p->depth--;
 }
 
@@ -330,7 +424,8 @@ static bool
 is_output(uint16_t t)
 {
 	return t == SL_ACT_OUTPUT || t == SL_ACT_IN_PORT || t == SL_ACT_NORMAL ||
-	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP;
+	       t == SL_ACT_FLOOD || t == SL_ACT_ALL || t == SL_ACT_OUTPUT_TRUNC || t == SL_ACT_GROUP ||
+	       t == SL_ACT_ENQUEUE;
 }
 
 /* An action set holds one output, whichever its kind, and one group. */
@@ -503,6 +598,10 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			flush_pending(p);
 			if (a->type == SL_ACT_OUTPUT) {
 				rec_dp(p, a);
+			} else if (a->type == SL_ACT_ENQUEUE) {
+				struct sl_action o = { .type = SL_ACT_OUTPUT, .arg = a->arg };
+
+				rec_dp(p, &o);
 			} else if (a->type == SL_ACT_IN_PORT) {
 				struct sl_action o = { .type = SL_ACT_OUTPUT, .arg = p->key.in_port };
 
@@ -553,6 +652,13 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 		case SL_ACT_DEBUG_RECIRC:
 		case SL_ACT_DEBUG_SLOW:
 			break; /* nothing happens to the packet, in OVS either */
+		case SL_ACT_SET_QUEUE:
+		case SL_ACT_POP_QUEUE:
+			break; /* no queues to pick (SL_ACT_SET_QUEUE in flow.h) */
+		case SL_ACT_FIN_TIMEOUT:
+			rec_no_dp(p); /* it reads the TCP flags, which the key lacks */
+			fin_timeout(p);
+			break;
 		case SL_ACT_CLONE:
 			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
@@ -619,12 +725,62 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			case SL_ACT_SET_DL_DST:
 				set_mac(p, 0, mac_u64(a->mac));
 				break;
+			case SL_ACT_PUSH_MPLS:
+				mpls_push(p, a->arg);
+				break;
+			case SL_ACT_POP_MPLS:
+				mpls_pop(p, a->arg);
+				break;
+			case SL_ACT_DEC_MPLS_TTL:
+				p->mf_ok = false; /* drops at TTL 1: depends on bits no mask has */
+				if (!sl_eth_type_mpls(p->key.dl_type))
+					break;
+				layers(p);
+				if (sl_rewrite_dec_mpls_ttl(rte_pktmbuf_mtod(p->m, uint8_t *),
+							    rte_pktmbuf_data_len(p->m), &p->ly,
+							    &p->key) < 0) {
+					w->st.ttl_dropped++;
+					p->stop = true;
+				}
+				break;
 			default:
 				break;
 			}
 			if (p->record != NULL)
 				rec_effect(p, a);
 		}
+	}
+}
+
+#define SL_ACTSET_RANK_OUTPUT 12
+
+/*
+ * Where an action of the action set runs, as ovs-actions(7) orders them:
+ * strip_vlan, pop_mpls, (decap, encap), push_mpls, push_vlan, dec_ttl,
+ * dec_mpls_ttl, then the field writes in the order they were written,
+ * set_queue, and last the group or output.  Ranks 3, 4 and 9 are actions
+ * sluice does not have.
+ */
+static uint8_t
+actset_rank(uint16_t type)
+{
+	switch (type) {
+	case SL_ACT_STRIP_VLAN:
+		return 1;
+	case SL_ACT_POP_MPLS:
+		return 2;
+	case SL_ACT_PUSH_MPLS:
+		return 5;
+	case SL_ACT_PUSH_VLAN:
+		return 6;
+	case SL_ACT_DEC_TTL:
+		return 7;
+	case SL_ACT_DEC_MPLS_TTL:
+		return 8;
+	case SL_ACT_SET_QUEUE:
+		return 11;
+	default:
+		return is_output(type) ? SL_ACTSET_RANK_OUTPUT : 10;
 	}
 }
 
@@ -681,6 +837,7 @@ sl_pipe_run(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow
 found:
 	p.w = w;
 	p.m = m;
+	p.rule_id = r->id;
 	p.key = *key;
 	memset(&p.meta, 0, sizeof(p.meta));
 	p.ly_ok = false;
@@ -707,19 +864,20 @@ found:
 	}
 	run_actions(&p, r->actions.a, r->actions.n, r->table);
 	/* The pipeline ended (an exit ends it too): the action set runs now,
-	 * outputs last; a group in it overrides its output (OpenFlow 1.3). */
+	 * in OVS's order (actset_rank); a group in it overrides its output
+	 * (OpenFlow 1.3). */
 	if (!p.stop && p.n_set > 0) {
 		bool group = false;
 		uint16_t n = 0;
 
 		for (uint16_t i = 0; i < p.n_set; i++)
 			group |= p.set[i].type == SL_ACT_GROUP;
-		for (uint16_t i = 0; i < p.n_set; i++)
-			if (!is_output(p.set[i].type))
-				set[n++] = p.set[i];
-		for (uint16_t i = 0; i < p.n_set; i++)
-			if (is_output(p.set[i].type) && (!group || p.set[i].type == SL_ACT_GROUP))
-				set[n++] = p.set[i];
+		for (uint8_t rank = 1; rank <= SL_ACTSET_RANK_OUTPUT; rank++)
+			for (uint16_t i = 0; i < p.n_set; i++)
+				if (actset_rank(p.set[i].type) == rank &&
+				    (rank != SL_ACTSET_RANK_OUTPUT || !group ||
+				     p.set[i].type == SL_ACT_GROUP))
+					set[n++] = p.set[i];
 		p.n_set = 0;
 		p.exited = false;
 		run_actions(&p, set, n, r->table);

@@ -196,3 +196,65 @@ Test(flow_timeouts, restarts_never_bring_an_expired_flow_back)
 	cr_assert(strstr(out, " idle_timeout=30, priority=10,in_port=5,actions=drop\n") != NULL, "%s",
 		  out);
 }
+
+/* A TCP segment to port @dport with TCP flags @flags, IPv4 checksum right. */
+static void
+tcp_frame(struct frame *f, uint16_t dport, uint8_t flags)
+{
+	uint8_t *ip = f->data + 14, *t = ip + 20;
+	uint32_t s = 0;
+
+	frame_udp(f, "50:54:00:00:00:09", "50:54:00:00:00:0a", -1, "10.0.0.2", "10.0.0.1", 40000,
+		  dport, 60);
+	ip[9] = 6;
+	memset(t + 4, 0, 16);
+	t[12] = 0x50; /* 20-byte header */
+	t[13] = flags;
+	ip[10] = ip[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8), ip[11] = (uint8_t)~s;
+}
+
+/*
+ * fin_timeout(idle_timeout=1) on a flow with idle_timeout=60: a FIN
+ * shortens its idle timeout to 1 s (dump-flows shows it) and it expires,
+ * from the table and the DB; the flow whose segment had no FIN or RST
+ * keeps its 60 s.  importance=N is shown where ovs-ofctl shows it.
+ */
+Test(flow_timeouts, fin_timeout_shortens_the_timeout_on_a_fin)
+{
+	struct frame f[2];
+	char path[256];
+	long gone;
+
+	ctl_start(&c, "fmfin", 1);
+	OK("add-port sink net_null_fmfinsink,no-rx=1 ofport=2");
+	OK("add-flow 'idle_timeout=60,priority=100,tcp,tp_dst=80,"
+	   "actions=fin_timeout(idle_timeout=1),output:2'");
+	OK("add-flow 'idle_timeout=60,priority=100,tcp,tp_dst=81,"
+	   "actions=fin_timeout(idle_timeout=1),output:2'");
+	OK("add-flow importance=7,priority=1,actions=drop");
+	tcp_frame(&f[0], 80, 0x11); /* FIN, ACK */
+	tcp_frame(&f[1], 81, 0x10); /* ACK */
+	snprintf(path, sizeof(path), "%s/in.pcap", c.rundir);
+	pcap_write_frames(path, f, 2);
+	OK("add-port in net_pcap_fmfinin,rx_pcap=%s ofport=1", path);
+	for (int i = 0; i < 40 && !has_flow("idle_timeout=1, priority=100,tcp,tp_dst=80"); i++)
+		usleep(50000);
+	cr_assert(has_flow("idle_timeout=1, priority=100,tcp,tp_dst=80,"
+			   "actions=fin_timeout(idle_timeout=1),output:2"),
+		  "the FIN shortened the idle timeout: %s", out);
+	gone = ms_until_gone("tp_dst=80", 3000);
+	cr_assert(gone >= 0, "the flow that saw a FIN expired");
+	cr_assert(db_loses("tp_dst=80"), "the DB still has it");
+	OK("dump-flows");
+	cr_assert(strstr(out, "idle_timeout=60, idle_age=") != NULL &&
+			  strstr(out, "tcp,tp_dst=81,") != NULL,
+		  "the flow without a FIN keeps its timeout: %s", out);
+	cr_assert(strstr(out, "importance=7, idle_age=") != NULL, "%s", out);
+	OK("dump-flows tcp,tp_dst=81");
+	cr_assert_eq(ctl_number_after(out, "n_packets="), 1, "it saw its segment: %s", out);
+}

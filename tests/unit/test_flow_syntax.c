@@ -148,6 +148,20 @@ static const struct flow_text round_trip_flows[] = {
 	{ "actions=ct_clear,debug_recirc,debug_slow,output:1,exit,output:2" },
 	{ "ip,actions=write_actions(group:1234)" },
 	{ "table=4,actions=write_actions(group(5),output(10)),goto_table(5)" },
+	/* MPLS */
+	{ "mpls,mpls_label=5,mpls_tc=3,mpls_ttl=9,mpls_bos=1,actions=pop_mpls:0x0800,output:2" },
+	{ "mplsm,mpls_label=1048575,actions=pop_mpls:0x8847,dec_mpls_ttl,output:2" },
+	{ "mpls,mpls_bos=0,actions=set_field:7->mpls_label,set_field:3->mpls_tc,"
+	  "set_field:5->mpls_ttl,2" },
+	{ "ip,actions=push_mpls:0x8847,set_field:789->mpls_label,push_mpls:0x8848,output:1" },
+	{ "actions=write_actions(pop_mpls:0x0800,push_mpls:0x8847,dec_mpls_ttl,output:1)" },
+	/* Port 0, importance, queues */
+	{ "in_port=0,actions=output:0" },
+	{ "idle_timeout=5,importance=21,priority=21,actions=NORMAL" },
+	{ "tcp,actions=set_queue:37,output:1,pop_queue,enqueue:2:4294967295" },
+	{ "actions=write_actions(set_queue:5,output:1)" },
+	{ "tcp,idle_timeout=60,actions=fin_timeout(idle_timeout=5,hard_timeout=65535),output:1" },
+	{ "actions=fin_timeout(hard_timeout=3),fin_timeout()" },
 };
 
 ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
@@ -241,7 +255,7 @@ Test(flow_syntax, ovs_words_not_implemented_are_not_supported_not_unknown)
 		{ "ip,actions=ct(commit,alg=ftp),output:1", "not supported: alg" },
 		{ "actions=controller", "not supported: controller" },
 		{ "actions=controller(pause)", "not supported: controller" },
-		{ "actions=push_mpls:0x8847", "not supported: push_mpls" },
+		{ "actions=encap(mpls)", "not supported: encap" },
 		{ "actions=learn(table=1,output:NXM_OF_IN_PORT[])", "not supported: learn" },
 		{ "actions=sample(probability=1)", "not supported: sample" },
 		{ "actions=output:CONTROLLER", "not supported: port CONTROLLER" },
@@ -254,6 +268,118 @@ Test(flow_syntax, ovs_words_not_implemented_are_not_supported_not_unknown)
 		{ "frobnicate=1,actions=drop", "unknown field \"frobnicate\"" },
 		{ "actions=frobnicate", "unknown action \"frobnicate\"" },
 		{ "actions=set_field:1->frob", "unknown field \"frob\"" },
+	};
+	struct sl_flow f;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = parse(cases[i].text, &f, err, sizeof(err));
+
+		cr_assert_neq(rc, 0, "\"%s\" accepted", cases[i].text);
+		cr_assert(strstr(err, cases[i].want) != NULL, "\"%s\": \"%s\" lacks \"%s\"",
+			  cases[i].text, err, cases[i].want);
+	}
+}
+
+/* MPLS as ovs-ofctl writes it: set_mpls_* are set_field, push/pop change
+ * what the actions after them may write. */
+Test(flow_syntax, mpls_words_and_their_canonical_text)
+{
+	assert_canonical("dl_type=0x8847,mpls_ttl=9,mpls_label=16,actions=drop",
+			 "priority=32768,mpls,mpls_label=16,mpls_ttl=9,actions=drop");
+	assert_canonical("dl_src=50:54:00:00:00:09,actions=push_mpls:0x8847,set_mpls_label:789,"
+			 "set_mpls_tc:4,set_mpls_ttl:32,2",
+			 "priority=32768,dl_src=50:54:00:00:00:09,actions=push_mpls:0x8847,"
+			 "set_field:789->mpls_label,set_field:4->mpls_tc,set_field:32->mpls_ttl,"
+			 "output:2");
+	assert_canonical("mplsm,actions=pop_mpls:0x800,mod_nw_tos:48,set_field:1.2.3.4->ip_dst",
+			 "priority=32768,mplsm,actions=pop_mpls:0x0800,set_field:48->nw_tos,"
+			 "set_field:1.2.3.4->ip_dst");
+	assert_canonical("mpls,actions=load:0x7->OXM_OF_MPLS_LABEL[],move:NXM_NX_MPLS_TTL[]->reg0[0..7]",
+			 "priority=32768,mpls,actions=load:0x7->mpls_label[],"
+			 "move:mpls_ttl[]->reg0[0..7]");
+}
+
+/* What ovs-ofctl accepts and prints for port 0, importance and queues. */
+Test(flow_syntax, port_zero_importance_and_queues)
+{
+	struct sl_flow f;
+	char err[256];
+
+	assert_canonical("in_port=0 actions=mod_dl_src:11:22:33:44:55:66,output(0)",
+			 "priority=32768,in_port=0,actions=mod_dl_src:11:22:33:44:55:66,output:0");
+	assert_canonical("udp dl_vlan_pcp=7 idle_timeout=5 actions=strip_vlan output:0",
+			 "idle_timeout=5,priority=32768,udp,dl_vlan_pcp=7,actions=strip_vlan,output:0");
+	assert_canonical("priority=22,importance=22,actions=normal",
+			 "importance=22,priority=22,actions=NORMAL");
+	assert_canonical("actions=enqueue(3,7),set_queue:0",
+			 "priority=32768,actions=enqueue:3:7,set_queue:0");
+	parse_ok("importance=65535,actions=drop", &f);
+	cr_assert_eq(f.importance, 65535);
+	parse_ok("actions=enqueue:p2:9", &f);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_ENQUEUE);
+	cr_assert_eq(f.actions.a[0].arg, 2);
+	cr_assert_eq(sl_action_u32(&f.actions.a[0]), 9);
+	cr_assert_neq(parse("importance=65536,actions=drop", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "importance") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=enqueue:1", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "needs PORT:QUEUE") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=enqueue:LOCAL:1", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "not supported: port LOCAL") != NULL, "%s", err);
+	cr_assert_neq(sl_flow_parse("importance=3", SL_PARSE_MATCH, resolve, (void *)resolve, &f,
+				    err, sizeof(err)),
+		      0, "importance selects nothing");
+	cr_assert_neq(parse("actions=write_actions(pop_queue)", &f, err, sizeof(err)), 0);
+	assert_canonical("idle_timeout=60,actions=fin_timeout(idle_timeout=5)",
+			 "idle_timeout=60,priority=32768,actions=fin_timeout(idle_timeout=5)");
+	parse_ok("actions=fin_timeout(hard_timeout=9,idle_timeout=4)", &f);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_FIN_TIMEOUT);
+	cr_assert_eq(f.actions.a[0].arg, 4);
+	cr_assert_eq(f.actions.a[0].arg2, 9);
+	cr_assert_neq(parse("actions=fin_timeout(idle=4)", &f, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "unknown argument \"idle\"") != NULL, "%s", err);
+	cr_assert_neq(parse("actions=fin_timeout(idle_timeout=65536)", &f, err, sizeof(err)), 0);
+}
+
+Test(flow_syntax, mpls_fields_land_in_the_label_stack_entry)
+{
+	struct sl_flow f;
+
+	parse_ok("mpls,mpls_label=0x12345,mpls_tc=5,mpls_bos=1,mpls_ttl=200,actions=drop", &f);
+	cr_assert_eq(f.match.key.dl_type, 0x8847);
+	cr_assert_eq(ntohl(f.match.key.mpls_lse), 0x12345u << 12 | 5u << 9 | 1u << 8 | 200u);
+	cr_assert_eq(f.match.mask.mpls_lse, 0xffffffffu);
+	parse_ok("mplsm,mpls_tc=2,actions=drop", &f);
+	cr_assert_eq(f.match.key.dl_type, 0x8848);
+	cr_assert_eq(ntohl(f.match.mask.mpls_lse), 0x00000e00u);
+	parse_ok("actions=push_mpls:0x8848,pop_mpls:0x86dd,dec_mpls_ttl", &f);
+	cr_assert_eq(f.actions.n, 3);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_PUSH_MPLS);
+	cr_assert_eq(f.actions.a[0].arg, 0x8848);
+	cr_assert_eq(f.actions.a[1].type, SL_ACT_POP_MPLS);
+	cr_assert_eq(f.actions.a[1].arg, 0x86dd);
+	cr_assert_eq(f.actions.a[2].type, SL_ACT_DEC_MPLS_TTL);
+}
+
+Test(flow_syntax, mpls_mistakes_are_refused)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "mpls_label=5,actions=drop", "mpls_label: missing prerequisite, needs mpls or mplsm" },
+		{ "ip,mpls_tc=1,actions=drop", "mpls_tc: missing prerequisite" },
+		{ "mpls,mpls_label=0x100000,actions=drop", "mpls_label" },
+		{ "mpls,mpls_tc=8,actions=drop", "mpls_tc" },
+		{ "mpls,mpls_bos=2,actions=drop", "mpls_bos" },
+		{ "mpls,mpls_label=5/0xf,actions=drop", "mpls_label: takes no mask" },
+		{ "actions=push_mpls:0x0800", "ethertype 0x0800 is not 0x8847 or 0x8848" },
+		{ "actions=pop_mpls", "pop_mpls needs an argument" },
+		{ "ip,actions=set_mpls_label:5", "set_field mpls_label: missing prerequisite" },
+		{ "mpls,actions=set_mpls_tc:8", "set_mpls_tc" },
+		{ "mpls,actions=push_mpls:0x8847,mod_nw_ttl:3", "missing prerequisite" },
+		{ "mpls,actions=pop_mpls:0x0800,mod_tp_dst:80", "missing prerequisite" },
+		{ "mpls,actions=set_field:1->mpls_bos", "not supported: mpls_bos" },
 	};
 	struct sl_flow f;
 	char err[256];
@@ -669,7 +795,7 @@ static const struct bad_flow bad_flows[] = {
 	  "duplicate field \"arp_spa\"" },
 	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: not supported: port LOCAL" },
 	{ "actions=output:local", -ENOTSUP, "not supported: port LOCAL" },
-	{ "in_port=0,actions=drop", -ERANGE, "in_port: 0 out of range" },
+	{ "in_port=65280,actions=drop", -ERANGE, "in_port: 65280 out of range" },
 	{ "table=254,actions=drop", -ERANGE, "table: 254 out of range 0..253" },
 	{ "idle_timeout=65536,actions=drop", -ERANGE, "idle_timeout: 65536 out of range 0..65535" },
 	{ "hard_timeout=-1,actions=drop", -EINVAL, "hard_timeout: bad number \"-1\"" },
@@ -691,7 +817,7 @@ static const struct bad_flow bad_flows[] = {
 	{ "actions=push_vlan:0x9100", -EINVAL, "push_vlan: TPID 0x9100" },
 	{ "actions=normal:1", -EINVAL, "normal takes no argument" },
 	{ "actions=output", -EINVAL, "output needs an argument" },
-	{ "actions=output:0", -ERANGE, "output: 0 out of range" },
+	{ "actions=output:65280", -ERANGE, "output: 65280 out of range" },
 	{ "actions=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", -E2BIG, "more than 16 actions" },
 	{ "tcp,udp,actions=drop", -EINVAL, "udp: conflicts with nw_proto=6" },
 	{ "ip,dl_type=0x86dd,actions=drop", -EINVAL, "dl_type: conflicts with dl_type=0x0800" },

@@ -697,3 +697,29 @@ Test(packet, qinq_cut_inside_the_inner_tag_has_no_vlan_either)
 	cr_assert_eq(k.dl_type, 0x86dd);
 	cr_assert_eq(l.l3_ofs, 22);
 }
+
+/* MPLS, under a VLAN tag: the outer label stack entry, and no L3 fields. */
+Test(packet, mpls_gives_the_outer_label_stack_entry_and_no_l3)
+{
+	uint8_t f[64] = { 0 };
+	struct sl_flow_key key;
+	struct sl_layers ly;
+
+	f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 7; /* VLAN 7 */
+	f[16] = 0x88, f[17] = 0x47;
+	f[18] = 0x00, f[19] = 0x31, f[20] = 0x5a, f[21] = 0x40; /* label 789, TC 5, not bottom, TTL 64 */
+	f[22] = 0x00, f[23] = 0x01, f[24] = 0x01, f[25] = 0x05; /* the next one, bottom */
+	f[26] = 0x45; /* an IPv4 header under the labels: not parsed */
+	f[35] = 6;
+	cr_assert_eq(sl_parse(f, sizeof(f), 2, &key, &ly), 0);
+	cr_assert_eq(key.dl_type, 0x8847);
+	cr_assert_eq(key.vlan_tci, 0x1007);
+	cr_assert_eq(ntohl(key.mpls_lse), 789u << 12 | 5u << 9 | 64u);
+	cr_assert_eq(ly.l3_ofs, 18);
+	cr_assert_eq(ly.l4_ofs, 0);
+	cr_assert_eq(key.nw_proto, 0);
+	/* Cut inside the entry: the entry stays zero, the type is still MPLS. */
+	cr_assert_eq(sl_parse(f, 20, 2, &key, &ly), 0);
+	cr_assert_eq(key.dl_type, 0x8847);
+	cr_assert_eq(key.mpls_lse, 0);
+}

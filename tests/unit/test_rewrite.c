@@ -227,3 +227,119 @@ Test(rewrite, ipv4_field_of_an_ipv6_packet_changes_nothing)
 	cr_assert_eq(sl_rewrite_l34(p.d, p.len, &ly, &key, SL_FLD_IP_SRC, 0x01020304, NULL), 0);
 	cr_assert_arr_eq(p.d, orig.d, p.len);
 }
+
+/* ---- MPLS push and pop ---- */
+
+/* push_mpls on @in (@len bytes) into @out (room for len + 4); returns what it returned. */
+static int
+push(const uint8_t *in, uint32_t len, uint8_t *out, struct sl_layers *ly, struct sl_flow_key *key,
+     uint16_t type)
+{
+	memcpy(out + 4, in, len);
+	return sl_rewrite_mpls_push(out, len + 4, ly, key, type);
+}
+
+static uint32_t
+lse_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+Test(rewrite, push_mpls_then_pop_mpls_gives_back_the_same_frame_and_key)
+{
+	for (int n = 0; n < 2000; n++) {
+		struct pkt p;
+		struct sl_flow_key key, orig_key, fresh;
+		struct sl_layers ly;
+		uint8_t buf[sizeof(p.d) + 4];
+		uint16_t type = rnd32() & 1 ? 0x8847 : 0x8848, ip_type;
+		uint32_t lse, want;
+
+		random_pkt(&p);
+		sl_parse(p.d, p.len, 1, &key, &ly);
+		orig_key = key;
+		ip_type = key.dl_type;
+		cr_assert_eq(push(p.d, p.len, buf, &ly, &key, type), 0);
+		/* After the Ethernet header and tags; the ethertype says MPLS. */
+		cr_assert_arr_eq(buf, p.d, p.l3 - 2);
+		cr_assert_eq(buf[p.l3 - 2] << 8 | buf[p.l3 - 1], type);
+		cr_assert_arr_eq(buf + p.l3 + 4, p.d + p.l3, p.len - p.l3);
+		lse = lse_at(buf + p.l3);
+		want = (p.v6 ? 2u : 0u) << 12 | ((orig_key.nw_tos >> 2) & 7u) << 9 | 1u << 8 |
+		       orig_key.nw_ttl;
+		cr_assert_eq(lse, want, "pushed entry 0x%08x, want 0x%08x", lse, want);
+		/* The key is what a parse of the new bytes says: no L3 fields. */
+		sl_parse(buf, p.len + 4, 1, &fresh, NULL);
+		cr_assert_arr_eq(&fresh, &key, sizeof(key));
+		cr_assert_eq(key.dl_type, type);
+		cr_assert_eq(ntohl(key.mpls_lse), want);
+		cr_assert_eq(key.nw_proto, 0);
+		cr_assert_eq(key.nw_ttl, 0);
+		cr_assert_eq(ly.l3_ofs, p.l3);
+		/* Pop back to the IP ethertype: the very frame, checksums and all. */
+		cr_assert_eq(sl_rewrite_mpls_pop(buf, p.len + 4, &ly, &key, ip_type), 0);
+		cr_assert_arr_eq(buf + 4, p.d, p.len, "pop did not give the frame back");
+		cr_assert_arr_eq(&key, &orig_key, sizeof(key), "pop did not give the IP key back");
+		cr_assert_eq(ly.l4_ofs, p.l4);
+		check(&p, &key, "push_mpls, pop_mpls");
+	}
+}
+
+Test(rewrite, push_on_a_label_copies_it_and_the_stack_is_bounded_at_three)
+{
+	uint8_t f[4][sizeof(((struct pkt *)0)->d) + 4];
+	struct sl_flow_key key;
+	struct sl_layers ly;
+	struct pkt p;
+	uint32_t len;
+
+	do
+		random_pkt(&p);
+	while (p.v6);
+	sl_parse(p.d, p.len, 1, &key, &ly);
+	cr_assert_eq(push(p.d, p.len, f[0], &ly, &key, 0x8847), 0);
+	cr_assert_eq(sl_rewrite_mpls(f[0], p.len + 4, &ly, &key, SL_FLD_MPLS_LABEL, 1000), 1);
+	cr_assert_eq(sl_rewrite_mpls(f[0], p.len + 4, &ly, &key, SL_FLD_MPLS_TC, 6), 1);
+	cr_assert_eq(sl_rewrite_mpls(f[0], p.len + 4, &ly, &key, SL_FLD_MPLS_TTL, 2), 1);
+	cr_assert_eq(lse_at(f[0] + p.l3), 1000u << 12 | 6u << 9 | 1u << 8 | 2u);
+	cr_assert_eq(ntohl(key.mpls_lse), 1000u << 12 | 6u << 9 | 1u << 8 | 2u);
+	len = p.len + 4;
+	cr_assert_eq(push(f[0], len, f[1], &ly, &key, 0x8847), 0);
+	len += 4;
+	/* The new outer entry: a copy, no longer bottom of stack; the old one keeps its bit. */
+	cr_assert_eq(lse_at(f[1] + p.l3), 1000u << 12 | 6u << 9 | 2u);
+	cr_assert_eq(lse_at(f[1] + p.l3 + 4), 1000u << 12 | 6u << 9 | 1u << 8 | 2u);
+	cr_assert_eq(ntohl(key.mpls_lse), 1000u << 12 | 6u << 9 | 2u);
+	cr_assert_eq(push(f[1], len, f[2], &ly, &key, 0x8848), 0);
+	len += 4;
+	cr_assert_eq(push(f[2], len, f[3], &ly, &key, 0x8847), -1, "a fourth label is refused");
+	/* dec_mpls_ttl: 2 -> 1, then 1 is refused. */
+	cr_assert_eq(sl_rewrite_dec_mpls_ttl(f[2], len, &ly, &key), 0);
+	cr_assert_eq(f[2][p.l3 + 3], 1);
+	cr_assert_eq(sl_rewrite_dec_mpls_ttl(f[2], len, &ly, &key), -1);
+	/* Pop the three: MPLS, MPLS, then IPv4 again with its old TTL and checksum. */
+	cr_assert_eq(sl_rewrite_mpls_pop(f[2], len, &ly, &key, 0x8847), 0);
+	cr_assert_eq(key.dl_type, 0x8847);
+	cr_assert_eq(sl_rewrite_mpls_pop(f[2] + 4, len - 4, &ly, &key, 0x8847), 0);
+	cr_assert_eq(ntohl(key.mpls_lse) & 0x100u, 0x100u, "the bottom entry is on top now");
+	cr_assert_eq(sl_rewrite_mpls_pop(f[2] + 8, len - 8, &ly, &key, 0x0800), 0);
+	cr_assert_arr_eq(f[2] + 12, p.d, p.len);
+	check(&p, &key, "three pops");
+	/* Nothing to pop on an IP packet. */
+	cr_assert_eq(sl_rewrite_mpls_pop(p.d, p.len, &ly, &key, 0x0800), 1);
+	cr_assert_eq(sl_rewrite_mpls(p.d, p.len, &ly, &key, SL_FLD_MPLS_TTL, 5), 0);
+}
+
+Test(rewrite, push_on_arp_gives_label_zero_and_ttl_64)
+{
+	uint8_t arp[42] = { 0 }, out[46];
+	struct sl_flow_key key;
+	struct sl_layers ly;
+
+	arp[12] = 0x08, arp[13] = 0x06;
+	sl_parse(arp, sizeof(arp), 3, &key, &ly);
+	cr_assert_eq(push(arp, sizeof(arp), out, &ly, &key, 0x8848), 0);
+	cr_assert_eq(lse_at(out + 14), 1u << 8 | 64u);
+	cr_assert_eq(key.in_port, 3);
+	cr_assert_eq(key.dl_type, 0x8848);
+}
