@@ -77,7 +77,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   all_zero(key.nw_dst + (key.dl_type == 0x0806 ? 10 : 4),
 					    key.dl_type == 0x0806 ? 6 : 12),
 			   "IPv6-sized addresses for dl_type 0x%04x", key.dl_type);
-	if (key.dl_type != 0x86dd)
+	if (key.dl_type == 0x8847 || key.dl_type == 0x8848)
+		/* The slot holds the outer label stack entry (flow.h): as the frame has it. */
+		FUZZ_CHECK(l.l3_ofs + 4u <= len ? memcmp(&key.mpls_lse, frame + l.l3_ofs, 4) == 0
+						 : key.mpls_lse == 0,
+			   "MPLS label stack entry is not the frame's");
+	else if (key.dl_type != 0x86dd)
 		FUZZ_CHECK(key.ipv6_label == 0, "flow label for dl_type 0x%04x", key.dl_type);
 	else
 		FUZZ_CHECK((ntohl(key.ipv6_label) & ~0xfffffu) == 0, "flow label over 20 bits");
