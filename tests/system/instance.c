@@ -444,16 +444,46 @@ put_mac(uint8_t *p, const char *s)
 		p[i] = b[i];
 }
 
+/* The Internet checksum of @n bytes at @p, starting from the partial sum @s. */
+static uint16_t
+inet_csum(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 static uint16_t
 ip_csum(const uint8_t *h)
 {
-	uint32_t s = 0;
+	return inet_csum(h, 20, 0);
+}
 
-	for (int i = 0; i < 20; i += 2)
-		s += (h[i] << 8) | h[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return ~s;
+void
+frame_fix_checksums(struct frame *f, size_t l3)
+{
+	uint8_t *ip = f->data + l3, *l4 = ip + 20;
+	uint16_t l4len = (uint16_t)(f->len - l3 - 20), c;
+	uint8_t proto = ip[9];
+	uint32_t ps = proto + l4len;
+	int at = proto == 6 ? 16 : 6;
+
+	ip[10] = ip[11] = 0;
+	c = ip_csum(ip);
+	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
+	if (proto != 6 && proto != 17)
+		return;
+	for (int i = 12; i < 20; i += 2)
+		ps += (uint32_t)ip[i] << 8 | ip[i + 1];
+	l4[at] = l4[at + 1] = 0;
+	c = inet_csum(l4, l4len, ps);
+	if (c == 0 && proto == 17)
+		c = 0xffff;
+	l4[at] = (uint8_t)(c >> 8), l4[at + 1] = (uint8_t)c;
 }
 
 void
@@ -620,4 +650,48 @@ inst_flows_text(struct inst *in, const char *find, uint64_t *packets)
 	sluice__reply__free_unpacked(rep, NULL);
 	fclose(f);
 	return buf;
+}
+
+void
+inst_add_pcap_port(struct inst *in, const char *name, int i, const char *rx, const char *tx,
+		   uint32_t ofport)
+{
+	char devargs[512], err[512];
+
+	if (access(inst_path(in, rx), F_OK) != 0)
+		pcap_write_frames(inst_path(in, rx), NULL, 0);
+	snprintf(devargs, sizeof(devargs), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i, in->name,
+		 inst_path(in, rx), inst_path(in, tx));
+	cr_assert_eq(inst_add_port(in, name, devargs, ofport, err, sizeof(err)), 0,
+		     "add-port %s: %s", name, err);
+}
+
+void
+inst_del_ports(struct inst *in, const char *const *names, size_t n)
+{
+	char err[512];
+
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(inst_del_port(in, names[i], err, sizeof(err)), 0, "del-port %s: %s",
+			     names[i], err);
+}
+
+void
+inst_expect_frames(struct inst *in, const char *file, const struct frame *want, size_t n)
+{
+	struct frame *got;
+	size_t m = pcap_read_frames(inst_path(in, file), &got);
+
+	cr_assert_eq(m, n, "%s: %zu frames, expected %zu", file, m, n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = 0;
+
+		cr_assert_eq(got[i].len, want[i].len, "%s: frame %zu has %u bytes, not %u", file, i,
+			     got[i].len, want[i].len);
+		while (k < got[i].len && got[i].data[k] == want[i].data[k])
+			k++;
+		cr_assert_eq(k, got[i].len, "%s: frame %zu differs at byte %u (0x%02x, want 0x%02x)",
+			     file, i, k, got[i].data[k], want[i].data[k]);
+	}
+	free(got);
 }

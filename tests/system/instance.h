@@ -85,7 +85,27 @@ void frame_udp(struct frame *f, const char *src_mac, const char *dst_mac, int vl
 	       const char *src_ip, const char *dst_ip, uint16_t sport, uint16_t dport,
 	       uint32_t len);
 
-#endif /* SL_TEST_INSTANCE_H */
+/*
+ * Recompute from nothing the IPv4 header checksum of the packet whose IPv4
+ * header (20 bytes, no options) starts at byte @l3, and its TCP or UDP
+ * checksum over the pseudo-header: frames built as a sender would.
+ */
+void frame_fix_checksums(struct frame *f, size_t l3);
+
+/*
+ * Add net_pcap port @name (@i makes its device name unique in the
+ * instance) reading @rx and writing @tx in the instance's directory; an
+ * @rx that does not exist yet is made empty.  Asserts success.
+ */
+void inst_add_pcap_port(struct inst *in, const char *name, int i, const char *rx, const char *tx,
+			uint32_t ofport);
+
+/* Delete ports @names (a pcap port's output file is flushed and closed). Asserts success. */
+void inst_del_ports(struct inst *in, const char *const *names, size_t n);
+
+/* Pcap file @file holds exactly @want[0..n), byte for byte, in order. */
+void inst_expect_frames(struct inst *in, const char *file, const struct frame *want, size_t n);
+
 
 /* Port counters as dump-ports reports them; returns 0 or the error status. */
 struct port_counts {
@@ -118,3 +138,5 @@ int64_t inst_mbufs_excess_free(struct inst *in);
 
 /* Wait until worker @id is running with the pid we started; false on timeout. */
 bool inst_wait_worker(struct inst *in, int id, int timeout_ms);
+
+#endif /* SL_TEST_INSTANCE_H */

@@ -89,29 +89,6 @@ is_dns(const struct frame *f)
 
 /* ---- ports and flows ---------------------------------------------------- */
 
-static char devargs_buf[8][512];
-
-static void
-add_port(const char *name, int i, const char *rx, const char *tx, uint32_t ofport)
-{
-	char err[512];
-
-	if (access(inst_path(&in, rx), F_OK) != 0)
-		pcap_write_frames(inst_path(&in, rx), NULL, 0);
-	snprintf(devargs_buf[i], sizeof(devargs_buf[i]), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i,
-		 in.name, inst_path(&in, rx), inst_path(&in, tx));
-	cr_assert_eq(inst_add_port(&in, name, devargs_buf[i], ofport, err, sizeof(err)), 0,
-		     "add-port %s: %s", name, err);
-}
-
-static void
-del_port(const char *name)
-{
-	char err[512];
-
-	cr_assert_eq(inst_del_port(&in, name, err, sizeof(err)), 0, "del-port %s: %s", name, err);
-}
-
 static void
 flows(const char *const *f, size_t n)
 {
@@ -362,8 +339,8 @@ static const char *const fwd_1_to_2[] = { "priority=10,in_port=1,actions=output:
 static void
 run_traffic(void)
 {
-	add_port("p2", 2, "empty2.pcap", "out2.pcap", 2);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p2", 2, "empty2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, N, 10000), N);
 }
 
@@ -444,8 +421,7 @@ Test(capture, tx_capture_equals_the_port_output_file)
 				     inst_path(&in, "tx.pcap"), NULL });
 	run_traffic();
 	dump_finish(&d, true, &st);
-	del_port("p1");
-	del_port("p2");
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 	n_out = pcap_read_frames(inst_path(&in, "out2.pcap"), &out);
 	cr_assert_eq(n_out, N);
 	cr_assert_eq(st.captured, N);
@@ -542,8 +518,8 @@ Test(capture, pcapng_names_each_interface_after_its_port)
 static void
 forward_once(const char *in_name, const char *out_name, const char *outfile)
 {
-	add_port(out_name, 2, "empty2.pcap", outfile, 2);
-	add_port(in_name, 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, out_name, 2, "empty2.pcap", outfile, 2);
+	inst_add_pcap_port(&in, in_name, 1, "in.pcap", "out1.pcap", 1);
 }
 
 static bool
@@ -574,8 +550,7 @@ Test(capture, forwarding_output_is_identical_with_and_without_capture)
 	forward_once("p1", "p2", "outA.pcap");
 	rx = inst_wait_rx(&in, N, 10000);
 	cr_assert_eq(rx, N);
-	del_port("p1");
-	del_port("p2");
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 
 	/* With captures on both ports, both directions, and a filter. */
 	dump_start(&d, "dump.err",
@@ -584,8 +559,7 @@ Test(capture, forwarding_output_is_identical_with_and_without_capture)
 	forward_once("q1", "q2", "outB.pcap");
 	cr_assert_eq(inst_wait_rx(&in, 2 * N, 10000), 2 * N);
 	dump_finish(&d, true, &st);
-	del_port("q1");
-	del_port("q2");
+	inst_del_ports(&in, (const char *const[]){ "q1", "q2" }, 2);
 
 	na = pcap_read_frames(inst_path(&in, "outA.pcap"), &a);
 	nb = pcap_read_frames(inst_path(&in, "outB.pcap"), &b);
@@ -636,8 +610,7 @@ Test(capture, four_captures_at_once_each_get_their_own_packets)
 	for (int i = 0; i < 4; i++)
 		dump_finish(&d[i], true, &st[i]);
 	t1 = wall_ns();
-	del_port("p1");
-	del_port("p2");
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 
 	select_frames(f, N, keep_dns, dns);
 	n_small = select_frames(f, N, keep_p1_small, small);
@@ -684,14 +657,13 @@ Test(capture, killed_capture_is_torn_down_and_the_next_one_works)
 	for (i = 0; i < 300 && !file_has(inst_path(&in, "worker0.log"), "stopped"); i++)
 		usleep(10000);
 	cr_assert(i < 300, "the worker did not stop copying for the killed capture");
-	del_port("p1");
-	del_port("p2");
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 
 	dump_start(&d, "dump.err",
 		   (const char *[]){ "-i", "q1", "--dir", "rx", "--wait", "-w",
 				     inst_path(&in, "cap.pcap"), NULL });
-	add_port("q2", 2, "empty2.pcap", "outq2.pcap", 2);
-	add_port("q1", 1, "in.pcap", "outq1.pcap", 1);
+	inst_add_pcap_port(&in, "q2", 2, "empty2.pcap", "outq2.pcap", 2);
+	inst_add_pcap_port(&in, "q1", 1, "in.pcap", "outq1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 2 * N, 10000), 2 * N);
 	dump_finish(&d, true, &st);
 	cr_assert_eq(st.captured, N);
@@ -729,8 +701,8 @@ Test(capture, full_ring_drops_and_counts_and_never_holds_up_forwarding)
 		      (const char *[]){ "-i", "p1", "--dir", "rx", "--wait", "-w", "-", NULL },
 		      pipefd[1]);
 	close(pipefd[1]);
-	add_port("p2", 2, "empty2.pcap", "out2.pcap", 2);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p2", 2, "empty2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, BIG, 10000), BIG);
 
 	kill(d.pid, SIGINT);
@@ -745,8 +717,7 @@ Test(capture, full_ring_drops_and_counts_and_never_holds_up_forwarding)
 	cr_assert_eq(st.captured + st.dropped, BIG, "%lu captured + %lu dropped", st.captured,
 		     st.dropped);
 
-	del_port("p1");
-	del_port("p2");
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 	cr_assert_eq(pcap_read_frames(inst_path(&in, "out2.pcap"), &out), BIG);
 	free(out), free(f);
 	inst_stop(&in);

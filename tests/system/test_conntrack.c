@@ -33,42 +33,21 @@ TestSuite(conntrack, .fini = teardown, .timeout = 120);
 #define MAC_A "00:00:00:00:00:0a"
 #define MAC_B "00:00:00:00:00:0b"
 
-static char devargs_buf[16][512];
 static int n_dev;
 
+/* A pcap port whose input holds @f[0..n). */
 static void
 add_port(const char *name, const char *rx, const struct frame *f, size_t n, const char *tx,
 	 uint32_t ofport)
 {
-	char err[512];
-	int i = n_dev++;
-
 	pcap_write_frames(inst_path(&in, rx), f, n);
-	snprintf(devargs_buf[i], sizeof(devargs_buf[i]), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i,
-		 in.name, inst_path(&in, rx), inst_path(&in, tx));
-	cr_assert_eq(inst_add_port(&in, name, devargs_buf[i], ofport, err, sizeof(err)), 0,
-		     "add-port %s: %s", name, err);
+	inst_add_pcap_port(&in, name, n_dev++, rx, tx, ofport);
 }
 
 static void
 del_ports(void)
 {
-	char err[512];
-
-	cr_assert_eq(inst_del_port(&in, "p1", err, sizeof(err)), 0, "del-port p1: %s", err);
-	cr_assert_eq(inst_del_port(&in, "p2", err, sizeof(err)), 0, "del-port p2: %s", err);
-}
-
-static uint16_t
-csum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
 }
 
 /* A TCP segment with @flags (SYN 0x02, ACK 0x10, ...), checksums from scratch. */
@@ -77,17 +56,13 @@ tcp(struct frame *f, const char *src, const char *dst, uint16_t sport, uint16_t 
     uint8_t flags)
 {
 	uint8_t *ip, *t;
-	uint32_t ps = 0;
-	uint16_t c, l4len;
+	uint16_t l4len;
 
 	frame_udp(f, MAC_A, MAC_B, -1, src, dst, sport, dport, 74);
 	ip = f->data + 14;
 	t = ip + 20;
 	l4len = (uint16_t)(f->len - 34);
 	ip[9] = 6;
-	ip[10] = ip[11] = 0;
-	c = csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
 	memset(t + 4, 0, l4len - 4u);
 	t[7] = 1;          /* seq */
 	t[12] = 5 << 4;    /* data offset */
@@ -95,27 +70,7 @@ tcp(struct frame *f, const char *src, const char *dst, uint16_t sport, uint16_t 
 	t[14] = 0xff;      /* window */
 	for (int i = 20; i < l4len; i++)
 		t[i] = (uint8_t)(i + flags);
-	for (int i = 12; i < 20; i += 2)
-		ps += (uint32_t)ip[i] << 8 | ip[i + 1];
-	ps += 6 + l4len;
-	c = csum(t, l4len, ps);
-	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
-}
-
-static void
-expect_frames(const char *file, const struct frame *want, size_t n)
-{
-	struct frame *got;
-	size_t m = pcap_read_frames(inst_path(&in, file), &got);
-
-	cr_assert_eq(m, n, "%s: %zu frames, expected %zu", file, m, n);
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(got[i].len, want[i].len, "%s: frame %zu has %u bytes, not %u", file, i,
-			     got[i].len, want[i].len);
-		cr_assert_eq(memcmp(got[i].data, want[i].data, got[i].len), 0,
-			     "%s: frame %zu differs", file, i);
-	}
-	free(got);
+	frame_fix_checksums(f, 14);
 }
 
 /* A conntrack verb's text (malloc'd), asserting success. */
@@ -169,7 +124,7 @@ Test(conntrack, stateful_firewall_passes_replies_drops_unsolicited_and_flush_for
 	rx += 1;
 	cr_assert_eq(inst_wait_rx(&in, rx, 5000), rx);
 	del_ports();
-	expect_frames("out2a.pcap", &syn, 1);
+	inst_expect_frames(&in, "out2a.pcap", &syn, 1);
 
 	/* 2: the SYN+ACK from port 2 passes back; a SYN port 2 starts is dropped. */
 	add_port("p1", "e1b.pcap", NULL, 0, "out1b.pcap", 1);
@@ -177,7 +132,7 @@ Test(conntrack, stateful_firewall_passes_replies_drops_unsolicited_and_flush_for
 	rx += 2;
 	cr_assert_eq(inst_wait_rx(&in, rx, 5000), rx);
 	del_ports();
-	expect_frames("out1b.pcap", &synack, 1);
+	inst_expect_frames(&in, "out1b.pcap", &synack, 1);
 
 	/* 3: the ACK and data from port 1 pass (established, marked 5). */
 	add_port("p2", "e2c.pcap", NULL, 0, "out2c.pcap", 2);
@@ -185,7 +140,7 @@ Test(conntrack, stateful_firewall_passes_replies_drops_unsolicited_and_flush_for
 	rx += 2;
 	cr_assert_eq(inst_wait_rx(&in, rx, 5000), rx);
 	del_ports();
-	expect_frames("out2c.pcap", (const struct frame[]){ ack, data }, 2);
+	inst_expect_frames(&in, "out2c.pcap", (const struct frame[]){ ack, data }, 2);
 
 	dump = ct_verb(SLUICE__REQUEST__CMD_DUMP_CONNTRACK, "");
 	cr_assert_str_eq(dump,
@@ -210,7 +165,7 @@ Test(conntrack, stateful_firewall_passes_replies_drops_unsolicited_and_flush_for
 	rx += 1;
 	cr_assert_eq(inst_wait_rx(&in, rx, 5000), rx);
 	del_ports();
-	expect_frames("out1d.pcap", NULL, 0);
+	inst_expect_frames(&in, "out1d.pcap", NULL, 0);
 	inst_stop(&in);
 }
 
@@ -300,9 +255,9 @@ Test(conntrack, two_workers_commit_together_and_find_each_others_connections)
 	del_ports();
 	cr_assert_eq(inst_del_port(&in, "p4", err, sizeof(err)), 0, "del-port p4: %s", err);
 	cr_assert_eq(inst_del_port(&in, "p5", err, sizeof(err)), 0, "del-port p5: %s", err);
-	expect_frames("out4.pcap", yr, N); /* port 1 sent the replies of port 2's connections */
-	expect_frames("out5.pcap", xr, N);
-	expect_frames("out1b.pcap", NULL, 0);
+	inst_expect_frames(&in, "out4.pcap", yr, N); /* port 1 sent the replies of port 2's connections */
+	inst_expect_frames(&in, "out5.pcap", xr, N);
+	inst_expect_frames(&in, "out1b.pcap", NULL, 0);
 
 	stats = ct_verb(SLUICE__REQUEST__CMD_CT_STATS_SHOW, "");
 	w0 = strstr(stats, "worker 0: packets ");

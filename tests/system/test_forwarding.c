@@ -25,28 +25,6 @@ teardown(void)
 #define MAC_B "00:00:00:00:00:0b"
 #define MAC_C "00:00:00:00:00:0c"
 
-static char devargs_buf[8][512];
-
-/* net_pcap port reading @rx (created empty if it does not exist) and writing @tx. */
-static const char *
-pcap_port(int i, const char *rx, const char *tx)
-{
-	if (access(inst_path(&in, rx), F_OK) != 0)
-		pcap_write_frames(inst_path(&in, rx), NULL, 0);
-	snprintf(devargs_buf[i], sizeof(devargs_buf[i]), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i,
-		 in.name, inst_path(&in, rx), inst_path(&in, tx));
-	return devargs_buf[i];
-}
-
-static void
-add_port(const char *name, int i, const char *rx, const char *tx, uint32_t ofport)
-{
-	char err[512];
-
-	cr_assert_eq(inst_add_port(&in, name, pcap_port(i, rx, tx), ofport, err, sizeof(err)), 0,
-		     "add-port %s: %s", name, err);
-}
-
 static void
 flows(const char *verb, const char *const *f, size_t n)
 {
@@ -55,35 +33,10 @@ flows(const char *verb, const char *const *f, size_t n)
 	cr_assert_eq(inst_flows(&in, verb, f, n, err, sizeof(err)), 0, "%s-flows: %s", verb, err);
 }
 
-/* Close the output files (deleting a pcap port flushes and closes them). */
-static void
-close_ports(const char *const *names, size_t n)
-{
-	char err[512];
-
-	for (size_t i = 0; i < n; i++)
-		cr_assert_eq(inst_del_port(&in, names[i], err, sizeof(err)), 0, "del-port %s: %s",
-			     names[i], err);
-}
-
 static bool
 same_frame(const struct frame *a, const struct frame *b)
 {
 	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
-}
-
-/* @got must equal @want frame for frame (one worker keeps order). */
-static void
-expect_frames(const char *file, const struct frame *want, size_t n)
-{
-	struct frame *got;
-	size_t m = pcap_read_frames(inst_path(&in, file), &got);
-
-	cr_assert_eq(m, n, "%s: %zu frames, expected %zu", file, m, n);
-	for (size_t i = 0; i < n; i++)
-		cr_assert(same_frame(&got[i], &want[i]), "%s: frame %zu differs (len %u vs %u)",
-			  file, i, got[i].len, want[i].len);
-	free(got);
 }
 
 TestSuite(forwarding, .fini = teardown, .timeout = 60);
@@ -125,16 +78,16 @@ Test(forwarding, priority_prefix_drop_and_vlan_actions_give_exact_outputs)
 	out3[n3++] = tx[6];
 
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 8);
-	add_port("p2", 2, "empty2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "empty3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "empty2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "empty3.pcap", "out3.pcap", 3);
 	flows("add", table, sizeof(table) / sizeof(table[0]));
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 8, 5000), 8);
-	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3" }, 3);
 
-	expect_frames("out1.pcap", NULL, 0);
-	expect_frames("out2.pcap", out2, n2);
-	expect_frames("out3.pcap", out3, n3);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
+	inst_expect_frames(&in, "out2.pcap", out2, n2);
+	inst_expect_frames(&in, "out3.pcap", out3, n3);
 	inst_stop(&in);
 }
 
@@ -190,17 +143,17 @@ Test(forwarding, two_workers_forward_both_inputs_exactly_once)
 	}
 	pcap_write_frames(inst_path(&in, "a.pcap"), a, N);
 	pcap_write_frames(inst_path(&in, "b.pcap"), b, N);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
-	add_port("p4", 4, "e4.pcap", "out4.pcap", 4);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p4", 4, "e4.pcap", "out4.pcap", 4);
 	flows("add", table, 3);
-	add_port("p1", 1, "a.pcap", "out1.pcap", 1);
-	add_port("p2", 2, "b.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p1", 1, "a.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p2", 2, "b.pcap", "out2.pcap", 2);
 	cr_assert_eq(inst_wait_rx(&in, 2 * N, 10000), 2 * N);
-	close_ports((const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
 	expect_frames_unordered("out3.pcap", o3, n3);
 	expect_frames_unordered("out4.pcap", o4, n4);
-	expect_frames("out1.pcap", NULL, 0);
-	expect_frames("out2.pcap", NULL, 0);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
+	inst_expect_frames(&in, "out2.pcap", NULL, 0);
 	free(a), free(b), free(o3), free(o4);
 	inst_stop(&in);
 }
@@ -222,22 +175,22 @@ Test(forwarding, normal_floods_unknown_then_unicasts_learned)
 	pcap_write_frames(inst_path(&in, "ba.pcap"), (struct frame[]){ ba, bcast }, 2);
 
 	flows("add", table, 1);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
 	/* A on port 1 talks to B, whom nobody knows yet: flooded to 2 and 3. */
-	add_port("p1", 1, "ab.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "ab.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 1, 5000), 1);
-	close_ports((const char *const[]){ "p2" }, 1);
+	inst_del_ports(&in, (const char *const[]){ "p2" }, 1);
 	/* B answers from port 2: A is known on 1, so only port 1 gets it;
 	 * the broadcast that follows floods to 1 and 3. */
-	add_port("p2b", 5, "ba.pcap", "out2b.pcap", 2);
+	inst_add_pcap_port(&in, "p2b", 5, "ba.pcap", "out2b.pcap", 2);
 	cr_assert_eq(inst_wait_rx(&in, 3, 5000), 3);
-	close_ports((const char *const[]){ "p1", "p2b", "p3" }, 3);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2b", "p3" }, 3);
 
-	expect_frames("out2.pcap", &ab, 1);
-	expect_frames("out3.pcap", (struct frame[]){ ab, bcast }, 2);
-	expect_frames("out1.pcap", (struct frame[]){ ba, bcast }, 2);
-	expect_frames("out2b.pcap", NULL, 0);
+	inst_expect_frames(&in, "out2.pcap", &ab, 1);
+	inst_expect_frames(&in, "out3.pcap", (struct frame[]){ ab, bcast }, 2);
+	inst_expect_frames(&in, "out1.pcap", (struct frame[]){ ba, bcast }, 2);
+	inst_expect_frames(&in, "out2b.pcap", NULL, 0);
 	inst_stop(&in);
 }
 
@@ -283,12 +236,12 @@ Test(forwarding, replace_flows_under_traffic_loses_and_misdirects_nothing, .time
 			 100 + i % 7, i / 200, i % 200);
 		table[i] = churn[i];
 	}
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
-	add_port("p4", 4, "e4.pcap", "out4.pcap", 4);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p4", 4, "e4.pcap", "out4.pcap", 4);
 	table[CHURN] = "priority=10,in_port=1,actions=output:2";
 	flows("replace", table, CHURN + 1);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	for (;;) {
 		uint64_t rx = inst_worker_rx(&in);
 
@@ -307,7 +260,7 @@ Test(forwarding, replace_flows_under_traffic_loses_and_misdirects_nothing, .time
 		cr_assert(replaces < 100000, "traffic never completed");
 	}
 	cr_assert_eq(inst_wait_rx(&in, N, 10000), N);
-	close_ports((const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
 	cr_assert_geq(during, 3, "only %d replaces happened while traffic flowed", during);
 
 	n2 = pcap_read_frames(inst_path(&in, "out2.pcap"), &o2);
@@ -320,8 +273,8 @@ Test(forwarding, replace_flows_under_traffic_loses_and_misdirects_nothing, .time
 		cr_assert(k < N && !seen[k], "frame %u duplicated or unknown", k);
 		seen[k] = 1;
 	}
-	expect_frames("out4.pcap", NULL, 0);
-	expect_frames("out1.pcap", NULL, 0);
+	inst_expect_frames(&in, "out4.pcap", NULL, 0);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
 	free(o2), free(o3), free(seen), free(table), free(churn);
 	inst_stop(&in);
 }

@@ -29,43 +29,6 @@ TestSuite(mpls, .fini = teardown, .timeout = 90);
 #define MAC_A "00:00:00:00:00:0a"
 #define MAC_B "00:00:00:00:00:0b"
 
-static char devargs_buf[8][512];
-
-static void
-add_port(const char *name, int i, const char *rx, const char *tx, uint32_t ofport)
-{
-	char err[512];
-
-	if (access(inst_path(&in, rx), F_OK) != 0)
-		pcap_write_frames(inst_path(&in, rx), NULL, 0);
-	snprintf(devargs_buf[i], sizeof(devargs_buf[i]), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i,
-		 in.name, inst_path(&in, rx), inst_path(&in, tx));
-	cr_assert_eq(inst_add_port(&in, name, devargs_buf[i], ofport, err, sizeof(err)), 0,
-		     "add-port %s: %s", name, err);
-}
-
-static void
-close_ports(const char *const *names, size_t n)
-{
-	char err[512];
-
-	for (size_t i = 0; i < n; i++)
-		cr_assert_eq(inst_del_port(&in, names[i], err, sizeof(err)), 0, "del-port %s: %s",
-			     names[i], err);
-}
-
-static uint16_t
-csum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /*
  * An Ethernet(/802.1Q) IPv4 UDP frame of 96 bytes (100 with the tag: the
  * same packet, tagged) with TOS @tos and TTL
@@ -75,8 +38,7 @@ static void
 udp(struct frame *f, int vlan, const char *dst_ip, uint16_t dport, uint8_t tos, uint8_t ttl)
 {
 	uint8_t *ip, *u;
-	uint16_t c, l4len;
-	uint32_t ps = 0;
+	uint16_t l4len;
 
 	frame_udp(f, MAC_A, MAC_B, vlan, "10.0.0.1", dst_ip, 4000, dport, vlan >= 0 ? 100 : 96);
 	ip = f->data + (vlan >= 0 ? 18 : 14);
@@ -86,17 +48,7 @@ udp(struct frame *f, int vlan, const char *dst_ip, uint16_t dport, uint8_t tos, 
 		u[i] = (uint8_t)(i * 5 + dport);
 	ip[1] = tos;
 	ip[8] = ttl;
-	ip[10] = ip[11] = 0;
-	c = csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
-	u[6] = u[7] = 0;
-	for (int i = 12; i < 20; i += 2)
-		ps += (uint32_t)ip[i] << 8 | ip[i + 1];
-	ps += 17 + l4len;
-	c = csum(u, l4len, ps);
-	if (c == 0)
-		c = 0xffff;
-	u[6] = (uint8_t)(c >> 8), u[7] = (uint8_t)c;
+	frame_fix_checksums(f, (size_t)(ip - f->data));
 }
 
 /* @in (untagged) with one label stack entry put after its Ethernet header. */
@@ -112,24 +64,6 @@ mpls(struct frame *out, const struct frame *in, uint16_t type, uint32_t label, u
 	out->data[16] = (uint8_t)(lse >> 8), out->data[17] = (uint8_t)lse;
 	memcpy(out->data + 18, in->data + 14, in->len - 14);
 	out->len = in->len + 4;
-}
-
-static void
-expect_frames(const char *file, const struct frame *want, size_t n)
-{
-	struct frame *got;
-	size_t m = pcap_read_frames(inst_path(&in, file), &got);
-
-	cr_assert_eq(m, n, "%s: %zu frames, expected %zu", file, m, n);
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(got[i].len, want[i].len, "%s: frame %zu has %u bytes, not %u", file, i,
-			     got[i].len, want[i].len);
-		for (uint32_t k = 0; k < got[i].len; k++)
-			cr_assert_eq(got[i].data[k], want[i].data[k],
-				     "%s: frame %zu differs at byte %u (0x%02x, want 0x%02x)", file,
-				     i, k, got[i].data[k], want[i].data[k]);
-	}
-	free(got);
 }
 
 /* Two rounds of @n frames in @tx[0..n), the second a copy of the first. */
@@ -182,21 +116,21 @@ Test(mpls, push_pop_and_label_matches_give_exact_frames)
 	twice(o4, 1);
 
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 8);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
-	add_port("p4", 4, "e4.pcap", "out4.pcap", 4);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p4", 4, "e4.pcap", "out4.pcap", 4);
 	cr_assert_eq(inst_flows(&in, "add", flows, sizeof(flows) / sizeof(flows[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 8, 5000), 8);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
 
-	expect_frames("out2.pcap", o2, 2);
-	expect_frames("out3.pcap", o3, 4);
-	expect_frames("out4.pcap", o4, 2);
-	expect_frames("out1.pcap", NULL, 0);
+	inst_expect_frames(&in, "out2.pcap", o2, 2);
+	inst_expect_frames(&in, "out3.pcap", o3, 4);
+	inst_expect_frames(&in, "out4.pcap", o4, 2);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
 	cr_assert_geq(wc.pcache_hits, 2, "the second round comes from the cache (%llu hits)",
 		      (unsigned long long)wc.pcache_hits);
 	inst_stop(&in);
@@ -221,13 +155,13 @@ Test(mpls, dec_mpls_ttl_drops_a_ttl_of_one)
 	mpls(&tx[1], &ip, 0x8847, 16, 0, true, 2);
 	mpls(&o2[0], &ip, 0x8847, 16, 0, true, 1);
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 2);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
 	cr_assert_eq(inst_flows(&in, "add", flows, 1, err, sizeof(err)), 0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 2, 5000), 2);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2" }, 2);
-	expect_frames("out2.pcap", o2, 1);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
+	inst_expect_frames(&in, "out2.pcap", o2, 1);
 	cr_assert_eq(wc.ttl_dropped, 1);
 	inst_stop(&in);
 }
@@ -263,16 +197,16 @@ Test(mpls, action_set_runs_in_ovs_order)
 	twice(o3, 1);
 
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 4);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
 	cr_assert_eq(inst_flows(&in, "add", flows, sizeof(flows) / sizeof(flows[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 4, 5000), 4);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
-	expect_frames("out2.pcap", o2, 2);
-	expect_frames("out3.pcap", o3, 2);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3" }, 3);
+	inst_expect_frames(&in, "out2.pcap", o2, 2);
+	inst_expect_frames(&in, "out3.pcap", o3, 2);
 	inst_stop(&in);
 }

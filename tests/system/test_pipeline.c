@@ -29,43 +29,6 @@ TestSuite(pipeline, .fini = teardown, .timeout = 90);
 #define MAC_A "00:00:00:00:00:0a"
 #define MAC_B "00:00:00:00:00:0b"
 
-static char devargs_buf[8][512];
-
-static void
-add_port(const char *name, int i, const char *rx, const char *tx, uint32_t ofport)
-{
-	char err[512];
-
-	if (access(inst_path(&in, rx), F_OK) != 0)
-		pcap_write_frames(inst_path(&in, rx), NULL, 0);
-	snprintf(devargs_buf[i], sizeof(devargs_buf[i]), "net_pcap%d_%s,rx_pcap=%s,tx_pcap=%s", i,
-		 in.name, inst_path(&in, rx), inst_path(&in, tx));
-	cr_assert_eq(inst_add_port(&in, name, devargs_buf[i], ofport, err, sizeof(err)), 0,
-		     "add-port %s: %s", name, err);
-}
-
-static void
-close_ports(const char *const *names, size_t n)
-{
-	char err[512];
-
-	for (size_t i = 0; i < n; i++)
-		cr_assert_eq(inst_del_port(&in, names[i], err, sizeof(err)), 0, "del-port %s: %s",
-			     names[i], err);
-}
-
-static uint16_t
-csum(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /*
  * A UDP frame with TTL @ttl, a payload, and both checksums computed from
  * nothing (the UDP one over the pseudo-header).
@@ -75,8 +38,7 @@ udp(struct frame *f, const char *src_ip, const char *dst_ip, uint16_t sport, uin
     uint8_t ttl)
 {
 	uint8_t *ip, *u;
-	uint16_t c, l4len;
-	uint32_t ps = 0;
+	uint16_t l4len;
 
 	frame_udp(f, MAC_A, MAC_B, -1, src_ip, dst_ip, sport, dport, 80);
 	ip = f->data + 14;
@@ -85,35 +47,7 @@ udp(struct frame *f, const char *src_ip, const char *dst_ip, uint16_t sport, uin
 	for (int i = 0; i < l4len - 8; i++)
 		u[8 + i] = (uint8_t)(i * 7 + sport);
 	ip[8] = ttl;
-	ip[10] = ip[11] = 0;
-	c = csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
-	u[6] = u[7] = 0;
-	for (int i = 12; i < 20; i += 2)
-		ps += (uint32_t)ip[i] << 8 | ip[i + 1];
-	ps += 17 + l4len;
-	c = csum(u, l4len, ps);
-	if (c == 0)
-		c = 0xffff;
-	u[6] = (uint8_t)(c >> 8), u[7] = (uint8_t)c;
-}
-
-static void
-expect_frames(const char *file, const struct frame *want, size_t n)
-{
-	struct frame *got;
-	size_t m = pcap_read_frames(inst_path(&in, file), &got);
-
-	cr_assert_eq(m, n, "%s: %zu frames, expected %zu", file, m, n);
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(got[i].len, want[i].len, "%s: frame %zu has %u bytes, not %u", file, i,
-			     got[i].len, want[i].len);
-		for (uint32_t k = 0; k < got[i].len; k++)
-			cr_assert_eq(got[i].data[k], want[i].data[k],
-				     "%s: frame %zu differs at byte %u (0x%02x, want 0x%02x)", file,
-				     i, k, got[i].data[k], want[i].data[k]);
-	}
-	free(got);
+	frame_fix_checksums(f, 14);
 }
 
 /*
@@ -162,19 +96,19 @@ Test(pipeline, three_tables_acl_rewrite_output_give_exact_frames)
 	out3[1] = out3[0];
 
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 12);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
 	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 12, 5000), 12);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3" }, 3);
 
-	expect_frames("out2.pcap", out2, 6);
-	expect_frames("out3.pcap", out3, 2);
-	expect_frames("out1.pcap", NULL, 0);
+	inst_expect_frames(&in, "out2.pcap", out2, 6);
+	inst_expect_frames(&in, "out3.pcap", out3, 2);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
 	cr_assert_eq(wc.ttl_dropped, 2, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
 	cr_assert_eq(wc.table_misses, 2, "table misses: %llu", (unsigned long long)wc.table_misses);
 	cr_assert_geq(wc.pcache_hits, 5, "the second round comes from the cache (%llu hits)",
@@ -207,15 +141,15 @@ Test(pipeline, clone_and_action_set_give_each_copy_its_state)
 	udp(&o3[0], "8.8.8.8", "9.9.9.9", 5000, 80, 64);
 	o3[1] = o3[0];
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 2);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
 	cr_assert_eq(inst_flows(&in, "add", table, 2, err, sizeof(err)), 0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 2, 5000), 2);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2", "p3" }, 3);
-	expect_frames("out2.pcap", o2, 2);
-	expect_frames("out3.pcap", o3, 2);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3" }, 3);
+	inst_expect_frames(&in, "out2.pcap", o2, 2);
+	inst_expect_frames(&in, "out3.pcap", o3, 2);
 	cr_assert_eq(wc.pcache_hits, 1);
 	inst_stop(&in);
 }
@@ -242,13 +176,13 @@ Test(pipeline, resubmit_depth_is_bounded_and_counted)
 	table[69] = "table=69,actions=output:2";
 	udp(&f, "10.0.0.1", "10.0.0.2", 1, 2, 64);
 	pcap_write_frames(inst_path(&in, "in.pcap"), &f, 1);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
 	cr_assert_eq(inst_flows(&in, "add", table, 70, err, sizeof(err)), 0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 1, 5000), 1);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2" }, 2);
-	expect_frames("out2.pcap", NULL, 0);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
+	inst_expect_frames(&in, "out2.pcap", NULL, 0);
 	cr_assert_eq(wc.resubmit_limit, 1);
 	dump = inst_flows_text(&in, "table=10,", &packets);
 	cr_assert_not_null(dump, "dump-flows lists table 10's flow");
@@ -380,20 +314,20 @@ Test(pipeline, exit_actset_output_pkt_mark_xreg_and_no_op_actions)
 	udp(&o4[0], "10.0.0.1", "10.0.0.2", 5001, 8, 64); /* group 1, not output:3 */
 	o4[1] = o4[0];
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, 6);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
-	add_port("p3", 3, "e3.pcap", "out3.pcap", 3);
-	add_port("p4", 4, "e4.pcap", "out4.pcap", 4);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p4", 4, "e4.pcap", "out4.pcap", 4);
 	add_group("group_id=1,type=indirect,bucket=output:4");
 	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, 6, 5000), 6);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
-	close_ports((const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
-	expect_frames("out2.pcap", o2, 4);
-	expect_frames("out3.pcap", o3, 2);
-	expect_frames("out4.pcap", o4, 2);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3", "p4" }, 4);
+	inst_expect_frames(&in, "out2.pcap", o2, 4);
+	inst_expect_frames(&in, "out3.pcap", o3, 2);
+	inst_expect_frames(&in, "out4.pcap", o4, 2);
 	cr_assert_eq(wc.table_misses, 0);
 	cr_assert_geq(wc.pcache_hits, 3, "the second round comes from the cache (%llu hits)",
 		      (unsigned long long)wc.pcache_hits);
