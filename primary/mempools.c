@@ -21,12 +21,14 @@
  * one housekeeping pass apart.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
@@ -101,11 +103,46 @@ room(const struct sl_pool *pl)
 	return pl->n_mbufs > used ? pl->n_mbufs - used : 0;
 }
 
+/*
+ * Hugepage memory a new pool could still get: what the heap of this
+ * socket has free plus the hugepages no process has mapped yet (DPDK maps
+ * them on demand).  An estimate, but enough to refuse at once a pool that
+ * cannot fit, instead of mapping and zeroing gigabytes first to find out.
+ */
+static uint64_t
+hugepage_room(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t free_pages = 0, kib = 2048, v;
+	char line[128];
+	FILE *f;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		memset(&st, 0, sizeof(st));
+	f = fopen("/proc/meminfo", "re");
+	if (f == NULL)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %" SCNu64, &v) == 1)
+			free_pages = v;
+		else if (sscanf(line, "Hugepagesize: %" SCNu64 " kB", &v) == 1)
+			kib = v;
+	}
+	fclose(f);
+	return st.heap_freesz_bytes + free_pages * kib * 1024;
+}
+
 static struct rte_mempool *
 create(const char *name, uint32_t n, uint32_t buf_size)
 {
 	uint32_t cache = n >= 16383 ? SL_POOL_BIG_CACHE : SL_POOL_SMALL_CACHE;
+	uint32_t obj = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + buf_size, 0, NULL);
 	struct rte_mempool *mp;
+
+	if ((uint64_t)n * obj > hugepage_room()) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 
 	/* A worker killed with -9 inside a ring-based mempool get or put can
 	 * leave the ring stuck for every other process; a lock-free stack's
