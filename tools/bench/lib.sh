@@ -143,6 +143,52 @@ wait_gone() {
 	wait "$pid" 2>/dev/null || WAIT_RC=$?
 }
 
+# ---------------------------------------------------------------- sluice under sluiced
+# For scripts that run the whole control side: sluiced from $BUILD starts
+# the primary and workers of BUILD (sluice_start's second argument).  The
+# sourcing script sets CTL_CPU, FWD_CPU (the one-worker core), MASK (the
+# pmd-cpu-mask of more workers), MBUFS and SLD_PREFIX (its --file-prefix).
+SL_RD="" SL_PIDS=()
+sl_ctl() { "$BUILD/ctl/sluicectl" --rundir "$SL_RD" "$@"; }
+
+sluice_stop() {
+	local pid
+	[ -n "$SL_RD" ] && [ -S "$SL_RD/sluiced.sock" ] &&
+		timeout 15 "$BUILD/ctl/sluicectl" --rundir "$SL_RD" --timeout 10000 shutdown >/dev/null 2>&1
+	for pid in "${SL_PIDS[@]}"; do
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	done
+	return 0
+}
+
+# sluice_start DIR BUILD NWORKERS: sluiced with NWORKERS workers running
+# (more than one: pmd-cpu-mask=$MASK).
+sluice_start() {
+	local dir=$1 build=$2 n=$3 json st pid
+	SL_RD=$dir/sl
+	mkdir -p "$SL_RD"
+	"$BUILD/ctl/sluiced" --rundir "$SL_RD" --workers 1 --lcores "$CTL_CPU,$FWD_CPU" \
+		--primary-bin "$build/primary/sluice-primary" --worker-bin "$build/secondary/sluice-worker" \
+		--primary-args "--mbufs $MBUFS" \
+		--eal-args "--no-pci --file-prefix=$SLD_PREFIX --log-level=lib.eal:error" --detach \
+		>"$dir/sluiced.out" 2>&1 || { tail -5 "$dir/sluiced.out" >&2; return 1; }
+	pid=$(cat "$SL_RD/sluiced.pid")
+	pid_record "$pid"
+	SL_PIDS+=("$pid")
+	[ "$n" = 1 ] || sl_ctl set "pmd-cpu-mask=$MASK" >/dev/null
+	for _ in $(seq 300); do
+		json=$(sl_ctl --json show 2>/dev/null) || json='{}'
+		st=$(jq -r '[.workers[]? | select(.state == "running")] | length' <<<"$json")
+		[ "$st" = "$n" ] && break
+		sleep 0.1
+	done
+	[ "$st" = "$n" ] || { echo "sluice: $st workers running, not $n" >&2; return 1; }
+	for pid in $(jq -r '.daemon.primary_pid, .workers[].pid' <<<"$json"); do
+		pid_record "$pid"
+		SL_PIDS+=("$pid")
+	done
+}
+
 # ---------------------------------------------------------------- OVS-DPDK
 # Debian's openvswitch-switch-dpdk, installed if missing with its system
 # services kept from starting, and run from a private directory.

@@ -15,6 +15,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 BENCH_NAME=rxq.sh
 BENCH_PREFIXES="bench_rxq bench_ovs"
+SLD_PREFIX=bench_rxq
 # shellcheck source=tools/bench/lib.sh
 . "$HERE/lib.sh"
 
@@ -146,46 +147,6 @@ log "generating traffic in $WORK"
 "$BUILD/tools/bench/genpcap" -o "$WORK/many.pcap" -n 100000 -f 100000 -s 64 >/dev/null
 
 # ---------------------------------------------------------------- sluice
-SL_RD="" SL_PIDS=()
-sl_ctl() { "$BUILD/ctl/sluicectl" --rundir "$SL_RD" "$@"; }
-
-sluice_stop() {
-	local pid
-	[ -n "$SL_RD" ] && [ -S "$SL_RD/sluiced.sock" ] &&
-		timeout 15 "$BUILD/ctl/sluicectl" --rundir "$SL_RD" --timeout 10000 shutdown >/dev/null 2>&1
-	for pid in "${SL_PIDS[@]}"; do
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	done
-	return 0
-}
-
-# sluice_start DIR BUILD NWORKERS: sluiced (from BUILD) with NWORKERS workers running.
-sluice_start() {
-	local dir=$1 build=$2 n=$3 json st pid
-	SL_RD=$dir/sl
-	mkdir -p "$SL_RD"
-	"$BUILD/ctl/sluiced" --rundir "$SL_RD" --workers 1 --lcores "$CTL_CPU,$FWD_CPU" \
-		--primary-bin "$build/primary/sluice-primary" --worker-bin "$build/secondary/sluice-worker" \
-		--primary-args "--mbufs $MBUFS" \
-		--eal-args "--no-pci --file-prefix=bench_rxq --log-level=lib.eal:error" --detach \
-		>"$dir/sluiced.out" 2>&1 || { tail -5 "$dir/sluiced.out" >&2; return 1; }
-	pid=$(cat "$SL_RD/sluiced.pid")
-	pid_record "$pid"
-	SL_PIDS+=("$pid")
-	[ "$n" = 1 ] || sl_ctl set "pmd-cpu-mask=$MASK"
-	for _ in $(seq 300); do
-		json=$(sl_ctl --json show 2>/dev/null) || json='{}'
-		st=$(jq -r '[.workers[]? | select(.state == "running")] | length' <<<"$json")
-		[ "$st" = "$n" ] && break
-		sleep 0.1
-	done
-	[ "$st" = "$n" ] || { echo "sluice: $st workers running, not $n" >&2; return 1; }
-	for pid in $(jq -r '.daemon.primary_pid, .workers[].pid' <<<"$json"); do
-		pid_record "$pid"
-		SL_PIDS+=("$pid")
-	done
-}
-
 sl_port_rx() { sl_ctl dump-ports "$1" | sed -n 's/.*rx pkts=\([0-9]*\).*/\1/p'; }
 sl_port_tx() { sl_ctl dump-ports "$1" | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p'; }
 

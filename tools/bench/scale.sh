@@ -14,6 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 BENCH_NAME=scale.sh
 BENCH_PREFIXES="bench_scale"
+SLD_PREFIX=bench_scale
 # shellcheck source=tools/bench/lib.sh
 . "$HERE/lib.sh"
 
@@ -114,50 +115,16 @@ for f in $FLOWS; do
 	"$BUILD/tools/bench/genpcap" -o "$WORK/f$f.pcap" -n "$(( f > 10000 ? f : 10000 ))" -f "$f" -s 64 >/dev/null
 done
 
-SL_RD="" SL_PIDS=()
-sl_ctl() { "$BUILD/ctl/sluicectl" --rundir "$SL_RD" "$@"; }
-
-sluice_stop() {
-	local pid
-	[ -n "$SL_RD" ] && [ -S "$SL_RD/sluiced.sock" ] &&
-		timeout 15 "$BUILD/ctl/sluicectl" --rundir "$SL_RD" --timeout 10000 shutdown >/dev/null 2>&1
-	for pid in "${SL_PIDS[@]}"; do
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	done
-	return 0
-}
-
 # measure TAG NWORKERS FLOWS: "Mpps cycles/pkt" (cycles: the workers' mean)
 measure() {
-	local dir=$WORK/run/$1 n=$2 pcap=$WORK/f$3.pcap json st pid t0 t1 p0 p1 aff1=() aff2=()
+	local dir=$WORK/run/$1 n=$2 pcap=$WORK/f$3.pcap t0 t1 p0 p1 aff1=() aff2=()
 	mkdir -p "$dir"
-	SL_RD=$dir/sl
-	mkdir -p "$SL_RD"
 	trap sluice_stop EXIT
-	"$BUILD/ctl/sluiced" --rundir "$SL_RD" --workers 1 --lcores "$CTL_CPU,$FWD_CPU" \
-		--primary-bin "$BUILD/primary/sluice-primary" --worker-bin "$BUILD/secondary/sluice-worker" \
-		--primary-args "--mbufs $MBUFS" \
-		--eal-args "--no-pci --file-prefix=bench_scale --log-level=lib.eal:error" --detach \
-		>"$dir/sluiced.out" 2>&1 || { tail -5 "$dir/sluiced.out" >&2; return 1; }
-	pid=$(cat "$SL_RD/sluiced.pid")
-	pid_record "$pid"
-	SL_PIDS+=("$pid")
+	sluice_start "$dir" "$BUILD" "$n"
 	if [ "$n" = 2 ]; then
-		sl_ctl set "pmd-cpu-mask=$MASK" >/dev/null
 		aff1=(pmd-rxq-affinity=0:0)
 		aff2=(pmd-rxq-affinity=0:1)
 	fi
-	for _ in $(seq 300); do
-		json=$(sl_ctl --json show 2>/dev/null) || json='{}'
-		st=$(jq -r '[.workers[]? | select(.state == "running")] | length' <<<"$json")
-		[ "$st" = "$n" ] && break
-		sleep 0.1
-	done
-	[ "$st" = "$n" ] || { echo "sluice: $st workers running, not $n" >&2; return 1; }
-	for pid in $(jq -r '.daemon.primary_pid, .workers[].pid' <<<"$json"); do
-		pid_record "$pid"
-		SL_PIDS+=("$pid")
-	done
 	printf '%s\n' "in_port=1,actions=output:3" "in_port=2,actions=output:4" | sl_ctl add-flows - >/dev/null
 	sl_ctl add-port k1 "net_null_sck1,no-rx=1" ofport=3 >/dev/null
 	sl_ctl add-port k2 "net_null_sck2,no-rx=1" ofport=4 >/dev/null
