@@ -70,7 +70,8 @@ packet_summary(const uint8_t *d, size_t len, char *buf, size_t size)
 		m.mask.nw_proto = 0xff;
 		m.mask.nw_tos = 0xff;
 		m.mask.nw_ttl = 0xff;
-		m.mask.nw_frag = 0xff;
+		/* "no", or "first"/"later" for a fragment, as OVS prints a packet's. */
+		m.mask.nw_frag = (k.nw_frag & SL_FRAG_ANY) ? SL_FRAG_ANY | SL_FRAG_LATER : SL_FRAG_ANY;
 		memset(m.mask.nw_src, 0xff, a);
 		memset(m.mask.nw_dst, 0xff, a);
 		if (!(k.nw_frag & SL_FRAG_LATER) &&

@@ -97,13 +97,28 @@ Test(packet_in, controller_action_packet_ins_show_in_sluicectl)
 	cr_assert(strstr(out, "(seq=5): cookie=0xc total_len=100 in_port=1 (via action) "
 			      "data_len=100 (unbuffered)\n") != NULL,
 		  "%s", out);
-	cr_assert(strstr(out, "tp_src=1001,tp_dst=2001") != NULL, "%s", out);
+	cr_assert(strstr(out, "nw_ttl=64,tp_src=1001,tp_dst=2001,ip_frag=no\n") != NULL, "%s", out);
 	OK("dump-ports out");
 	cr_assert_eq(ctl_number_after(out, "tx pkts="), 4, "the packets went on: %s", out);
 
+	OK("packet-in-show --since 4");
+	fprintf(stderr, "packet_in: packet-in-show --since 4 prints:\n%s", out);
 	OK("packet-in-show --since 5");
 	cr_assert_eq(count(out, "OFPT_PACKET_IN"), 1, "%s", out);
 	cr_assert(strstr(out, "(seq=5)") != NULL, "%s", out);
+	/* --follow: what is kept, then whatever comes, until interrupted. */
+	snprintf(path, sizeof(path), "%s/follow.txt", c.rundir);
+	ctl_sh("timeout -s INT 1 %s/ctl/sluicectl --rundir %s packet-in-show --follow --since 2 "
+	       ">%s 2>&1",
+	       getenv("SLUICE_BUILD") != NULL ? getenv("SLUICE_BUILD") : "build", c.rundir, path);
+	{
+		char *followed = ctl_file(&c, "follow.txt");
+
+		cr_assert_eq(count(followed, "OFPT_PACKET_IN"), 4, "%s", followed);
+		cr_assert(strstr(followed, "(seq=2)") != NULL && strstr(followed, "(seq=1)") == NULL,
+			  "%s", followed);
+		free(followed);
+	}
 	OK("--json packet-in-show --since 4");
 	cr_assert(strstr(out, "\"total_len\"") != NULL && strstr(out, "\"data\"") != NULL, "%s",
 		  out);
