@@ -276,7 +276,7 @@ sl_action_set_u32(struct sl_action *a, uint32_t v)
 #define SL_CTF_COMMIT 0x01 /* ct: commit the connection */
 #define SL_CTF_FORCE 0x02  /* ct: a connection seen from its reply side starts again */
 #define SL_CT_NO_TABLE 0xffff /* ct without table=: no recirculation */
-#define SL_RESUBMIT_HERE 0xff
+#define SL_RESUBMIT_HERE 0xff /* resubmit's table: the one the rule is in */
 #define SL_CONTROLLER_MAX_LEN_ALL 0xffff /* controller's default max_len: the whole packet */
 #define SL_OFPP_CONTROLLER 0xfffd /* the controller's port, as OpenFlow 1.0 numbers it */
 
@@ -292,7 +292,7 @@ enum sl_pin_reason {
 };
 
 /* "action", "no_match", ... ; NULL for a reason out of range. */
-const char *sl_pin_reason_name(unsigned int reason); /* resubmit's table: the one the rule is in */
+const char *sl_pin_reason_name(unsigned int reason);
 
 _Static_assert(SL_FLD_COUNT < 256, "field ids fit a byte");
 
