@@ -96,3 +96,15 @@ sl_match_equal(const struct sl_match *a, const struct sl_match *b)
 	}
 	return diff == 0;
 }
+
+const char *
+sl_pin_reason_name(unsigned int reason)
+{
+	static const char *const names[SL_PIN_N_REASONS] = {
+		[SL_PIN_NO_MATCH] = "no_match",       [SL_PIN_ACTION] = "action",
+		[SL_PIN_INVALID_TTL] = "invalid_ttl", [SL_PIN_ACTION_SET] = "action_set",
+		[SL_PIN_GROUP] = "group",             [SL_PIN_PACKET_OUT] = "packet_out",
+	};
+
+	return reason < SL_PIN_N_REASONS ? names[reason] : NULL;
+}

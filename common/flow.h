@@ -189,6 +189,11 @@ enum sl_action_type {
 	SL_ACT_POP_QUEUE,
 	SL_ACT_ENQUEUE,      /* arg = ofport, id (sl_action_u32) = queue */
 	SL_ACT_FIN_TIMEOUT,  /* arg = idle, arg2 = hard timeout (s) the rule gets on a TCP FIN/RST */
+	/* A packet-in (common/packet_in.h): a copy of the packet, at most arg
+	 * (max_len) bytes of it, with its metadata, for the controller channel;
+	 * arg2 = controller id, field = reason (SL_PIN_*), nbits = bytes of
+	 * userdata in val (at most 16).  output:CONTROLLER is this action. */
+	SL_ACT_CONTROLLER,
 	SL_ACT_COUNT
 };
 
@@ -272,6 +277,22 @@ sl_action_set_u32(struct sl_action *a, uint32_t v)
 #define SL_CTF_FORCE 0x02  /* ct: a connection seen from its reply side starts again */
 #define SL_CT_NO_TABLE 0xffff /* ct without table=: no recirculation */
 #define SL_RESUBMIT_HERE 0xff /* resubmit's table: the one the rule is in */
+#define SL_CONTROLLER_MAX_LEN_ALL 0xffff /* controller's default max_len: the whole packet */
+#define SL_OFPP_CONTROLLER 0xfffd /* the controller's port, as OpenFlow 1.0 numbers it */
+
+/* Why a packet-in was sent, numbered as OpenFlow 1.3's ofp_packet_in_reason (OVS's names). */
+enum sl_pin_reason {
+	SL_PIN_NO_MATCH = 0,
+	SL_PIN_ACTION = 1,
+	SL_PIN_INVALID_TTL = 2,
+	SL_PIN_ACTION_SET = 3,
+	SL_PIN_GROUP = 4,
+	SL_PIN_PACKET_OUT = 5,
+	SL_PIN_N_REASONS
+};
+
+/* "action", "no_match", ... ; NULL for a reason out of range. */
+const char *sl_pin_reason_name(unsigned int reason);
 
 _Static_assert(SL_FLD_COUNT < 256, "field ids fit a byte");
 

@@ -1275,11 +1275,12 @@ static const struct sl_act_word sl_act_words[] = {
 	{ "pop_queue", SL_ACT_POP_QUEUE, SL_ARG_NONE, 0 },
 	{ "enqueue", SL_ACT_ENQUEUE, SL_ARG_ENQUEUE, 0 },
 	{ "fin_timeout", SL_ACT_FIN_TIMEOUT, SL_ARG_FIN_TIMEOUT, 0 },
+	{ "controller", SL_ACT_CONTROLLER, SL_ARG_SPECIAL, 0 },
 };
 
 /* Actions of Open vSwitch that sluice does not implement (yet). */
 static const char *const sl_unsupported_actions[] = {
-	"controller", "enqueue", "set_queue", "pop_queue", "sample", "learn", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
+	"enqueue", "set_queue", "pop_queue", "sample", "learn", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
 	"bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
 	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "local",
 	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
@@ -1686,6 +1687,126 @@ sl_note_printed(unsigned int n)
 	return (n + 10 + 7) / 8 * 8 - 10;
 }
 
+static char *sl_next_arg(char **s);
+
+/* The controller's port, as output names it: CONTROLLER, or OpenFlow 1.0's number for it. */
+static bool
+sl_is_controller_port(const char *s)
+{
+	return strcasecmp(s, "CONTROLLER") == 0 || strcmp(s, "65533") == 0;
+}
+
+/* controller with its defaults: the whole packet, reason action, controller 0. */
+static void
+sl_controller_init(struct sl_action *a, uint16_t max_len)
+{
+	a->type = SL_ACT_CONTROLLER;
+	a->arg = max_len;
+	a->arg2 = 0;
+	a->field = SL_PIN_ACTION;
+	a->nbits = 0;
+}
+
+/* userdata=HH.HH...: at most as many bytes as an action holds. */
+static int
+sl_parse_userdata(struct sl_pctx *c, const char *arg, struct sl_action *a)
+{
+	unsigned int n = 0;
+
+	while (*arg != '\0') {
+		int hi = sl_hex_digit(arg[0]), lo = hi < 0 ? -1 : sl_hex_digit(arg[1]);
+
+		if (lo < 0)
+			return sl_fail(c, -EINVAL,
+				       "actions: controller: userdata: bad hex bytes near \"%.16s\"", arg);
+		if (n == sizeof(a->val))
+			return sl_fail(c, -ENOTSUP,
+				       "actions: controller: not supported: userdata of more than %zu bytes",
+				       sizeof(a->val));
+		a->val[n++] = (uint8_t)(hi << 4 | lo);
+		arg += 2;
+		if (*arg == '.')
+			arg++;
+	}
+	a->nbits = (uint8_t)n;
+	return 0;
+}
+
+/*
+ * controller, controller:MAX_LEN, controller(reason=R,max_len=N,id=N,
+ * userdata=HH.HH...,pause,meter_id=N), as ovs-actions(7).  pause and a
+ * meter on the packet-in are OVS's too, not honoured here: refused.
+ */
+static int
+sl_parse_controller(struct sl_pctx *c, char *arg, bool paren, struct sl_action *a)
+{
+	char *rest = arg, *tok;
+	uint64_t v = 0;
+
+	sl_controller_init(a, SL_CONTROLLER_MAX_LEN_ALL);
+	if (arg == NULL)
+		return 0;
+	if (!paren) {
+		if (sl_num(c, "actions: controller: max_len", arg, 0, UINT16_MAX, &v) < 0)
+			return -EINVAL;
+		a->arg = (uint16_t)v;
+		return 0;
+	}
+	while ((tok = sl_next_arg(&rest)) != NULL) {
+		char *eq = strchr(tok, '='), *val = eq != NULL ? eq + 1 : NULL;
+		size_t l = strlen(tok);
+
+		while (l > 0 && strchr(SL_SPACES, tok[l - 1]) != NULL)
+			tok[--l] = '\0';
+		if (l == 0) {
+			if (rest == NULL && tok == arg + strspn(arg, SL_SPACES))
+				break; /* controller() */
+			return sl_fail(c, -EINVAL, "actions: controller: empty argument");
+		}
+		if (eq != NULL)
+			*eq = '\0';
+		if (strcasecmp(tok, "pause") == 0 && val == NULL) {
+			return sl_fail(c, -ENOTSUP, "actions: controller: not supported: pause "
+						    "(there is no controller to resume it)");
+		} else if (val == NULL) {
+			return sl_fail(c, -EINVAL, "actions: controller: unknown argument \"%s\"", tok);
+		} else if (strcasecmp(tok, "reason") == 0) {
+			unsigned int r;
+
+			for (r = 0; r < SL_PIN_N_REASONS; r++)
+				if (strcasecmp(val, sl_pin_reason_name(r)) == 0)
+					break;
+			if (r == SL_PIN_N_REASONS)
+				return sl_fail(c, -EINVAL,
+					       "actions: controller: unknown reason \"%s\" (action, no_match, "
+					       "invalid_ttl, action_set, group or packet_out)", val);
+			a->field = (uint8_t)r;
+		} else if (strcasecmp(tok, "max_len") == 0) {
+			if (sl_num(c, "actions: controller: max_len", val, 0, UINT16_MAX, &v) < 0)
+				return -EINVAL;
+			a->arg = (uint16_t)v;
+		} else if (strcasecmp(tok, "id") == 0) {
+			if (sl_num(c, "actions: controller: id", val, 0, UINT16_MAX, &v) < 0)
+				return -EINVAL;
+			a->arg2 = (uint16_t)v;
+		} else if (strcasecmp(tok, "userdata") == 0) {
+			int rc = sl_parse_userdata(c, val, a);
+
+			if (rc < 0)
+				return rc;
+		} else if (strcasecmp(tok, "meter_id") == 0) {
+			if (sl_num(c, "actions: controller: meter_id", val, 0, UINT32_MAX, &v) < 0)
+				return -EINVAL;
+			if (v != 0) /* 0: no meter, as OVS reads it */
+				return sl_fail(c, -ENOTSUP, "actions: controller: not supported: "
+							    "meter_id (no meter polices packet-ins here)");
+		} else {
+			return sl_fail(c, -EINVAL, "actions: controller: unknown argument \"%s\"", tok);
+		}
+	}
+	return 0;
+}
+
 /* output(port=N,max_len=M), or output(N). */
 static int
 sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
@@ -1693,8 +1814,13 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	char *port = NULL, *max_len = NULL, *save = NULL;
 	uint64_t v = 0;
 
-	if (strchr(arg, '=') == NULL)
+	if (strchr(arg, '=') == NULL) {
+		if (sl_is_controller_port(arg)) {
+			sl_controller_init(a, SL_CONTROLLER_MAX_LEN_ALL);
+			return 0;
+		}
 		return sl_port_or_zero(c, "actions: output", arg, &a->arg);
+	}
 	for (char *kv = strtok_r(arg, ", ", &save); kv != NULL; kv = strtok_r(NULL, ", ", &save)) {
 		char *eq = strchr(kv, '=');
 
@@ -1710,6 +1836,14 @@ sl_parse_output_paren(struct sl_pctx *c, char *arg, struct sl_action *a)
 	}
 	if (port == NULL)
 		return sl_fail(c, -EINVAL, "actions: output: needs port=");
+	if (sl_is_controller_port(port)) {
+		/* OVS truncates in its controller action only: the same here. */
+		if (max_len != NULL &&
+		    sl_num(c, "actions: output: max_len", max_len, 0, UINT16_MAX, &v) < 0)
+			return -EINVAL;
+		sl_controller_init(a, max_len != NULL ? (uint16_t)v : SL_CONTROLLER_MAX_LEN_ALL);
+		return 0;
+	}
 	if (sl_port_or_zero(c, "actions: output", port, &a->arg) < 0)
 		return -EINVAL;
 	if (max_len == NULL)
@@ -1996,6 +2130,7 @@ sl_set_action_ok(uint16_t type)
 	case SL_ACT_POP_MPLS:
 	case SL_ACT_DEC_MPLS_TTL:
 	case SL_ACT_SET_QUEUE:
+	case SL_ACT_CONTROLLER: /* output to the controller's port */
 		return true;
 	default:
 		return false;
@@ -2045,12 +2180,13 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		arg = NULL;
 	if (w->arg == SL_ARG_NONE && arg != NULL)
 		return sl_fail(c, -EINVAL, "actions: %s takes no argument", w->name);
-	if (w->arg != SL_ARG_NONE && arg == NULL && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT)
+	if (w->arg != SL_ARG_NONE && arg == NULL && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT &&
+	    w->type != SL_ACT_CONTROLLER)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if (w->arg != SL_ARG_NONE && arg != NULL && *arg == '\0' && w->type != SL_ACT_CLONE &&
 	    w->type != SL_ACT_WRITE_ACTIONS && w->type != SL_ACT_NOTE && w->type != SL_ACT_CT &&
-	    w->type != SL_ACT_FIN_TIMEOUT)
+	    w->type != SL_ACT_FIN_TIMEOUT && w->type != SL_ACT_CONTROLLER)
 		return sl_fail(c, -EINVAL, "actions: %s needs an argument (%s:...)", w->name,
 			       w->name);
 	if ((in_set && !sl_set_action_ok((uint16_t)w->type)) ||
@@ -2072,7 +2208,13 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 				return 0;
 			}
 		}
+		if (!paren && sl_is_controller_port(arg)) {
+			sl_controller_init(a, SL_CONTROLLER_MAX_LEN_ALL);
+			return 0;
+		}
 		return paren ? sl_parse_output_paren(c, arg, a) : sl_action_arg(c, w, arg, a);
+	case SL_ACT_CONTROLLER:
+		return sl_parse_controller(c, arg, paren, a);
 	case SL_ACT_RESUBMIT:
 		return sl_parse_resubmit(c, arg, paren, a);
 	case SL_ACT_SET_FIELD:
@@ -2992,6 +3134,45 @@ static uint16_t sl_out_action_list(struct sl_out *o, const struct sl_actions *ac
 				   uint16_t end);
 static uint16_t sl_out_ct_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i);
 
+/*
+ * As ovs-ofctl: CONTROLLER:MAX_LEN when only max_len differs from the
+ * defaults, else controller(...) with the arguments that do.
+ */
+static void
+sl_out_controller(struct sl_out *o, const struct sl_action *a)
+{
+	const char *sep = "";
+
+	if (a->field == SL_PIN_ACTION && a->arg2 == 0 && a->nbits == 0) {
+		sl_out(o, "CONTROLLER:%u", a->arg);
+		return;
+	}
+	sl_put(o, "controller(");
+	if (a->field != SL_PIN_ACTION) {
+		const char *r = sl_pin_reason_name(a->field);
+
+		if (r != NULL)
+			sl_out(o, "reason=%s", r);
+		else
+			sl_out(o, "reason=%u", a->field);
+		sep = ",";
+	}
+	if (a->arg != SL_CONTROLLER_MAX_LEN_ALL) {
+		sl_out(o, "%smax_len=%u", sep, a->arg);
+		sep = ",";
+	}
+	if (a->arg2 != 0) {
+		sl_out(o, "%sid=%u", sep, a->arg2);
+		sep = ",";
+	}
+	if (a->nbits > 0) {
+		sl_out(o, "%suserdata=", sep);
+		for (unsigned int k = 0; k < a->nbits && k < sizeof(a->val); k++)
+			sl_out(o, "%s%02x", k == 0 ? "" : ".", a->val[k]);
+	}
+	sl_put(o, ")");
+}
+
 /* Print action @i; returns the index after it (and after its body, for clone()). */
 static uint16_t
 sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
@@ -3148,6 +3329,9 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		if (a->arg2 != 0)
 			sl_out(o, "%shard_timeout=%u", a->arg != 0 ? "," : "", a->arg2);
 		sl_put(o, ")");
+		break;
+	case SL_ACT_CONTROLLER:
+		sl_out_controller(o, a);
 		break;
 	case SL_ACT_COUNT:
 	default:

@@ -104,7 +104,13 @@ enum sl_setting_flags {
 	  NULL, NULL, "25", SL_SET_LIVE,                                                        \
 	  "auto-lb: rebalance only if the load variance improves this much (%)")               \
 	X(PMD_AUTO_LB_REBAL_INTERVAL, "pmd-auto-lb-rebal-interval", UINT, 0, 20000, NULL, NULL, "1", \
-	  SL_SET_LIVE, "auto-lb: minutes between two checks (0: 1)")
+	  SL_SET_LIVE, "auto-lb: minutes between two checks (0: 1)")                          \
+	X(CONTROLLER_RATE_LIMIT, "controller-rate-limit", UINT, 0, UINT32_MAX, NULL, NULL, "1000",  \
+	  SL_SET_LIVE, "packet-ins a second the controller channel takes; more are dropped and " \
+	  "counted (OVS's controller_rate_limit; 0: no limit)")                                 \
+	X(CONTROLLER_BURST_LIMIT, "controller-burst-limit", UINT, 0, UINT32_MAX, NULL, NULL, "0",   \
+	  SL_SET_LIVE, "packet-ins taken at once above the rate (OVS's controller_burst_limit; " \
+	  "0: a quarter of the rate, at least 25)")
 
 enum sl_port_setting_id {
 #define SL_PS_ID(ID, ...) SL_PS_##ID,

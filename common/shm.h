@@ -28,7 +28,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 13u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits; 13: fin_timeout rings */
+#define SL_LAYOUT_VERSION 14u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits; 13: fin_timeout rings; 14: packet-in rings */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -192,6 +192,51 @@ struct sl_rxq_stats {
 	uint64_t intrvl[SL_PMD_INTERVALS]; /* W: per interval, by the worker's interval number */
 };
 
+/*
+ * Packet-ins (the controller action): each worker has a ring of records
+ * the primary drains at housekeeping (primary/packet_in.c).  The worker
+ * fills record head % SL_PIN_RING, then stores head + 1 (release); the
+ * primary copies records tail .. head (head loaded acquire) out and then
+ * stores tail (release), which frees them.  A full ring drops the
+ * packet-in and counts it (full_drops); forwarding never waits.  Records
+ * hold a copy of the packet's bytes, never an mbuf: a worker that dies
+ * with packet-ins queued leaves complete records (head moved only after
+ * one was whole) for the primary to drain, and nothing for reclaim.c.
+ */
+#define SL_PIN_RING 64
+#define SL_PIN_DATA_MAX 9728 /* bytes of a packet a record holds: a jumbo frame */
+#define SL_PIN_USERDATA_MAX 16
+
+/* What a packet-in says besides the packet's bytes. */
+struct sl_pin_meta {
+	uint32_t total_len;  /* the packet's length */
+	uint16_t data_len;   /* bytes in data[]: total_len cut to max_len */
+	uint16_t in_port;
+	uint16_t max_len;
+	uint16_t ctl_id;     /* controller(id=N) */
+	uint8_t reason;      /* enum sl_pin_reason */
+	uint8_t table_id;
+	uint8_t userdata_len;
+	uint8_t pad;
+	uint32_t rule_id;
+	uint64_t cookie;     /* of the rule whose action sent it */
+	uint64_t metadata;   /* pipeline state at the action */
+	uint32_t reg[SL_N_REGS];
+	uint8_t userdata[SL_PIN_USERDATA_MAX];
+};
+
+struct sl_pin_rec {
+	struct sl_pin_meta m;
+	uint8_t data[SL_PIN_DATA_MAX];
+} __rte_cache_aligned;
+
+struct sl_pin_ring {
+	uint64_t head;       /* W, atomic release: records ever written */
+	uint64_t full_drops; /* W, atomic relaxed: packet-ins the full ring refused */
+	uint64_t tail __rte_cache_aligned; /* P, atomic release: records ever drained */
+	struct sl_pin_rec rec[SL_PIN_RING];
+};
+
 struct sl_flow_counter {
 	uint64_t packets;
 	uint64_t bytes;
@@ -230,6 +275,7 @@ struct sl_shm {
 	struct sl_flow_counter *flow_counters; /* [SL_MAX_WORKERS][SL_MAX_FLOWS] */
 	struct sl_rxq_stats *rxq_stats; /* [SL_MAX_WORKERS][SL_MAX_PORTS][SL_MAX_RXQ], W */
 	struct sl_inflight *inflight;   /* [SL_MAX_WORKERS]: W; P once the worker is dead */
+	struct sl_pin_ring *pin;        /* [SL_MAX_WORKERS]: packet-in rings (head W, tail P) */
 
 	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */
 

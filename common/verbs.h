@@ -133,7 +133,12 @@ enum sl_verb_flags {
 	X(flush_conntrack, "flush-conntrack", FLUSH_CONNTRACK, SL_VERB_PRIMARY, 0, 1, "[zone=N]",   \
 	  "delete every tracked connection (of one zone)")                                      \
 	X(ct_stats_show, "ct-stats-show", CT_STATS_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "",    \
-	  "connections by protocol; per worker: packets through ct, commits, invalid")
+	  "connections by protocol; per worker: packets through ct, commits, invalid")           \
+	X(packet_in_show, "packet-in-show", PACKET_IN_SHOW, SL_VERB_READ | SL_VERB_PRIMARY, 0, 3,    \
+	  "[--since SEQ] [--follow]",                                                           \
+	  "packet-ins the controller action sent (the last 1024), as ovs-ofctl monitor prints them") \
+	X(packet_in_stats, "packet-in-stats", PACKET_IN_STATS, SL_VERB_READ | SL_VERB_PRIMARY, 0, 0, "", \
+	  "packet-ins: received, rate-limited, dropped on full rings, kept")
 
 struct sl_verb {
 	const char *name;

@@ -859,6 +859,7 @@ main(int argc, char **argv)
 			die(1, "%s", err);
 		c.ports = ports; /* freed at exit */
 	}
+again:
 	rc = sl_msg_call(zctx, ep, &req, &rep, c.timeout_ms, err, sizeof(err));
 	if (rc == -ETIMEDOUT)
 		die(1, "no reply from sluiced at %s within %d ms: is it running?", ep, c.timeout_ms);
@@ -880,6 +881,14 @@ main(int argc, char **argv)
 	/* diff-flows, like ovs-ofctl's, exits 2 when the sources differ. */
 	rc = rep->n_diff > 0 ? 2 : 0;
 	sluice__reply__free_unpacked(rep, NULL);
+	if (c.follow) {
+		/* packet-in-show --follow: the next ones, until interrupted. */
+		if (fflush(stdout) != 0)
+			return 1;
+		usleep(200 * 1000);
+		cv->build(&c, &req);
+		goto again;
+	}
 	zmq_ctx_term(zctx);
 	return fflush(stdout) == 0 ? rc : 1;
 }

@@ -24,6 +24,7 @@ struct sl_ctl {
 	bool strict;
 	bool no_stats;
 	bool names;
+	bool follow; /* packet-in-show --follow: ask again until interrupted */
 	const Sluice__Reply *ports; /* with --names: the switch's ports (a show reply) */
 	/* storage the request points into */
 	char **lines;

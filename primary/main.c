@@ -223,6 +223,10 @@ shm_create(void)
 				    RTE_CACHE_LINE_SIZE);
 	if (shm->inflight == NULL)
 		return -ENOMEM;
+	shm->pin = rte_zmalloc("sl_pin", sizeof(struct sl_pin_ring) * SL_MAX_WORKERS,
+			       RTE_CACHE_LINE_SIZE);
+	if (shm->pin == NULL)
+		return -ENOMEM;
 	sl_p.shm = shm;
 	return 0;
 }
@@ -305,6 +309,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_flows_reclaim();
 	sl_flows_expire(now_ms);
 	sl_ct_expire(now_ms);
+	sl_pin_drain(now_ms);
 	sl_mempools_reclaim();
 	sl_capture_reap();
 	sl_vhost_tick();

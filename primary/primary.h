@@ -267,6 +267,8 @@ int sl_ct_init(void);
 void sl_ct_expire(uint64_t now_ms);
 /* show's line on the table (malloc'd into *out). */
 int sl_ct_show_line(char **out);
+/* packet_in.c: take the workers' packet-ins (rate limit, history); from housekeeping. */
+void sl_pin_drain(uint64_t now_ms);
 /* expiry.c: note rules' use and expire those whose timeouts passed (called often; cheap when there is nothing to do). */
 void sl_flows_expire(uint64_t now_ms);
 /* The timeouts rule @f (with @pf) has now: its own, or shorter after a fin_timeout. */

@@ -354,6 +354,9 @@ sl_option_apply(int id, uint64_t v)
 	case SL_OPT_PMD_AUTO_LB_REBAL_INTERVAL:
 		sl_pmd_option_apply(id); /* polling.c: reads sl_p.options */
 		break;
+	case SL_OPT_CONTROLLER_RATE_LIMIT:
+	case SL_OPT_CONTROLLER_BURST_LIMIT:
+		break; /* packet_in.c reads sl_p.options at each drain */
 	case SL_OPT_COUNT:
 		break;
 	}

@@ -59,6 +59,7 @@ struct sl_pipe {
 	uint64_t *wc;
 	bool mf_ok;
 	uint32_t rule_id; /* the rule whose actions run (fin_timeout tells its id) */
+	const struct sl_cls_rule *rule; /* that rule (a packet-in tells its cookie) */
 };
 
 #include "pipeline_mf.h"
@@ -380,11 +381,55 @@ fin_timeout(struct sl_pipe *p)
 	__atomic_store_n(&me->fin_head, h + 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * controller: a copy of the packet as it is now, cut to max_len, with
+ * where it came from, into this worker's packet-in ring (common/shm.h).
+ * A full ring drops it and counts; the packet goes on either way.
+ */
+static void
+packet_in(struct sl_pipe *p, const struct sl_action *a, uint8_t table)
+{
+	struct sl_pin_ring *ring = &p->w->shm->pin[p->w->id];
+	uint64_t h = ring->head; /* this worker is its only writer */
+	struct sl_pin_meta *pm;
+	struct sl_pin_rec *rec;
+	const void *d;
+	uint32_t n;
+
+	if (h - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >= SL_PIN_RING) {
+		__atomic_store_n(&ring->full_drops, ring->full_drops + 1, __ATOMIC_RELAXED);
+		return;
+	}
+	rec = &ring->rec[h % SL_PIN_RING];
+	pm = &rec->m;
+	n = RTE_MIN(p->m->pkt_len, (uint32_t)a->arg);
+	n = RTE_MIN(n, (uint32_t)SL_PIN_DATA_MAX);
+	d = rte_pktmbuf_read(p->m, 0, n, rec->data);
+	if (d == NULL)
+		n = 0;
+	else if (d != rec->data)
+		memcpy(rec->data, d, n);
+	pm->total_len = p->m->pkt_len;
+	pm->data_len = (uint16_t)n;
+	pm->in_port = p->key.in_port;
+	pm->max_len = a->arg;
+	pm->ctl_id = a->arg2;
+	pm->reason = a->field;
+	pm->table_id = table;
+	pm->userdata_len = RTE_MIN(a->nbits, (uint8_t)SL_PIN_USERDATA_MAX);
+	memcpy(pm->userdata, a->val, pm->userdata_len);
+	pm->rule_id = p->rule_id;
+	pm->cookie = p->rule != NULL ? p->rule->cookie : 0;
+	pm->metadata = p->meta.metadata;
+	memcpy(pm->reg, p->meta.reg, sizeof(pm->reg));
+	__atomic_store_n(&ring->head, h + 1, __ATOMIC_RELEASE);
+}
+
 static void
 run_table(struct sl_pipe *p, uint8_t table)
 {
 	struct sl_wctx *w = p->w;
-	const struct sl_cls_rule *r;
+	const struct sl_cls_rule *r, *saved;
 	uint32_t saved_id;
 
 	if (unlikely(p->depth >= SL_MAX_RESUBMIT)) {
@@ -414,9 +459,12 @@ run_table(struct sl_pipe *p, uint8_t table)
 	w->counters[r->id].bytes += p->m->pkt_len;
 	p->depth++;
 	saved_id = p->rule_id;
+	saved = p->rule;
 	p->rule_id = r->id;
+	p->rule = r;
 	run_actions(p, r->actions.a, r->actions.n, table);
 	p->rule_id = saved_id;
+	p->rule = saved;
 	p->depth--;
 }
 
@@ -428,13 +476,20 @@ is_output(uint16_t t)
 	       t == SL_ACT_ENQUEUE;
 }
 
+/* An output in an action set: the outputs, and controller (to the controller's port). */
+static bool
+is_set_output(uint16_t t)
+{
+	return is_output(t) || t == SL_ACT_CONTROLLER;
+}
+
 /* An action set holds one output, whichever its kind, and one group. */
 static bool
 same_set_slot(const struct sl_action *x, const struct sl_action *y)
 {
 	if (x->type == SL_ACT_GROUP || y->type == SL_ACT_GROUP)
 		return x->type == y->type;
-	if (is_output(x->type) && is_output(y->type))
+	if (is_set_output(x->type) && is_set_output(y->type))
 		return true;
 	return x->type == y->type && (x->type != SL_ACT_SET_FIELD || x->field == y->field);
 }
@@ -469,6 +524,9 @@ update_actset_output(struct sl_pipe *p)
 			break;
 		case SL_ACT_ALL:
 			out = 0xfffc;
+			break;
+		case SL_ACT_CONTROLLER:
+			out = SL_OFPP_CONTROLLER;
 			break;
 		default:
 			break;
@@ -659,6 +717,13 @@ run_actions(struct sl_pipe *p, const struct sl_action *acts, uint16_t n, uint8_t
 			rec_no_dp(p); /* it reads the TCP flags, which the key lacks */
 			fin_timeout(p);
 			break;
+		case SL_ACT_CONTROLLER:
+			/* Never compiled: the record names the rule and the
+			 * pipeline state at this point, which the compiled form
+			 * lacks; lookups still replay. */
+			rec_no_dp(p);
+			packet_in(p, a, table);
+			break;
 		case SL_ACT_CLONE:
 			rec_no_dp(p);
 			clone_run(p, a + 1, a->arg2, table);
@@ -780,7 +845,7 @@ actset_rank(uint16_t type)
 	case SL_ACT_SET_QUEUE:
 		return 11;
 	default:
-		return is_output(type) ? SL_ACTSET_RANK_OUTPUT : 10;
+		return is_set_output(type) ? SL_ACTSET_RANK_OUTPUT : 10;
 	}
 }
 
@@ -838,6 +903,7 @@ found:
 	p.w = w;
 	p.m = m;
 	p.rule_id = r->id;
+	p.rule = r;
 	p.key = *key;
 	memset(&p.meta, 0, sizeof(p.meta));
 	p.ly_ok = false;

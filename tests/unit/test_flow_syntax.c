@@ -2,6 +2,7 @@
 /* ovs-ofctl flow syntax: round trips, port names, errors, prerequisites. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -162,6 +163,15 @@ static const struct flow_text round_trip_flows[] = {
 	{ "actions=write_actions(set_queue:5,output:1)" },
 	{ "tcp,idle_timeout=60,actions=fin_timeout(idle_timeout=5,hard_timeout=65535),output:1" },
 	{ "actions=fin_timeout(hard_timeout=3),fin_timeout()" },
+	/* Packet-ins */
+	{ "actions=CONTROLLER:65535" },
+	{ "actions=CONTROLLER:0,output:1,CONTROLLER:128" },
+	{ "actions=controller(reason=no_match,max_len=128,id=3,userdata=01.02.03)" },
+	{ "actions=controller(reason=invalid_ttl)" },
+	{ "actions=controller(max_len=100,id=3)" },
+	{ "actions=controller(userdata=00.01.02.03.04.05.06.07.08.09.0a.0b.0c.0d.0e.0f)" },
+	{ "actions=controller(reason=packet_out,max_len=0)" },
+	{ "table=1,actions=write_actions(CONTROLLER:65535),goto_table:2" },
 };
 
 ParameterizedTestParameters(flow_syntax, round_trip_is_identical)
@@ -253,12 +263,15 @@ Test(flow_syntax, ovs_words_not_implemented_are_not_supported_not_unknown)
 		{ "tun_id=5,actions=drop", "not supported: tun_id" },
 		{ "ip,actions=ct(commit,nat(src=10.0.0.1)),output:1", "not supported: nat" },
 		{ "ip,actions=ct(commit,alg=ftp),output:1", "not supported: alg" },
-		{ "actions=controller", "not supported: controller" },
-		{ "actions=controller(pause)", "not supported: controller" },
+		{ "actions=controller(pause)", "controller: not supported: pause" },
+		{ "actions=controller(reason=no_match,pause)", "controller: not supported: pause" },
+		{ "actions=controller(meter_id=5)", "controller: not supported: meter_id" },
+		{ "actions=controller(userdata=000102030405060708090a0b0c0d0e0f10)",
+		  "controller: not supported: userdata of more than 16" },
 		{ "actions=encap(mpls)", "not supported: encap" },
 		{ "actions=learn(table=1,output:NXM_OF_IN_PORT[])", "not supported: learn" },
 		{ "actions=sample(probability=1)", "not supported: sample" },
-		{ "actions=output:CONTROLLER", "not supported: port CONTROLLER" },
+		{ "in_port=CONTROLLER,actions=drop", "not supported: port CONTROLLER" },
 		{ "actions=load:1->NXM_NX_TUN_ID[]", "not supported: NXM_NX_TUN_ID" },
 		{ "actions=set_field:1->tun_id", "not supported: tun_id" },
 		{ "actions=resubmit(,2,ct)", "not supported: resubmit(,2,ct)" },
@@ -339,6 +352,82 @@ Test(flow_syntax, port_zero_importance_and_queues)
 	cr_assert_neq(parse("actions=fin_timeout(idle=4)", &f, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "unknown argument \"idle\"") != NULL, "%s", err);
 	cr_assert_neq(parse("actions=fin_timeout(idle_timeout=65536)", &f, err, sizeof(err)), 0);
+}
+
+/* controller in every spelling OVS accepts, printed as ovs-ofctl 3.1 prints it. */
+Test(flow_syntax, controller_spellings_print_as_ovs_ofctl)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "actions=controller", "CONTROLLER:65535" },
+		{ "actions=CONTROLLER", "CONTROLLER:65535" },
+		{ "actions=controller()", "CONTROLLER:65535" },
+		{ "actions=controller:100", "CONTROLLER:100" },
+		{ "actions=controller(max_len=0x10)", "CONTROLLER:16" },
+		{ "actions=controller(reason=action,id=0,meter_id=0)", "CONTROLLER:65535" },
+		{ "actions=controller(userdata=)", "CONTROLLER:65535" },
+		{ "actions=output:CONTROLLER", "CONTROLLER:65535" },
+		{ "actions=output:controller", "CONTROLLER:65535" },
+		{ "actions=output:65533", "CONTROLLER:65535" },
+		{ "actions=output(CONTROLLER)", "CONTROLLER:65535" },
+		{ "actions=output(port=CONTROLLER,max_len=100)", "CONTROLLER:100" },
+		{ "actions=controller(max_len=100,reason=NO_MATCH)",
+		  "controller(reason=no_match,max_len=100)" },
+		{ "actions=controller(id=3,userdata=aa,max_len=9,reason=group)",
+		  "controller(reason=group,max_len=9,id=3,userdata=aa)" },
+		{ "actions=controller(userdata=0102)", "controller(userdata=01.02)" },
+		{ "actions=controller(reason=action_set)", "controller(reason=action_set)" },
+		{ "actions=write_actions(output(CONTROLLER))", "write_actions(CONTROLLER:65535)" },
+	};
+	struct sl_flow f;
+	char want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(want, sizeof(want), "priority=32768,actions=%s", cases[i].want);
+		assert_canonical(cases[i].text, want);
+	}
+	parse_ok("actions=controller(reason=invalid_ttl,max_len=64,id=7,userdata=de.ad)", &f);
+	cr_assert_eq(f.actions.n, 1);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_CONTROLLER);
+	cr_assert_eq(f.actions.a[0].field, SL_PIN_INVALID_TTL);
+	cr_assert_eq(f.actions.a[0].arg, 64);
+	cr_assert_eq(f.actions.a[0].arg2, 7);
+	cr_assert_eq(f.actions.a[0].nbits, 2);
+	cr_assert_eq(f.actions.a[0].val[0], 0xde);
+	cr_assert_eq(f.actions.a[0].val[1], 0xad);
+}
+
+/* Bad controller arguments: what ovs-ofctl refuses, with the word that was wrong. */
+Test(flow_syntax, controller_bad_arguments_say_what_is_wrong)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "actions=controller(reason=foo)", "unknown reason \"foo\"" },
+		{ "actions=controller(max_len=65536)", "max_len: 65536 out of range" },
+		{ "actions=controller:65536", "max_len: 65536 out of range" },
+		{ "actions=controller(max_len=abc)", "max_len: bad number \"abc\"" },
+		{ "actions=controller(id=65536)", "id: 65536 out of range" },
+		{ "actions=controller(bogus)", "unknown argument \"bogus\"" },
+		{ "actions=controller(bogus=1)", "unknown argument \"bogus\"" },
+		{ "actions=controller(userdata=zz)", "userdata: bad hex bytes" },
+		{ "actions=controller(userdata=1)", "userdata: bad hex bytes" },
+		{ "actions=output(port=CONTROLLER,max_len=x)", "max_len: bad number" },
+		{ "actions=controller(,)", "empty argument" },
+	};
+	struct sl_flow f;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = parse(cases[i].text, &f, err, sizeof(err));
+
+		cr_assert_neq(rc, 0, "\"%s\" accepted", cases[i].text);
+		cr_assert(strstr(err, cases[i].want) != NULL, "\"%s\": \"%s\" lacks \"%s\"",
+			  cases[i].text, err, cases[i].want);
+	}
 }
 
 Test(flow_syntax, mpls_fields_land_in_the_label_stack_entry)
