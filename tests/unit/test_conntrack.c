@@ -15,6 +15,7 @@
 
 #include "conntrack.h"
 #include "flow_syntax.h"
+#include "refusals.h"
 #include "packet.h"
 
 static int
@@ -161,10 +162,7 @@ Test(ct_syntax, ct_action_lands_with_its_exec_list)
 
 Test(ct_syntax, mistakes_are_refused_with_a_reason)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ "ct_state=+bogus,actions=drop", "ct_state: bad value" },
 		{ "ct_state=+trk+trk,actions=drop", "ct_state: bad value" },
 		{ "ct_state=trk,actions=drop", "ct_state: bad value" },
@@ -184,16 +182,7 @@ Test(ct_syntax, mistakes_are_refused_with_a_reason)
 		{ "ip,actions=load:1->NXM_NX_CT_STATE[]", "written only inside ct(commit,exec" },
 		{ "ip,actions=ct(commit,exec(set_field:1/1->ct_label))", "not supported: masked" },
 	};
-	struct sl_flow f;
-	char err[256];
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = parse(cases[i].text, &f, err, sizeof(err));
-
-		cr_assert_neq(rc, 0, "\"%s\" accepted", cases[i].text);
-		cr_assert(strstr(err, cases[i].want) != NULL, "\"%s\": \"%s\" lacks \"%s\"",
-			  cases[i].text, err, cases[i].want);
-	}
+	EXPECT_REFUSALS(parse, cases);
 }
 
 /* ---- the state machine on crafted packets ---- */
