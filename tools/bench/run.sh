@@ -36,7 +36,7 @@ PKTS_64=100000
 PKTS_1518=20000
 ORIG_ARGS=("$@")
 
-ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal normal-learnt null 64b-1kflows-4tables 64b-100kflows-4tables"
+ALL_SCENARIOS="64b-1flow 64b-1kflows 64b-100kflows 1518b-1flow 64b-1kflows-1krules 64b-100kflows-1krules normal normal-learnt null 64b-1kflows-4tables 64b-100kflows-4tables 64b-100kflows-1Mrules"
 
 usage() {
 	cat <<EOF
@@ -73,6 +73,12 @@ devices and the same generated traffic:
                           resubmit), table 2 rewrites (dec_ttl, mod_nw_dst),
                           table 3 outputs on reg0
   j 64b-100kflows-4tables 100000 flows, the same pipeline
+  l 64b-100kflows-1Mrules 100000 flows among 1000000 resident rules
+                          priority=10,ip,nw_src=10.x.y.z,actions=output:2
+                          (one a source address; the traffic's 100000
+                          sources are the first of them).  Only with --only:
+                          OVS's add-flows of the 1M takes minutes, and both
+                          switches need ~1.5 GB of hugepages for it
 
 Traffic a-f, h: rx net_pcap0,rx_pcap=FILE,infinite_rx=1 (pcap files written by
 genpcap), tx net_null1,no-rx=1 (a sink).  Every DPDK process gets --no-pci;
@@ -146,10 +152,11 @@ scenario_name() {
 	g|null) echo null ;;
 	i|64b-1kflows-4tables) echo 64b-1kflows-4tables ;;
 	j|64b-100kflows-4tables) echo 64b-100kflows-4tables ;;
+	l|64b-100kflows-1Mrules) echo 64b-100kflows-1Mrules ;;
 	*) return 1 ;;
 	esac
 }
-SCENARIOS=$ALL_SCENARIOS
+SCENARIOS=${ALL_SCENARIOS% 64b-100kflows-1Mrules}
 if [ -n "$ONLY" ]; then
 	SCENARIOS=""
 	IFS=, read -r -a _only <<<"$ONLY"
@@ -256,6 +263,16 @@ awk 'BEGIN {
 	echo "table=3,priority=10,reg0=0x1,actions=output:2"
 } >"$WORK/rules-4tables.txt"
 
+# A million rules, one per source address 10.0.0.1 onwards (genpcap's
+# flow k has source 10.0.0.0 + k + 1), only when asked for.
+if [[ " $SCENARIOS " == *" 64b-100kflows-1Mrules "* ]]; then
+	awk 'BEGIN {
+		for (k = 1; k <= 1000000; k++)
+			printf "priority=10,ip,nw_src=10.%d.%d.%d,actions=output:2\n",
+			       int(k / 65536) % 256, int(k / 256) % 256, k % 256;
+	}' >"$WORK/rules-1M.txt"
+fi
+
 # Devices and rules of a scenario.
 scenario_setup() {
 	case "$1" in
@@ -277,6 +294,8 @@ scenario_setup() {
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-4tables.txt ;;
 	normal-learnt)
 		RX_DEV="net_pcap0,rx_pcap=$WORK/64-1k.pcap,infinite_rx=1"; RULES=$WORK/rules-normal.txt ;;
+	64b-100kflows-1Mrules)
+		RX_DEV="net_pcap0,rx_pcap=$WORK/64-100k.pcap,infinite_rx=1"; RULES=$WORK/rules-1M.txt ;;
 	esac
 	TX_DEV="net_null1,no-rx=1"
 	# The sink teaches the switch the destination: a pcap read once on rx
@@ -333,8 +352,13 @@ measure_ovs() {
 	trap ovs_stop EXIT
 	ovs_start "$dir/ovs" bench_ovs
 	local vsctl=("${OVS_VSCTL[@]}")
-	"${vsctl[@]}" add-br br0 -- set bridge br0 datapath_type=netdev \
-		-- add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$RX_DEV" ofport_request=1 \
+	# Rules first, as for sluice: with the ports (and traffic) up first,
+	# every flow added revalidates the datapath flows the traffic made (a
+	# 1M-rule add-flows then takes more than 8 minutes instead of ~2).
+	"${vsctl[@]}" add-br br0 -- set bridge br0 datapath_type=netdev
+	ovs-ofctl del-flows br0
+	ovs-ofctl add-flows br0 "$RULES"
+	"${vsctl[@]}" add-port br0 p1 -- set Interface p1 type=dpdk "options:dpdk-devargs=$RX_DEV" ofport_request=1 \
 		-- add-port br0 p2 -- set Interface p2 type=dpdk "options:dpdk-devargs=$TX_DEV" ofport_request=2
 	local of1 of2
 	of1=$("${vsctl[@]}" get Interface p1 ofport)
@@ -346,8 +370,6 @@ measure_ovs() {
 	# The bridge's own internal port would take a copy of every flooded
 	# packet (NORMAL); sluice has no such port.
 	ovs-ofctl mod-port br0 br0 no-flood
-	ovs-ofctl del-flows br0
-	ovs-ofctl add-flows br0 "$RULES"
 	sleep "$WARMUP"
 	local t0 t1 p0 p1 cyc
 	ovs_tx() { ovs-ofctl dump-ports br0 2 | awk -F'[=,]' '/tx pkts/ { print $2 + 0 }'; }
