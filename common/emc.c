@@ -102,17 +102,32 @@ sl_emc_flush(struct sl_emc *emc)
 	memset(emc->e, 0, sizeof(emc->e));
 }
 
-const struct sl_cls_rule *
-sl_emc_lookup(const struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash, uint32_t gen)
+const struct sl_emc_entry *
+sl_emc_lookup_entry(const struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash,
+		    uint32_t gen)
 {
 	const struct sl_emc_entry *e0 = &emc->e[sl_emc_slot(hash, 0)];
 	const struct sl_emc_entry *e1 = &emc->e[sl_emc_slot(hash, 1)];
 
 	if (sl_emc_entry_is(e0, key, hash, gen))
-		return e0->rule;
+		return e0;
 	if (sl_emc_entry_is(e1, key, hash, gen))
-		return e1->rule;
+		return e1;
 	return NULL;
+}
+
+const struct sl_cls_rule *
+sl_emc_lookup(const struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash, uint32_t gen)
+{
+	const struct sl_emc_entry *e = sl_emc_lookup_entry(emc, key, hash, gen);
+
+	return e != NULL ? e->rule : NULL;
+}
+
+struct sl_emc_entry *
+sl_emc_find(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash, uint32_t gen)
+{
+	return (struct sl_emc_entry *)sl_emc_lookup_entry(emc, key, hash, gen);
 }
 
 /* Slot to (over)write for @key: its own, else a free or stale one, else a random victim. */
@@ -147,5 +162,6 @@ sl_emc_insert(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash, 
 	e->rule = rule;
 	e->gen = gen;
 	e->hash = hash;
+	e->xa.flags = 0; /* a pipeline run compiles it again */
 	emc->n_inserts++;
 }

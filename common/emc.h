@@ -8,21 +8,32 @@
  * was found in, so its memory (freed after a grace period) is never read
  * once stale.  Like OVS's EMC, insertion can be made
  * probabilistic so that a flood of one-packet flows does not thrash it.
+ * The entries are 64-byte aligned when the cache is (worker.h).
  */
 #ifndef SL_EMC_H
 #define SL_EMC_H
 
 #include "classifier.h"
+#include "rewrite.h"
 
 #define SL_EMC_ENTRIES (1u << 13)
 #define SL_EMC_WAYS 2 /* each key may sit in one of two slots */
 
+/*
+ * 128 bytes: the key in one cache line, and in the other what a hit
+ * needs: the rule, and for a pipeline rule its whole run compiled for
+ * this key (xa, valid iff xa.flags has SL_XA_VALID), so that a hit on a
+ * four-table pipeline reads no more than a hit on one table.  An insert
+ * clears xa; the pipeline sets it (sl_emc_find) after a run.
+ */
 struct sl_emc_entry {
 	struct sl_flow_key key;
 	const struct sl_cls_rule *rule;
 	uint32_t gen;
 	uint32_t hash;
+	struct sl_xact xa;
 };
+_Static_assert(sizeof(struct sl_emc_entry) == 128, "an EMC entry is two cache lines");
 
 struct sl_emc {
 	struct sl_emc_entry e[SL_EMC_ENTRIES];
@@ -44,6 +55,15 @@ void sl_emc_set_inv_prob(struct sl_emc *emc, uint32_t inv_prob);
 /* Cached rule for @key under snapshot generation @gen, or NULL. */
 const struct sl_cls_rule *sl_emc_lookup(const struct sl_emc *emc, const struct sl_flow_key *key,
 					uint32_t hash, uint32_t gen);
+
+/* The entry for @key under @gen (to attach a compiled pipeline to), or NULL. */
+struct sl_emc_entry *sl_emc_find(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash,
+				 uint32_t gen);
+
+/* The entry for @key under @gen, or NULL: its rule, and its compiled pipeline if any. */
+const struct sl_emc_entry *sl_emc_lookup_entry(const struct sl_emc *emc,
+					       const struct sl_flow_key *key, uint32_t hash,
+					       uint32_t gen);
 
 /* Maybe insert (subject to the insertion probability). */
 void sl_emc_insert(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash,

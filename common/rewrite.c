@@ -353,3 +353,265 @@ sl_rewrite_mpls_pop(uint8_t *data, uint32_t len, struct sl_layers *ly, struct sl
 	sl_parse(data + 4, len - 4, key->in_port, key, ly);
 	return 0;
 }
+
+/* ---- Compiled pipelines (struct sl_xact) ---- */
+
+/* Sum of ~old + new over @n bytes (n even), unfolded: what an update adds to ~csum. */
+static inline uint32_t
+csum_terms(const uint8_t *old, const uint8_t *new, unsigned int n)
+{
+	uint32_t s = 0;
+
+	for (unsigned int i = 0; i < n; i += 2)
+		s += (uint16_t)~rd16(old + i) + (uint32_t)rd16(new + i);
+	return s;
+}
+
+static inline uint16_t
+csum_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Checksum @csum (as stored) plus the folded terms @delta: RFC 1624 eqn. 3 in one step. */
+static inline uint16_t
+csum_add(uint16_t csum, uint16_t delta)
+{
+	return (uint16_t)~csum_fold((uint32_t)(uint16_t)~csum + delta);
+}
+
+static inline uint8_t
+xact_tos_mask(uint16_t flags)
+{
+	return (uint8_t)(((flags & SL_XA_DSCP) ? 0xfc : 0) | ((flags & SL_XA_ECN) ? 0x03 : 0));
+}
+
+/* The checksum deltas of @x's writes on a packet of key @k. */
+static inline void
+xact_deltas(const struct sl_xact *x, const struct sl_flow_key *k, uint16_t *ipd, uint16_t *l4d)
+{
+	uint16_t f = x->flags;
+	uint32_t ip = 0, l4 = 0, t;
+
+	if (f & (SL_XA_DSCP | SL_XA_ECN)) {
+		uint8_t m = xact_tos_mask(f);
+		uint8_t o[2] = { 0, k->nw_tos }, n[2] = { 0, (uint8_t)((k->nw_tos & ~m) | (x->tos & m)) };
+
+		ip += csum_terms(o, n, 2);
+	}
+	if (f & SL_XA_TTL) {
+		uint8_t o[2] = { k->nw_ttl, k->nw_proto }, n[2] = { x->ttl, k->nw_proto };
+
+		ip += csum_terms(o, n, 2);
+	}
+	if (f & SL_XA_NW_SRC) {
+		t = csum_terms(k->nw_src, x->nw_src, 4);
+		ip += t;
+		l4 += t; /* the pseudo-header */
+	}
+	if (f & SL_XA_NW_DST) {
+		t = csum_terms(k->nw_dst, x->nw_dst, 4);
+		ip += t;
+		l4 += t;
+	}
+	if (f & SL_XA_TP_SRC)
+		l4 += csum_terms((const uint8_t *)&k->tp_src, (const uint8_t *)&x->tp_src, 2);
+	if (f & SL_XA_TP_DST)
+		l4 += csum_terms((const uint8_t *)&k->tp_dst, (const uint8_t *)&x->tp_dst, 2);
+	*ipd = csum_fold(ip);
+	*l4d = csum_fold(l4);
+}
+
+bool
+sl_xact_compile(struct sl_xact *x, const struct sl_action *dp, unsigned int n,
+		const struct sl_flow_key *key, const uint32_t *rules, unsigned int n_rules,
+		unsigned int n_miss, bool exact)
+{
+	struct sl_flow_key k = *key; /* the key as the actions leave it */
+	uint16_t f = 0;
+	bool out = false;
+	uint64_t v;
+
+	memset(x, 0, sizeof(*x));
+	if (n_rules > SL_XACT_RULES || n_miss > UINT8_MAX)
+		return false;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sl_action *a = &dp[i];
+
+		if (out)
+			return false; /* one output, last */
+		switch (a->type) {
+		case SL_ACT_OUTPUT:
+			out = true;
+			x->out = a->arg;
+			break;
+		case SL_ACT_DEC_TTL:
+			if (k.nw_ttl <= 1)
+				return false; /* dropped: the general path counts it */
+			k.nw_ttl--;
+			f |= SL_XA_TTL;
+			break;
+		case SL_ACT_SET_DL_SRC:
+			memcpy(k.dl_src, a->mac, 6);
+			f |= SL_XA_DL_SRC;
+			break;
+		case SL_ACT_SET_DL_DST:
+			memcpy(k.dl_dst, a->mac, 6);
+			f |= SL_XA_DL_DST;
+			break;
+		case SL_ACT_SET_FIELD:
+			if (a->flags & SL_AF_MASKED)
+				return false;
+			v = sl_action_u64(a, 0);
+			switch (a->field) {
+			case SL_FLD_ETH_SRC:
+			case SL_FLD_ETH_DST: {
+				uint8_t *mac = a->field == SL_FLD_ETH_SRC ? k.dl_src : k.dl_dst;
+
+				for (int b = 0; b < 6; b++)
+					mac[b] = (uint8_t)(v >> (40 - 8 * b));
+				f |= a->field == SL_FLD_ETH_SRC ? SL_XA_DL_SRC : SL_XA_DL_DST;
+				break;
+			}
+			case SL_FLD_IP_SRC:
+				wr32(k.nw_src, (uint32_t)v);
+				f |= SL_XA_NW_SRC;
+				break;
+			case SL_FLD_IP_DST:
+				wr32(k.nw_dst, (uint32_t)v);
+				f |= SL_XA_NW_DST;
+				break;
+			case SL_FLD_IP_DSCP:
+				k.nw_tos = (uint8_t)((k.nw_tos & 0x03) | (v << 2));
+				f |= SL_XA_DSCP;
+				break;
+			case SL_FLD_NW_TOS:
+				k.nw_tos = (uint8_t)((k.nw_tos & 0x03) | (v & 0xfc));
+				f |= SL_XA_DSCP;
+				break;
+			case SL_FLD_IP_ECN:
+				k.nw_tos = (uint8_t)((k.nw_tos & 0xfc) | (v & 0x03));
+				f |= SL_XA_ECN;
+				break;
+			case SL_FLD_NW_TTL:
+				k.nw_ttl = (uint8_t)v;
+				f |= SL_XA_TTL;
+				break;
+			case SL_FLD_TP_SRC:
+				wr16((uint8_t *)&k.tp_src, (uint16_t)v);
+				f |= SL_XA_TP_SRC;
+				break;
+			case SL_FLD_TP_DST:
+				wr16((uint8_t *)&k.tp_dst, (uint16_t)v);
+				f |= SL_XA_TP_DST;
+				break;
+			default:
+				return false;
+			}
+			break;
+		default:
+			return false;
+		}
+	}
+	if (!out)
+		return false;
+	if (f & SL_XA_L3) {
+		/* IPv4 as sl_parse found it, whole: what the general path rewrites. */
+		if (key->dl_type != 0x0800 || key->nw_frag != 0)
+			return false;
+		if (key->nw_proto == SL_IPPROTO_TCP || key->nw_proto == SL_IPPROTO_UDP) {
+			if (f & (SL_XA_NW_SRC | SL_XA_NW_DST | SL_XA_TP_SRC | SL_XA_TP_DST))
+				f |= key->nw_proto == SL_IPPROTO_TCP ? SL_XA_TCP : SL_XA_UDP;
+		} else if (f & (SL_XA_TP_SRC | SL_XA_TP_DST)) {
+			return false;
+		}
+		if (key->vlan_tci & SL_VLAN_CFI)
+			f |= SL_XA_TAGGED;
+	}
+	memcpy(x->dl_dst, k.dl_dst, 6);
+	memcpy(x->dl_src, k.dl_src, 6);
+	memcpy(x->nw_src, k.nw_src, 4);
+	memcpy(x->nw_dst, k.nw_dst, 4);
+	x->tp_src = k.tp_src;
+	x->tp_dst = k.tp_dst;
+	x->tos = k.nw_tos;
+	x->ttl = k.nw_ttl;
+	for (unsigned int i = 0; i < n_rules; i++)
+		x->rule[i] = rules[i];
+	x->n_rules = (uint8_t)n_rules;
+	x->n_miss = (uint8_t)n_miss;
+	x->flags = f | SL_XA_VALID;
+	if (exact) {
+		xact_deltas(x, key, &x->ip_delta, &x->l4_delta);
+		x->flags |= SL_XA_DELTAS;
+	}
+	return true;
+}
+
+int
+sl_xact_apply(const struct sl_xact *x, const struct sl_flow_key *key, uint8_t *d, uint32_t len)
+{
+	uint16_t f = x->flags;
+
+	if (len < 14)
+		return -1;
+	if (f & SL_XA_L3) {
+		uint32_t l3 = (f & SL_XA_TAGGED) ? 18 : 14, l4 = 0;
+		uint16_t ipd, l4d;
+		uint8_t *ip = d + l3;
+
+		if (l3 + 20 > len || d[l3 - 2] != 0x08 || d[l3 - 1] != 0x00 || (ip[0] & 0xf0) != 0x40 ||
+		    (ip[0] & 0x0f) < 5)
+			return -1;
+		if ((f & SL_XA_TAGGED) &&
+		    !((d[12] == 0x81 && d[13] == 0x00) || (d[12] == 0x88 && d[13] == 0xa8)))
+			return -1;
+		if (f & (SL_XA_TCP | SL_XA_UDP)) {
+			uint32_t end = l3 + rd16(ip + 2);
+
+			l4 = l3 + (ip[0] & 0x0fu) * 4;
+			if (end > len || end < l4)
+				end = len;
+			if (l4 + ((f & SL_XA_TCP) ? 20u : 8u) > end)
+				return -1;
+		}
+		if (f & SL_XA_DELTAS) {
+			ipd = x->ip_delta;
+			l4d = x->l4_delta;
+		} else {
+			xact_deltas(x, key, &ipd, &l4d);
+		}
+		if (f & (SL_XA_DSCP | SL_XA_ECN)) {
+			uint8_t m = xact_tos_mask(f);
+
+			ip[1] = (uint8_t)((ip[1] & ~m) | (x->tos & m));
+		}
+		if (f & SL_XA_TTL)
+			ip[8] = x->ttl;
+		if (f & SL_XA_NW_SRC)
+			memcpy(ip + 12, x->nw_src, 4);
+		if (f & SL_XA_NW_DST)
+			memcpy(ip + 16, x->nw_dst, 4);
+		wr16(ip + 10, csum_add(rd16(ip + 10), ipd));
+		if (l4 != 0) {
+			uint8_t *c = d + l4 + ((f & SL_XA_TCP) ? 16 : 6);
+			uint16_t v = rd16(c);
+
+			if (f & SL_XA_TP_SRC)
+				memcpy(d + l4, &x->tp_src, 2);
+			if (f & SL_XA_TP_DST)
+				memcpy(d + l4 + 2, &x->tp_dst, 2);
+			if (!((f & SL_XA_UDP) && v == 0)) { /* UDP 0: no checksum */
+				v = csum_add(v, l4d);
+				wr16(c, (f & SL_XA_UDP) && v == 0 ? 0xffff : v);
+			}
+		}
+	}
+	if (f & SL_XA_DL_DST)
+		memcpy(d, x->dl_dst, 6);
+	if (f & SL_XA_DL_SRC)
+		memcpy(d + 6, x->dl_src, 6);
+	return 0;
+}

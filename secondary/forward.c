@@ -601,22 +601,27 @@ emc_account(struct sl_wctx *w, bool hit)
  * megaflow entry it came from.
  */
 static inline const struct sl_cls_rule *
-lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64_t *mfref)
+lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64_t *mfref,
+       const struct sl_xact **xap)
 {
 	bool emc = emc_try(w);
 	uint32_t hash = emc ? sl_flow_key_hash(key) : 0; /* 0: not computed (sl_pipe_run) */
 	uint64_t wc[SL_FLOW_KEY_WORDS];
+	const struct sl_emc_entry *e;
 	const struct sl_cls_rule *r;
 	uint32_t mi;
 
 	*hashp = hash;
 	*mfref = SL_MF_NONE_REF;
+	*xap = NULL;
 	if (emc) {
-		r = sl_emc_lookup(&w->emc, key, hash, w->cls_gen);
-		emc_account(w, r != NULL);
-		if (likely(r != NULL)) {
+		e = sl_emc_lookup_entry(&w->emc, key, hash, w->cls_gen);
+		emc_account(w, e != NULL);
+		if (likely(e != NULL)) {
 			w->st.emc_hits++;
-			return r;
+			if (e->xa.flags & SL_XA_VALID)
+				*xap = &e->xa;
+			return e->rule;
 		}
 	}
 	if (unlikely(w->cls == NULL))
@@ -695,23 +700,35 @@ same_key(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return d == 0;
 }
 
-/* Stage 2: the rule of every packet; one that repeats its predecessor's
- * headers (a burst of one flow) reuses its lookup. */
+/*
+ * Stage 2: the rule of every packet; one that repeats its predecessor's
+ * headers (a burst of one flow) reuses its lookup.  xas[i]: the pipeline
+ * of a pipeline rule compiled for the packet's key, from the EMC entry
+ * that held it.  An insert in this burst may have taken an entry another
+ * packet's xas[] points into: then none is used (the general path serves
+ * them; inserts are rare where the cache pays).
+ */
 static inline void
 classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pkts,
-	 const struct sl_cls_rule **rules, uint32_t *hashes, uint64_t *mfrefs, uint16_t n)
+	 const struct sl_cls_rule **rules, uint32_t *hashes, uint64_t *mfrefs,
+	 const struct sl_xact **xas, uint16_t n)
 {
+	uint64_t inserts = w->emc.n_inserts;
+
 	for (uint16_t i = 0; i < n; i++) {
 		if (i > 0 && same_key(&keys[i], &keys[i - 1])) {
 			rules[i] = rules[i - 1];
 			hashes[i] = hashes[i - 1];
 			mfrefs[i] = mfrefs[i - 1];
+			xas[i] = xas[i - 1];
 			if (likely(rules[i] != NULL))
 				w->st.emc_hits++;
 			continue;
 		}
-		rules[i] = lookup(w, &keys[i], &hashes[i], &mfrefs[i]);
+		rules[i] = lookup(w, &keys[i], &hashes[i], &mfrefs[i], &xas[i]);
 	}
+	if (unlikely(w->emc.n_inserts != inserts))
+		memset(xas, 0, sizeof(xas[0]) * n);
 	/* Counters once per run of one rule: fewer read-modify-writes. */
 	for (uint16_t i = 0; i < n;) {
 		const struct sl_cls_rule *r = rules[i];
@@ -730,13 +747,83 @@ classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pk
 	}
 }
 
+/*
+ * Counters of the rules a compiled pipeline passes (its table-0 rule is
+ * counted in classify), summed over a run of packets that passed the same
+ * rules and added once at the end of the run: at 1k flows every flow's
+ * compiled pipeline names the same rules, so a burst costs one update
+ * per rule rather than one per packet and rule.
+ */
+struct xact_count {
+	uint32_t rule[SL_XACT_RULES];
+	uint8_t n_rules;
+	uint32_t packets;
+	uint64_t bytes;
+};
+
+static inline void
+xact_count_flush(struct sl_wctx *w, struct xact_count *c)
+{
+	for (uint8_t k = 0; k < c->n_rules; k++) {
+		w->counters[c->rule[k]].packets += c->packets;
+		w->counters[c->rule[k]].bytes += c->bytes;
+	}
+	c->packets = 0;
+	c->bytes = 0;
+}
+
+/*
+ * A packet of pipeline rule @r whose whole run is compiled: from its EMC
+ * entry (@x), else from the megaflow entry it came from (@mfref), whose
+ * record holds the run compiled for every key of the megaflow.
+ */
+static inline const struct sl_xact *
+xact_for(const struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_xact *x,
+	 uint64_t mfref)
+{
+	uint32_t idx;
+
+	if (x != NULL || mfref == SL_MF_NONE_REF)
+		return x;
+	idx = sl_mf_deref(&w->mf, mfref);
+	if (idx == SL_MF_NONE || !(w->mf.e[idx].flags & SL_MF_PIPE) || w->mf.e[idx].rule != r ||
+	    !(w->mfrec[idx].xa.flags & SL_XA_VALID))
+		return NULL;
+	return &w->mfrec[idx].xa;
+}
+
+/* Run compiled pipeline @x on @m: true if done (@m sent), false if @m's
+ * layout is not the compiled one (nothing changed: the caller runs the
+ * pipeline). */
+static inline bool
+xact_run(struct sl_wctx *w, struct xact_count *c, const struct sl_xact *x,
+	 const struct sl_flow_key *key, struct rte_mbuf *m)
+{
+	if (unlikely(sl_xact_apply(x, key, rte_pktmbuf_mtod(m, uint8_t *),
+				   rte_pktmbuf_data_len(m)) != 0))
+		return false;
+	if (c->n_rules != x->n_rules || memcmp(c->rule, x->rule, sizeof(c->rule)) != 0) {
+		xact_count_flush(w, c);
+		memcpy(c->rule, x->rule, sizeof(c->rule));
+		c->n_rules = x->n_rules;
+	}
+	c->packets++;
+	c->bytes += m->pkt_len;
+	w->st.pcache_hits++;
+	w->st.table_misses += x->n_miss;
+	emit(w, x->out, m, true);
+	return true;
+}
+
 static void
 process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sl_flow_key keys[SL_BURST];
 	const struct sl_cls_rule *rules[SL_BURST];
+	const struct sl_xact *xas[SL_BURST];
 	uint32_t hashes[SL_BURST];
 	uint64_t mfrefs[SL_BURST];
+	struct xact_count xc = { .n_rules = 0, .packets = 0, .bytes = 0 };
 
 	/* Stage 1: parse, with the next packet's header on its way to cache. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -747,12 +834,15 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	if (rq->csum)
 		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
-	classify(w, keys, pkts, rules, hashes, mfrefs, n);
+	classify(w, keys, pkts, rules, hashes, mfrefs, xas, n);
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
 		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {
+			const struct sl_xact *x = xact_for(w, rules[i], xas[i], mfrefs[i]);
+
 			sl_inf_take(w->inf, i, pkts[i]);
-			sl_pipe_run(w, rules[i], &keys[i], hashes[i], mfrefs[i], pkts[i]);
+			if (x == NULL || !xact_run(w, &xc, x, &keys[i], pkts[i]))
+				sl_pipe_run(w, rules[i], &keys[i], hashes[i], mfrefs[i], pkts[i]);
 			i++;
 			continue;
 		}
@@ -770,6 +860,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 		execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
 		i++;
 	}
+	xact_count_flush(w, &xc);
 }
 
 /* Room for what one loop can send, in every lossless port's ring? */

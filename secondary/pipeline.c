@@ -849,6 +849,46 @@ actset_rank(uint16_t type)
 	}
 }
 
+/* @ce (a run with its packet actions compiled, dp_ok) as a struct sl_xact: for @key alone if @exact. */
+static bool
+xact_of(const struct sl_pcache_entry *ce, const struct sl_flow_key *key, bool exact,
+	struct sl_xact *x)
+{
+	uint32_t ids[SL_XACT_RULES];
+	unsigned int n = 0, miss = 0;
+
+	for (uint8_t i = 0; i < ce->n; i++) {
+		if (ce->r[i] == NULL) {
+			miss++;
+			continue;
+		}
+		if (n == SL_XACT_RULES)
+			return false;
+		ids[n++] = ce->r[i]->id;
+	}
+	return sl_xact_compile(x, ce->dp, ce->n_dp, key, ids, n, miss, exact);
+}
+
+/*
+ * The exact-match cache's entry for @key (rule @r) takes the run of @ce
+ * compiled for @key, checksum deltas and all: the next packets of the key
+ * get the pipeline's result from the entry their lookup found (forward.c),
+ * with no second lookup.  The entry is of this generation (sl_emc_find),
+ * so what it holds goes when the flows change, as the entry does.
+ */
+static void
+emc_attach(struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_flow_key *key,
+	   uint32_t hash, const struct sl_pcache_entry *ce)
+{
+	struct sl_emc_entry *e = sl_emc_find(&w->emc, key, hash, w->cls_gen);
+	struct sl_xact x;
+
+	if (e == NULL || e->rule != r || (e->xa.flags & SL_XA_VALID))
+		return;
+	if (xact_of(ce, key, true, &x))
+		e->xa = x;
+}
+
 static inline bool
 pcache_is(const struct sl_pcache_entry *e, uint32_t gen, const struct sl_flow_key *key)
 {
@@ -961,7 +1001,14 @@ out:
 		ce->dp_ok = p.dp_ok;
 		ce->n_dp = p.n_dp;
 		ce->gen = w->cls_gen;
+		ce->xa.flags = 0;
+		if (ce->dp_ok)
+			xact_of(ce, key, false, &ce->xa);
 		ce->valid = 1;
 		mf_record_end(&p, w, r, key, ce);
+	} else if (p.replay == NULL) {
+		return; /* not recorded (connection tracking, too long): nothing to compile */
 	}
+	if (hash != 0 && ce->dp_ok)
+		emc_attach(w, r, key, hash, ce);
 }

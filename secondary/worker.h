@@ -44,6 +44,9 @@ struct sl_pcache_entry {
 	 * with their final values, dec_ttl, VLAN changes, outputs with their
 	 * ports resolved), in order; registers and lookups are gone. */
 	struct sl_action dp[SL_PCACHE_DP];
+	/* dp[] compiled further, for every key the entry serves (its checksum
+	 * deltas summed per packet): valid iff xa.flags has SL_XA_VALID. */
+	struct sl_xact xa;
 };
 
 /* The worker's copy of a port, refreshed when ports_gen changes. */
@@ -106,7 +109,7 @@ struct sl_wctx {
 	uint32_t aging_s;
 
 	uint32_t emc_inv_prob;
-	struct sl_emc emc;
+	struct sl_emc emc __attribute__((aligned(64))); /* each entry two whole cache lines */
 	bool emc_off;          /* its hit rate is too low to pay (forward.c) */
 	uint32_t emc_sample;   /* while off: lookups since the last one tried */
 	uint32_t emc_win_tries; /* this window: lookups tried, and hits */

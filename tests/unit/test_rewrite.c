@@ -343,3 +343,146 @@ Test(rewrite, push_on_arp_gives_label_zero_and_ttl_64)
 	cr_assert_eq(key.in_port, 3);
 	cr_assert_eq(key.dl_type, 0x8848);
 }
+
+/*
+ * A compiled pipeline (struct sl_xact) does to a packet exactly what its
+ * actions do one by one: on random IPv4 TCP/UDP frames, random lists of
+ * field writes, dec_ttl and MAC writes then one output, compiled for the
+ * exact key (checksum deltas precomputed) and for any key (deltas summed
+ * per packet), applied to a copy; the bytes equal those of the general
+ * rewrites, the checksums equal from-scratch ones, and the key of the
+ * result is the key the general path left.
+ */
+Test(rewrite, compiled_pipeline_does_what_its_actions_do)
+{
+	static const uint8_t fields[] = { SL_FLD_IP_SRC, SL_FLD_IP_DST, SL_FLD_IP_DSCP,
+					  SL_FLD_NW_TOS, SL_FLD_IP_ECN, SL_FLD_NW_TTL,
+					  SL_FLD_TP_SRC, SL_FLD_TP_DST, SL_FLD_ETH_SRC,
+					  SL_FLD_ETH_DST };
+	unsigned int compiled = 0, refused_ttl = 0;
+
+	for (int n = 0; n < 20000; n++) {
+		struct sl_action dp[6];
+		struct pkt p, slow, fast, fast2;
+		struct sl_flow_key key, k, got;
+		struct sl_layers ly;
+		struct sl_xact xe, xa;
+		uint32_t rules[2] = { 7, 9 };
+		unsigned int nd = rnd32() % 5, i;
+		bool dropped = false;
+
+		do
+			random_pkt(&p);
+		while (p.v6);
+		if (rnd32() % 8 == 0) { /* TTL 1 and 2: dec_ttl at the edge */
+			p.d[p.l3 + 8] = (uint8_t)(1 + rnd32() % 2);
+			uint16_t a, b;
+			fill_csums(&p, &a, &b);
+		}
+		sl_parse(p.d, p.len, 1, &key, &ly);
+		memset(dp, 0, sizeof(dp));
+		for (i = 0; i < nd; i++) {
+			if (rnd32() % 4 == 0) {
+				dp[i].type = SL_ACT_DEC_TTL;
+				continue;
+			}
+			uint64_t v = ((uint64_t)rnd32() << 32) | rnd32();
+
+			dp[i].type = SL_ACT_SET_FIELD;
+			dp[i].field = fields[rnd32() % sizeof(fields)];
+			switch (dp[i].field) {
+			case SL_FLD_IP_SRC: case SL_FLD_IP_DST: v &= 0xffffffff; break;
+			case SL_FLD_IP_DSCP: v &= 63; break;
+			case SL_FLD_NW_TOS: v &= 0xfc; break;
+			case SL_FLD_IP_ECN: v &= 3; break;
+			case SL_FLD_NW_TTL: v &= 0xff; break;
+			case SL_FLD_ETH_SRC: case SL_FLD_ETH_DST: v &= 0xfeffffffffffull; break;
+			default: v &= 0xffff; break;
+			}
+			sl_action_set_u64(&dp[i], 0, v);
+		}
+		dp[nd].type = SL_ACT_OUTPUT;
+		dp[nd].arg = 2;
+
+		/* The general path, action by action. */
+		slow = p;
+		k = key;
+		for (i = 0; i < nd && !dropped; i++) {
+			uint64_t v = sl_action_u64(&dp[i], 0);
+
+			if (dp[i].type == SL_ACT_DEC_TTL) {
+				dropped = sl_rewrite_dec_ttl(slow.d, slow.len, &ly, &k) < 0;
+			} else if (dp[i].field == SL_FLD_ETH_SRC || dp[i].field == SL_FLD_ETH_DST) {
+				uint8_t *mac = slow.d + (dp[i].field == SL_FLD_ETH_SRC ? 6 : 0);
+
+				for (int b = 0; b < 6; b++)
+					mac[b] = (uint8_t)(v >> (40 - 8 * b));
+				memcpy(dp[i].field == SL_FLD_ETH_SRC ? k.dl_src : k.dl_dst, mac, 6);
+			} else {
+				sl_rewrite_l34(slow.d, slow.len, &ly, &k, dp[i].field, v, NULL);
+			}
+		}
+		bool ok_e = sl_xact_compile(&xe, dp, nd + 1, &key, rules, 2, 1, true);
+		bool ok_a = sl_xact_compile(&xa, dp, nd + 1, &key, rules, 2, 1, false);
+
+		cr_assert_eq(ok_e, ok_a);
+		if (dropped) {
+			cr_assert(!ok_e, "a list that drops (dec_ttl at TTL %u) must not compile",
+				  key.nw_ttl);
+			refused_ttl++;
+			continue;
+		}
+		cr_assert(ok_e, "list of %u actions not compiled", nd);
+		cr_assert_eq(xe.out, 2);
+		cr_assert_eq(xe.n_rules, 2);
+		cr_assert_eq(xe.rule[1], 9);
+		cr_assert_eq(xe.n_miss, 1);
+		fast = p;
+		fast2 = p;
+		cr_assert_eq(sl_xact_apply(&xe, &key, fast.d, fast.len), 0);
+		cr_assert_eq(sl_xact_apply(&xa, &key, fast2.d, fast2.len), 0);
+		cr_assert_arr_eq(fast.d, slow.d, slow.len, "exact: bytes differ from the general path");
+		cr_assert_arr_eq(fast2.d, slow.d, slow.len, "any key: bytes differ from the general path");
+		sl_parse(fast.d, fast.len, 1, &got, NULL);
+		cr_assert_arr_eq(&got, &k, sizeof(k), "the key differs from the general path's");
+		check(&fast, &got, "compiled");
+		compiled++;
+	}
+	cr_assert_gt(compiled, 10000);
+	cr_assert_gt(refused_ttl, 100);
+}
+
+/* A frame of another layout than the compiled one is left alone (-1). */
+Test(rewrite, compiled_pipeline_refuses_another_layout)
+{
+	struct sl_action dp[2];
+	struct sl_flow_key key;
+	struct sl_xact x;
+	struct pkt p, q;
+	uint32_t r = 1;
+
+	do
+		random_pkt(&p);
+	while (p.v6 || p.l3 != 14);
+	sl_parse(p.d, p.len, 1, &key, NULL);
+	memset(dp, 0, sizeof(dp));
+	dp[0].type = SL_ACT_SET_FIELD;
+	dp[0].field = SL_FLD_TP_DST;
+	sl_action_set_u64(&dp[0], 0, 4242);
+	dp[1].type = SL_ACT_OUTPUT;
+	dp[1].arg = 3;
+	cr_assert(sl_xact_compile(&x, dp, 2, &key, &r, 1, 0, true));
+	q = p;
+	q.d[12] = 0x81; /* now it says VLAN where the compiled frame said IPv4 */
+	cr_assert_eq(sl_xact_apply(&x, &key, q.d, q.len), -1);
+	p.d[p.l3] = 0x46; /* IP options: the L4 header would end past the frame */
+	q = p;
+	cr_assert_eq(sl_xact_apply(&x, &key, q.d, p.l4 + (p.tcp ? 20 : 8) + 2), -1);
+	cr_assert_arr_eq(q.d, p.d, p.len, "a refused frame must not change");
+	cr_assert_eq(sl_xact_apply(&x, &key, q.d, 30), -1, "a truncated frame is refused");
+	/* An output that is not last, and a rewrite of VLAN, do not compile. */
+	dp[0].type = SL_ACT_OUTPUT;
+	cr_assert(!sl_xact_compile(&x, dp, 2, &key, &r, 1, 0, true));
+	dp[0].type = SL_ACT_SET_VLAN_VID;
+	cr_assert(!sl_xact_compile(&x, dp, 2, &key, &r, 1, 0, true));
+}
