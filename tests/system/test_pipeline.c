@@ -312,11 +312,11 @@ Test(pipeline, four_tables_from_the_cache_count_every_rule_exactly, .timeout = 1
 		for (int f = 0; f < FLOWS; f++)
 			out2[r * FLOWS + f] = fo[f];
 	pcap_write_frames(inst_path(&in, "in.pcap"), tx, N);
-	add_port("p2", 2, "e2.pcap", "out2.pcap", 2);
+	inst_add_pcap_port(&in, "p2", 2, "e2.pcap", "out2.pcap", 2);
 	cr_assert_eq(inst_flows(&in, "add", table, sizeof(table) / sizeof(table[0]), err,
 				sizeof(err)),
 		     0, "add-flows: %s", err);
-	add_port("p1", 1, "in.pcap", "out1.pcap", 1);
+	inst_add_pcap_port(&in, "p1", 1, "in.pcap", "out1.pcap", 1);
 	cr_assert_eq(inst_wait_rx(&in, N, 10000), N);
 	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -328,8 +328,8 @@ Test(pipeline, four_tables_from_the_cache_count_every_rule_exactly, .timeout = 1
 			     want[i].find, (unsigned long long)got, (unsigned long long)want[i].n, text);
 		free(text);
 	}
-	close_ports((const char *const[]){ "p1", "p2" }, 2);
-	expect_frames("out2.pcap", out2, FLOWS * ROUNDS);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2" }, 2);
+	inst_expect_frames(&in, "out2.pcap", out2, FLOWS * ROUNDS);
 	cr_assert_eq(wc.ttl_dropped, 100, "dec_ttl drops: %llu", (unsigned long long)wc.ttl_dropped);
 	cr_assert_gt(wc.pcache_hits, N / 2, "most packets from a cached pipeline (%llu of %d)",
 		     (unsigned long long)wc.pcache_hits, N);
