@@ -420,7 +420,7 @@ measure_sluice() {
 	SL_WPID=$BG_PID
 	"${ctl[@]}" wait-ready 30 1 || { tail -5 "$dir/sluice-worker.log" >&2; return 1; }
 	# Rules first, so that the first packets already find them.
-	"${ctl[@]}" add-flows "$RULES"
+	"${ctl[@]}" --timeout 300000 add-flows "$RULES" # 1M rules take longer than the default 10 s
 	"${ctl[@]}" add-port p1 "$RX_DEV" 1
 	"${ctl[@]}" add-port p2 "$TX_DEV" 2
 	sleep "$WARMUP"
