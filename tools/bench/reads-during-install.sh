@@ -49,7 +49,8 @@ change took.
 
 Options:
   --mode M     install (default), hotplug or restart
-  --flows N    rules (default $N_FLOWS; at most 262144, SL_MAX_FLOWS)
+  --flows N    rules (default $N_FLOWS; at most 1048576: 1M rules need about
+               2 GB of hugepages, echo 2048 > /proc/sys/vm/nr_hugepages)
   --reps N     changes (default $REPS)
   --hold MS    hotplug: how long the worker stays stopped (default $HOLD_MS)
   --build DIR  the build tree to run (default \$SLUICE_BUILD or build/)
@@ -74,8 +75,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if ! [[ $N_FLOWS =~ ^[1-9][0-9]*$ ]] || [ "$N_FLOWS" -gt 262144 ]; then
-	die "--flows: $N_FLOWS is not an integer in 1..262144"
+if ! [[ $N_FLOWS =~ ^[1-9][0-9]*$ ]] || [ "$N_FLOWS" -gt 1048576 ]; then
+	die "--flows: $N_FLOWS is not an integer in 1..1048576"
 fi
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "--reps: $REPS is not a positive integer"
 case "$MODE" in install|hotplug|restart) ;; *) die "--mode: $MODE is not install, hotplug or restart" ;; esac
