@@ -5,6 +5,7 @@
  * dead.  The test plays sluiced's part of restarting the process.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,35 +123,34 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
- * kill -9 worker 0 again and again under load (SLUICE_KILLS times, default
- * 50), while it sends each packet twice (a copy and the original),
+ * kill -9 worker 0 @kills times under load, while it sends each packet
+ * twice (a copy and the original),
  * restarting it each time: worker 1 never drops a packet and never
  * stops forwarding; worker 0 forwards again after every restart; the
  * primary gives back every mbuf the dead ones held, so that once traffic
  * stops the pool's in-use count is back to what it was before any traffic,
- * within one burst; hugepage files do not grow.  tools/bench/kill-soak.sh
- * runs it with 1000 kills.  With SLUICE_KILL_BRIDGED=1 lane 0's ports are
- * bridged (net_pcap with a tx_pcap of /dev/null: the primary's bridge
- * thread moves their packets over rings to and from the worker), and with
- * SLUICE_KILL_CAPTURE=1 a sluice-dump captures sink0 meanwhile, so that
- * ring slots and capture copies are in flight at the kills too.
+ * within one burst; hugepage files do not grow (counted under load after
+ * the last kill, with the same ports and capture as before the first: the
+ * quiesced count lacks their rings and would hide growth).  With @bridged
+ * lane 0's ports are bridged (net_pcap with a tx_pcap of /dev/null: the
+ * primary's bridge thread moves their packets over rings to and from the
+ * worker), and with @capture a sluice-dump captures sink0 meanwhile, so
+ * that ring slots and capture copies are in flight at the kills too.
  */
-Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 3600)
+static void
+kill9_soak(int kills, bool bridged, bool capture)
 {
-	const char *env = getenv("SLUICE_KILLS");
-	int kills = env != NULL ? atoi(env) : 50;
 	double *resume_ms = calloc(kills > 0 ? kills : 1, sizeof(double));
 	static const char *const twice = "priority=200,in_port=1,actions=output:3,output:3";
 	uint32_t in_use_load, in_use_after;
 	struct worker_counts w0, w1;
 	int64_t excess;
-	int pages_before;
+	int pages_before, pages_after;
 	char err[256];
 
-	const char *bridged = getenv("SLUICE_KILL_BRIDGED"), *capture = getenv("SLUICE_KILL_CAPTURE");
 	static char src0[300], sink0[64];
-	cr_assert(kills > 0 && resume_ms != NULL, "SLUICE_KILLS=%s is not a positive count", env);
-	if (bridged != NULL && strcmp(bridged, "1") == 0) {
+	cr_assert(kills > 0 && resume_ms != NULL, "%d kills: not a positive count", kills);
+	if (bridged) {
 		struct frame f[32];
 
 		for (int i = 0; i < 32; i++)
@@ -164,7 +164,7 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 		sink0_devargs = sink0;
 	}
 	two_lanes("kill9");
-	if (capture != NULL && strcmp(capture, "1") == 0) {
+	if (capture) {
 		char cmd[512];
 
 		snprintf(cmd, sizeof(cmd), "exec %s/tools/sluice-dump --rundir %s -i sink0 -w /dev/null "
@@ -204,6 +204,7 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 	cr_assert_eq(w1.tx_dropped, 0, "worker 1 dropped %lu packets", (unsigned long)w1.tx_dropped);
 	cr_assert_eq(w1.misses, 0);
 	cr_assert_eq(strcmp(w1.state, "running"), 0);
+	pages_after = hugepage_files();
 
 	/* Quiesce, then count mbufs: back to the idle count, within one burst. */
 	if (dump > 0) {
@@ -235,10 +236,42 @@ Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 36
 		      "mbufs in use %u idle before, %u after %d kills (reclaimed %lu, lost %lu)",
 		      idle_in_use, in_use_after, kills, (unsigned long)w0.reclaimed_mbufs,
 		      (unsigned long)w0.lost_mbufs);
-	cr_assert_eq(hugepage_files(), pages_before, "hugepage files grew: %d before the kills, %d after",
-		     pages_before, hugepage_files());
+	/* Fewer is fine: the classifier the flow add replaced is freed a
+	 * grace period later, maybe after the first count. */
+	cr_assert_leq(pages_after, pages_before, "hugepage files grew: %d before the kills, %d after",
+		      pages_before, pages_after);
 	free(resume_ms);
 	inst_stop(&in);
+}
+
+static bool
+env_is_1(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/*
+ * SLUICE_KILLS times (default 50); tools/bench/kill-soak.sh runs it with
+ * 1000 kills, and with SLUICE_KILL_BRIDGED=1 / SLUICE_KILL_CAPTURE=1 for
+ * bridged ports and a capture.
+ */
+Test(restart, kill9_worker_repeatedly_loses_no_packet_and_no_mbuf, .timeout = 3600)
+{
+	const char *env = getenv("SLUICE_KILLS");
+
+	kill9_soak(env != NULL ? atoi(env) : 50, env_is_1("SLUICE_KILL_BRIDGED"),
+		   env_is_1("SLUICE_KILL_CAPTURE"));
+}
+
+/*
+ * The same, short, with bridged ports and a capture (the soak's hardest
+ * case): 20 kills, each back to forwarding within 5 s.
+ */
+Test(restart, kill9_bridged_worker_with_capture_loses_no_mbuf_and_no_hugepage, .timeout = 300)
+{
+	kill9_soak(20, true, true);
 }
 
 /* A stopped worker stops reporting progress: it is declared hung, killed and replaced. */
