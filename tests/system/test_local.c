@@ -3,7 +3,7 @@
  * The bridge's local port (OpenFlow's LOCAL): a net_tap port named br0,
  * its kernel interface moved into a network namespace that the test makes,
  * as OVS users reach their bridge through its internal interface.  Frames
- * go from a pcap port to LOCAL (by output:LOCAL and by FLOOD) and from the
+ * go from a pcap port to LOCAL (by LOCAL, FLOOD and NORMAL) and from the
  * namespace through in_port=LOCAL to a pcap port, byte for byte; a killed
  * primary comes back with br0 as LOCAL and its flows, from the DB.
  */
@@ -180,7 +180,7 @@ expect_file(const char *file, const struct frame *want, size_t n)
 
 Test(local, frames_reach_local_and_come_back_exactly_and_br0_survives_restarts)
 {
-	struct frame to_local[2 * N_EACH], from_local[N_EACH];
+	struct frame to_local[3 * N_EACH], from_local[N_EACH];
 	pid_t cap;
 
 	cleanup_ns();
@@ -203,45 +203,48 @@ Test(local, frames_reach_local_and_come_back_exactly_and_br0_survives_restarts)
 			 out);
 	tap_into_ns();
 
-	/* in1's frames: to 5002 out of LOCAL, to 5003 flooded (LOCAL and out1). */
+	/* in1's frames: to 5002 out of LOCAL, to 5003 flooded and to 5004 by
+	 * NORMAL to a MAC it has not learned (both: LOCAL and out1). */
 	frames(to_local, N_EACH, 5002, "02:00:00:00:00:01");
 	frames(to_local + N_EACH, N_EACH, 5003, "02:00:00:00:00:01");
-	pcap_write_frames(path("in1.pcap"), to_local, 2 * N_EACH);
+	frames(to_local + 2 * N_EACH, N_EACH, 5004, "02:00:00:00:00:01");
+	pcap_write_frames(path("in1.pcap"), to_local, 3 * N_EACH);
 	pcap_write_frames(path("empty.pcap"), NULL, 0);
 	OK("add-flow in_port=1,udp,tp_dst=5002,actions=LOCAL");
 	OK("add-flow in_port=1,udp,tp_dst=5003,actions=FLOOD");
-	cap = capture_start("local.pcap", 2 * N_EACH);
+	OK("add-flow in_port=1,udp,tp_dst=5004,actions=NORMAL");
+	cap = capture_start("local.pcap", 3 * N_EACH);
 	OK("add-port out1 net_pcap_lo1,rx_pcap=%s,tx_pcap=%s ofport=3", path("empty.pcap"),
 	   path("out1.pcap"));
 	OK("add-port in1 net_pcap_li1,rx_pcap=%s,tx_pcap=%s ofport=1", path("in1.pcap"),
 	   path("in1-tx.pcap"));
 	capture_wait(cap);
-	expect_file("local.pcap", to_local, 2 * N_EACH);
+	expect_file("local.pcap", to_local, 3 * N_EACH);
 
 	/* From the namespace through in_port=LOCAL to out1, after the flooded ones. */
 	frames(from_local, N_EACH, 5001, "02:00:00:00:00:fe");
 	send_from_ns(from_local, N_EACH);
 	for (int i = 0; i < 50; i++) {
 		OK("dump-ports out1");
-		if (ctl_number_after(out, "tx pkts=") >= 2 * N_EACH)
+		if (ctl_number_after(out, "tx pkts=") >= 3 * N_EACH)
 			break;
 		usleep(100000);
 	}
 	OK("dump-ports br0");
 	cr_assert(strstr(out, "port LOCAL (br0): rx pkts=") != NULL, "%s", out);
 	cr_assert_geq(ctl_number_after(out, "rx pkts="), N_EACH, "%s", out);
-	cr_assert_eq(ctl_number_after(out, "tx pkts="), 2 * N_EACH, "%s", out);
+	cr_assert_eq(ctl_number_after(out, "tx pkts="), 3 * N_EACH, "%s", out);
 	OK("dump-flows --no-stats");
 	cr_assert(strstr(out, "priority=10,udp,in_port=LOCAL,tp_dst=5001,actions=output:3") != NULL,
 		  "%s", out);
 	cr_assert(strstr(out, "udp,in_port=1,tp_dst=5002,actions=LOCAL") != NULL, "%s", out);
 	OK("del-port out1"); /* closes out1.pcap */
 	{
-		struct frame want[2 * N_EACH];
+		struct frame want[3 * N_EACH];
 
-		memcpy(want, to_local + N_EACH, N_EACH * sizeof(want[0]));
-		memcpy(want + N_EACH, from_local, N_EACH * sizeof(want[0]));
-		expect_file("out1.pcap", want, 2 * N_EACH);
+		memcpy(want, to_local + N_EACH, 2 * N_EACH * sizeof(want[0]));
+		memcpy(want + 2 * N_EACH, from_local, N_EACH * sizeof(want[0]));
+		expect_file("out1.pcap", want, 3 * N_EACH);
 	}
 
 	/* A killed primary: sluiced replays the DB, br0 is LOCAL again, its flow forwards. */
