@@ -17,6 +17,9 @@
 #define SL_MAX_WORKERS 8     /* worker slots */
 #define SL_OFPORT_MAX 0xfeff /* highest ofport a user may give (OFPP_MAX - 1) */
 #define SL_OFPORT_NONE 0
+/* The bridge's own port (OpenFlow's OFPP_LOCAL, OVS's Port br0 of type
+ * internal): the port named after the bridge (SL_BRIDGE_NAME) has it. */
+#define SL_OFPP_LOCAL 0xfffe
 #define SL_MAX_ACTIONS 16
 #define SL_PORT_NAME_LEN 32
 #define SL_MAX_RXQ 64        /* rx queues of one port, and that one worker may poll */

@@ -300,17 +300,30 @@ bad:
 		       slash != NULL ? "prefix" : "address", val);
 }
 
+/* LOCAL (any case) or 65534, the number OpenFlow 1.0 gives it. */
+static bool
+sl_is_local_port(const char *s)
+{
+	return strcasecmp(s, "LOCAL") == 0 || strcmp(s, "65534") == 0;
+}
+
 /* A port number or name; @what names the field or action for errors. */
 static int
 sl_port(struct sl_pctx *c, const char *what, const char *val, uint16_t *port)
 {
-	static const char *const reserved[] = { "LOCAL", "CONTROLLER", "TABLE", "ANY", "NONE",
-						"UNSET" };
+	static const char *const reserved[] = { "CONTROLLER", "TABLE", "ANY", "NONE", "UNSET" };
 
 	/* No reserved name begins with a digit: numbers skip the list. */
 	for (size_t i = 0; i < SL_ARRAY_SIZE(reserved) && !(val[0] >= '0' && val[0] <= '9'); i++)
 		if (strcasecmp(val, reserved[i]) == 0)
 			return sl_fail(c, -ENOTSUP, "%s: not supported: port %s", what, reserved[i]);
+	/* The bridge's local port, by name or by OpenFlow 1.0's number, as
+	 * ovs-ofctl takes it; there may be no such port (then, as for any
+	 * number no port has, nothing matches and nothing is sent). */
+	if (sl_is_local_port(val)) {
+		*port = SL_OFPP_LOCAL;
+		return 0;
+	}
 	if (val[0] >= '0' && val[0] <= '9') {
 		uint64_t v = 0;
 		int rc = sl_num(c, what, val, 1, SL_OFPORT_MAX, &v);
@@ -1282,7 +1295,7 @@ static const struct sl_act_word sl_act_words[] = {
 static const char *const sl_unsupported_actions[] = {
 	"enqueue", "set_queue", "pop_queue", "sample", "learn", "nat", "push_mpls", "pop_mpls", "set_mpls_*", "dec_mpls_ttl", "set_tunnel*",
 	"bundle", "bundle_load", "multipath", "fin_timeout", "debug_*",
-	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction", "local",
+	"check_pkt_larger", "encap", "decap", "dec_nsh_ttl", "conjunction",
 	"push", "pop", "stack_*", "push_nsh", "pop_nsh", "delete_field", "unroll_xlate",
 	"mod_nw_*", "mod_tp_*", "set_l4_*", "drop_spoofed_arp", "pause", "any", "table",
 	"autopath", "strip_vlan_*", "resubmit_*", "write_*", "mod_dl_*", "mod_vlan_*",
@@ -2165,8 +2178,19 @@ sl_parse_action(struct sl_pctx *c, char *tok, unsigned int depth, bool in_set)
 		a->type = SL_ACT_OUTPUT;
 		return sl_port_or_zero(c, "actions: output", tok, &a->arg);
 	}
+	if (strcasecmp(tok, "LOCAL") == 0) {
+		/* LOCAL alone is output:LOCAL, as ovs-ofctl prints it. */
+		a = sl_new_action(c);
+		if (a == NULL)
+			return -E2BIG;
+		a->type = SL_ACT_OUTPUT;
+		a->arg = SL_OFPP_LOCAL;
+		return 0;
+	}
 	if (!sl_split_action(tok, &arg, &paren))
 		return sl_fail(c, -EINVAL, "actions: unbalanced parentheses in \"%s\"", tok);
+	if (sl_word_eq(tok, "local"))
+		return sl_fail(c, -EINVAL, "actions: LOCAL takes no argument");
 	for (i = 0; i < SL_ARRAY_SIZE(sl_act_words) && w == NULL; i++)
 		if (sl_word_eq(tok, sl_act_words[i].name))
 			w = &sl_act_words[i];
@@ -2670,6 +2694,16 @@ sl_put_u(struct sl_out *o, uint64_t v)
 	sl_put(o, p);
 }
 
+/* Append a port: its number, or LOCAL for the bridge's own, as ovs-ofctl prints them. */
+static void
+sl_put_port(struct sl_out *o, uint16_t port)
+{
+	if (port == SL_OFPP_LOCAL)
+		sl_put(o, "LOCAL");
+	else
+		sl_put_u(o, port);
+}
+
 /* Start a new comma-separated item. */
 static void
 sl_item(struct sl_out *o)
@@ -3012,7 +3046,7 @@ sl_out_meta(struct sl_out *o, const struct sl_match *m)
 		if (m->mkey.actset_output == 0)
 			sl_put(o, "unset");
 		else
-			sl_put_u(o, m->mkey.actset_output);
+			sl_put_port(o, m->mkey.actset_output);
 	}
 	for (unsigned int r = 0; r < SL_N_REGS; r++) {
 		if (m->mmask.reg[r] == 0) /* the name's snprintf, 16 times a flow, is most of a dump */
@@ -3052,7 +3086,7 @@ sl_out_match(struct sl_out *o, const struct sl_match *m, uint32_t priority, bool
 	if (m->mask.in_port != 0) {
 		sl_item(o);
 		sl_put(o, "in_port=");
-		sl_put_u(o, m->key.in_port);
+		sl_put_port(o, m->key.in_port);
 	}
 	sl_out_vlan(o, m);
 	sl_out_mac_field(o, "dl_src", m->key.dl_src, m->mask.dl_src);
@@ -3184,8 +3218,10 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 
 	switch ((enum sl_action_type)a->type) {
 	case SL_ACT_OUTPUT:
-		sl_put(o, "output:");
-		sl_put_u(o, a->arg);
+		/* ovs-ofctl prints a reserved port alone: LOCAL, not output:LOCAL. */
+		if (a->arg != SL_OFPP_LOCAL)
+			sl_put(o, "output:");
+		sl_put_port(o, a->arg);
 		break;
 	case SL_ACT_NORMAL:
 		sl_out(o, "NORMAL");
@@ -3221,12 +3257,17 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		sl_put_u(o, sl_action_u32(a));
 		break;
 	case SL_ACT_RESUBMIT:
-		if (a->arg == SL_RESUBMIT_HERE)
-			sl_out(o, "resubmit:%u", a->arg2);
+		if (a->arg == SL_RESUBMIT_HERE) {
+			sl_put(o, "resubmit:");
+			sl_put_port(o, a->arg2);
+		}
 		else if (a->arg2 == 0)
 			sl_out(o, "resubmit(,%u)", a->arg);
-		else
-			sl_out(o, "resubmit(%u,%u)", a->arg2, a->arg);
+		else {
+			sl_put(o, "resubmit(");
+			sl_put_port(o, a->arg2);
+			sl_out(o, ",%u)", a->arg);
+		}
 		break;
 	case SL_ACT_GOTO_TABLE:
 		sl_out(o, "goto_table:%u", a->arg);
@@ -3277,7 +3318,9 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		sl_put(o, "dec_ttl");
 		break;
 	case SL_ACT_OUTPUT_TRUNC:
-		sl_out(o, "output(port=%u,max_len=%u)", a->arg, a->arg2);
+		sl_put(o, "output(port=");
+		sl_put_port(o, a->arg);
+		sl_out(o, ",max_len=%u)", a->arg2);
 		break;
 	case SL_ACT_GROUP:
 		sl_put(o, "group:");
@@ -3318,7 +3361,9 @@ sl_out_action(struct sl_out *o, const struct sl_actions *acts, uint16_t i)
 		sl_put(o, "pop_queue");
 		break;
 	case SL_ACT_ENQUEUE:
-		sl_out(o, "enqueue:%u:", a->arg);
+		sl_put(o, "enqueue:");
+		sl_put_port(o, a->arg);
+		sl_put(o, ":");
 		sl_put_u(o, sl_action_u32(a));
 		break;
 	case SL_ACT_FIN_TIMEOUT:

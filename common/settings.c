@@ -10,6 +10,7 @@
 
 #include "pmd.h"
 #include "settings.h"
+#include "verbs.h"
 #include "util.h"
 
 #define SL_SETTING_ENTRY(ID, key, TYPE, min, max, choices, check, def, flags, help) \
@@ -286,6 +287,28 @@ sl_port_name_check(const char *name, char *err, size_t errlen)
 			return sl_set_err(err, errlen, -EINVAL,
 				    "bad port name \"%s\": reserved word in flow syntax", shown);
 	return 0;
+}
+
+int
+sl_port_ofport_check(const char *name, uint32_t ofport, char *err, size_t errlen)
+{
+	if (strcmp(name, SL_BRIDGE_NAME) == 0) {
+		if (ofport != 0 && ofport != SL_OFPP_LOCAL)
+			return sl_set_err(err, errlen, -ERANGE,
+					  "port \"%s\" is the bridge's local port: its ofport is "
+					  "LOCAL (%u), not %u",
+					  name, SL_OFPP_LOCAL, ofport);
+		return SL_OFPP_LOCAL;
+	}
+	if (ofport == SL_OFPP_LOCAL)
+		return sl_set_err(err, errlen, -ERANGE,
+				  "ofport LOCAL is the bridge's own port: only the port named "
+				  "\"%s\" has it",
+				  SL_BRIDGE_NAME);
+	if (ofport > SL_OFPORT_MAX)
+		return sl_set_err(err, errlen, -ERANGE, "ofport %u out of range 1..%u", ofport,
+				  SL_OFPORT_MAX);
+	return (int)ofport;
 }
 
 int

@@ -226,6 +226,15 @@ void sl_setting_range(const struct sl_setting *s, char *buf, size_t len);
  */
 int sl_port_name_check(const char *name, char *err, size_t errlen);
 
+/*
+ * The ofport of port @name, asked for as @ofport (0: none asked): the port
+ * named after the bridge (SL_BRIDGE_NAME) is its local port and has
+ * SL_OFPP_LOCAL, as OVS's Port br0 has; any other has 1..SL_OFPORT_MAX.
+ * Returns the ofport (0: the caller picks the lowest free one) or -ERANGE
+ * with @err saying why.
+ */
+int sl_port_ofport_check(const char *name, uint32_t ofport, char *err, size_t errlen);
+
 /* Devargs: non-empty, no white space, at most SL_DEVARGS_MAX - 1 bytes. */
 int sl_devargs_check(const char *devargs, char *err, size_t errlen);
 

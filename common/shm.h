@@ -28,7 +28,7 @@
 
 #define SL_SHM_NAME "sluice_state"
 #define SL_SHM_MAGIC 0x736c7563u /* "sluc" */
-#define SL_LAYOUT_VERSION 14u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits; 13: fin_timeout rings; 14: packet-in rings */
+#define SL_LAYOUT_VERSION 15u /* 10: ct_* fields in the pipeline metadata, the conntrack zone; 11: worker wake state; 12: mac_gen on its own line, mf_hits; 13: fin_timeout rings; 14: packet-in rings; 15: ofport_to_slot for every uint16_t (LOCAL) */
 
 #define SL_MAX_FLOWS ((1u << 20) + (1u << 16)) /* flow ids (per-worker counters): 1M rules and headroom */
 #define SL_MAC_TABLE_SIZE (1u << 16)
@@ -277,7 +277,9 @@ struct sl_shm {
 	struct sl_inflight *inflight;   /* [SL_MAX_WORKERS]: W; P once the worker is dead */
 	struct sl_pin_ring *pin;        /* [SL_MAX_WORKERS]: packet-in rings (head W, tail P) */
 
-	uint8_t ofport_to_slot[SL_OFPORT_MAX + 1]; /* P; 0xff = none */
+	/* P; 0xff = none.  Every uint16_t: LOCAL (0xfffe) and whatever a
+	 * packet's in_port was loaded with index it without a check. */
+	uint8_t ofport_to_slot[UINT16_MAX + 1];
 
 	struct sl_port ports[SL_MAX_PORTS];
 	struct sl_worker workers[SL_MAX_WORKERS];

@@ -46,7 +46,8 @@ enum sl_verb_flags {
 	  "ports, workers, options, process state")                                             \
 	X(add_port, "add-port", ADD_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \
 	  "NAME DEVARGS|type=TYPE [ofport=N] [KEY=VALUE...]",                                  \
-	  "attach a port (hotplug) with settings; type=dpdkvhostuser[client]: a vhost-user port") \
+	  "attach a port (hotplug) with settings; type=dpdkvhostuser[client]: a vhost-user port; " \
+	  "the port named " SL_BRIDGE_NAME " is the bridge's local port (ofport LOCAL, 65534)")    \
 	X(del_port, "del-port", DEL_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 1, 1, "NAME",       \
 	  "detach a port")                                                                      \
 	X(set_port, "set-port", SET_PORT, SL_VERB_PERSIST | SL_VERB_PRIMARY, 2, -1,              \

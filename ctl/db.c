@@ -187,11 +187,12 @@ sl_db_port_check(const struct sl_db *db, struct sl_db_port *p, char *err, size_t
 		sl_db_devname(p->devargs, dev, sizeof(dev));
 		return sl_set_err(err, errlen, -EEXIST, "device \"%s\" is already port \"%s\"", dev, o->name);
 	}
+	rc = sl_port_ofport_check(p->name, p->ofport, err, errlen);
+	if (rc < 0)
+		return rc;
+	p->ofport = rc != 0 ? (uint32_t)rc : sl_db_free_ofport(db);
 	if (p->ofport == 0)
-		p->ofport = sl_db_free_ofport(db);
-	if (p->ofport == 0 || p->ofport > SL_OFPORT_MAX)
-		return sl_set_err(err, errlen, -ERANGE, "ofport %u out of range 1..%u", p->ofport,
-			       SL_OFPORT_MAX);
+		return sl_set_err(err, errlen, -ERANGE, "no free ofport in 1..%u", SL_OFPORT_MAX);
 	o = sl_db_port_by_ofport(db, p->ofport);
 	if (o != NULL)
 		return sl_set_err(err, errlen, -EEXIST, "ofport %u is already port \"%s\"", p->ofport, o->name);
@@ -324,7 +325,7 @@ load_port(struct sl_db *db, char *rest, char *err, size_t errlen)
 	sl_db_port_init(&p, tok, devargs + strlen(" devargs="));
 	while (rc >= 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strncmp(tok, "ofport=", 7) == 0)
-			rc = check_u32("ofport", tok + 7, 1, SL_OFPORT_MAX, &p.ofport, err, errlen);
+			rc = check_u32("ofport", tok + 7, 1, SL_OFPP_LOCAL, &p.ofport, err, errlen);
 		else
 			rc = sl_db_port_setting(&p, tok, true, err, errlen);
 	}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -107,7 +108,9 @@ build_add_port(struct sl_ctl *c, Sluice__Request *req)
 		char *a = c->args[i];
 
 		if (strncmp(a, "ofport=", 7) == 0)
-			ps->ofport = arg_u32("ofport", a + 7, UINT32_MAX);
+			ps->ofport = strcasecmp(a + 7, "LOCAL") == 0
+					     ? SL_OFPP_LOCAL
+					     : arg_u32("ofport", a + 7, UINT32_MAX);
 		else if (strchr(a, '=') != NULL && a[0] != '=')
 			ps->settings[ps->n_settings++] = a; /* sluiced checks it */
 		else
@@ -453,7 +456,10 @@ print_show(const Sluice__Reply *rep)
 		const Sluice__PortInfo *p = rep->ports[i];
 
 		printf("    Port %s\n", p->name);
-		printf("        ofport: %u\n", p->ofport);
+		if (p->ofport == SL_OFPP_LOCAL)
+			printf("        ofport: LOCAL (%u, the bridge's local port)\n", p->ofport);
+		else
+			printf("        ofport: %u\n", p->ofport);
 		printf("        devargs: %s\n", p->devargs);
 		print_port_settings(p);
 		if (p->driver[0])
@@ -625,7 +631,14 @@ print_dump_ports(const Sluice__Reply *rep)
 	for (i = 0; i < rep->n_port_stats; i++) {
 		const Sluice__PortStats *s = rep->port_stats[i];
 
-		printf("  port %2u (%s): rx pkts=%llu, bytes=%llu, drop=%llu, errs=%llu\n", s->ofport,
+		char num[16];
+
+		/* As ovs-ofctl dump-ports: "port LOCAL" for the bridge's own. */
+		if (s->ofport == SL_OFPP_LOCAL)
+			snprintf(num, sizeof(num), "LOCAL");
+		else
+			snprintf(num, sizeof(num), "%2u", s->ofport);
+		printf("  port %s (%s): rx pkts=%llu, bytes=%llu, drop=%llu, errs=%llu\n", num,
 		       s->name, (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		       (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors);
 		printf("           tx pkts=%llu, bytes=%llu, drop=%llu, errs=%llu\n",

@@ -114,8 +114,11 @@ print_packet_in(const Sluice__PacketIn *p)
 	for (size_t i = 0; i < p->n_reg; i++)
 		if (p->reg[i] != 0)
 			printf("reg%zu=0x%x,", i, p->reg[i]);
-	printf("in_port=%u (via %s) data_len=%zu (unbuffered)\n", p->in_port, p->reason,
-	       p->data.len);
+	if (p->in_port == SL_OFPP_LOCAL)
+		printf("in_port=LOCAL");
+	else
+		printf("in_port=%u", p->in_port);
+	printf(" (via %s) data_len=%zu (unbuffered)\n", p->reason, p->data.len);
 	if (p->userdata.len > 0) {
 		printf(" userdata=");
 		for (size_t i = 0; i < p->userdata.len; i++)

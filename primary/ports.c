@@ -158,16 +158,15 @@ validate_spec(const Sluice__PortSpec *s, uint16_t *ofport, struct sl_values *cfg
 		snprintf(err, errlen, "port \"%s\" already exists", s->name);
 		return -EEXIST;
 	}
-	if (s->ofport > SL_OFPORT_MAX) {
-		snprintf(err, errlen, "ofport=%u out of range 1..%u", s->ofport, SL_OFPORT_MAX);
-		return -ERANGE;
-	}
-	if (s->ofport != 0 && sl_p.shm->ofport_to_slot[s->ofport] != SL_NO_SLOT) {
-		snprintf(err, errlen, "ofport %u is taken by port \"%s\"", s->ofport,
-			 sl_p.shm->ports[sl_p.shm->ofport_to_slot[s->ofport]].name);
+	rc = sl_port_ofport_check(s->name, s->ofport, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc != 0 && sl_p.shm->ofport_to_slot[rc] != SL_NO_SLOT) {
+		snprintf(err, errlen, "ofport %u is taken by port \"%s\"", (unsigned int)rc,
+			 sl_p.shm->ports[sl_p.shm->ofport_to_slot[rc]].name);
 		return -EEXIST;
 	}
-	*ofport = s->ofport ? s->ofport : lowest_free_ofport();
+	*ofport = rc != 0 ? (uint16_t)rc : lowest_free_ofport();
 	sl_values_init(cfg, &sl_port_settings);
 	for (size_t i = 0; i < s->n_settings; i++) {
 		rc = sl_values_set_kv(&sl_port_settings, cfg, s->settings[i], err, errlen);

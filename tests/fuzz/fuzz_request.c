@@ -16,6 +16,7 @@
 #include "flow_syntax.h"
 #include "fuzz_db.h"
 #include "msg.h"
+#include "verbs.h"
 
 static void *zctx, *client, *server;
 
@@ -198,7 +199,9 @@ check_add_port(struct sl_db *db, const Sluice__PortSpec *spec)
 	FUZZ_CHECK(sl_port_name_check(p.name, err, sizeof(err)) == 0, "accepted name: %s", err);
 	mtu = sl_values_u64(&sl_port_settings, &p.settings, SL_PS_MTU);
 	n_rxq = sl_values_u64(&sl_port_settings, &p.settings, SL_PS_N_RXQ);
-	FUZZ_CHECK(p.ofport >= 1 && p.ofport <= SL_OFPORT_MAX && n_rxq >= 1 &&
+	FUZZ_CHECK(((p.ofport >= 1 && p.ofport <= SL_OFPORT_MAX) ||
+		    (p.ofport == SL_OFPP_LOCAL && strcmp(p.name, SL_BRIDGE_NAME) == 0)) &&
+			   n_rxq >= 1 &&
 			   n_rxq <= SL_MAX_RXQ && mtu >= SL_MTU_MIN && mtu <= SL_MTU_MAX,
 		   "accepted ofport %u n_rxq %llu mtu %llu", p.ofport, (unsigned long long)n_rxq,
 		   (unsigned long long)mtu);

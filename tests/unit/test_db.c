@@ -281,6 +281,51 @@ Test(db, port_check_applies_defaults_and_refuses_conflicts)
 	sl_db_fini(&db);
 }
 
+/* The port named after the bridge is its local port: ofport LOCAL, kept across a save. */
+Test(db, the_bridge_port_is_local_and_comes_back_so)
+{
+	struct sl_db db, back;
+	struct sl_db_port p;
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	add_port(&db, "br0", "net_tap0,iface=sl-br0", 0);
+	cr_assert_eq(sl_db_port_find(&db, "br0")->ofport, SL_OFPP_LOCAL);
+	add_port(&db, "p1", "net_null1", 0);
+	cr_assert_eq(sl_db_port_find(&db, "p1")->ofport, 1, "LOCAL takes no ordinary number");
+	add_flow(&db, "in_port=br0,actions=output:p1");
+	add_flow(&db, "in_port=p1,actions=LOCAL");
+	cr_assert_eq(sl_db_save(&db, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(read_file(path), "port br0 ofport=65534 ") != NULL, "%s", read_file(path));
+	cr_assert(strstr(read_file(path), "in_port=LOCAL,actions=output:1") != NULL, "%s",
+		  read_file(path));
+	cr_assert_eq(sl_db_load(&back, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sl_db_port_find(&back, "br0")->ofport, SL_OFPP_LOCAL);
+	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
+	sl_db_fini(&back);
+
+	/* Only br0 is LOCAL, and br0 is nothing else. */
+	p = port("p2", "net_null2", SL_OFPP_LOCAL);
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
+	cr_assert(strstr(err, "only the port named \"br0\" has it") != NULL, "%s", err);
+	p = port("p2", "net_null2", 65280);
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
+	cr_assert(strstr(err, "ofport 65280 out of range 1..65279") != NULL, "%s", err);
+	sl_db_fini(&db);
+
+	cr_assert_eq(sl_db_init(&db, path), 0);
+	p = port("br0", "net_null3", 3);
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), -ERANGE);
+	cr_assert(strstr(err, "its ofport is LOCAL (65534), not 3") != NULL, "%s", err);
+	p = port("br0", "net_null3", SL_OFPP_LOCAL);
+	cr_assert_eq(sl_db_port_check(&db, &p, err, sizeof(err)), 0, "%s", err);
+	sl_db_fini(&db);
+
+	/* A file that gives an ordinary port LOCAL's number is refused. */
+	write_file(path, "sluice-db 1\nport p0 ofport=65534 n_rxq=1 mtu=1500 devargs=net_null0\n");
+	cr_assert_neq(sl_db_load(&back, path, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "only the port named") != NULL, "%s", err);
+}
+
 Test(db, port_names_that_flow_syntax_would_misread_are_refused)
 {
 	cr_assert_eq(sl_port_name_check("p0", err, sizeof(err)), 0);

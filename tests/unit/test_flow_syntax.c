@@ -57,6 +57,8 @@ static const struct flow_text round_trip_flows[] = {
 	{ "actions=drop" },
 	{ "priority=100,ip,in_port=1,nw_dst=10.0.0.0/24,actions=output:2" },
 	{ "in_port=p1,actions=output:p2" },
+	{ "in_port=LOCAL,actions=LOCAL,enqueue:LOCAL:7,output(port=LOCAL,max_len=64)" },
+	{ "in_port=p1,actions=resubmit(LOCAL,3),resubmit:LOCAL,output:LOCAL" },
 	{ "in_port=uplink,actions=NORMAL" },
 	{ "dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=flood" },
 	{ "dl_type=0x88cc,actions=drop" },
@@ -218,6 +220,46 @@ Test(flow_syntax, numbers_are_decimal_or_0x_hex_never_octal)
 	assert_canonical("tcp,tp_dst=0x50,actions=drop", "priority=32768,tcp,tp_dst=80,actions=drop");
 }
 
+/*
+ * The bridge's local port: every way ovs-ofctl takes it, printed as
+ * ovs-ofctl parse-flow prints it (a bare LOCAL for output:LOCAL).
+ */
+Test(flow_syntax, local_port)
+{
+	struct sl_flow f;
+
+	assert_canonical("in_port=LOCAL,actions=output:LOCAL",
+			 "priority=32768,in_port=LOCAL,actions=LOCAL");
+	assert_canonical("in_port=local,actions=local,flood",
+			 "priority=32768,in_port=LOCAL,actions=LOCAL,FLOOD");
+	assert_canonical("in_port=65534,actions=65534", "priority=32768,in_port=LOCAL,actions=LOCAL");
+	assert_canonical("actions=output(LOCAL)", "priority=32768,actions=LOCAL");
+	assert_canonical("actions=enqueue:LOCAL:3", "priority=32768,actions=enqueue:LOCAL:3");
+	assert_canonical("actions=enqueue(LOCAL,5)", "priority=32768,actions=enqueue:LOCAL:5");
+	assert_canonical("actions=output(port=LOCAL,max_len=100)",
+			 "priority=32768,actions=output(port=LOCAL,max_len=100)");
+	assert_canonical("actions=resubmit(LOCAL,2)", "priority=32768,actions=resubmit(LOCAL,2)");
+	assert_canonical("in_port=1,actions=resubmit:LOCAL",
+			 "priority=32768,in_port=1,actions=resubmit:LOCAL");
+	assert_canonical("actions=clone(LOCAL)", "priority=32768,actions=clone(LOCAL)");
+	assert_canonical("actions=write_actions(output:LOCAL)",
+			 "priority=32768,actions=write_actions(LOCAL)");
+	assert_canonical("actset_output=LOCAL,actions=drop",
+			 "priority=32768,actset_output=LOCAL,actions=drop");
+	assert_canonical("in_port=p1,actions=output:LOCAL,output:p2",
+			 "priority=32768,in_port=1,actions=LOCAL,output:2");
+	/* What the data plane gets: OpenFlow's number for it. */
+	parse_ok("in_port=LOCAL,actions=LOCAL,enqueue:LOCAL:1", &f);
+	cr_assert_eq(f.match.key.in_port, SL_OFPP_LOCAL);
+	cr_assert_eq(f.match.mask.in_port, 0xffff);
+	cr_assert_eq(f.actions.n, 2);
+	cr_assert_eq(f.actions.a[0].type, SL_ACT_OUTPUT);
+	cr_assert_eq(f.actions.a[0].arg, SL_OFPP_LOCAL);
+	cr_assert_eq(f.actions.a[1].type, SL_ACT_ENQUEUE);
+	cr_assert_eq(f.actions.a[1].arg, SL_OFPP_LOCAL);
+	cr_assert_eq(sl_action_u32(&f.actions.a[1]), 1);
+}
+
 Test(flow_syntax, canonical_text)
 {
 	assert_canonical("ip,in_port=1,nw_dst=10.0.0.0/24,priority=100,actions=output:2",
@@ -326,8 +368,6 @@ Test(flow_syntax, port_zero_importance_and_queues)
 	cr_assert(strstr(err, "importance") != NULL, "%s", err);
 	cr_assert_neq(parse("actions=enqueue:1", &f, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "needs PORT:QUEUE") != NULL, "%s", err);
-	cr_assert_neq(parse("actions=enqueue:LOCAL:1", &f, err, sizeof(err)), 0);
-	cr_assert(strstr(err, "not supported: port LOCAL") != NULL, "%s", err);
 	cr_assert_neq(sl_flow_parse("importance=3", SL_PARSE_MATCH, resolve, (void *)resolve, &f,
 				    err, sizeof(err)),
 		      0, "importance selects nothing");
@@ -837,8 +877,12 @@ static const struct bad_flow bad_flows[] = {
 	{ "ip,nw_src=1.1.1.1,nw_src=2.2.2.2,actions=drop", -EINVAL, "duplicate field \"nw_src\"" },
 	{ "arp,nw_src=1.1.1.1,arp_spa=2.2.2.2,actions=drop", -EINVAL,
 	  "duplicate field \"arp_spa\"" },
-	{ "in_port=LOCAL,actions=drop", -ENOTSUP, "in_port: not supported: port LOCAL" },
-	{ "actions=output:local", -ENOTSUP, "not supported: port LOCAL" },
+	{ "in_port=LOCALE,actions=drop", -ENOENT, "in_port: unknown port \"LOCALE\"" },
+	{ "actions=LOCAL:1", -EINVAL, "actions: LOCAL takes no argument" },
+	{ "actions=local(2)", -EINVAL, "actions: LOCAL takes no argument" },
+	{ "actions=enqueue:LOCAL", -EINVAL, "actions: enqueue: needs PORT:QUEUE" },
+	{ "in_port=65535,actions=drop", -ERANGE, "in_port: 65535 out of range" },
+	{ "actions=output:65535", -ERANGE, "actions: output: 65535 out of range" },
 	{ "in_port=65280,actions=drop", -ERANGE, "in_port: 65280 out of range" },
 	{ "table=254,actions=drop", -ERANGE, "table: 254 out of range 0..253" },
 	{ "idle_timeout=65536,actions=drop", -ERANGE, "idle_timeout: 65536 out of range 0..65535" },
