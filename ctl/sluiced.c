@@ -594,6 +594,11 @@ main(int argc, char **argv)
 	/* Nothing we create is for others unless said so (--group). */
 	umask(027);
 	parse_args(&d, argc, argv);
+	/* A daemon keeps none of its starter's descriptors: an inherited lock
+	 * (a script's flock, say) would stay held for as long as the switch
+	 * runs, by sluiced and by every process it starts. */
+	if (d.detach)
+		close_range(3, ~0u, 0);
 	sl_log_daemon = &d;
 	rc = mkdir_p(d.rundir);
 	if (rc < 0)

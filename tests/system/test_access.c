@@ -7,6 +7,8 @@
  * made by the test and removed at its end.  Also: a rundir others may
  * write to is refused, and a forged primary.pid gets nobody killed.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,4 +180,30 @@ Test(access, a_group_member_is_confined_and_an_outsider_refused)
 	pcap_write_frames(path, NULL, 0);
 	cr_assert_eq(as_user(MEMBER, cmd), 0, "%s", out);
 	cr_assert_eq(as_user(MEMBER, "add-port r net_ring_acc0"), 0, "%s", out);
+}
+
+/*
+ * sluiced --detach keeps none of its starter's descriptors, nor does any
+ * process it starts: the test's pipe reads end-of-file once the test
+ * closes its own write end, while the daemon, its primary and its worker
+ * run on.  (An inherited lock, such as a script's flock, would otherwise
+ * stay held for as long as the switch runs.)
+ */
+Test(access, a_detached_sluiced_keeps_no_descriptor_of_its_starter)
+{
+	static const char *const detach[] = { "--detach", NULL };
+	int p[2], i;
+	ssize_t n = -1;
+	char b;
+
+	cr_assert_eq(pipe(p), 0, "pipe: %s", strerror(errno));
+	ctl_start_opt(&c, "accfd", 1, detach, true);
+	close(p[1]);
+	cr_assert_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	for (i = 0; i < 200 && (n = read(p[0], &b, 1)) < 0 && errno == EAGAIN; i++)
+		usleep(10000);
+	cr_assert_eq(n, 0, "the pipe's write end is still open in a process of the instance");
+	close(p[0]);
+	OK("show");
+	cr_assert(strstr(out, "sluice-primary: running") != NULL, "%s", out);
 }
