@@ -338,6 +338,32 @@ struct sl_flow {
 
 #define SL_FLOW_DEFAULT_PRIORITY 32768
 
+/*
+ * Bytes of a flow whose action list holds @n actions: the flow up to its
+ * last action.  Tables keep rules at this size (most have one or two of
+ * the SL_MAX_ACTIONS slots), so such a rule is read field by field or
+ * copied with sl_flow_copy(), never assigned as a whole struct.
+ */
+static inline size_t
+sl_flow_size(unsigned int n)
+{
+	return offsetof(struct sl_flow, actions.a) + (size_t)n * sizeof(struct sl_action);
+}
+
+/* *@dst = *@src, up to @src's last action (the slots after it are left as they were). */
+static inline void
+sl_flow_copy(struct sl_flow *dst, const struct sl_flow *src)
+{
+	memcpy(dst, src, sl_flow_size(src->actions.n));
+}
+
+/* Same actions, in the same order. */
+static inline bool
+sl_actions_equal(const struct sl_actions *a, const struct sl_actions *b)
+{
+	return a->n == b->n && memcmp(a->a, b->a, a->n * sizeof(a->a[0])) == 0;
+}
+
 /* Make key bits outside the mask zero; call after editing a match. */
 void sl_match_normalize(struct sl_match *m);
 

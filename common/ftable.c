@@ -87,19 +87,13 @@ sl_match_covers(const struct sl_match *outer, const struct sl_match *inner)
 	return diff == 0;
 }
 
-static bool
-actions_same(const struct sl_actions *a, const struct sl_actions *b)
-{
-	return a->n == b->n && memcmp(a->a, b->a, a->n * sizeof(a->a[0])) == 0;
-}
-
 bool
 sl_flow_same(const struct sl_flow *a, const struct sl_flow *b)
 {
 	return a->priority == b->priority && a->cookie == b->cookie &&
 	       a->idle_timeout == b->idle_timeout && a->hard_timeout == b->hard_timeout &&
 	       a->importance == b->importance &&
-	       match_same(&a->match, &b->match) && actions_same(&a->actions, &b->actions);
+	       match_same(&a->match, &b->match) && sl_actions_equal(&a->actions, &b->actions);
 }
 
 static bool
@@ -183,7 +177,7 @@ index_slot(const struct sl_ftable *t, const struct sl_match *m, uint32_t priorit
 			return s;
 		if (e->hash != h)
 			continue;
-		f = &t->rules[e->pos - 1];
+		f = sl_ftable_rule(t, e->pos - 1);
 		if (f->priority == priority && match_same(&f->match, m))
 			return s;
 	}
@@ -208,7 +202,7 @@ index_put(struct sl_ftable *t, uint32_t p, uint32_t h)
 static void
 index_drop(struct sl_ftable *t, uint32_t p)
 {
-	const struct sl_flow *f = &t->rules[p];
+	const struct sl_flow *f = sl_ftable_rule(t, p);
 	uint32_t mask = t->index_size - 1, h = ident_hash(&f->match, f->priority), i, j;
 
 	for (i = h & mask; t->index[i].pos != p + 1; i = (i + 1) & mask)
@@ -237,7 +231,7 @@ index_rebuild(struct sl_ftable *t)
 	memset(t->index, 0, t->index_size * sizeof(t->index[0]));
 	/* Rules are distinct: each needs only an empty slot. */
 	SL_FTABLE_FOREACH(i, t)
-	index_put(t, i, ident_hash(&t->rules[i].match, t->rules[i].priority));
+	index_put(t, i, ident_hash(&sl_ftable_rule(t, i)->match, sl_ftable_rule(t, i)->priority));
 }
 
 static inline void
@@ -324,7 +318,7 @@ shapes_recount(struct sl_ftable *t)
 	t->n_shapes = 0;
 	t->shapes_lost = false;
 	SL_FTABLE_FOREACH(i, t)
-	shape_add(t, &t->rules[i]);
+	shape_add(t, sl_ftable_rule(t, i));
 }
 
 /* Rule position @p leaves the table (its slot stays, dead). */
@@ -332,7 +326,7 @@ static void
 kill(struct sl_ftable *t, uint32_t p)
 {
 	index_drop(t, p);
-	shape_del(t, &t->rules[p]);
+	shape_del(t, sl_ftable_rule(t, p));
 	live_clear(t, p);
 	t->n--;
 }
@@ -352,6 +346,8 @@ move_rule(struct sl_ftable *t, uint32_t to, uint32_t from)
 	if (to == from)
 		return;
 	t->rules[to] = t->rules[from];
+	t->rules[to]->pos = to;
+	t->rules[from] = NULL;
 	if (t->data_size)
 		memcpy(sl_ftable_data(t, to), sl_ftable_data(t, from), t->data_size);
 }
@@ -372,6 +368,11 @@ sl_ftable_compact(struct sl_ftable *t)
 			before[w] = j;
 		j += (uint32_t)__builtin_popcountll(t->live[w]);
 	}
+	for (uint32_t i = 0; i < t->end; i++)
+		if (!sl_ftable_live(t, i)) {
+			free(t->rules[i]);
+			t->rules[i] = NULL;
+		}
 	j = 0;
 	SL_FTABLE_FOREACH(i, t)
 	move_rule(t, j++, i);
@@ -428,6 +429,8 @@ sl_ftable_fini(struct sl_ftable *t)
 {
 	uint32_t data_size = t->data_size;
 
+	for (uint32_t i = 0; i < t->end; i++)
+		free(t->rules[i]);
 	free(t->rules);
 	free(t->live);
 	free(t->shapes);
@@ -451,7 +454,7 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	}
 	if (want > t->cap) {
 		uint64_t cap = t->cap ? t->cap : 64;
-		struct sl_flow *f;
+		struct sl_ftable_rec **f;
 		uint64_t *live;
 
 		while (cap < want)
@@ -459,6 +462,7 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 		f = realloc(t->rules, cap * sizeof(*f));
 		if (f == NULL)
 			return -ENOMEM;
+		memset(f + t->cap, 0, (cap - t->cap) * sizeof(*f));
 		t->rules = f;
 		live = realloc(t->live, cap / 64 * sizeof(*live));
 		if (live == NULL)
@@ -494,25 +498,72 @@ sl_ftable_reserve(struct sl_ftable *t, uint32_t n)
 	return 0;
 }
 
-/* Put @f (identity hash @h) at the end, its user area zeroed; @slot is its empty index slot. */
+struct sl_ftable_rec *
+sl_ftable_rec_new(const struct sl_flow *f)
+{
+	struct sl_ftable_rec *r = malloc(offsetof(struct sl_ftable_rec, flow) +
+					 sl_flow_size(f->actions.n));
+
+	if (r != NULL) {
+		r->pos = 0;
+		r->pad_ = 0;
+		sl_flow_copy(&r->flow, f);
+	}
+	return r;
+}
+
+/* Records of @flows[0..n) in *@out (malloc'd); -ENOMEM with nothing left allocated. */
+static int
+recs_of(const struct sl_flow *flows, uint32_t n, struct sl_ftable_rec ***out)
+{
+	struct sl_ftable_rec **recs = malloc(sizeof(*recs) * (n ? n : 1));
+
+	if (recs == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		recs[i] = sl_ftable_rec_new(&flows[i]);
+		if (recs[i] == NULL) {
+			while (i-- > 0)
+				free(recs[i]);
+			free(recs);
+			return -ENOMEM;
+		}
+	}
+	*out = recs;
+	return 0;
+}
+
+/* Put rule @r (identity hash @h) at the end, its user area zeroed; @slot is its empty index slot. */
 static void
-append(struct sl_ftable *t, uint32_t slot, const struct sl_flow *f, uint32_t h)
+append(struct sl_ftable *t, uint32_t slot, struct sl_ftable_rec *r, uint32_t h)
 {
 	uint32_t p = t->end++;
 
-	t->rules[p] = *f;
+	r->pos = p;
+	t->rules[p] = r;
 	if (t->data_size)
 		memset(sl_ftable_data(t, p), 0, t->data_size);
 	live_set(t, p);
 	t->n++;
-	shape_add(t, f);
+	shape_add(t, &r->flow);
 	t->index[slot] = (struct sl_ftable_slot){ .pos = p + 1, .hash = h };
-	tell(t, SL_FTABLE_PUT, f);
+	tell(t, SL_FTABLE_PUT, &r->flow);
+}
+
+/* Rule @r takes the place of the one at position @p (same identity); the old one is freed. */
+static void
+overwrite(struct sl_ftable *t, uint32_t p, struct sl_ftable_rec *r)
+{
+	free(t->rules[p]);
+	r->pos = p;
+	t->rules[p] = r;
+	tell(t, SL_FTABLE_PUT, &r->flow);
 }
 
 int
 sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 {
+	struct sl_ftable_rec *r;
 	uint32_t h, s;
 	int rc;
 
@@ -520,34 +571,38 @@ sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f)
 	rc = sl_ftable_reserve(t, 1);
 	if (rc < 0)
 		return rc;
+	r = sl_ftable_rec_new(f);
+	if (r == NULL)
+		return -ENOMEM;
 	h = ident_hash(&f->match, f->priority);
 	s = index_slot(t, &f->match, f->priority, h);
 	if (t->index[s].pos != 0) {
-		t->rules[t->index[s].pos - 1] = *f;
-		tell(t, SL_FTABLE_PUT, f);
+		overwrite(t, t->index[s].pos - 1, r);
 		return 1;
 	}
-	append(t, s, f, h);
+	append(t, s, r, h);
 	return 0;
 }
 
 /*
- * Add or overwrite each of @flows, room for them being reserved.  With an
- * edit, the first overwrite of each rule older than the edit is logged
- * (@touched: one bit per such rule).
+ * Add or overwrite with each of rules @recs (taken over), room for them
+ * being reserved.  With an edit, the first overwrite of each rule older
+ * than the edit is logged, the old rule kept for undo (@touched: one bit
+ * per such rule).
  */
 static void
-add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+add_reserved(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n,
 	     struct sl_ftable_edit *e, uint64_t *touched)
 {
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		uint32_t h = ident_hash(&flows[i].match, flows[i].priority);
-		uint32_t s = index_slot(t, &flows[i].match, flows[i].priority, h), p;
+		const struct sl_flow *f = &recs[i]->flow;
+		uint32_t h = ident_hash(&f->match, f->priority);
+		uint32_t s = index_slot(t, &f->match, f->priority, h), p;
 
 		if (t->index[s].pos == 0) {
-			append(t, s, &flows[i], h);
+			append(t, s, recs[i], h);
 			continue;
 		}
 		p = t->index[s].pos - 1;
@@ -555,14 +610,14 @@ add_reserved(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 			touched[p / 64] |= 1ull << (p % 64);
 			e->log_pos[e->n_log] = p;
 			e->log_flows[e->n_log++] = t->rules[p];
+			t->rules[p] = NULL; /* kept in the log, not freed */
 		}
-		t->rules[p] = flows[i];
-		tell(t, SL_FTABLE_PUT, &flows[i]);
+		overwrite(t, p, recs[i]);
 	}
 }
 
 int
-sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
+sl_ftable_add_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n)
 {
 	int rc;
 
@@ -571,8 +626,25 @@ sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n
 	rc = sl_ftable_reserve(t, n);
 	if (rc < 0)
 		return rc;
-	add_reserved(t, flows, n, NULL, NULL);
+	add_reserved(t, recs, n, NULL, NULL);
 	return 0;
+}
+
+int
+sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n)
+{
+	struct sl_ftable_rec **recs;
+	int rc;
+
+	rc = recs_of(flows, n, &recs);
+	if (rc < 0)
+		return rc;
+	rc = sl_ftable_add_recs(t, recs, n);
+	if (rc < 0)
+		for (uint32_t i = 0; i < n; i++)
+			free(recs[i]);
+	free(recs);
+	return rc;
 }
 
 const struct sl_flow *
@@ -583,7 +655,7 @@ sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m, uint32_t pri
 	if (t->n == 0)
 		return NULL;
 	s = index_slot(t, m, priority, ident_hash(m, priority));
-	return t->index[s].pos ? &t->rules[t->index[s].pos - 1] : NULL;
+	return t->index[s].pos ? sl_ftable_rule(t, t->index[s].pos - 1) : NULL;
 }
 
 /*
@@ -661,8 +733,8 @@ sl_ftable_del(struct sl_ftable *t, const struct sl_match *m, uint32_t priority, 
 	}
 	/* Slow but allocation-free: delete one at a time. */
 	for (i = 0; i < t->end; i++)
-		if (sl_ftable_live(t, i) && sl_match_covers(m, &t->rules[i].match)) {
-			tell(t, SL_FTABLE_DEL, &t->rules[i]);
+		if (sl_ftable_live(t, i) && sl_match_covers(m, &sl_ftable_rule(t, i)->match)) {
+			tell(t, SL_FTABLE_DEL, sl_ftable_rule(t, i));
 			kill(t, i);
 			hits++;
 		}
@@ -695,9 +767,10 @@ sl_ftable_mod(const struct sl_ftable *t, const struct sl_flow *mods, uint32_t n,
 	 * OpenFlow applies a sequence of flow-mods (a later one sees the
 	 * cookie an earlier one set). */
 	SL_FTABLE_FOREACH(i, t) {
-		struct sl_flow f = t->rules[i];
+		struct sl_flow f;
 		bool picked = false;
 
+		sl_flow_copy(&f, sl_ftable_rule(t, i));
 		for (j = 0; j < n; j++)
 			if (sl_flow_selects(&mods[j], &f, strict)) {
 				mod_apply(&f, &mods[j]);
@@ -732,6 +805,10 @@ sl_ftable_clear(struct sl_ftable *t)
 
 	if (t->live != NULL)
 		memset(t->live, 0, (t->end + 63) / 64 * sizeof(t->live[0]));
+	for (uint32_t i = 0; i < t->end; i++) {
+		free(t->rules[i]);
+		t->rules[i] = NULL;
+	}
 	t->n = t->end = 0;
 	t->n_shapes = 0;
 	t->shapes_lost = false;
@@ -746,9 +823,10 @@ sl_ftable_diff(const struct sl_ftable *a, const struct sl_ftable *b)
 	uint32_t same = 0;
 
 	SL_FTABLE_FOREACH(i, b) {
-		const struct sl_flow *o = sl_ftable_find(a, &b->rules[i].match, b->rules[i].priority);
+		const struct sl_flow *f = sl_ftable_rule(b, i);
+		const struct sl_flow *o = sl_ftable_find(a, &f->match, f->priority);
 
-		if (o != NULL && sl_flow_same(o, &b->rules[i]))
+		if (o != NULL && sl_flow_same(o, f))
 			same++;
 	}
 	return (a->n - same) + (b->n - same);
@@ -789,6 +867,9 @@ edit_free(struct sl_ftable_edit *e)
 {
 	free(e->added);
 	free(e->log_pos);
+	if (e->log_flows != NULL)
+		for (uint32_t i = 0; i < e->n_log; i++)
+			free(e->log_flows[i]);
 	free(e->log_flows);
 	free(e->rm_flows);
 	free(e->rm_data);
@@ -818,7 +899,7 @@ removed_push(struct sl_ftable_edit *e, const struct sl_ftable *t, uint32_t i)
 {
 	uint32_t k = e->n_removed++;
 
-	e->rm_flows[k] = t->rules[i];
+	e->rm_flows[k] = sl_ftable_rule(t, i);
 	e->rm_pos[k] = i;
 	if (e->data_size)
 		memcpy(sl_ftable_edit_removed_data(e, k), sl_ftable_data(t, i), e->data_size);
@@ -827,7 +908,7 @@ removed_push(struct sl_ftable_edit *e, const struct sl_ftable *t, uint32_t i)
 const struct sl_flow *
 sl_ftable_edit_removed(const struct sl_ftable_edit *e, uint32_t i)
 {
-	return &e->rm_flows[i];
+	return e->rm_flows[i];
 }
 
 void *
@@ -837,8 +918,8 @@ sl_ftable_edit_removed_data(const struct sl_ftable_edit *e, uint32_t i)
 }
 
 int
-sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
-		   struct sl_ftable_edit *e)
+sl_ftable_edit_add_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n,
+			struct sl_ftable_edit *e)
 {
 	uint32_t max_log, i;
 	uint64_t *touched;
@@ -860,14 +941,35 @@ sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		edit_free(e);
 		return -ENOMEM;
 	}
-	add_reserved(t, flows, n, e, touched);
+	add_reserved(t, recs, n, e, touched);
 	free(touched);
 	for (i = e->old_end; i < t->end; i++)
 		e->added[e->n_added++] = i;
 	for (i = 0; i < e->n_log; i++)
-		if (!actions_same(&e->log_flows[i].actions, &t->rules[e->log_pos[i]].actions))
+		if (!sl_actions_equal(&e->log_flows[i]->flow.actions,
+				      &sl_ftable_rule(t, e->log_pos[i])->actions))
 			e->n_modified++;
 	return 0;
+}
+
+int
+sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		   struct sl_ftable_edit *e)
+{
+	struct sl_ftable_rec **recs;
+	int rc;
+
+	rc = recs_of(flows, n, &recs);
+	if (rc < 0) {
+		memset(e, 0, sizeof(*e));
+		return rc;
+	}
+	rc = sl_ftable_edit_add_recs(t, recs, n, e);
+	if (rc < 0)
+		for (uint32_t i = 0; i < n; i++)
+			free(recs[i]);
+	free(recs);
+	return rc;
 }
 
 static int
@@ -1003,7 +1105,7 @@ select_rules(const struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 		k = 0;
 		SL_FTABLE_FOREACH(p, t)
 		for (j = 0; j < n; j++)
-			if (sl_flow_selects(&matches[j], &t->rules[p], false)) {
+			if (sl_flow_selects(&matches[j], sl_ftable_rule(t, p), false)) {
 				if (pos_push(&v, &k, &cap, p) < 0)
 					goto nomem;
 				break;
@@ -1035,7 +1137,7 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 	/* The slots stay (dead) until the edit is kept or undone. */
 	for (i = 0; i < hits; i++) {
 		removed_push(e, t, doomed[i]);
-		tell(t, SL_FTABLE_DEL, &t->rules[doomed[i]]);
+		tell(t, SL_FTABLE_DEL, sl_ftable_rule(t, doomed[i]));
 		kill(t, doomed[i]);
 	}
 	free(doomed);
@@ -1043,8 +1145,8 @@ sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint32_t 
 }
 
 int
-sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
-		       struct sl_ftable_edit *e)
+sl_ftable_edit_replace_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n,
+			    struct sl_ftable_edit *e)
 {
 	uint32_t *from = NULL; /* per new rule: its position in @t + 1, or 0 */
 	bool *kept = NULL;
@@ -1056,20 +1158,23 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 	e->added = malloc(sizeof(*e->added) * (n ? n : 1));
 	from = malloc(sizeof(*from) * (n ? n : 1));
 	kept = calloc(t->end ? t->end : 1, sizeof(*kept));
-	if (e->added == NULL || from == NULL || kept == NULL || sl_ftable_reserve(&nt, n) < 0)
+	/* Room for every old rule among the removed, the most that can go. */
+	if (e->added == NULL || from == NULL || kept == NULL || sl_ftable_reserve(&nt, n) < 0 ||
+	    removed_alloc(e, t->n) < 0)
 		goto nomem;
+	/* From here nothing fails: the new table owns the rules. */
 	/* One hash per rule serves both tables: its slot in the new one, its twin in the old. */
 	for (i = 0; i < n; i++) {
-		const struct sl_flow *f = &flows[i];
+		const struct sl_flow *f = &recs[i]->flow;
 		uint32_t h = ident_hash(&f->match, f->priority);
 		uint32_t s = index_slot(&nt, &f->match, f->priority, h);
 
 		if (nt.index[s].pos != 0) { /* the later duplicate wins */
-			nt.rules[nt.index[s].pos - 1] = *f;
+			overwrite(&nt, nt.index[s].pos - 1, recs[i]);
 			continue;
 		}
 		from[nt.n] = t->n ? t->index[index_slot(t, &f->match, f->priority, h)].pos : 0;
-		append(&nt, s, f, h);
+		append(&nt, s, recs[i], h);
 	}
 	for (i = 0; i < nt.n; i++) {
 		uint32_t p = from[i] - 1;
@@ -1081,12 +1186,10 @@ sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_
 		kept[p] = true;
 		if (nt.data_size)
 			memcpy(sl_ftable_data(&nt, i), sl_ftable_data(t, p), nt.data_size);
-		if (!actions_same(&t->rules[p].actions, &nt.rules[i].actions))
+		if (!sl_actions_equal(&sl_ftable_rule(t, p)->actions, &sl_ftable_rule(&nt, i)->actions))
 			e->n_modified++;
 	}
 	/* Each kept rule has one twin: the rest of the old table is what goes. */
-	if (removed_alloc(e, t->n - (nt.n - e->n_added)) < 0)
-		goto nomem;
 	SL_FTABLE_FOREACH(p, t)
 	if (!kept[p])
 		removed_push(e, t, p);
@@ -1107,6 +1210,26 @@ nomem:
 	return -ENOMEM;
 }
 
+int
+sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		       struct sl_ftable_edit *e)
+{
+	struct sl_ftable_rec **recs;
+	int rc;
+
+	rc = recs_of(flows, n, &recs);
+	if (rc < 0) {
+		memset(e, 0, sizeof(*e));
+		return rc;
+	}
+	rc = sl_ftable_edit_replace_recs(t, recs, n, e);
+	if (rc < 0)
+		for (uint32_t i = 0; i < n; i++)
+			free(recs[i]);
+	free(recs);
+	return rc;
+}
+
 void
 sl_ftable_edit_done(struct sl_ftable_edit *e)
 {
@@ -1122,11 +1245,19 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 	case EDIT_ADD:
 		for (i = e->old_end; i < t->end; i++) {
 			index_drop(t, i);
-			shape_del(t, &t->rules[i]);
+			shape_del(t, sl_ftable_rule(t, i));
 			live_clear(t, i);
+			free(t->rules[i]);
+			t->rules[i] = NULL;
 		}
-		for (i = 0; i < e->n_log; i++)
-			t->rules[e->log_pos[i]] = e->log_flows[i];
+		/* The old rules go back; the log lets go of them. */
+		for (i = 0; i < e->n_log; i++) {
+			uint32_t p = e->log_pos[i];
+
+			free(t->rules[p]);
+			t->rules[p] = e->log_flows[i];
+			e->log_flows[i] = NULL;
+		}
 		t->n = e->old_n;
 		t->end = e->old_end;
 		break;
@@ -1136,8 +1267,9 @@ sl_ftable_edit_undo(struct sl_ftable *t, struct sl_ftable_edit *e)
 			uint32_t p = e->rm_pos[i];
 
 			live_set(t, p);
-			shape_add(t, &t->rules[p]);
-			index_put(t, p, ident_hash(&t->rules[p].match, t->rules[p].priority));
+			shape_add(t, sl_ftable_rule(t, p));
+			index_put(t, p, ident_hash(&sl_ftable_rule(t, p)->match,
+						   sl_ftable_rule(t, p)->priority));
 		}
 		t->n = e->old_n;
 		break;

@@ -52,13 +52,27 @@ struct sl_ftable_slot {
 	uint32_t hash; /* of that rule's identity, so that most probes never touch the rule */
 };
 
+/*
+ * A rule as a table keeps it: its position, then the flow cut after its
+ * last action (sl_flow_size), so that a rule with one action takes about
+ * half of a whole struct sl_flow.  Read it through the pointer, copy it
+ * with sl_flow_copy(); never assign it as a whole struct.
+ */
+struct sl_ftable_rec {
+	uint32_t pos;
+	uint32_t pad_;
+	struct sl_flow flow;
+};
+
 struct sl_ftable {
-	/* Slots in insertion order.  A deleted rule's slot stays, dead, until
-	 * the table is compacted (on growth, or once most slots are dead), so
-	 * that one delete costs an index removal, not a copy of the table.
-	 * Walk the rules with SL_FTABLE_FOREACH; positions are stable until an
-	 * add, a delete or a replace compacts. */
-	struct sl_flow *rules;
+	/* Slots in insertion order, each a rule of its own allocation.  A
+	 * deleted rule's slot stays, dead (its rule kept), until the table is
+	 * compacted (on growth, or once most slots are dead), so that one
+	 * delete costs an index removal, not a copy of the table.  Walk the
+	 * rules with SL_FTABLE_FOREACH and sl_ftable_rule(); positions are
+	 * stable until an add, a delete or a replace compacts.  Slots from
+	 * end to cap are NULL. */
+	struct sl_ftable_rec **rules;
 	uint64_t *live;        /* one bit per slot of rules[]: set while the rule is in the table */
 	void *data;            /* user areas, parallel to rules; see sl_ftable_data() */
 	uint32_t data_size;    /* bytes per rule; 0: none */
@@ -121,11 +135,20 @@ sl_ftable_next(const struct sl_ftable *t, uint32_t i)
 #define SL_FTABLE_FOREACH(i, t)                                                            \
 	for (uint32_t i = sl_ftable_next((t), 0); i < (t)->end; i = sl_ftable_next((t), i + 1))
 
-/* Position of rule @f, a pointer into t->rules. */
+/* The rule at position @i (< t->end), live or dead. */
+static inline const struct sl_flow *
+sl_ftable_rule(const struct sl_ftable *t, uint32_t i)
+{
+	return &t->rules[i]->flow;
+}
+
+/* Position of rule @f, a rule of @t (from sl_ftable_rule, find, ...). */
 static inline uint32_t
 sl_ftable_pos(const struct sl_ftable *t, const struct sl_flow *f)
 {
-	return (uint32_t)(f - t->rules);
+	(void)t;
+	return ((const struct sl_ftable_rec *)((const char *)f -
+					       offsetof(struct sl_ftable_rec, flow)))->pos;
 }
 
 /* Move the rules to positions 0..n-1, in order (positions change; nothing else does). */
@@ -146,6 +169,20 @@ int sl_ftable_add(struct sl_ftable *t, const struct sl_flow *f);
 
 /* Add @n rules all-or-nothing (later ones win over earlier ones with the same identity). Returns 0 or -ENOMEM. */
 int sl_ftable_add_batch(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n);
+
+/*
+ * A rule of its own allocation, as the table keeps it (free() it if it is
+ * not given to a table); NULL if out of memory.  A batch parsed straight
+ * into these and handed over (the *_recs calls) is never copied.
+ */
+struct sl_ftable_rec *sl_ftable_rec_new(const struct sl_flow *f);
+
+/*
+ * sl_ftable_add_batch() of rules @recs, which the table takes over on
+ * success (an earlier duplicate in the batch is freed then); on -ENOMEM
+ * the table is unchanged and the rules are still the caller's.
+ */
+int sl_ftable_add_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n);
 
 /* The rule with this exact match and priority, or NULL. */
 const struct sl_flow *sl_ftable_find(const struct sl_ftable *t, const struct sl_match *m,
@@ -193,8 +230,9 @@ struct sl_ftable_edit {
 	uint32_t old_end;        /* slots before the edit */
 	uint32_t n_log;          /* add: earlier rules overwritten, and what they were */
 	uint32_t *log_pos;
-	struct sl_flow *log_flows;
-	struct sl_flow *rm_flows; /* the removed rules, their user areas and old positions */
+	struct sl_ftable_rec **log_flows; /* kept until the edit ends */
+	const struct sl_flow **rm_flows; /* the removed rules (in their dead slots, or in old),
+					  * their user areas and old positions */
 	void *rm_data;
 	uint32_t *rm_pos;
 	struct sl_ftable old;    /* replace: the table as it was */
@@ -207,6 +245,10 @@ struct sl_ftable_edit {
  */
 int sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		       struct sl_ftable_edit *e);
+
+/* sl_ftable_edit_add() of rules @recs, taken over as sl_ftable_add_recs() does. */
+int sl_ftable_edit_add_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n,
+			    struct sl_ftable_edit *e);
 
 /*
  * Delete, as an edit, every rule that any of the @n selectors @matches
@@ -221,6 +263,10 @@ int sl_ftable_edit_del(struct sl_ftable *t, const struct sl_flow *matches, uint3
  */
 int sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 			   struct sl_ftable_edit *e);
+
+/* sl_ftable_edit_replace() of rules @recs, taken over as sl_ftable_add_recs() does. */
+int sl_ftable_edit_replace_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32_t n,
+				struct sl_ftable_edit *e);
 
 /* The @i-th removed rule (i < e->n_removed) and its user area (NULL if none). */
 const struct sl_flow *sl_ftable_edit_removed(const struct sl_ftable_edit *e, uint32_t i);

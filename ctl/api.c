@@ -281,7 +281,9 @@ SL_REQ_HANDLER(sl_daemon_handlers, SET_PORT, h_set_port)
 /* ---- flows ---- */
 
 struct sl_batch {
-	struct sl_flow *flows;
+	struct sl_flow *flows;       /* selectors and mods (SL_PARSE_MATCH, SL_PARSE_MOD) */
+	struct sl_ftable_rec **recs; /* full flows (SL_PARSE_FLOW), each as the DB's table
+				      * keeps it; NULL once the table took it */
 	char **texts; /* what is sent to the primary */
 	size_t n;
 	bool borrowed; /* texts point into the request: not ours to free */
@@ -294,6 +296,9 @@ batch_free(struct sl_batch *b)
 		free(b->texts[i]);
 	free(b->texts);
 	free(b->flows);
+	for (size_t i = 0; b->recs != NULL && i < b->n; i++)
+		free(b->recs[i]);
+	free(b->recs);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -315,16 +320,24 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 	    struct sl_batch *b)
 {
 	char err[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX];
+	size_t room = fm->n_flows ? fm->n_flows : 1;
+	struct sl_flow one;
 
 	memset(b, 0, sizeof(*b));
-	b->flows = calloc(fm->n_flows ? fm->n_flows : 1, sizeof(*b->flows));
-	b->texts = calloc(fm->n_flows ? fm->n_flows : 1, sizeof(*b->texts));
-	if (b->flows == NULL || b->texts == NULL) {
+	/* Full flows are parsed one at a time into rules of their own size
+	 * (about half a struct sl_flow): a million of them is then one copy,
+	 * which the DB's table takes over, not two. */
+	if (mode == SL_PARSE_FLOW)
+		b->recs = calloc(room, sizeof(*b->recs));
+	else
+		b->flows = calloc(room, sizeof(*b->flows));
+	b->texts = calloc(room, sizeof(*b->texts));
+	if ((b->flows == NULL && b->recs == NULL) || b->texts == NULL) {
 		batch_free(b);
 		return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
 	}
 	for (size_t i = 0; i < fm->n_flows; i++) {
-		struct sl_flow *f = &b->flows[i];
+		struct sl_flow *f = b->recs != NULL ? &one : &b->flows[i];
 
 		if (sl_flow_parse(fm->flows[i], mode, sl_db_resolve_port, &d->db, f, err,
 				  sizeof(err)) < 0) {
@@ -344,6 +357,10 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 			b->texts[i] = sl_strdup(text);
 		}
 		b->n = i + 1;
+		if (b->recs != NULL && (b->recs[i] = sl_ftable_rec_new(f)) == NULL) {
+			batch_free(b);
+			return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
+		}
 		if (b->texts[i] == NULL) {
 			batch_free(b);
 			return sl_reply_err(ENOMEM, "out of memory");
@@ -371,25 +388,35 @@ batch_request(Sluice__Request *req, Sluice__FlowMod *fm, Sluice__Request__CmdCas
 	req->add_flows = fm;
 }
 
-/* sl_ftable_replace returns a count; flows_change wants 0 or -errno. */
+/* replace-flows in the DB: its table takes the batch's rules over. */
 static int
-db_replace(struct sl_daemon *d, const struct sl_flow *flows, uint32_t n)
+db_replace(struct sl_daemon *d, struct sl_batch *b)
 {
-	return sl_ftable_replace(&d->db.flows, flows, n) < 0 ? -ENOMEM : 0;
+	struct sl_ftable_edit e;
+
+	if (sl_ftable_edit_replace_recs(&d->db.flows, b->recs, (uint32_t)b->n, &e) < 0)
+		return -ENOMEM;
+	sl_ftable_edit_done(&e);
+	memset(b->recs, 0, b->n * sizeof(*b->recs));
+	return 0;
 }
 
 /* Add to the DB's table in slices, answering reads between them (200k
  * flows take a quarter of a second); reserved first, so all or nothing. */
 static int
-db_add(struct sl_daemon *d, const struct sl_flow *flows, uint32_t n)
+db_add(struct sl_daemon *d, struct sl_batch *b)
 {
 	enum { SLICE = 8192 };
+	uint32_t n = (uint32_t)b->n;
 
 	if (sl_ftable_reserve(&d->db.flows, n) < 0)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < n; k += SLICE) {
-		if (sl_ftable_add_batch(&d->db.flows, flows + k, n - k < SLICE ? n - k : SLICE) < 0)
+		uint32_t m = n - k < SLICE ? n - k : SLICE;
+
+		if (sl_ftable_add_recs(&d->db.flows, b->recs + k, m) < 0)
 			return -ENOMEM; /* cannot happen: reserved */
+		memset(b->recs + k, 0, m * sizeof(*b->recs));
 		sl_api_serve_now(d);
 	}
 	return 0;
@@ -398,7 +425,7 @@ db_add(struct sl_daemon *d, const struct sl_flow *flows, uint32_t n)
 /* add-flows and replace-flows: parse all, forward, apply with @apply what the primary took. */
 static Sluice__Reply *
 flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__CmdCase cmd,
-	     int (*apply)(struct sl_daemon *, const struct sl_flow *, uint32_t))
+	     int (*apply)(struct sl_daemon *, struct sl_batch *))
 {
 	Sluice__Request fwd;
 	Sluice__FlowMod fm;
@@ -417,7 +444,7 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
 	if (sl_accepted(rep)) {
 		sl_expiry_take(d); /* what expired before this change came */
-		if (apply(d, b.flows, (uint32_t)b.n) < 0)
+		if (apply(d, &b) < 0)
 			sl_reply_set_error(rep, ENOMEM, "out of memory");
 		else
 			sl_commit_reply(d, rep);

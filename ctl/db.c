@@ -615,7 +615,7 @@ write_db(FILE *f, const struct sl_db *db)
 		SL_DB_VERSION);
 	sl_db_write_state(f, db);
 	SL_FTABLE_FOREACH(p, &db->flows) {
-		sl_db_flow_text(&db->flows.rules[p], text, sizeof(text));
+		sl_db_flow_text(sl_ftable_rule(&db->flows, p), text, sizeof(text));
 		/* Plain puts: this loop runs once per flow of the table. */
 		fputs("flow ", f);
 		fputs(text, f);

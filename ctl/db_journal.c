@@ -81,7 +81,7 @@ observe(void *arg, enum sl_ftable_change what, const struct sl_flow *f)
 		j->cap = cap;
 	}
 	j->changes[j->n].del = what == SL_FTABLE_DEL;
-	j->changes[j->n++].flow = *f;
+	sl_flow_copy(&j->changes[j->n++].flow, f);
 }
 
 int

@@ -47,16 +47,16 @@ sl_db_meters_del(struct sl_db *db, uint32_t id)
 	/* The flows first, as the primary does: the table without them, in one go. */
 	if (keep != NULL)
 		SL_FTABLE_FOREACH(i, &db->flows) {
-			if (sl_actions_use_meter(&db->flows.rules[i].actions, id))
+			if (sl_actions_use_meter(&sl_ftable_rule(&db->flows, i)->actions, id))
 				removed++;
 			else
-				keep[n++] = db->flows.rules[i];
+				sl_flow_copy(&keep[n++], sl_ftable_rule(&db->flows, i));
 		}
 	if (keep == NULL) {
 		/* No memory for a copy: one at a time (a delete leaves the
 		 * other rules where they are). */
 		SL_FTABLE_FOREACH(i, &db->flows) {
-			const struct sl_flow *f = &db->flows.rules[i];
+			const struct sl_flow *f = sl_ftable_rule(&db->flows, i);
 			struct sl_match m = f->match;
 
 			if (sl_actions_use_meter(&f->actions, id) &&

@@ -31,7 +31,7 @@ load_side(struct sl_daemon *d, char **lines, size_t n, bool is_switch, const cha
 		if (sl_ftable_reserve(t, d->db.flows.n) < 0)
 			return sl_reply_err(ENOMEM, "out of memory");
 		SL_FTABLE_FOREACH(p, &d->db.flows)
-		sl_ftable_add(t, &d->db.flows.rules[p]); /* reserved: cannot fail */
+		sl_ftable_add(t, sl_ftable_rule(&d->db.flows, p)); /* reserved: cannot fail */
 		return NULL;
 	}
 	if (from_primary) {
@@ -114,7 +114,7 @@ diff(const struct sl_ftable *a, const struct sl_ftable *b, Sluice__Reply *rep)
 	int rc = 0;
 
 	SL_FTABLE_FOREACH(i, a) {
-		const struct sl_flow *fa = &a->rules[i];
+		const struct sl_flow *fa = sl_ftable_rule(a, i);
 		const struct sl_flow *fb = sl_ftable_find(b, &fa->match, fa->priority);
 
 		if (fb != NULL && sl_flow_same(fa, fb))
@@ -126,8 +126,8 @@ diff(const struct sl_ftable *a, const struct sl_ftable *b, Sluice__Reply *rep)
 			return rc;
 	}
 	SL_FTABLE_FOREACH(i, b)
-	if (sl_ftable_find(a, &b->rules[i].match, b->rules[i].priority) == NULL) {
-		rc = add_line(rep, &b->rules[i], '+');
+	if (sl_ftable_find(a, &sl_ftable_rule(b, i)->match, sl_ftable_rule(b, i)->priority) == NULL) {
+		rc = add_line(rep, sl_ftable_rule(b, i), '+');
 		if (rc < 0)
 			return rc;
 	}

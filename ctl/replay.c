@@ -104,7 +104,7 @@ push_flows(struct sl_daemon *d)
 		return;
 	}
 	SL_FTABLE_FOREACH(p, &d->db.flows) {
-		sl_db_flow_text(&d->db.flows.rules[p], text, sizeof(text));
+		sl_db_flow_text(sl_ftable_rule(&d->db.flows, p), text, sizeof(text));
 		fm.flows[fm.n_flows] = sl_strdup(text);
 		if (fm.flows[fm.n_flows] == NULL)
 			break;

@@ -48,8 +48,8 @@ timed_refresh(const struct sl_ftable *t)
 	timed = v;
 	n_timed = 0;
 	SL_FTABLE_FOREACH(i, t)
-	if (sl_pflow_idle_timeout(&t->rules[i], sl_pflow_of(i)) != 0 ||
-	    sl_pflow_hard_timeout(&t->rules[i], sl_pflow_of(i)) != 0)
+	if (sl_pflow_idle_timeout(sl_ftable_rule(t, i), sl_pflow_of(i)) != 0 ||
+	    sl_pflow_hard_timeout(sl_ftable_rule(t, i), sl_pflow_of(i)) != 0)
 		timed[n_timed++] = i;
 	timed_gen = t->gen;
 	return 0;
@@ -139,7 +139,7 @@ fin_scan(void)
 		return;
 	timed_gen = UINT64_MAX; /* rules without timeouts of their own may have some now */
 	SL_FTABLE_FOREACH(i, &sl_p.flows) {
-		const struct sl_flow *f = &sl_p.flows.rules[i];
+		const struct sl_flow *f = sl_ftable_rule(&sl_p.flows, i);
 		struct sl_pflow *pf = sl_pflow_of(i);
 		bool seen = false;
 
@@ -181,7 +181,7 @@ log_expired(const bool *doomed)
 	}
 	SL_FTABLE_FOREACH(i, &sl_p.flows)
 	if (doomed[i]) {
-		sl_flow_format(&sl_p.flows.rules[i], text, sizeof(text));
+		sl_flow_format(sl_ftable_rule(&sl_p.flows, i), text, sizeof(text));
 		fprintf(f, "flow %s\n", text);
 	}
 	if (fflush(f) != 0 || fsync(fd) != 0)
@@ -220,7 +220,7 @@ sl_flows_expire(uint64_t now)
 		return; /* next time */
 	for (uint32_t k = 0; k < n_timed; k++) {
 		uint32_t i = timed[k];
-		const struct sl_flow *f = &t->rules[i];
+		const struct sl_flow *f = sl_ftable_rule(t, i);
 
 		if (!full)
 			note_use(i, now);

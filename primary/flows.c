@@ -86,36 +86,86 @@ alloc_id(void)
 	return id;
 }
 
+/* Parse text @i of @n into @f, meters and groups bound; the error names the flow. */
+static int
+parse_one(size_t i, size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow *f,
+	  char *err, size_t errlen)
+{
+	char msg[512];
+	int rc = sl_flow_parse(texts[i], mode, sl_port_resolve, NULL, f, msg, sizeof(msg));
+
+	if (rc == 0 && mode != SL_PARSE_MATCH)
+		rc = sl_meters_bind(&f->actions, msg, sizeof(msg));
+	if (rc == 0 && mode != SL_PARSE_MATCH)
+		rc = sl_groups_bind(&f->actions, msg, sizeof(msg));
+	if (rc < 0) {
+		if (n > 1)
+			snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);
+		else
+			snprintf(err, errlen, "%s in \"%s\"", msg, texts[i]);
+	}
+	return rc;
+}
+
 /* Parse every text; all or nothing. */
 static int
 parse_all(size_t n, char **texts, enum sl_flow_parse_mode mode, struct sl_flow **out,
 	  char *err, size_t errlen)
 {
 	struct sl_flow *flows = calloc(n ? n : 1, sizeof(*flows));
-	char msg[512];
 
 	if (flows == NULL) {
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int rc = sl_flow_parse(texts[i], mode, sl_port_resolve, NULL, &flows[i], msg,
-				       sizeof(msg));
+		int rc = parse_one(i, n, texts, mode, &flows[i], err, errlen);
 
-		if (rc == 0 && mode != SL_PARSE_MATCH)
-			rc = sl_meters_bind(&flows[i].actions, msg, sizeof(msg));
-		if (rc == 0 && mode != SL_PARSE_MATCH)
-			rc = sl_groups_bind(&flows[i].actions, msg, sizeof(msg));
 		if (rc < 0) {
-			if (n > 1)
-				snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);
-			else
-				snprintf(err, errlen, "%s in \"%s\"", msg, texts[i]);
 			free(flows);
 			return rc;
 		}
 	}
 	*out = flows;
+	return 0;
+}
+
+static void
+recs_free(struct sl_ftable_rec **recs, size_t n)
+{
+	for (size_t i = 0; recs != NULL && i < n; i++)
+		free(recs[i]);
+	free(recs);
+}
+
+/*
+ * Parse every full flow straight into a rule of its own size, as the
+ * table keeps it (a million flows: no second copy of a million whole
+ * struct sl_flow); all or nothing.
+ */
+static int
+parse_recs(size_t n, char **texts, struct sl_ftable_rec ***out, char *err, size_t errlen)
+{
+	struct sl_ftable_rec **recs = calloc(n ? n : 1, sizeof(*recs));
+	struct sl_flow f;
+
+	if (recs == NULL) {
+		snprintf(err, errlen, "out of memory for %zu flows", n);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = parse_one(i, n, texts, SL_PARSE_FLOW, &f, err, errlen);
+
+		if (rc == 0 && (recs[i] = sl_ftable_rec_new(&f)) == NULL) {
+			snprintf(err, errlen, "out of memory for %zu flows", n);
+			rc = -ENOMEM;
+		}
+		if (rc < 0) {
+			recs_free(recs, i);
+			return rc;
+		}
+	}
+	*out = recs;
 	return 0;
 }
 
@@ -126,7 +176,9 @@ rule_from(struct sl_cls_rule *r, const struct sl_flow *f, uint32_t id)
 	r->priority = f->priority;
 	r->id = id;
 	r->cookie = f->cookie;
-	r->actions = f->actions;
+	/* @f may be a table's rule, kept at its own size: its actions only. */
+	r->actions.n = f->actions.n;
+	memcpy(r->actions.a, f->actions.a, f->actions.n * sizeof(f->actions.a[0]));
 }
 
 void
@@ -193,13 +245,13 @@ struct swap {
 static int
 stage_modified(uint32_t p, struct swap *swaps, uint32_t *n_swaps)
 {
-	const struct sl_flow *f = &sl_p.flows.rules[p];
+	const struct sl_flow *f = sl_ftable_rule(&sl_p.flows, p);
 	uint32_t id = sl_pflow_of(p)->id, h = handle_of_id[id], nh;
 	const struct sl_cls_rule *old = sl_clsw_rule(clsw, h);
 	struct sl_cls_rule r;
 	int rc;
 
-	if (old->cookie == f->cookie && memcmp(&old->actions, &f->actions, sizeof(f->actions)) == 0)
+	if (old->cookie == f->cookie && sl_actions_equal(&old->actions, &f->actions))
 		return 0;
 	rule_from(&r, f, id);
 	r.seq = old->seq; /* same identity: same place among ties */
@@ -232,7 +284,7 @@ stage(const struct sl_ftable_edit *e, const uint32_t *mod, uint32_t n_mod, struc
 		struct sl_cls_rule r;
 		uint32_t p = e->added[i], id = sl_pflow_of(p)->id;
 
-		rule_from(&r, &sl_p.flows.rules[p], id);
+		rule_from(&r, sl_ftable_rule(&sl_p.flows, p), id);
 		r.seq = 0;
 		rc = sl_clsw_insert(clsw, &r, &handle_of_id[id]);
 	}
@@ -300,47 +352,55 @@ commit(struct sl_ftable_edit *e, const uint32_t *mod, uint32_t n_mod, char *err,
 	return 0;
 }
 
-/* Timers of rules @flows replaced start again, as a rule added now (hard_timeout, idle_timeout). */
+/* Timers of the rules at positions @pos that an add replaced start again, as a rule added now (hard_timeout, idle_timeout). */
 static void
-restart_timers(const struct sl_flow *flows, uint32_t n)
+restart_timers(const uint32_t *pos, uint32_t n)
 {
 	uint64_t now = sl_now_ms();
 
 	for (uint32_t i = 0; i < n; i++) {
-		const struct sl_flow *f = sl_ftable_find(&sl_p.flows, &flows[i].match, flows[i].priority);
+		struct sl_pflow *pf = sl_pflow_of(pos[i]);
 
-		if (f != NULL) {
-			struct sl_pflow *pf = sl_pflow_of(sl_ftable_pos(&sl_p.flows, f));
-
-			pf->modified_ms = pf->used_ms = now;
-		}
+		pf->modified_ms = pf->used_ms = now;
 	}
 }
 
 int
 sl_flows_add(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
+	struct sl_ftable_rec **recs;
+	uint32_t *replaced, n_replaced;
 	struct sl_ftable_edit e;
-	struct sl_flow *parsed;
 	int rc;
 
-	rc = parse_all(n, texts, SL_PARSE_FLOW, &parsed, err, errlen);
+	rc = parse_recs(n, texts, &recs, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* Same match and priority replaces the actions and keeps the
-	 * counters (OpenFlow add); within one batch the later duplicate wins. */
-	rc = sl_ftable_edit_add(&sl_p.flows, parsed, (uint32_t)n, &e);
+	 * counters (OpenFlow add); within one batch the later duplicate wins.
+	 * The table takes the parsed rules over. */
+	rc = sl_ftable_edit_add_recs(&sl_p.flows, recs, (uint32_t)n, &e);
 	if (rc < 0) {
-		free(parsed);
+		recs_free(recs, n);
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return rc;
 	}
+	free(recs);
+	/* The rules it replaced, kept past the edit's end for their timers. */
+	n_replaced = e.n_log;
+	replaced = malloc(sizeof(*replaced) * (n_replaced ? n_replaced : 1));
+	if (replaced == NULL) {
+		sl_ftable_edit_undo(&sl_p.flows, &e);
+		snprintf(err, errlen, "out of memory for %zu flows", n);
+		return -ENOMEM;
+	}
+	memcpy(replaced, e.log_pos, sizeof(*replaced) * n_replaced);
 	rc = commit(&e, e.log_pos, e.n_log, err, errlen);
 	if (rc == 0) {
-		restart_timers(parsed, (uint32_t)n);
+		restart_timers(replaced, n_replaced);
 		*n_changed = (uint32_t)n;
 	}
-	free(parsed);
+	free(replaced);
 	return rc;
 }
 
@@ -454,8 +514,8 @@ sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
 		return -ENOMEM;
 	}
 	SL_FTABLE_FOREACH(i, &sl_p.flows)
-	if (pick(&sl_p.flows.rules[i], ctx))
-		doomed[n++] = sl_p.flows.rules[i];
+	if (pick(sl_ftable_rule(&sl_p.flows, i), ctx))
+		sl_flow_copy(&doomed[n++], sl_ftable_rule(&sl_p.flows, i));
 	if (n == 0) {
 		free(doomed);
 		return 0;
@@ -477,19 +537,22 @@ sl_flows_del_where(bool (*pick)(const struct sl_flow *f, void *ctx), void *ctx,
 int
 sl_flows_replace(size_t n, char **texts, uint32_t *n_changed, char *err, size_t errlen)
 {
+	struct sl_ftable_rec **recs;
 	struct sl_ftable_edit e;
-	struct sl_flow *parsed;
 	uint32_t changed;
 	int rc;
 
-	rc = parse_all(n, texts, SL_PARSE_FLOW, &parsed, err, errlen);
+	rc = parse_recs(n, texts, &recs, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* A flow that stays keeps its counters: replace-flows changes only
 	 * what differs, as ovs-ofctl does.  Within the batch the later
 	 * duplicate wins. */
-	rc = sl_ftable_edit_replace(&sl_p.flows, parsed, (uint32_t)n, &e);
-	free(parsed);
+	rc = sl_ftable_edit_replace_recs(&sl_p.flows, recs, (uint32_t)n, &e);
+	if (rc < 0)
+		recs_free(recs, n);
+	else
+		free(recs);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory for %zu flows", n);
 		return rc;

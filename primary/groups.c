@@ -78,7 +78,7 @@ ref_count(uint32_t id)
 	uint32_t n = 0;
 
 	SL_FTABLE_FOREACH(i, &sl_p.flows) {
-		const struct sl_actions *acts = &sl_p.flows.rules[i].actions;
+		const struct sl_actions *acts = &sl_ftable_rule(&sl_p.flows, i)->actions;
 
 		for (uint16_t j = 0; j < acts->n; j++)
 			if (acts->a[j].type == SL_ACT_GROUP && sl_action_u32(&acts->a[j]) == id) {

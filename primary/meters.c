@@ -339,7 +339,7 @@ h_dump_meters(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t 
 			pick[n++] = k;
 	}
 	SL_FTABLE_FOREACH(i, &sl_p.flows) {
-		const struct sl_actions *acts = &sl_p.flows.rules[i].actions;
+		const struct sl_actions *acts = &sl_ftable_rule(&sl_p.flows, i)->actions;
 
 		for (unsigned int j = 0; j < acts->n; j++)
 			if (acts->a[j].type == SL_ACT_METER &&

@@ -229,7 +229,7 @@ h_dump_flows(const Sluice__Request *req, Sluice__Reply *rep, char *err, size_t e
 	if (rep->flows == NULL)
 		return -ENOMEM;
 	SL_FTABLE_FOREACH(i, t) {
-		const struct sl_flow *f = &t->rules[i];
+		const struct sl_flow *f = sl_ftable_rule(t, i);
 		const struct sl_pflow *pf = sl_pflow_of(i);
 		Sluice__FlowInfo *fi;
 
@@ -274,7 +274,7 @@ h_dump_aggregate(const Sluice__Request *req, Sluice__Reply *rep, char *err, size
 	SL_FTABLE_FOREACH(i, t) {
 		uint64_t packets, bytes;
 
-		if (!sl_flow_selects(&sel, &t->rules[i], req->dump_aggregate->strict))
+		if (!sl_flow_selects(&sel, sl_ftable_rule(t, i), req->dump_aggregate->strict))
 			continue;
 		sl_flow_counters_sum(sl_pflow_of(i)->id, &packets, &bytes);
 		ai->packet_count += packets;

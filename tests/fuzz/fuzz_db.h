@@ -67,7 +67,7 @@ fuzz_db_same(const struct sl_db *a, const struct sl_db *b, const char *what)
 	for (uint32_t i = 0, pa = sl_ftable_next(&a->flows, 0), pb = sl_ftable_next(&b->flows, 0);
 	     i < a->flows.n; i++, pa = sl_ftable_next(&a->flows, pa + 1),
 		      pb = sl_ftable_next(&b->flows, pb + 1))
-		FUZZ_CHECK(sl_flow_same(&a->flows.rules[pa], &b->flows.rules[pb]),
+		FUZZ_CHECK(sl_flow_same(sl_ftable_rule(&a->flows, pa), sl_ftable_rule(&b->flows, pb)),
 			   "%s: flow %u changed", what, i);
 }
 

@@ -481,7 +481,7 @@ Test(db, meters_round_trip_and_take_their_flows_when_deleted)
 	cr_assert_eq(back.n_meters, 1);
 	cr_assert_null(sl_db_meter_find(&back, 1));
 	cr_assert_eq(back.flows.n, 1);
-	cr_assert(sl_actions_use_meter(&back.flows.rules[sl_ftable_next(&back.flows, 0)].actions, 2));
+	cr_assert(sl_actions_use_meter(&sl_ftable_rule(&back.flows, sl_ftable_next(&back.flows, 0))->actions, 2));
 	cr_assert_eq(sl_db_meters_del(&back, SL_METER_ALL), 1);
 	cr_assert_eq(back.n_meters, 0);
 	cr_assert_eq(back.flows.n, 0);
@@ -521,7 +521,7 @@ Test(db, groups_and_timed_flows_are_saved_and_loaded_back)
 	sl_group_format(&back.groups[0], text, sizeof(text));
 	cr_assert_str_eq(text, "group_id=7,type=ff,bucket=watch_port:2,actions=output:2");
 	cr_assert_eq(sl_ftable_diff(&db.flows, &back.flows), 0);
-	cr_assert_eq(back.flows.rules[sl_ftable_next(&back.flows, 0)].idle_timeout, 5);
+	cr_assert_eq((*sl_ftable_rule(&back.flows, sl_ftable_next(&back.flows, 0))).idle_timeout, 5);
 	cr_assert_eq(sl_db_groups_del(&back, SL_GROUP_ALL_ID), 1);
 	sl_db_fini(&back);
 	sl_db_fini(&db);

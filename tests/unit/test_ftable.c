@@ -48,7 +48,7 @@ pos_of(uint32_t k)
 }
 
 /* The @k-th rule of t, in table (dump) order. */
-#define AT(k) (t.rules[pos_of(k)])
+#define AT(k) ((*sl_ftable_rule(&t, pos_of(k))))
 
 static void
 setup(void)
@@ -325,7 +325,7 @@ Test(ftable, diff_ignores_order)
 	sl_ftable_add_batch(&t, r, 2);
 	sl_ftable_add_batch(&o, rev, 2);
 	cr_assert_eq(sl_ftable_diff(&t, &o), 0);
-	o.rules[0].cookie = 1;
+	o.rules[0]->flow.cookie = 1;
 	cr_assert_eq(sl_ftable_diff(&t, &o), 2, "a changed cookie is one removed, one added");
 	sl_ftable_fini(&o);
 }
@@ -419,7 +419,7 @@ snap_take(struct snap *s)
 	s->flows = __real_malloc(sizeof(*s->flows) * (t.n + 1));
 	s->data = __real_malloc(sizeof(*s->data) * (t.n + 1));
 	for (uint32_t k = 0; k < t.n; k++) {
-		s->flows[k] = AT(k);
+		sl_flow_copy(&s->flows[k], &AT(k));
 		s->data[k] = *ud(k);
 	}
 }
@@ -737,7 +737,7 @@ ref_check(const char *what, uint32_t step)
 
 	cr_assert_eq(t.n, ref_n, "%s, step %u: %u rules, the reference %u", what, step, t.n, ref_n);
 	SL_FTABLE_FOREACH(p, &t) {
-		const struct sl_flow *f = &t.rules[p];
+		const struct sl_flow *f = sl_ftable_rule(&t, p);
 
 		cr_assert(sl_flow_same(f, &ref[k]), "%s, step %u: rule %u differs", what, step, k);
 		cr_assert_eq(((struct udata *)sl_ftable_data(&t, p))->tag, ref_tag[k],
