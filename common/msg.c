@@ -57,6 +57,7 @@ sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice
 	int linger = 0, rc;
 	uint64_t deadline;
 	zmq_pollitem_t pi[2];
+	bool busy;
 	zmq_msg_t zm;
 	void *sock;
 
@@ -80,6 +81,7 @@ sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice
 	}
 	/* A signal (SIGCHLD in sluiced) interrupts the wait; only the clock ends it. */
 	deadline = sl_now_ms() + (uint64_t)timeout_ms;
+	busy = w != NULL && w->work != NULL;
 	do {
 		uint64_t now = sl_now_ms();
 		long slice = now < deadline ? (long)(deadline - now) : 0;
@@ -87,6 +89,9 @@ sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice
 		/* With a liveness check, wait in slices: a dead peer never answers. */
 		if (w != NULL && w->alive != NULL && slice > 100)
 			slice = 100;
+		/* With work to do, only look. */
+		if (busy)
+			slice = 0;
 		pi[0] = (zmq_pollitem_t){ .socket = sock, .events = ZMQ_POLLIN };
 		pi[1] = (zmq_pollitem_t){ .socket = w != NULL ? w->also : NULL, .events = ZMQ_POLLIN };
 		rc = zmq_poll(pi, pi[1].socket != NULL ? 2 : 1, slice);
@@ -100,6 +105,8 @@ sl_msg_call_while(void *zctx, const char *endpoint, Sluice__Request *req, Sluice
 			set_err(err, errlen, "%s went away before answering", endpoint);
 			goto out;
 		}
+		if (rc == 0 && busy)
+			busy = w->work(w->work_arg);
 	} while ((rc == 0 || (rc < 0 && zmq_errno() == EINTR)) && sl_now_ms() < deadline);
 	if (rc <= 0) {
 		rc = -ETIMEDOUT;

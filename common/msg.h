@@ -34,6 +34,11 @@ struct sl_msg_wait {
 	void *also;               /* another socket to watch meanwhile, or NULL */
 	void (*serve)(void *arg); /* called whenever @also has something to read */
 	void *arg;
+	/* A slice of other work done while the answer is awaited (a few
+	 * milliseconds at most, so that @also keeps being served); it returns
+	 * false once there is no more.  NULL: none. */
+	bool (*work)(void *work_arg);
+	void *work_arg;
 };
 
 /* As sl_msg_call, with @w's liveness check and other socket (@w may be NULL). */

@@ -315,13 +315,11 @@ sl_api_serve_now(void *arg)
 		sl_api_serve_waiting(d);
 }
 
+/* Room in @b for the flows of @fm; NULL, or a reply saying there is none. */
 static Sluice__Reply *
-batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
-	    struct sl_batch *b)
+batch_begin(const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode, struct sl_batch *b)
 {
-	char err[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX];
 	size_t room = fm->n_flows ? fm->n_flows : 1;
-	struct sl_flow one;
 
 	memset(b, 0, sizeof(*b));
 	/* Full flows are parsed one at a time into rules of their own size
@@ -336,13 +334,29 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 		batch_free(b);
 		return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
 	}
-	for (size_t i = 0; i < fm->n_flows; i++) {
+	return NULL;
+}
+
+/*
+ * Parse up to @count more flows (or matches) of @fm into @b, from b->n on;
+ * NULL, or a reply naming the bad one (and @b freed).
+ */
+static Sluice__Reply *
+batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
+	   struct sl_batch *b, size_t count)
+{
+	char err[512], why[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX];
+	size_t end = fm->n_flows - b->n < count ? fm->n_flows : b->n + count;
+	struct sl_flow one;
+
+	for (size_t i = b->n; i < end; i++) {
 		struct sl_flow *f = b->recs != NULL ? &one : &b->flows[i];
 
 		if (sl_flow_parse(fm->flows[i], mode, sl_db_resolve_port, &d->db, f, err,
 				  sizeof(err)) < 0) {
 			batch_free(b);
-			return sl_reply_err(EINVAL, "%s in \"%s\"", err,
+			/* The parser quotes the user's words: printable, as the flow is. */
+			return sl_reply_err(EINVAL, "%s in \"%s\"", sl_printable(err, why, sizeof(why)),
 					    sl_printable(fm->flows[i], shown, sizeof(shown)));
 		}
 		/* Full flows go to the primary as the user wrote them: it has
@@ -365,12 +379,44 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 			batch_free(b);
 			return sl_reply_err(ENOMEM, "out of memory");
 		}
-		/* A million flows take about half a second: reads keep being
-		 * answered meanwhile (about every 4 ms). */
-		if ((i & 8191) == 8191)
-			sl_api_serve_now(d);
 	}
 	return NULL;
+}
+
+/* Parse every flow (or match) of @fm; NULL, or a reply naming the bad one. */
+static Sluice__Reply *
+batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
+	    struct sl_batch *b)
+{
+	Sluice__Reply *rep = batch_begin(fm, mode, b);
+
+	/* A million flows take about half a second: reads keep being
+	 * answered meanwhile (about every 4 ms). */
+	while (rep == NULL && b->n < fm->n_flows) {
+		rep = batch_step(d, fm, mode, b, 8192);
+		sl_api_serve_now(d);
+	}
+	return rep;
+}
+
+/* A batch of full flows parsed while the primary works on the same request. */
+struct batch_job {
+	struct sl_daemon *d;
+	const Sluice__FlowMod *fm;
+	struct sl_batch *b;
+	Sluice__Reply *refusal; /* what our own parse found wrong, if anything */
+};
+
+/* One slice of the job: a few milliseconds, so that reads go on being served. */
+static bool
+batch_work(void *arg)
+{
+	struct batch_job *job = arg;
+
+	if (job->refusal != NULL || job->b->n == job->fm->n_flows)
+		return false;
+	job->refusal = batch_step(job->d, job->fm, SL_PARSE_FLOW, job->b, 2048);
+	return job->refusal == NULL && job->b->n < job->fm->n_flows;
 }
 
 /* A FlowMod request carrying the batch's texts. */
@@ -422,7 +468,15 @@ db_add(struct sl_daemon *d, struct sl_batch *b)
 	return 0;
 }
 
-/* add-flows and replace-flows: parse all, forward, apply with @apply what the primary took. */
+/*
+ * add-flows and replace-flows: the primary parses and applies the request
+ * while we parse it for the DB (the two processes side by side: a
+ * million flows cost the longer of the two, not their sum), then the DB
+ * takes with @apply what the primary took.  Both parse with the same
+ * parser and the same ports, so both refuse the same bad flow, and ours
+ * is the error the user sees (their text made printable); should ours
+ * refuse what the primary took, the primary is brought back to the DB.
+ */
 static Sluice__Reply *
 flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__CmdCase cmd,
 	     int (*apply)(struct sl_daemon *, struct sl_batch *))
@@ -430,18 +484,44 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	Sluice__Request fwd;
 	Sluice__FlowMod fm;
 	struct sl_batch b;
+	struct batch_job job = { .d = d, .fm = in, .b = &b };
 	Sluice__Reply *rep;
 
-	rep = batch_parse(d, in, SL_PARSE_FLOW, &b);
+	/* Adding nothing changes nothing; replacing with nothing empties. */
+	if (in->n_flows == 0 && cmd == SLUICE__REQUEST__CMD_ADD_FLOWS)
+		return sl_reply_new();
+	rep = batch_begin(in, SL_PARSE_FLOW, &b);
 	if (rep != NULL)
 		return rep;
-	/* Adding nothing changes nothing; replacing with nothing empties. */
-	if (b.n == 0 && cmd == SLUICE__REQUEST__CMD_ADD_FLOWS) {
+	/* With no primary to ask, bad input is still named as such. */
+	if (d->phase != SL_PRI_UP) {
+		while (batch_work(&job))
+			;
+		if (job.refusal != NULL)
+			return job.refusal;
 		batch_free(&b);
-		return sl_reply_new();
+		return sl_primary_unavailable(d);
 	}
-	batch_request(&fwd, &fm, cmd, &b, false);
-	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
+	sluice__request__init(&fwd);
+	sluice__flow_mod__init(&fm);
+	fm.n_flows = in->n_flows;
+	fm.flows = in->flows;
+	fwd.cmd_case = cmd;
+	fwd.add_flows = &fm; /* the FlowMod members of the oneof share storage */
+	rep = sl_forward_while(d, &fwd, sl_timeout_for(in->n_flows + d->db.flows.n), batch_work,
+			       &job);
+	while (batch_work(&job))
+		;
+	if (job.refusal != NULL) {
+		if (sl_accepted(rep)) {
+			sl_log("%s: sluice-primary took flows the DB refuses (%s): bringing it back "
+			       "to the DB",
+			       sl_request_name(&fwd), job.refusal->error);
+			d->needs_reconcile = true;
+		}
+		sluice__reply__free_unpacked(rep, NULL);
+		return job.refusal;
+	}
 	if (sl_accepted(rep)) {
 		sl_expiry_take(d); /* what expired before this change came */
 		if (apply(d, &b) < 0)

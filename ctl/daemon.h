@@ -139,6 +139,9 @@ int sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms,
 		    Sluice__Reply **rep, char *err, size_t errlen);
 /* @req's reply from the primary, or a reply saying why there is none. */
 Sluice__Reply *sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms);
+/* sl_forward(), calling @work (a slice of work; false once there is no more) while it waits. */
+Sluice__Reply *sl_forward_while(struct sl_daemon *d, Sluice__Request *req, int timeout_ms,
+				bool (*work)(void *), void *work_arg);
 Sluice__Reply *sl_primary_unavailable(struct sl_daemon *d);
 /* Timeout for a request touching @n_flows flows. */
 int sl_timeout_for(size_t n_flows);

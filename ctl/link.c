@@ -72,9 +72,10 @@ primary_alive(void *arg)
 	return d->primary.pid <= 0 || sl_proc_alive(d->primary.pid);
 }
 
-int
-sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
-		char *err, size_t errlen)
+/* sl_primary_call(), doing @work (if not NULL) while the answer is awaited. */
+static int
+primary_call_while(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
+		   bool (*work)(void *), void *work_arg, char *err, size_t errlen)
 {
 	/* While we wait, clients keep being served: reads at once, changes
 	 * queued behind this one (api.c). */
@@ -83,6 +84,8 @@ sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluic
 		.also = d->sock,
 		.serve = sl_api_serve_waiting,
 		.arg = d,
+		.work = work,
+		.work_arg = work_arg,
 	};
 	const char *ep = sl_request_is(req, SL_VERB_ANYTIME) ? d->primary_ro_ep : d->primary_ep;
 	int rc;
@@ -92,6 +95,13 @@ sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluic
 	if (rc < 0 && rc != -EPIPE && (rc != -ETIMEDOUT || is_read_only(req)))
 		rc = sl_msg_call_while(d->zctx, ep, req, rep, timeout_ms, &w, err, errlen);
 	return rc;
+}
+
+int
+sl_primary_call(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, Sluice__Reply **rep,
+		char *err, size_t errlen)
+{
+	return primary_call_while(d, req, timeout_ms, rep, NULL, NULL, err, errlen);
 }
 
 Sluice__Reply *
@@ -114,14 +124,15 @@ sl_timeout_for(size_t n_flows)
 }
 
 Sluice__Reply *
-sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms)
+sl_forward_while(struct sl_daemon *d, Sluice__Request *req, int timeout_ms, bool (*work)(void *),
+		 void *work_arg)
 {
 	Sluice__Reply *rep;
 	char err[512];
 
 	if (d->phase != SL_PRI_UP)
 		return sl_primary_unavailable(d);
-	if (sl_primary_call(d, req, timeout_ms, &rep, err, sizeof(err)) < 0) {
+	if (primary_call_while(d, req, timeout_ms, &rep, work, work_arg, err, sizeof(err)) < 0) {
 		sl_log("%s: no answer from sluice-primary: %s", sl_request_name(req), err);
 		/* It may have applied the change and been slow to say so: the DB
 		 * says what should be, so bring the primary back to it. */
@@ -131,6 +142,12 @@ sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms)
 				    is_read_only(req) ? "" : " (the DB is unchanged)");
 	}
 	return rep;
+}
+
+Sluice__Reply *
+sl_forward(struct sl_daemon *d, Sluice__Request *req, int timeout_ms)
+{
+	return sl_forward_while(d, req, timeout_ms, NULL, NULL);
 }
 
 /* Fire-and-forget notice to the primary; failures only logged. */

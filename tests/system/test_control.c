@@ -294,6 +294,49 @@ Test(control, add_flows_from_a_file_and_shutdown_frees_hugepages)
 	cr_assert_neq(system(cmd), 0, "processes left after shutdown");
 }
 
+/*
+ * One bad flow deep in a big add-flows: sluice-primary parses the request
+ * while sluiced does; the user gets sluiced's error naming the flow (its
+ * control bytes made printable), and neither the switch's table nor the
+ * DB changes.
+ */
+Test(control, a_bad_flow_in_a_big_add_flows_changes_nothing)
+{
+	char path[256], cmd[768];
+	FILE *f;
+
+	ctl_start(&c, "bulkbad", 1);
+	OK("add-port sink net_null_bb,no-rx=1 ofport=2");
+	OK("add-flow priority=7,ip,nw_dst=192.0.2.1,actions=output:sink");
+	snprintf(path, sizeof(path), "%s/flows.txt", c.rundir);
+	f = fopen(path, "w");
+	for (int i = 0; i < 30000; i++) {
+		if (i == 25000)
+			fprintf(f, "priority=1,ip,nw_src=10.0.0.1,bogus\x1b[2J=1,actions=output:sink\n");
+		fprintf(f, "priority=%d,ip,nw_src=10.%d.%d.%d,actions=output:sink\n", i % 50,
+			(i >> 16) & 255, (i >> 8) & 255, i & 255);
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cp %s/sluice.db %s/before.db", c.rundir, c.rundir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-flows %s", path), 1, "%s", out);
+	cr_assert(strstr(out, "bogus") != NULL, "the error does not name the field: %s", out);
+	cr_assert(strstr(out, "\x1b") == NULL, "raw ESC in the error: %s", out);
+	OK("dump-flows");
+	cr_assert(strstr(out, "nw_dst=192.0.2.1") != NULL, "the old flow is gone: %s", out);
+	cr_assert(strstr(out, "nw_src=10.") == NULL, "the batch was applied in part: %.300s", out);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s/sluice.db %s/before.db", c.rundir, c.rundir);
+	cr_assert_eq(system(cmd), 0, "the DB changed");
+	/* The same batch without the bad flow goes in whole. */
+	snprintf(cmd, sizeof(cmd), "grep -v bogus %s > %s.good", path, path);
+	cr_assert_eq(system(cmd), 0);
+	OK("add-flows %s.good", path);
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "dump-flows > %s/dump.txt", c.rundir), 0);
+	snprintf(cmd, sizeof(cmd), "test $(grep -c priority= %s/dump.txt) -eq 30001", c.rundir);
+	cr_assert_eq(system(cmd), 0, "dump-flows does not list the 30001 flows");
+	ctl_stop(&c);
+}
+
 /* worker-restart is a planned hand-over: a new pid, traffic never stops. */
 Test(control, worker_restart_hands_over_to_a_new_process)
 {
