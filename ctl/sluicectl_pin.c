@@ -152,10 +152,11 @@ print_packet_in_stats(const Sluice__Reply *rep)
 
 	if (s == NULL)
 		return;
-	printf("packet-ins: received %llu, rate_limited %llu, ring_full %llu, kept %llu (of %u), "
-	       "evicted %llu, next seq %llu\n",
+	printf("packet-ins: received %llu, rate_limited %llu, dropped_nomem %llu, ring_full %llu, "
+	       "kept %llu (of %u), evicted %llu, next seq %llu\n",
 	       (unsigned long long)s->received, (unsigned long long)s->rate_limited,
-	       (unsigned long long)s->ring_full, (unsigned long long)s->kept, s->history,
+	       (unsigned long long)s->dropped_nomem, (unsigned long long)s->ring_full,
+	       (unsigned long long)s->kept, s->history,
 	       (unsigned long long)s->evicted, (unsigned long long)s->next_seq);
 	if (s->rate_limit != 0)
 		printf("controller-rate-limit %u/s, controller-burst-limit %u\n", s->rate_limit,

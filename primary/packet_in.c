@@ -34,6 +34,7 @@ static struct {
 	uint64_t next_seq;      /* the number the next one kept gets */
 	uint64_t received;
 	uint64_t rate_limited;
+	uint64_t dropped_nomem; /* taken from a ring but not kept: no memory for a copy */
 	uint64_t evicted;
 	uint64_t tokens_milli;  /* token bucket, in thousandths of a packet */
 	uint64_t last_ms;
@@ -79,7 +80,7 @@ keep(const struct sl_pin_rec *r, unsigned int worker, uint64_t now_ms)
 	uint8_t *data = malloc(RTE_MAX(n, (size_t)1));
 
 	if (data == NULL) {
-		pin.rate_limited++; /* not kept: counted with what was dropped */
+		pin.dropped_nomem++;
 		return;
 	}
 	memcpy(data, r->data, n);
@@ -129,6 +130,7 @@ fill_stats(Sluice__PacketInStats *st)
 	rate_limits(&rate, &burst);
 	st->received = pin.received;
 	st->rate_limited = pin.rate_limited;
+	st->dropped_nomem = pin.dropped_nomem;
 	for (unsigned int w = 0; w < SL_MAX_WORKERS; w++)
 		st->ring_full += __atomic_load_n(&sl_p.shm->pin[w].full_drops, __ATOMIC_RELAXED);
 	st->kept = RTE_MIN(pin.next_seq - 1, (uint64_t)SL_PIN_HISTORY);

@@ -802,6 +802,11 @@ xact_run(struct sl_wctx *w, struct xact_count *c, const struct sl_xact *x,
 	if (unlikely(sl_xact_apply(x, key, rte_pktmbuf_mtod(m, uint8_t *),
 				   rte_pktmbuf_data_len(m)) != 0))
 		return false;
+	/* The rule ids, not the pointer @x: packets of many flows each have
+	 * an EMC entry of their own naming the same rules (the run this
+	 * batching is for), and one entry or megaflow record can be given
+	 * another run by a sl_pipe_run earlier in the burst, with nothing to
+	 * tell the two apart.  A compare of 12 bytes of constant size. */
 	if (c->n_rules != x->n_rules || memcmp(c->rule, x->rule, sizeof(c->rule)) != 0) {
 		xact_count_flush(w, c);
 		memcpy(c->rule, x->rule, sizeof(c->rule));

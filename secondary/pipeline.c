@@ -385,6 +385,18 @@ fin_timeout(struct sl_pipe *p)
  * controller: a copy of the packet as it is now, cut to max_len, with
  * where it came from, into this worker's packet-in ring (common/shm.h).
  * A full ring drops it and counts; the packet goes on either way.
+ *
+ * The full ring is seen before anything is copied, so a worker copies at
+ * most SL_PIN_RING records between two drains.  What the rate limit will
+ * drop it cannot see, and does not try: the token bucket is one for all
+ * workers, refilled with time and spent when the primary drains, not
+ * when a record is written.  A "bucket empty" the primary published at
+ * its last drain would be stale by the next one (rate x 10 ms tokens
+ * later) and would drop packet-ins the primary would have let through;
+ * spending the tokens here instead would take an atomic counter that
+ * every worker writes, on one cache line, and a second rate limiter to
+ * keep in step with primary/packet_in.c's.  Neither is worth the copies
+ * it saves, which the ring already bounds.
  */
 static void
 packet_in(struct sl_pipe *p, const struct sl_action *a, uint8_t table)

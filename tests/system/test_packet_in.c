@@ -5,12 +5,14 @@
  * primary, which rate-limits and keeps them; sluicectl packet-in-show
  * prints them as ovs-ofctl monitor does, packet-in-stats counts them.  A
  * packet-in sent from the worker's pipeline cache is sent all the same, and
- * a worker killed with packet-ins queued loses no mbuf.
+ * a worker killed with packet-ins queued loses no mbuf; one the primary has
+ * no memory to keep is counted as such, not as rate-limited.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +85,7 @@ Test(packet_in, controller_action_packet_ins_show_in_sluicectl)
 	}
 	cr_assert_eq(ctl_number_after(out, "received "), 5, "%s", out);
 	cr_assert_eq(ctl_number_after(out, "rate_limited "), 0, "%s", out);
+	cr_assert_eq(ctl_number_after(out, "dropped_nomem "), 0, "%s", out);
 	cr_assert_eq(ctl_number_after(out, "ring_full "), 0, "%s", out);
 	cr_assert(strstr(out, "controller-rate-limit: none") != NULL, "%s", out);
 
@@ -127,6 +130,80 @@ Test(packet_in, controller_action_packet_ins_show_in_sluicectl)
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-flow 'actions=controller(pause)'"), 1, "%s",
 		     out);
 	cr_assert(strstr(out, "not supported: pause") != NULL, "%s", out);
+}
+
+/* What /proc/PID/status says the process's data segment is, in bytes (0: not found). */
+static uint64_t
+vm_data(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmData: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * The primary's data segment capped (RLIMIT_DATA, set from outside with
+ * prlimit(2)) a little above what it uses, then the rate limit lifted,
+ * while an endless source sends 9000-byte packet-ins: a history of 1024
+ * copies needs 9 MB, so malloc fails before it is full.  What could not
+ * be kept is dropped_nomem, not rate_limited: every packet-in received is
+ * counted once, kept, rate-limited (before the cap) or dropped_nomem.
+ * Once the cap is lifted, packet-ins are kept again.
+ */
+Test(packet_in, packet_ins_without_memory_to_keep_them_count_as_dropped_nomem)
+{
+	struct rlimit old, cap;
+	long long received, kept, limited, nomem;
+	pid_t primary;
+	uint64_t data;
+
+	ctl_start(&c, "pinnomem", 1);
+	/* Until the cap is on, the rate limit lets one in a second through. */
+	OK("set controller-rate-limit=1");
+	OK("set controller-burst-limit=1");
+	OK("add-port out net_null_pnmout,no-rx=1 ofport=2 mtu=9000");
+	OK("add-flow 'in_port=1,actions=controller,output:2'");
+	OK("add-port in net_null_pnmin,size=9000 ofport=1 mtu=9000");
+	usleep(200000);
+	primary = ctl_pid(&c, "primary");
+	cr_assert_gt(primary, 0);
+	data = vm_data(primary);
+	cr_assert_gt(data, 0, "no VmData for the primary (pid %d)", (int)primary);
+	cr_assert_eq(prlimit(primary, RLIMIT_DATA, NULL, &old), 0, "prlimit: %m");
+	cap = old;
+	cap.rlim_cur = data + (256u << 10); /* room for the request below */
+	cr_assert_eq(prlimit(primary, RLIMIT_DATA, &cap, NULL), 0, "prlimit: %m");
+	OK("set controller-rate-limit=0");
+	usleep(500000);
+	cr_assert_eq(prlimit(primary, RLIMIT_DATA, &old, NULL), 0, "prlimit: %m");
+	OK("del-port in");
+	OK("packet-in-stats");
+	fprintf(stderr, "packet_in: VmData %llu kB, capped 256 kB above:\n%s",
+		(unsigned long long)data / 1024, out);
+	received = ctl_number_after(out, "received ");
+	nomem = ctl_number_after(out, "dropped_nomem ");
+	kept = ctl_number_after(out, "next seq ") - 1;
+	limited = ctl_number_after(out, "rate_limited ");
+	cr_assert_gt(nomem, 0, "the cap made no malloc fail: %s", out);
+	cr_assert_gt(kept, 0, "%s", out);
+	cr_assert_eq(kept + limited + nomem, received, "each counted once: %s", out);
+	OK("--json packet-in-stats");
+	cr_assert(strstr(out, "\"dropped_nomem\"") != NULL, "%s", out);
+	OK("add-port in net_null_pnmin2,size=9000 ofport=1 mtu=9000");
+	usleep(200000);
+	OK("packet-in-stats");
+	cr_assert_gt(ctl_number_after(out, "next seq ") - 1, kept,
+		     "the cap lifted, packet-ins are kept again: %s", out);
 }
 
 static Sluice__PacketInStats

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 #
-# tools/bench/lib.sh: what the benchmark scripts (run.sh, flows.sh) share:
-# messages, host checks, the lock, starting and stopping their processes,
-# cleanup of hugepage files, and OVS-DPDK (install, start, stop).
+# tools/bench/lib.sh: what the benchmark scripts (run.sh, flows.sh, ...)
+# share: messages, the usual options, host checks, the lock, starting and
+# stopping their processes, cleanup of hugepage files, and OVS-DPDK
+# (install, start, stop).
 # Sourced, not run.  The sourcing script sets, before it calls these:
 #   BENCH_NAME         prefix of error messages ("run.sh")
 #   BENCH_PREFIXES     the DPDK --file-prefix values it uses (space separated)
 #   WORK, PIDFILE      its work directory and the pid list in it
 #   KEEP, POLICY_RC_CREATED
+# (bench_begin sets the last four); bench_common_opt wants a usage().
 # and may define bench_cleanup_hook, run by cleanup before the processes
 # in $PIDFILE are stopped.
 # Functions run from traps and subshells: shellcheck cannot see them called.
@@ -19,6 +21,49 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # Things worth reading that are not a failure (a crash at shutdown, ...).
 note() { echo "$*" >>"$WORK/notes.txt"; }
+
+# ---------------------------------------------------------------- options
+# The options every measuring script takes, for the last case of its option
+# loop (its own options before):
+#   *) bench_common_opt "$@"; shift "$BENCH_SHIFT"; continue ;;
+# --help (the script's usage()), --reps N, --seconds S, --warmup S, --docs,
+# --no-docs, --output FILE, --keep; into REPS, SECONDS_MEASURE, WARMUP,
+# DOCS ("" until given), DOCS_FILE, KEEP.  Anything else is refused with
+# the usage, exit status 2.
+BENCH_SHIFT=1
+
+# "$@" from an option that takes a value: refused (exit 2) if it has none.
+bench_need_value() {
+	[ $# -ge 2 ] || { echo "${BENCH_NAME:-bench}: $1 needs a value" >&2; usage >&2; exit 2; }
+}
+
+# BENCH_SHIFT: what the caller's loop shifts.
+# shellcheck disable=SC2034
+bench_common_opt() {
+	BENCH_SHIFT=1
+	case "$1" in
+	--help|-h) usage; exit 0 ;;
+	--reps) bench_need_value "$@"; REPS=$2; BENCH_SHIFT=2 ;;
+	--seconds) bench_need_value "$@"; SECONDS_MEASURE=$2; BENCH_SHIFT=2 ;;
+	--warmup) bench_need_value "$@"; WARMUP=$2; BENCH_SHIFT=2 ;;
+	--docs) DOCS=1 ;;
+	--no-docs) DOCS=0 ;;
+	--output) bench_need_value "$@"; DOCS_FILE=$2; DOCS=${DOCS:-1}; BENCH_SHIFT=2 ;;
+	--keep) KEEP=1 ;;
+	*) echo "${BENCH_NAME:-bench}: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+}
+
+# After the option loop: the common values checked; DOCS, if not given,
+# is to write the docs unless QUICK=1.
+bench_check_common_opts() {
+	[[ $REPS =~ ^[1-9][0-9]*$ ]] || die "--reps: $REPS is not a positive integer"
+	[[ $SECONDS_MEASURE =~ ^[1-9][0-9]*$ ]] || die "--seconds: $SECONDS_MEASURE is not a positive integer"
+	[[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup: $WARMUP is not a whole number of seconds"
+	if [ -z "$DOCS" ]; then
+		if [ "${QUICK:-0}" = 1 ]; then DOCS=0; else DOCS=1; fi
+	fi
+}
 
 # ---------------------------------------------------------------- checks
 # Root, 2 CPUs, hugetlbfs with hugepages; warn below $1 MB free.
@@ -52,6 +97,32 @@ bench_check_prefixes_free() {
 			die "a process with --file-prefix=$p is running (pid $(pgrep -f -- "--file-prefix=$p( |$)" | tr '\n' ' ')); not touching it"
 		fi
 	done
+}
+
+# bench_begin NEED_MB TEMPLATE BINARY...: what comes before a run: the host
+# (bench_check_host NEED_MB), the commands in BENCH_TOOLS (e.g. "jq") and
+# each BINARY of $BUILD (e.g. ctl/sluicectl) there, the lock taken, our
+# prefixes free; then WORK made (mktemp -d TEMPLATE), PIDFILE in it, and
+# cleanup on exit, INT and TERM.
+bench_begin() {
+	local need_mb=$1 template=$2 t b
+	shift 2
+	bench_check_host "$need_mb"
+	for t in ${BENCH_TOOLS:-}; do
+		command -v "$t" >/dev/null || die "$t not found (apt-get install $t)"
+	done
+	for b in "$@"; do
+		[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
+	done
+	bench_lock
+	bench_check_prefixes_free
+	WORK=$(mktemp -d "$template")
+	PIDFILE=$WORK/pids
+	: >"$PIDFILE"
+	POLICY_RC_CREATED=0
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 # ---------------------------------------------------------------- processes

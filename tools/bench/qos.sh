@@ -88,50 +88,25 @@ EOF
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--help|-h) usage; exit 0 ;;
 	--quick) QUICK=1; REPS=1; SECONDS_MEASURE=1; WARMUP=1 ;;
-	--reps) [ $# -ge 2 ] || die "--reps needs a value"; REPS=$2; shift ;;
-	--seconds) [ $# -ge 2 ] || die "--seconds needs a value"; SECONDS_MEASURE=$2; shift ;;
-	--warmup) [ $# -ge 2 ] || die "--warmup needs a value"; WARMUP=$2; shift ;;
-	--scenarios) [ $# -ge 2 ] || die "--scenarios needs a value"; SCENARIOS=${2//,/ }; shift ;;
-	--cases) [ $# -ge 2 ] || die "--cases needs a value"; CASES=${2//,/ }; shift ;;
+	--scenarios) bench_need_value "$@"; SCENARIOS=${2//,/ }; shift ;;
+	--cases) bench_need_value "$@"; CASES=${2//,/ }; shift ;;
 	--no-ovs) NO_OVS=1 ;;
-	--docs) DOCS=1 ;;
-	--no-docs) DOCS=0 ;;
-	--output) [ $# -ge 2 ] || die "--output needs a value"; DOCS_FILE=$2; DOCS=${DOCS:-1}; shift ;;
-	--keep) KEEP=1 ;;
-	*) echo "qos.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	*) bench_common_opt "$@"; shift "$BENCH_SHIFT"; continue ;;
 	esac
 	shift
 done
-[[ $REPS =~ ^[1-9][0-9]*$ ]] || die "--reps: $REPS is not a positive integer"
-[[ $SECONDS_MEASURE =~ ^[1-9][0-9]*$ ]] || die "--seconds: $SECONDS_MEASURE is not a positive integer"
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup: $WARMUP is not an integer"
+bench_check_common_opts
 for s in $SCENARIOS; do [[ " $ALL_SCENARIOS " == *" $s "* ]] || die "unknown scenario $s"; done
 for c in $CASES; do [[ " $ALL_CASES " == *" $c "* ]] || die "unknown case $c"; done
 [[ " $CASES " == *" none "* ]] || CASES="none $CASES" # the baseline of +cycles
-if [ -z "$DOCS" ]; then
-	if [ $QUICK = 1 ]; then DOCS=0; else DOCS=1; fi
-fi
 SWITCHES="sluice"
 [ $NO_OVS = 1 ] || SWITCHES="ovs sluice"
 
-bench_check_host 900
-for b in primary/sluice-primary secondary/sluice-worker tools/bench/slbench-ctl tools/bench/genpcap \
-	 tools/bench/meterbench; do
-	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
-done
+bench_begin 900 /tmp/slqos.XXXXXX primary/sluice-primary secondary/sluice-worker \
+	tools/bench/slbench-ctl tools/bench/genpcap tools/bench/meterbench
 SLCTL=$BUILD/tools/bench/slbench-ctl
 PERF=$(command -v perf || true) # optional: the metering share of sluice's cycles
-bench_lock
-bench_check_prefixes_free
-WORK=$(mktemp -d /tmp/slqos.XXXXXX)
-PIDFILE=$WORK/pids
-: >"$PIDFILE"
-POLICY_RC_CREATED=0
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 [ $NO_OVS = 1 ] || ovs_install
 
 log "generating traffic in $WORK"

@@ -92,44 +92,22 @@ EOF
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--help|-h) usage; exit 0 ;;
 	--quick) QUICK=1; REPS=1; SECONDS_MEASURE=1; WARMUP=1; ALB_WAIT=0 ;;
-	--only) ONLY=$2; shift ;;
-	--reps) REPS=$2; shift ;;
-	--seconds) SECONDS_MEASURE=$2; shift ;;
-	--warmup) WARMUP=$2; shift ;;
-	--alb-wait) ALB_WAIT=$2; shift ;;
+	--only) bench_need_value "$@"; ONLY=$2; shift ;;
+	--alb-wait) bench_need_value "$@"; ALB_WAIT=$2; shift ;;
 	--no-ovs) NO_OVS=1 ;;
-	--noacct-build) NOACCT_BUILD=$2; shift ;;
-	--docs) DOCS=1 ;;
-	--no-docs) DOCS=0 ;;
-	--output) DOCS_FILE=$2; DOCS=${DOCS:-1}; shift ;;
-	--keep) KEEP=1 ;;
-	*) echo "rxq.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	--noacct-build) bench_need_value "$@"; NOACCT_BUILD=$2; shift ;;
+	*) bench_common_opt "$@"; shift "$BENCH_SHIFT"; continue ;;
 	esac
 	shift
 done
-for v in REPS SECONDS_MEASURE; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "${v,,}: ${!v} is not a positive integer"
-done
-[[ $WARMUP =~ ^[0-9]+$ && $ALB_WAIT =~ ^[0-9]+$ ]] || die "--warmup, --alb-wait: whole seconds"
+bench_check_common_opts
+[[ $ALB_WAIT =~ ^[0-9]+$ ]] || die "--alb-wait: $ALB_WAIT is not a whole number of seconds"
 [[ $ONLY =~ ^(A|B|AB)$ ]] || die "--only: A or B"
-[ -n "$DOCS" ] || { if [ $QUICK = 1 ]; then DOCS=0; else DOCS=1; fi; }
 
-bench_check_host 900
-command -v jq >/dev/null || die "jq not found (apt-get install jq)"
-for b in primary/sluice-primary secondary/sluice-worker ctl/sluiced ctl/sluicectl tools/bench/genpcap; do
-	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first"
-done
-bench_lock
-bench_check_prefixes_free
-WORK=$(mktemp -d /tmp/slrxq.XXXXXX)
-PIDFILE=$WORK/pids
-: >"$PIDFILE"
-POLICY_RC_CREATED=0
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+BENCH_TOOLS=jq
+bench_begin 900 /tmp/slrxq.XXXXXX primary/sluice-primary secondary/sluice-worker ctl/sluiced \
+	ctl/sluicectl tools/bench/genpcap
 [ $NO_OVS = 1 ] || [ "$ONLY" = A ] || ovs_install
 
 if [ -z "$NOACCT_BUILD" ] && [ "$ONLY" != B ]; then
