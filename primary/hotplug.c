@@ -183,6 +183,7 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	struct rte_devargs da;
 	char args[512] = "";
 	uint16_t port_id;
+	bool on_vdev;
 	int rc;
 
 	memset(&da, 0, sizeof(da));
@@ -195,8 +196,8 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 	snprintf(pp->devname, sizeof(pp->devname), "%s", da.name);
 	if (da.args != NULL)
 		snprintf(args, sizeof(args), "%s", da.args);
-	pp->bridged = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0 &&
-		      needs_bridge(pp->devname, args, strlen(devargs));
+	on_vdev = da.bus != NULL && strcmp(rte_bus_name(da.bus), "vdev") == 0;
+	pp->bridged = on_vdev && needs_bridge(pp->devname, args, strlen(devargs));
 	pp->local_only = pp->bridged;
 	rte_devargs_reset(&da);
 	if (rte_eth_dev_get_port_by_name(pp->devname, &port_id) == 0) {
@@ -231,6 +232,9 @@ sl_dev_probe(unsigned int slot, const char *devargs, char *err, size_t errlen)
 			rte_eal_hotplug_remove("vdev", pp->devname);
 		return -ENODEV;
 	}
+	/* Workers started from now on probe a direct vdev too, never a bridged one. */
+	if (on_vdev && !pp->local_only)
+		sl_vdev_scan_add(pp->devname);
 	sl_p.shm->ports[slot].port_id = port_id;
 	rte_eth_dev_info_get(port_id, &info);
 	snprintf(pp->driver, sizeof(pp->driver), "%s", info.driver_name);
@@ -249,6 +253,7 @@ remove_ethdev(uint16_t port_id, bool local_only, const char *devname)
 	if (rte_eth_dev_info_get(port_id, &info) < 0 || info.device == NULL)
 		return -ENODEV;
 	rte_eth_dev_close(port_id);
+	sl_vdev_scan_del(devname);
 	rc = local_only ? rte_vdev_uninit(devname) : rte_dev_remove(info.device);
 	if (rc < 0)
 		PLOG(WARNING, "remove %s: %s", devname, strerror(-rc));
@@ -311,8 +316,10 @@ sl_dev_detach(const char *devargs, char *msg, size_t msglen)
 	}
 	if (rte_eth_dev_get_port_by_name(name, &port_id) == 0)
 		rc = remove_ethdev(port_id, false, name);
-	else if (bus[0] != '\0' && device_exists(bus, name))
+	else if (bus[0] != '\0' && device_exists(bus, name)) {
+		sl_vdev_scan_del(name);
 		rc = rte_eal_hotplug_remove(bus, name);
+	}
 	else
 		rc = -ENOENT;
 	if (rc == -ENOENT || rc == -ENODEV) {

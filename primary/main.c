@@ -377,6 +377,8 @@ main(int argc, char **argv)
 	ret = shm_create();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: shared state: %s\n", strerror(-ret));
+	if (sl_vdev_scan_init() < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot answer the vdev bus's scans\n");
 	ret = sl_pmd_init();
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "sluice-primary: rx queue accounting: %s\n", strerror(-ret));

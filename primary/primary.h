@@ -126,6 +126,11 @@ int sl_dev_remove(unsigned int slot);
 /* The detach verb: @msg is OVS's answer either way. */
 int sl_dev_detach(const char *devargs, char *msg, size_t msglen);
 
+/* vdev_scan.c: the vdevs a starting secondary is told of (never a bridged one). */
+int sl_vdev_scan_init(void);
+void sl_vdev_scan_add(const char *name);
+void sl_vdev_scan_del(const char *name);
+
 /* tap.c */
 /* Set the MTU of net_tap's kernel interface @ifname, in whatever network namespace it is. */
 int sl_tap_set_mtu(const char *ifname, uint16_t mtu);

@@ -21,6 +21,7 @@
 
 static struct inst in;
 static pid_t dump; /* a sluice-dump the kill9 test started */
+static char short_dir[32]; /* a test's directory with a short name, if it made one */
 
 static void
 teardown(void)
@@ -31,6 +32,14 @@ teardown(void)
 	}
 	inst_stop(&in);
 	unlink("/tmp/sl-kill9-src.pcap");
+	if (short_dir[0] != '\0') {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", short_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", short_dir);
+		short_dir[0] = '\0';
+	}
 }
 
 TestSuite(restart, .fini = teardown, .timeout = 120);
@@ -361,6 +370,110 @@ Test(restart, worker_restart_does_not_truncate_pcap_output)
 	cr_assert_eq(inst_del_port(&in, "out", err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(pcap_read_frames(inst_path(&in, "out.pcap"), &got), 2,
 		     "the output lost what was written before the restart");
+	cr_assert_eq(memcmp(got[0].data, f[0].data, 64), 0);
+	cr_assert_eq(memcmp(got[1].data, f[1].data, 64), 0);
+	free(got);
+	inst_stop(&in);
+}
+
+/* True if process @pid has @path open. */
+static bool
+has_open(pid_t pid, const char *path)
+{
+	char dir[64], link[80], target[512];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	while (!found && (e = readdir(d)) != NULL) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, path) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* @name's tx packets once they reach @n, or what they are after @timeout_ms. */
+static uint64_t
+wait_tx(const char *name, uint64_t n, int timeout_ms)
+{
+	uint64_t got = 0;
+
+	for (int i = 0; i < timeout_ms / 20 && (got = sink_tx(name)) < n; i++)
+		usleep(20000);
+	usleep(100000); /* the last tx flush reaches the file */
+	return got;
+}
+
+/*
+ * The same with devargs short enough for net_pcap to keep for secondaries
+ * (64 bytes): a worker started after the bridged ports were added is not
+ * told of their devices by the primary, so it neither opens a port's
+ * tx_pcap file (which it used to truncate) nor leaves net_pcap's state in
+ * the shared heap when it is killed; it does probe the direct ports
+ * (net_null here) and forwards them.
+ */
+Test(restart, a_restarted_worker_leaves_a_bridged_pcap_port_alone)
+{
+	static const char *const table[] = { "in_port=1,actions=output:2", "in_port=3,actions=output:2",
+					     "in_port=4,actions=output:5" };
+	char devargs[128], err[512], e[64], o[64], a[64], ao[64], b[64], bo[64];
+	struct frame f[2], *got;
+	uint64_t t0;
+
+	strcpy(short_dir, "/tmp/slvXXXXXX");
+	cr_assert_not_null(mkdtemp(short_dir));
+	snprintf(e, sizeof(e), "%s/e", short_dir);
+	snprintf(o, sizeof(o), "%s/o", short_dir);
+	snprintf(a, sizeof(a), "%s/a", short_dir);
+	snprintf(ao, sizeof(ao), "%s/A", short_dir);
+	snprintf(b, sizeof(b), "%s/b", short_dir);
+	snprintf(bo, sizeof(bo), "%s/B", short_dir);
+	inst_start(&in, "pcapshort", 1);
+	frame_udp(&f[0], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.2", 1, 2, 64);
+	frame_udp(&f[1], "00:00:00:00:00:01", "00:00:00:00:00:02", -1, "10.0.0.1", "10.0.0.3", 1, 2, 64);
+	pcap_write_frames(a, &f[0], 1);
+	pcap_write_frames(b, &f[1], 1);
+	pcap_write_frames(e, NULL, 0);
+	cr_assert_eq(inst_flows(&in, "add", table, 3, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_so,rx_pcap=%s,tx_pcap=%s", e, o);
+	cr_assert_leq(strlen(devargs) - strlen("net_pcap_so,"), 63, "%s: too long to test this",
+		      devargs);
+	cr_assert_eq(inst_add_port(&in, "out", devargs, 2, err, sizeof(err)), 0, "%s", err);
+	snprintf(devargs, sizeof(devargs), "net_pcap_sa,rx_pcap=%s,tx_pcap=%s", a, ao);
+	cr_assert_eq(inst_add_port(&in, "a", devargs, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(inst_add_port(&in, "sink", "net_null_ss,no-rx=1", 5, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(inst_add_port(&in, "src", "net_null_sn", 4, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(wait_tx("out", 1, 5000), 1);
+	for (int k = 0; k < 3; k++) {
+		kill(in.workers[0], SIGKILL);
+		waitpid(in.workers[0], NULL, 0);
+		inst_start_worker(&in, 0);
+		cr_assert(inst_wait_worker(&in, 0, 5000));
+		cr_assert(!has_open(in.workers[0], o),
+			  "restarted worker %d has the bridged port's tx_pcap %s open",
+			  (int)in.workers[0], o);
+		t0 = sink_tx("sink");
+		usleep(100000);
+		cr_assert_gt(sink_tx("sink"), t0 + 1000,
+			     "the restarted worker does not forward the direct port src");
+	}
+	snprintf(devargs, sizeof(devargs), "net_pcap_sb,rx_pcap=%s,tx_pcap=%s", b, bo);
+	cr_assert_eq(inst_add_port(&in, "b", devargs, 3, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(wait_tx("out", 2, 5000), 2);
+	cr_assert_eq(inst_del_port(&in, "out", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pcap_read_frames(o, &got), 2,
+		     "the output lost what was written before the restarts");
 	cr_assert_eq(memcmp(got[0].data, f[0].data, 64), 0);
 	cr_assert_eq(memcmp(got[1].data, f[1].data, 64), 0);
 	free(got);
