@@ -952,9 +952,11 @@ sl_ftable_edit_add_recs(struct sl_ftable *t, struct sl_ftable_rec **recs, uint32
 	return 0;
 }
 
-int
-sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
-		   struct sl_ftable_edit *e)
+/* Edit @t with @take, given rules of their own made of @flows (freed again if it fails). */
+static int
+edit_copies(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n, struct sl_ftable_edit *e,
+	    int (*take)(struct sl_ftable *, struct sl_ftable_rec **, uint32_t,
+			struct sl_ftable_edit *))
 {
 	struct sl_ftable_rec **recs;
 	int rc;
@@ -964,12 +966,19 @@ sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		memset(e, 0, sizeof(*e));
 		return rc;
 	}
-	rc = sl_ftable_edit_add_recs(t, recs, n, e);
+	rc = take(t, recs, n, e);
 	if (rc < 0)
 		for (uint32_t i = 0; i < n; i++)
 			free(recs[i]);
 	free(recs);
 	return rc;
+}
+
+int
+sl_ftable_edit_add(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
+		   struct sl_ftable_edit *e)
+{
+	return edit_copies(t, flows, n, e, sl_ftable_edit_add_recs);
 }
 
 static int
@@ -1214,20 +1223,7 @@ int
 sl_ftable_edit_replace(struct sl_ftable *t, const struct sl_flow *flows, uint32_t n,
 		       struct sl_ftable_edit *e)
 {
-	struct sl_ftable_rec **recs;
-	int rc;
-
-	rc = recs_of(flows, n, &recs);
-	if (rc < 0) {
-		memset(e, 0, sizeof(*e));
-		return rc;
-	}
-	rc = sl_ftable_edit_replace_recs(t, recs, n, e);
-	if (rc < 0)
-		for (uint32_t i = 0; i < n; i++)
-			free(recs[i]);
-	free(recs);
-	return rc;
+	return edit_copies(t, flows, n, e, sl_ftable_edit_replace_recs);
 }
 
 void
