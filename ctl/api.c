@@ -496,7 +496,7 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	/* With no primary to ask, bad input is still named as such. */
 	if (d->phase != SL_PRI_UP) {
 		while (batch_work(&job))
-			;
+			sl_api_serve_now(d);
 		if (job.refusal != NULL)
 			return job.refusal;
 		batch_free(&b);
@@ -510,8 +510,9 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	fwd.add_flows = &fm; /* the FlowMod members of the oneof share storage */
 	rep = sl_forward_while(d, &fwd, sl_timeout_for(in->n_flows + d->db.flows.n), batch_work,
 			       &job);
+	/* An early answer (a refusal) leaves the rest of our parse to do. */
 	while (batch_work(&job))
-		;
+		sl_api_serve_now(d);
 	if (job.refusal != NULL) {
 		if (sl_accepted(rep)) {
 			sl_log("%s: sluice-primary took flows the DB refuses (%s): bringing it back "

@@ -435,7 +435,7 @@ handle_one(void)
 {
 	Sluice__Request *req;
 	Sluice__Reply *rep;
-	char err[1024] = "";
+	char err[1024] = "", shown[1024];
 	int rc;
 
 	rc = sl_msg_recv_request(sl_p.rep_sock, ZMQ_DONTWAIT, &req, err, sizeof(err));
@@ -483,9 +483,11 @@ handle_one(void)
 	}
 	if (rc < 0) {
 		/* A failed request answers with the error only, never half a result. */
+		/* Errors quote the client's words (a flow's text): printable. */
+		sl_printable(err[0] ? err : strerror(-rc), shown, sizeof(shown));
 		sl_reply_free_built(rep);
-		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", err[0] ? err : strerror(-rc));
-		PLOG(INFO, "%s: %s", sl_request_name(req), err[0] ? err : strerror(-rc));
+		sl_msg_reply_error(sl_p.rep_sock, -rc, "%s", shown);
+		PLOG(INFO, "%s: %s", sl_request_name(req), shown);
 	} else {
 		sl_notices_attach(rep);
 		sl_msg_send_reply(sl_p.rep_sock, rep);
