@@ -352,6 +352,23 @@ bench_seen_notes() {
 	sed 's/^/- /' "$WORK/notes.txt"
 }
 
+# bench_finish [--print]: the end of a run.  The script's `section`
+# (printed too with --print) goes into $DOCS_FILE as section $SECTION when
+# DOCS=1; a failed measurement keeps $WORK.  Exits 0.
+bench_finish() {
+	if [ "${1:-}" = --print ]; then
+		echo
+		section | tee "$WORK/section.md"
+	elif [ "$DOCS" = 1 ]; then
+		section >"$WORK/section.md"
+	fi
+	if [ "$DOCS" = 1 ]; then
+		bench_docs_section "$SECTION" "$WORK/section.md"
+	fi
+	[ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
+	exit 0
+}
+
 # Put the markdown file $2 in $DOCS_FILE as its section headed $1 (the
 # section's own first line): replaces the section of that heading where
 # there is one (up to the next "## "), else appends it.

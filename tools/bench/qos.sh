@@ -384,9 +384,4 @@ section() {
 	bench_seen_notes
 }
 
-if [ "$DOCS" = 1 ]; then
-	section >"$WORK/section.md"
-	bench_docs_section "$SECTION" "$WORK/section.md"
-fi
-[ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
-exit 0
+bench_finish

@@ -172,31 +172,15 @@ SWITCHES="$SWITCHES sluice"
 # ---------------------------------------------------------------- checks
 # The largest user is OVS: its shared mempool of 262144 mbufs (~700 MB);
 # sluice and testpmd take ~400 MB for $MBUFS mbufs.  One runs at a time.
-bench_check_host 900
-for b in primary/sluice-primary secondary/sluice-worker; do
-	[ -x "$BUILD/$b" ] || die "$BUILD/$b not found: build first (meson setup build && ninja -C build)"
-done
 TESTPMD=$(command -v dpdk-testpmd || true)
 [ -n "$TESTPMD" ] || die "dpdk-testpmd not found: apt-get install dpdk"
-
-# One benchmark at a time: the prefixes and CPUs are fixed.
-bench_lock
-bench_check_prefixes_free
-
-# Short paths: sluice (as of this writing) fails to attach a pcap vdev whose
-# devargs string is longer than about 73 characters while a worker runs.
-WORK=$(mktemp -d /tmp/slbench.XXXXXX)
-PIDFILE=$WORK/pids
-: >"$PIDFILE"
-POLICY_RC_CREATED=0
-
-# ---------------------------------------------------------------- cleanup
-# cleanup (lib.sh) stops every process this run started (their pids are in
-# $PIDFILE, also those started inside measurement subshells), then removes
-# the hugepage and runtime files of our prefixes.
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# One benchmark at a time (the prefixes and CPUs are fixed); cleanup
+# (lib.sh) stops every process this run started, also those started inside
+# measurement subshells, and removes our prefixes' hugepage and runtime
+# files.  Short paths: sluice (as of this writing) fails to attach a pcap
+# vdev whose devargs string is longer than about 73 characters while a
+# worker runs.
+bench_begin 900 /tmp/slbench.XXXXXX primary/sluice-primary secondary/sluice-worker
 
 # ---------------------------------------------------------------- tools
 # genpcap and slbench-ctl come from the build tree once tools/ is part of

@@ -191,10 +191,4 @@ section() {
 	echo '```'
 }
 
-echo
-section | tee "$WORK/section.md"
-if [ "$DOCS" = 1 ]; then
-	bench_docs_section "$SECTION" "$WORK/section.md"
-fi
-[ -z "${FAILED:-}" ] || { log "some measurements failed (logs in $WORK)"; KEEP=1; }
-exit 0
+bench_finish --print
