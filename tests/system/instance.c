@@ -126,18 +126,27 @@ inst_start_worker_opt(struct inst *in, int id, int lcore_id, bool takeover)
 	in->workers[id] = spawn(argv, log);
 }
 
-static bool
-worker_running(struct inst *in, int id)
+int
+inst_call_empty(struct inst *in, Sluice__Request__CmdCase cmd, Sluice__Reply **rep, char *err,
+		size_t errlen)
 {
 	Sluice__Request req = SLUICE__REQUEST__INIT;
 	Sluice__Empty e = SLUICE__EMPTY__INIT;
+
+	req.cmd_case = cmd;
+	req.show = &e; /* the members of the command oneof share storage */
+	return inst_call(in, &req, rep, err, errlen);
+}
+
+static bool
+worker_running(struct inst *in, int id)
+{
 	Sluice__Reply *rep = NULL;
 	char err[256];
 	bool up = false;
 
-	req.cmd_case = SLUICE__REQUEST__CMD_WORKER_LIST;
-	req.worker_list = &e;
-	if (inst_call(in, &req, &rep, err, sizeof(err)) == 0 && (size_t)id < rep->n_workers)
+	if (inst_call_empty(in, SLUICE__REQUEST__CMD_WORKER_LIST,
+			    &rep, err, sizeof(err)) == 0 && (size_t)id < rep->n_workers)
 		up = rep->workers[id]->state == SLUICE__PROC_STATE__PROC_RUNNING &&
 		     rep->workers[id]->pid == in->workers[id];
 	if (rep != NULL)
@@ -222,17 +231,14 @@ wait_gone(pid_t pid, int ms)
 void
 inst_stop(struct inst *in)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	int primary_status = 0;
 	char err[256];
 
 	if (in->zctx == NULL)
 		return;
-	req.cmd_case = SLUICE__REQUEST__CMD_SHUTDOWN;
-	req.shutdown = &e;
-	if (in->primary > 0 && inst_call(in, &req, &rep, err, sizeof(err)) == 0)
+	if (in->primary > 0 && inst_call_empty(in, SLUICE__REQUEST__CMD_SHUTDOWN,
+					       &rep, err, sizeof(err)) == 0)
 		sluice__reply__free_unpacked(rep, NULL);
 	for (int w = 0; w < in->n_workers; w++)
 		if (in->workers[w] > 0)
@@ -359,15 +365,11 @@ inst_flows(struct inst *in, const char *verb, const char *const *flows, size_t n
 uint64_t
 inst_worker_rx(struct inst *in)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	uint64_t sum = 0;
 	char err[256];
 
-	req.cmd_case = SLUICE__REQUEST__CMD_PMD_STATS_SHOW;
-	req.pmd_stats_show = &e;
-	if (inst_call(in, &req, &rep, err, sizeof(err)) != 0)
+	if (inst_call_empty(in, SLUICE__REQUEST__CMD_PMD_STATS_SHOW, &rep, err, sizeof(err)) != 0)
 		return 0;
 	for (size_t i = 0; i < rep->n_workers; i++)
 		sum += rep->workers[i]->rx_packets;
@@ -548,15 +550,11 @@ inst_port_counts(struct inst *in, const char *name, struct port_counts *pc)
 int
 inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	char err[256];
 	int rc;
 
-	req.cmd_case = SLUICE__REQUEST__CMD_PMD_STATS_SHOW;
-	req.pmd_stats_show = &e;
-	rc = inst_call(in, &req, &rep, err, sizeof(err));
+	rc = inst_call_empty(in, SLUICE__REQUEST__CMD_PMD_STATS_SHOW, &rep, err, sizeof(err));
 	if (rc != 0)
 		return rc;
 	cr_assert((size_t)id < rep->n_workers);
@@ -583,15 +581,12 @@ inst_worker_counts(struct inst *in, int id, struct worker_counts *wc)
 int64_t
 inst_mbufs_excess_free(struct inst *in)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	int64_t n = INT64_MAX;
 	char err[256];
 
-	req.cmd_case = SLUICE__REQUEST__CMD_MEMPOOL_SHOW;
-	req.mempool_show = &e;
-	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
+	cr_assert_eq(inst_call_empty(in, SLUICE__REQUEST__CMD_MEMPOOL_SHOW,
+				     &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
 	for (size_t i = 0; i < rep->n_mempools; i++)
 		if (strcmp(rep->mempools[i]->name, "sl_mbuf_pool") == 0)
 			n = (int64_t)rep->mempools[i]->counted_free - rep->mempools[i]->size;
@@ -602,15 +597,12 @@ inst_mbufs_excess_free(struct inst *in)
 uint32_t
 inst_mbufs_in_use(struct inst *in)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	uint32_t in_use = UINT32_MAX;
 	char err[256];
 
-	req.cmd_case = SLUICE__REQUEST__CMD_MEMPOOL_SHOW;
-	req.mempool_show = &e;
-	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
+	cr_assert_eq(inst_call_empty(in, SLUICE__REQUEST__CMD_MEMPOOL_SHOW,
+				     &rep, err, sizeof(err)), 0, "mempool-show: %s", err);
 	for (size_t i = 0; i < rep->n_mempools; i++)
 		if (strcmp(rep->mempools[i]->name, "sl_mbuf_pool") == 0)
 			in_use = rep->mempools[i]->in_use;

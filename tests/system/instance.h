@@ -50,6 +50,9 @@ const char *inst_path(struct inst *in, const char *file);
 /* Send one request; returns the reply status (0 ok) and the message in @err. */
 int inst_call(struct inst *in, Sluice__Request *req, Sluice__Reply **rep, char *err,
 	      size_t errlen);
+/* inst_call of a request without arguments (@cmd: show, pmd-stats-show, ...). */
+int inst_call_empty(struct inst *in, Sluice__Request__CmdCase cmd, Sluice__Reply **rep, char *err,
+		    size_t errlen);
 
 int inst_add_port(struct inst *in, const char *name, const char *devargs, uint32_t ofport,
 		  char *err, size_t errlen);

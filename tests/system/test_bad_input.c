@@ -31,16 +31,13 @@ TestSuite(bad_input, .fini = teardown, .timeout = 60);
 static char *
 snapshot(void)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__Reply *rep = NULL;
 	char err[256], *buf = NULL, *flows;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	req.cmd_case = SLUICE__REQUEST__CMD_SHOW;
-	req.show = &e;
-	cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "show: %s", err);
+	cr_assert_eq(inst_call_empty(&in, SLUICE__REQUEST__CMD_SHOW,
+				     &rep, err, sizeof(err)), 0, "show: %s", err);
 	for (size_t i = 0; i < rep->n_ports; i++)
 		fprintf(f, "port %s %u %s mtu=%u rxq=%u\n", rep->ports[i]->name,
 			rep->ports[i]->ofport, rep->ports[i]->devargs, rep->ports[i]->mtu,

@@ -209,15 +209,12 @@ Test(packet_in, packet_ins_without_memory_to_keep_them_count_as_dropped_nomem)
 static Sluice__PacketInStats
 stats(void)
 {
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__Empty e = SLUICE__EMPTY__INIT;
 	Sluice__PacketInStats st = SLUICE__PACKET_IN_STATS__INIT;
 	Sluice__Reply *rep = NULL;
 	char err[256];
 
-	req.cmd_case = SLUICE__REQUEST__CMD_PACKET_IN_STATS;
-	req.packet_in_stats = &e;
-	cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "packet-in-stats: %s", err);
+	cr_assert_eq(inst_call_empty(&in, SLUICE__REQUEST__CMD_PACKET_IN_STATS,
+				     &rep, err, sizeof(err)), 0, "packet-in-stats: %s", err);
 	cr_assert_not_null(rep->packet_in_stats);
 	st = *rep->packet_in_stats;
 	sluice__reply__free_unpacked(rep, NULL);

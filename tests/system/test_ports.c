@@ -199,14 +199,11 @@ Test(ports, read_only_pcap_with_infinite_rx_is_polled_by_the_worker)
 		 inst_path(&in, "in.pcap"));
 	must_add("src", devargs, 1);
 	{
-		Sluice__Request req = SLUICE__REQUEST__INIT;
-		Sluice__Empty e = SLUICE__EMPTY__INIT;
 		Sluice__Reply *rep = NULL;
 		char err[256];
 
-		req.cmd_case = SLUICE__REQUEST__CMD_SHOW;
-		req.show = &e;
-		cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(inst_call_empty(&in, SLUICE__REQUEST__CMD_SHOW,
+					     &rep, err, sizeof(err)), 0, "%s", err);
 		for (size_t i = 0; i < rep->n_ports; i++)
 			if (strcmp(rep->ports[i]->name, "src") == 0)
 				cr_assert(!rep->ports[i]->bridged, "the read-only pcap port is bridged");
