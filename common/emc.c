@@ -16,7 +16,6 @@
 #include "emc.h"
 
 #define SL_EMC_MASK (SL_EMC_ENTRIES - 1)
-#define SL_EMC_SECOND_SHIFT 16 /* second slot from high hash bits, disjoint from the first's */
 #define SL_EMC_HASH_SEED 0xc0ffee11u
 #define SL_EMC_RNG_SEED 0x2545f491u /* any non-zero value; xorshift never leaves zero */
 
@@ -41,12 +40,6 @@ sl_flow_key_hash(const struct sl_flow_key *key)
 	for (i = 0; i < SL_FLOW_KEY_WORDS; i++)
 		hash = rte_hash_crc_8byte(sl_key_word(key, i), hash);
 	return hash;
-}
-
-static inline uint32_t
-sl_emc_slot(uint32_t hash, unsigned int way)
-{
-	return (way == 0 ? hash : hash >> SL_EMC_SECOND_SHIFT) & SL_EMC_MASK;
 }
 
 static inline bool

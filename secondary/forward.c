@@ -572,7 +572,11 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
  * by every packet for a few hits, which the megaflow cache would have
  * served anyway.  So it is skipped while its hit rate over a window of
  * lookups stays under 1/8, trying one packet in 16 meanwhile so that it
- * comes back when the flows fit again.
+ * comes back when the flows fit again.  The packets tried are drawn at
+ * random: every 16th would try the same flows each time round traffic
+ * whose flow count is a multiple of 16 (100000 flows replayed in turn:
+ * 6250 flows tried, all fitting, so the cache came back on, thrashed for a
+ * window and went off again, over and over).
  */
 #define SL_EMC_WINDOW 4096
 #define SL_EMC_SAMPLE 16
@@ -580,7 +584,16 @@ act_metered(struct sl_wctx *w, const struct sl_cls_rule *const *rules, struct sl
 static inline bool
 emc_try(struct sl_wctx *w)
 {
-	return likely(!w->emc_off) || (++w->emc_sample & (SL_EMC_SAMPLE - 1)) == 0;
+	uint32_t x;
+
+	if (likely(!w->emc_off))
+		return true;
+	x = w->emc_sample; /* xorshift32, never zero */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	w->emc_sample = x;
+	return (x & (SL_EMC_SAMPLE - 1)) == 0;
 }
 
 static inline void
@@ -595,23 +608,21 @@ emc_account(struct sl_wctx *w, bool hit)
 }
 
 /*
- * The rule for one packet: exact-match cache, then megaflow cache, then
- * the classifier, whose result goes into both caches (a pipeline's into
- * the megaflow cache once its run is over: sl_pipe_run).  *mfref names the
- * megaflow entry it came from.
+ * The rule for one packet: exact-match cache (if @emc: @hash is the key's,
+ * its slots asked for already), then megaflow cache, then the classifier,
+ * whose result goes into both caches (a pipeline's into the megaflow cache
+ * once its run is over: sl_pipe_run).  *mfref names the megaflow entry it
+ * came from.
  */
 static inline const struct sl_cls_rule *
-lookup(struct sl_wctx *w, const struct sl_flow_key *key, uint32_t *hashp, uint64_t *mfref,
-       const struct sl_xact **xap)
+lookup(struct sl_wctx *w, const struct sl_flow_key *key, bool emc, uint32_t hash,
+       uint64_t *mfref, const struct sl_xact **xap)
 {
-	bool emc = emc_try(w);
-	uint32_t hash = emc ? sl_flow_key_hash(key) : 0; /* 0: not computed (sl_pipe_run) */
 	uint64_t wc[SL_FLOW_KEY_WORDS];
 	const struct sl_emc_entry *e;
 	const struct sl_cls_rule *r;
 	uint32_t mi;
 
-	*hashp = hash;
 	*mfref = SL_MF_NONE_REF;
 	*xap = NULL;
 	if (emc) {
@@ -714,9 +725,23 @@ classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pk
 	 const struct sl_xact **xas, uint16_t n)
 {
 	uint64_t inserts = w->emc.n_inserts;
+	uint32_t dup = 0, tried = 0; /* bit i: packet i repeats i - 1; tries the EMC */
 
+	_Static_assert(SL_BURST <= 32, "a burst's packets are bits of a uint32_t");
+	/* The hashes first, each packet's cache slots asked for: the lookups
+	 * then wait for memory once per burst, not once per packet. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (i > 0 && same_key(&keys[i], &keys[i - 1])) {
+		hashes[i] = 0; /* not computed (sl_pipe_run) */
+		if (i > 0 && same_key(&keys[i], &keys[i - 1]))
+			dup |= 1u << i;
+		else if (emc_try(w)) {
+			tried |= 1u << i;
+			hashes[i] = sl_flow_key_hash(&keys[i]);
+			sl_emc_prefetch(&w->emc, hashes[i]);
+		}
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (dup & 1u << i) {
 			rules[i] = rules[i - 1];
 			hashes[i] = hashes[i - 1];
 			mfrefs[i] = mfrefs[i - 1];
@@ -725,7 +750,7 @@ classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pk
 				w->st.emc_hits++;
 			continue;
 		}
-		rules[i] = lookup(w, &keys[i], &hashes[i], &mfrefs[i], &xas[i]);
+		rules[i] = lookup(w, &keys[i], tried & 1u << i, hashes[i], &mfrefs[i], &xas[i]);
 	}
 	if (unlikely(w->emc.n_inserts != inserts))
 		memset(xas, 0, sizeof(xas[0]) * n);
