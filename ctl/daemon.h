@@ -77,6 +77,7 @@ struct sl_daemon {
 	char worker_bin[PATH_MAX];
 	bool detach;
 	unsigned int give_up_after; /* --give-up-after: 0 restarts for ever */
+	unsigned int healthy_ms;    /* --healthy-after: a run this long resets the back-off */
 	const char *group_name;     /* --group: sockets open to it, clients confined */
 	gid_t gid;
 	struct sl_policy policy;    /* what clients may attach */

@@ -19,8 +19,11 @@
 void
 sl_procs_init(struct sl_daemon *d)
 {
-	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up is healthy. */
-	d->restart_policy = (struct sl_restart_policy){ 100, 5000, 10000, d->give_up_after };
+	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up
+	 * (--healthy-after) is healthy. */
+	d->restart_policy = (struct sl_restart_policy){ 100, 5000,
+							d->healthy_ms ? d->healthy_ms : 10000,
+							d->give_up_after };
 	sl_proc_init(&d->primary, "sluice-primary", &d->restart_policy);
 	sl_pmds_init(d);
 	for (unsigned int i = 0; i < d->n_workers; i++) {
@@ -636,12 +639,12 @@ sl_procs_tick(struct sl_daemon *d)
 	watch_adopted(d);
 	now = sl_now_ms();
 	if (sl_proc_healthy(&d->primary, now))
-		sl_log("sluice-primary (pid %d) healthy for %u s: back-off reset",
-		       (int)d->primary.pid, d->restart_policy.healthy_ms / 1000);
+		sl_log("sluice-primary (pid %d) healthy for %u ms: back-off reset",
+		       (int)d->primary.pid, d->restart_policy.healthy_ms);
 	for (unsigned int i = 0; i < d->n_workers; i++)
 		if (sl_proc_healthy(&d->workers[i], now))
-			sl_log("worker %u (pid %d) healthy for %u s: back-off reset", i,
-			       (int)d->workers[i].pid, d->restart_policy.healthy_ms / 1000);
+			sl_log("worker %u (pid %d) healthy for %u ms: back-off reset", i,
+			       (int)d->workers[i].pid, d->restart_policy.healthy_ms);
 	primary_tick(d, now);
 	workers_tick(d, now);
 	watch_worker_list(d, now);

@@ -38,8 +38,9 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: sluiced [--rundir DIR] [--db FILE] [--workers N] [--lcores LIST]\n"
 		"               [--eal-args \"ARGS\"] [--primary-args \"ARGS\"] [--detach] [--primary-bin PATH]\n"
-		"               [--worker-bin PATH] [--give-up-after N] [--group NAME]\n"
-		"               [--data-dir DIR]... [--allow-iface NAME]... [--allow-pci ADDR]...\n"
+		"               [--worker-bin PATH] [--give-up-after N] [--healthy-after MS]\n"
+		"               [--group NAME] [--data-dir DIR]... [--allow-iface NAME]...\n"
+		"               [--allow-pci ADDR]...\n"
 		"       sluiced --print-db FILE\n"
 		"\n"
 		"Control daemon of one sluice instance: keeps the config DB, answers\n"
@@ -72,6 +73,8 @@ usage(FILE *out)
 		"  --give-up-after N  stop restarting a process after N failed runs in a row\n"
 		"                     (default 0: never; restarts back off from 100 ms to 5 s,\n"
 		"                     and a run of 10 s starts the back-off over)\n"
+		"  --healthy-after MS a run this long counts as healthy: its end starts the\n"
+		"                     back-off over (default 10000, 100..3600000)\n"
 		"  --print-db FILE    print the DB in FILE whole (its journal applied) as a\n"
 		"                     DB file of its own, and exit: 1 if it does not load\n"
 		"  --help             this text\n"
@@ -221,6 +224,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 		{ "primary-bin", required_argument, NULL, 'P' },
 		{ "worker-bin", required_argument, NULL, 'W' },
 		{ "give-up-after", required_argument, NULL, 'G' },
+		{ "healthy-after", required_argument, NULL, 'H' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "data-dir", required_argument, NULL, 'F' },
 		{ "allow-iface", required_argument, NULL, 'I' },
@@ -264,6 +268,16 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 				break;
 			}
 			fprintf(stderr, "sluiced: --give-up-after: \"%s\" is not a number\n", optarg);
+			exit(2);
+		case 'H':
+			if (strspn(optarg, "0123456789") == strlen(optarg) &&
+			    sl_parse_u64(optarg, 100, 3600000, &g) == 0) {
+				d->healthy_ms = (unsigned int)g;
+				break;
+			}
+			fprintf(stderr,
+				"sluiced: --healthy-after: \"%s\" is not a number of ms in 100..3600000\n",
+				optarg);
 			exit(2);
 		case 'w':
 			if (sl_parse_u64(optarg, 1, SL_MAX_WORKERS, &n) == 0)

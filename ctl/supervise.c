@@ -97,8 +97,8 @@ sl_proc_spawn(struct sl_proc *p, char *const argv[], const char *logpath, char *
 	if (p->in_a_row >= 3)
 		snprintf(p->reason, sizeof(p->reason),
 			 "running again after %u failed runs in a row (last exit %s); "
-			 "healthy after %u s up",
-			 p->in_a_row, p->last_exit, p->policy->healthy_ms / 1000);
+			 "healthy after %u ms up",
+			 p->in_a_row, p->last_exit, p->policy->healthy_ms);
 	else
 		p->reason[0] = '\0';
 	p->started_ms = sl_now_ms();
