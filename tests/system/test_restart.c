@@ -150,6 +150,7 @@ static void
 kill9_soak(int kills, bool bridged, bool capture)
 {
 	double *resume_ms = calloc(kills > 0 ? kills : 1, sizeof(double));
+	double slow_reap = 0, slow_up = 0, slow_fwd = 0, slowest = -1; /* the slowest kill's parts */
 	static const char *const twice = "priority=200,in_port=1,actions=output:3,output:3";
 	uint32_t in_use_load, in_use_after;
 	struct worker_counts w0, w1;
@@ -198,15 +199,25 @@ kill9_soak(int kills, bool bridged, bool capture)
 
 		/* A random moment of its loop, not always the same phase. */
 		usleep(1000 + rand() % 4000);
+		double reaped, up;
+
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		kill(in.workers[0], SIGKILL);
 		waitpid(in.workers[0], NULL, 0);
+		reaped = ms_since(&t0);
 		inst_start_worker(&in, 0);
 		cr_assert(inst_wait_worker(&in, 0, 5000), "kill %d: worker 0 did not come back", k);
+		up = ms_since(&t0);
 		/* Forwarding again: its sink moves past where it was. */
 		for (s0 = sink_tx("sink0"); sink_tx("sink0") <= s0;)
 			cr_assert_lt(ms_since(&t0), 5000, "kill %d: worker 0 never forwarded again", k);
 		resume_ms[k] = ms_since(&t0);
+		if (resume_ms[k] > slowest) {
+			slowest = resume_ms[k];
+			slow_reap = reaped;
+			slow_up = up - reaped;
+			slow_fwd = resume_ms[k] - up;
+		}
 		cr_assert_gt(sink_tx("sink1"), s1, "kill %d: worker 1 stopped forwarding", k);
 	}
 	w1 = worker(1);
@@ -234,6 +245,8 @@ kill9_soak(int kills, bool bridged, bool capture)
 		(unsigned long)w1.tx_packets, (unsigned long)(w1.tx_dropped + w1.misses),
 		idle_in_use, in_use_load, in_use_after, (unsigned long)w0.reclaimed_mbufs,
 		(unsigned long)w0.lost_mbufs);
+	fprintf(stderr, "restart: the slowest kill: %.1f ms until reaped, %.1f ms to start and attach, "
+		"%.1f ms more to forward\n", slow_reap, slow_up, slow_fwd);
 	cr_assert_geq(w0.restarts, (uint64_t)kills, "the primary saw %lu deaths of %d",
 		      (unsigned long)w0.restarts, kills);
 	cr_assert_gt(w0.reclaimed_mbufs, 0, "nothing reclaimed from %d kills under load", kills);
