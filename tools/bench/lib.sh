@@ -298,6 +298,7 @@ ovs_start() {
 	OVS_D=$d
 	mkdir -p "$d/etc"
 	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d/etc
+	rm -f "$d/conf.db" # a new database each start: a round's bridge is not the next one's
 	ovsdb-tool create "$d/conf.db" "$OVS_SCHEMA"
 	bg_start "$d/ovsdb-server.out" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
 		--pidfile="$d/ovsdb-server.pid" --unixctl="$d/ovsdb-server.ctl" \
