@@ -355,9 +355,15 @@ batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mo
 		if (sl_flow_parse(fm->flows[i], mode, sl_db_resolve_port, &d->db, f, err,
 				  sizeof(err)) < 0) {
 			batch_free(b);
-			/* The parser quotes the user's words: printable, as the flow is. */
-			return sl_reply_err(EINVAL, "%s in \"%s\"", sl_printable(err, why, sizeof(why)),
-					    sl_printable(fm->flows[i], shown, sizeof(shown)));
+			/* The parser quotes the user's words: printable, as the flow is.
+			 * In a batch the flow is named by its place, as the primary
+			 * names those it refuses (sluicectl turns it into FILE:LINE). */
+			sl_printable(err, why, sizeof(why));
+			sl_printable(fm->flows[i], shown, sizeof(shown));
+			if (fm->n_flows > 1)
+				return sl_reply_err(EINVAL, "flow %zu: %s in \"%s\"", i + 1, why,
+						    shown);
+			return sl_reply_err(EINVAL, "%s in \"%s\"", why, shown);
 		}
 		/* Full flows go to the primary as the user wrote them: it has
 		 * the same ports and the same parser, and formatting 100k flows

@@ -176,18 +176,22 @@ flow_mod(char **flows, size_t n, bool strict)
 	return fm;
 }
 
-/* Flows from FILE or stdin into @lines: one a line; blank lines and '#' comments skipped. */
+/*
+ * Flows from FILE or stdin into @lines: one a line; blank lines and '#'
+ * comments skipped.  @nos, if not NULL: each one's line number in the file.
+ */
 static void
-read_lines(const char *name, char ***lines, size_t *n_lines)
+read_lines(const char *name, char ***lines, size_t *n_lines, size_t **nos)
 {
 	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-	size_t cap = 0, lcap = 0;
+	size_t cap = 0, lcap = 0, lineno = 0;
 	char *line = NULL, *s;
 	ssize_t len;
 
 	if (f == NULL)
 		die(1, "cannot read %s: %s", name, strerror(errno));
 	while ((len = getline(&line, &lcap, f)) >= 0) {
+		lineno++;
 		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
 			line[--len] = '\0';
 		s = line + strspn(line, " \t");
@@ -196,9 +200,11 @@ read_lines(const char *name, char ***lines, size_t *n_lines)
 		if (*n_lines == cap) {
 			cap = cap ? cap * 2 : 256;
 			*lines = realloc(*lines, cap * sizeof(**lines));
-			if (*lines == NULL)
+			if (*lines == NULL || (nos != NULL && (*nos = realloc(*nos, cap * sizeof(**nos))) == NULL))
 				die(1, "out of memory");
 		}
+		if (nos != NULL)
+			(*nos)[*n_lines] = lineno;
 		(*lines)[*n_lines] = strdup(s);
 		if ((*lines)[(*n_lines)++] == NULL)
 			die(1, "out of memory");
@@ -213,7 +219,25 @@ read_lines(const char *name, char ***lines, size_t *n_lines)
 static void
 read_flow_file(struct sl_ctl *c, const char *name)
 {
-	read_lines(name, &c->lines, &c->n_lines);
+	read_lines(name, &c->lines, &c->n_lines, &c->line_nos);
+	c->lines_file = strcmp(name, "-") == 0 ? "(stdin)" : name;
+}
+
+/*
+ * An error about "flow N: ..." of flows read from a file, as ovs-ofctl
+ * puts it: "FILE:LINE: ...".  Anything else is printed as it came.
+ */
+static const char *
+error_at_line(const struct sl_ctl *c, const char *msg, char *buf, size_t len)
+{
+	unsigned long long n;
+	int used = 0;
+
+	if (c->line_nos == NULL || sscanf(msg, "flow %llu: %n", &n, &used) != 1 || used == 0 ||
+	    n == 0 || n > c->n_lines)
+		return msg;
+	snprintf(buf, len, "%s:%zu: %s", c->lines_file, c->line_nos[n - 1], msg + used);
+	return buf;
 }
 
 static void
@@ -322,7 +346,7 @@ build_diff_flows(struct sl_ctl *c, Sluice__Request *req)
 	for (int i = 0; i < c->n_args; i++) {
 		is_switch[i] = strcmp(c->args[i], SL_BRIDGE_NAME) == 0;
 		if (!is_switch[i])
-			read_lines(c->args[i], i == 0 ? &df->a : &df->b, i == 0 ? &df->n_a : &df->n_b);
+			read_lines(c->args[i], i == 0 ? &df->a : &df->b, i == 0 ? &df->n_a : &df->n_b, NULL);
 	}
 	df->a_is_switch = is_switch[0];
 	df->b_is_switch = is_switch[1];
@@ -879,7 +903,8 @@ again:
 	if (rc < 0)
 		die(1, "%s", err);
 	if (rep->status != 0)
-		die(1, "%s", rep->error[0] ? rep->error : strerror(rep->status));
+		die(1, "%s", rep->error[0] ? error_at_line(&c, rep->error, err, sizeof(err))
+					   : strerror(rep->status));
 	if (c.json) {
 		sl_json_print(&rep->base);
 	} else {

@@ -29,6 +29,8 @@ struct sl_ctl {
 	/* storage the request points into */
 	char **lines;
 	size_t n_lines;
+	const char *lines_file; /* where lines came from, and their line numbers there */
+	size_t *line_nos;
 };
 
 /* The command being run (for printers that depend on its options). */

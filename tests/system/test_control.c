@@ -322,6 +322,8 @@ Test(control, a_bad_flow_in_a_big_add_flows_changes_nothing)
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-flows %s", path), 1, "%s", out);
 	cr_assert(strstr(out, "bogus") != NULL, "the error does not name the field: %s", out);
 	cr_assert(strstr(out, "\x1b") == NULL, "raw ESC in the error: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s:25001: ", path);
+	cr_assert(strstr(out, cmd) != NULL, "the error does not name the file's line: %s", out);
 	OK("dump-flows");
 	cr_assert(strstr(out, "nw_dst=192.0.2.1") != NULL, "the old flow is gone: %s", out);
 	cr_assert(strstr(out, "nw_src=10.") == NULL, "the batch was applied in part: %.300s", out);
@@ -334,6 +336,45 @@ Test(control, a_bad_flow_in_a_big_add_flows_changes_nothing)
 	cr_assert_eq(ctl_run(&c, out, sizeof(out), "dump-flows > %s/dump.txt", c.rundir), 0);
 	snprintf(cmd, sizeof(cmd), "test $(grep -c priority= %s/dump.txt) -eq 30001", c.rundir);
 	cr_assert_eq(system(cmd), 0, "dump-flows does not list the 30001 flows");
+	ctl_stop(&c);
+}
+
+/*
+ * A flow refused in a file is named by its line there, as ovs-ofctl names
+ * it (FILE:LINE:), whether sluiced's parse refuses it (an unknown action)
+ * or only the primary can (a meter that does not exist): comments and
+ * blank lines count as lines; nothing of the file goes in.
+ */
+Test(control, a_refused_flow_in_a_file_is_named_by_its_line)
+{
+	static const char *const cases[][2] = {
+		{ "in_port=1,actions=bogus", ":5: actions: unknown action \"bogus\"" },
+		{ "in_port=1,actions=meter:7,output:2", ":5: meter 7 does not exist" },
+	};
+	char path[256];
+	FILE *f;
+
+	ctl_start(&c, "fline", 1);
+	snprintf(path, sizeof(path), "%s/flows.txt", c.rundir);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char want[300];
+
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fprintf(f, "# two good flows, then a bad one\n\npriority=2,actions=drop\n"
+			   "  # indented comment\n%s\npriority=3,actions=drop\n", cases[k][0]);
+		fclose(f);
+		cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-flows %s", path), 1, "%s", out);
+		snprintf(want, sizeof(want), "%s%s", path, cases[k][1]);
+		cr_assert(strstr(out, want) != NULL, "expected \"%s\": %s", want, out);
+		cr_assert_eq(ctl_run(&c, out, sizeof(out), "replace-flows %s", path), 1, "%s", out);
+		cr_assert(strstr(out, want) != NULL, "expected \"%s\": %s", want, out);
+		OK("--no-stats dump-flows");
+		cr_assert(strstr(out, "priority=2") == NULL, "the file went in in part: %s", out);
+	}
+	/* One flow on the command line has no line to name. */
+	cr_assert_eq(ctl_run(&c, out, sizeof(out), "add-flow in_port=1,actions=bogus"), 1);
+	cr_assert(strstr(out, "flows.txt") == NULL && strstr(out, "flow 1:") == NULL, "%s", out);
 	ctl_stop(&c);
 }
 
