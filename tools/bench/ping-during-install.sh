@@ -50,8 +50,8 @@ the median and the worst RTT, and the worst RTT of the pings sent before
 the install (the baseline).
 
 Options:
-  --flows N     rules in the file (default $N_FLOWS; at most 262143: SL_MAX_FLOWS
-                less the NORMAL rule)
+  --flows N     rules in the file (default $N_FLOWS; at most 1048575: the 1M
+                rules sluice holds, less the NORMAL rule)
   --before S    seconds of pings before the install (default $BEFORE)
   --after S     seconds of pings after it (default $AFTER)
   --build DIR   the build tree to run (default \$SLUICE_BUILD or build/)
@@ -77,8 +77,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if ! [[ $N_FLOWS =~ ^[1-9][0-9]*$ ]] || [ "$N_FLOWS" -gt 262143 ]; then
-	die "--flows: $N_FLOWS is not an integer in 1..262143"
+if ! [[ $N_FLOWS =~ ^[1-9][0-9]*$ ]] || [ "$N_FLOWS" -gt 1048575 ]; then
+	die "--flows: $N_FLOWS is not an integer in 1..1048575"
 fi
 [[ $BEFORE =~ ^[1-9][0-9]*$ ]] || die "--before: $BEFORE is not a positive integer"
 [[ $AFTER =~ ^[1-9][0-9]*$ ]] || die "--after: $AFTER is not a positive integer"
