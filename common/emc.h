@@ -72,20 +72,21 @@ void sl_emc_insert(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t h
 /* Drop every entry. */
 void sl_emc_flush(struct sl_emc *emc);
 
-/*
- * Ask for the two slots @hash may sit in (both lines of each) ahead of
- * sl_emc_lookup_entry.  With more flows than the cache holds they are in
- * no cache: a burst's lookups one after the other each waited for memory,
- * whereas prefetched for the whole burst first they arrive together.
- */
 #define SL_EMC_SECOND_SHIFT 16 /* second slot from high hash bits, disjoint from the first's */
 
+/* The slot of way @way (0 or 1) for @hash. */
 static inline uint32_t
 sl_emc_slot(uint32_t hash, unsigned int way)
 {
 	return (way == 0 ? hash : hash >> SL_EMC_SECOND_SHIFT) & (SL_EMC_ENTRIES - 1);
 }
 
+/*
+ * Ask for the two slots @hash may sit in (both lines of each) ahead of
+ * sl_emc_lookup_entry.  With more flows than the cache holds they are in
+ * no cache: a burst's lookups one after the other each waited for memory,
+ * whereas prefetched for the whole burst first they arrive together.
+ */
 static inline void
 sl_emc_prefetch(const struct sl_emc *emc, uint32_t hash)
 {

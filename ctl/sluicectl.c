@@ -200,7 +200,9 @@ read_lines(const char *name, char ***lines, size_t *n_lines, size_t **nos)
 		if (*n_lines == cap) {
 			cap = cap ? cap * 2 : 256;
 			*lines = realloc(*lines, cap * sizeof(**lines));
-			if (*lines == NULL || (nos != NULL && (*nos = realloc(*nos, cap * sizeof(**nos))) == NULL))
+			if (nos != NULL)
+				*nos = realloc(*nos, cap * sizeof(**nos));
+			if (*lines == NULL || (nos != NULL && *nos == NULL))
 				die(1, "out of memory");
 		}
 		if (nos != NULL)
@@ -346,7 +348,8 @@ build_diff_flows(struct sl_ctl *c, Sluice__Request *req)
 	for (int i = 0; i < c->n_args; i++) {
 		is_switch[i] = strcmp(c->args[i], SL_BRIDGE_NAME) == 0;
 		if (!is_switch[i])
-			read_lines(c->args[i], i == 0 ? &df->a : &df->b, i == 0 ? &df->n_a : &df->n_b, NULL);
+			read_lines(c->args[i], i == 0 ? &df->a : &df->b, i == 0 ? &df->n_a : &df->n_b,
+				   NULL);
 	}
 	df->a_is_switch = is_switch[0];
 	df->b_is_switch = is_switch[1];

@@ -131,8 +131,6 @@ ms_since(const struct timespec *t0)
  */
 static double zombie_ms;
 
-static double ms_since(const struct timespec *t0);
-
 static void
 reap(pid_t pid)
 {
@@ -173,7 +171,8 @@ static void
 kill9_soak(int kills, bool bridged, bool capture)
 {
 	double *resume_ms = calloc(kills > 0 ? kills : 1, sizeof(double));
-	double slow_reap = 0, slow_up = 0, slow_fwd = 0, slow_zombie = 0, slowest = -1; /* the slowest kill's parts */
+	/* The slowest kill, in parts. */
+	double slow_reap = 0, slow_up = 0, slow_fwd = 0, slow_zombie = 0, slowest = -1;
 	static const char *const twice = "priority=200,in_port=1,actions=output:3,output:3";
 	uint32_t in_use_load, in_use_after;
 	struct worker_counts w0, w1;
@@ -219,11 +218,10 @@ kill9_soak(int kills, bool bridged, bool capture)
 	for (int k = 0; k < kills; k++) {
 		uint64_t s0 = sink_tx("sink0"), s1 = sink_tx("sink1");
 		struct timespec t0;
+		double reaped, up;
 
 		/* A random moment of its loop, not always the same phase. */
 		usleep(1000 + rand() % 4000);
-		double reaped, up;
-
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		kill(in.workers[0], SIGKILL);
 		reap(in.workers[0]);
