@@ -287,6 +287,9 @@ struct sl_batch {
 	char **texts; /* what is sent to the primary */
 	size_t n;
 	bool borrowed; /* texts point into the request: not ours to free */
+	/* A flow was refused, or memory ran out: nothing of the batch is left
+	 * (the reply saying why can itself be NULL when memory ran out). */
+	bool failed;
 };
 
 static void
@@ -315,7 +318,16 @@ sl_api_serve_now(void *arg)
 		sl_api_serve_waiting(d);
 }
 
-/* Room in @b for the flows of @fm; NULL, or a reply saying there is none. */
+/* @b given up: freed and marked failed; @why is returned (NULL if even it found no memory). */
+static Sluice__Reply *
+batch_fail(struct sl_batch *b, Sluice__Reply *why)
+{
+	batch_free(b);
+	b->failed = true;
+	return why;
+}
+
+/* Room in @b for the flows of @fm; b->failed, and a reply saying why, if there is none. */
 static Sluice__Reply *
 batch_begin(const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode, struct sl_batch *b)
 {
@@ -330,16 +342,14 @@ batch_begin(const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode, struct sl_b
 	else
 		b->flows = calloc(room, sizeof(*b->flows));
 	b->texts = calloc(room, sizeof(*b->texts));
-	if ((b->flows == NULL && b->recs == NULL) || b->texts == NULL) {
-		batch_free(b);
-		return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
-	}
+	if ((b->flows == NULL && b->recs == NULL) || b->texts == NULL)
+		return batch_fail(b, sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows));
 	return NULL;
 }
 
 /*
  * Parse up to @count more flows (or matches) of @fm into @b, from b->n on;
- * NULL, or a reply naming the bad one (and @b freed).
+ * NULL, or (b->failed, @b freed) a reply naming the bad one.
  */
 static Sluice__Reply *
 batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
@@ -354,16 +364,15 @@ batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mo
 
 		if (sl_flow_parse(fm->flows[i], mode, sl_db_resolve_port, &d->db, f, err,
 				  sizeof(err)) < 0) {
-			batch_free(b);
 			/* The parser quotes the user's words: printable, as the flow is.
 			 * In a batch the flow is named by its place, as the primary
 			 * names those it refuses (sluicectl turns it into FILE:LINE). */
 			sl_printable(err, why, sizeof(why));
 			sl_printable(fm->flows[i], shown, sizeof(shown));
 			if (fm->n_flows > 1)
-				return sl_reply_err(EINVAL, "flow %zu: %s in \"%s\"", i + 1, why,
-						    shown);
-			return sl_reply_err(EINVAL, "%s in \"%s\"", why, shown);
+				return batch_fail(b, sl_reply_err(EINVAL, "flow %zu: %s in \"%s\"",
+								  i + 1, why, shown));
+			return batch_fail(b, sl_reply_err(EINVAL, "%s in \"%s\"", why, shown));
 		}
 		/* Full flows go to the primary as the user wrote them: it has
 		 * the same ports and the same parser, and formatting 100k flows
@@ -377,19 +386,16 @@ batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mo
 			b->texts[i] = sl_strdup(text);
 		}
 		b->n = i + 1;
-		if (b->recs != NULL && (b->recs[i] = sl_ftable_rec_new(f)) == NULL) {
-			batch_free(b);
-			return sl_reply_err(ENOMEM, "out of memory for %zu flows", fm->n_flows);
-		}
-		if (b->texts[i] == NULL) {
-			batch_free(b);
-			return sl_reply_err(ENOMEM, "out of memory");
-		}
+		if (b->recs != NULL && (b->recs[i] = sl_ftable_rec_new(f)) == NULL)
+			return batch_fail(b, sl_reply_err(ENOMEM, "out of memory for %zu flows",
+							  fm->n_flows));
+		if (b->texts[i] == NULL)
+			return batch_fail(b, sl_reply_err(ENOMEM, "out of memory"));
 	}
 	return NULL;
 }
 
-/* Parse every flow (or match) of @fm; NULL, or a reply naming the bad one. */
+/* Parse every flow (or match) of @fm; NULL, or (b->failed) a reply naming the bad one. */
 static Sluice__Reply *
 batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
 	    struct sl_batch *b)
@@ -398,7 +404,7 @@ batch_parse(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_m
 
 	/* A million flows take about half a second: reads keep being
 	 * answered meanwhile (about every 4 ms). */
-	while (rep == NULL && b->n < fm->n_flows) {
+	while (!b->failed && b->n < fm->n_flows) {
 		rep = batch_step(d, fm, mode, b, 8192);
 		sl_api_serve_now(d);
 	}
@@ -419,10 +425,10 @@ batch_work(void *arg)
 {
 	struct batch_job *job = arg;
 
-	if (job->refusal != NULL || job->b->n == job->fm->n_flows)
+	if (job->b->failed || job->b->n == job->fm->n_flows)
 		return false;
 	job->refusal = batch_step(job->d, job->fm, SL_PARSE_FLOW, job->b, 2048);
-	return job->refusal == NULL && job->b->n < job->fm->n_flows;
+	return !job->b->failed && job->b->n < job->fm->n_flows;
 }
 
 /* A FlowMod request carrying the batch's texts. */
@@ -497,13 +503,13 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	if (in->n_flows == 0 && cmd == SLUICE__REQUEST__CMD_ADD_FLOWS)
 		return sl_reply_new();
 	rep = batch_begin(in, SL_PARSE_FLOW, &b);
-	if (rep != NULL)
+	if (b.failed)
 		return rep;
 	/* With no primary to ask, bad input is still named as such. */
 	if (d->phase != SL_PRI_UP) {
 		while (batch_work(&job))
 			sl_api_serve_now(d);
-		if (job.refusal != NULL)
+		if (b.failed)
 			return job.refusal;
 		batch_free(&b);
 		return sl_primary_unavailable(d);
@@ -519,11 +525,12 @@ flows_change(struct sl_daemon *d, const Sluice__FlowMod *in, Sluice__Request__Cm
 	/* An early answer (a refusal) leaves the rest of our parse to do. */
 	while (batch_work(&job))
 		sl_api_serve_now(d);
-	if (job.refusal != NULL) {
+	if (b.failed) {
 		if (sl_accepted(rep)) {
 			sl_log("%s: sluice-primary took flows the DB refuses (%s): bringing it back "
 			       "to the DB",
-			       sl_request_name(&fwd), job.refusal->error);
+			       sl_request_name(&fwd),
+			       job.refusal != NULL ? job.refusal->error : "out of memory");
 			d->needs_reconcile = true;
 		}
 		sluice__reply__free_unpacked(rep, NULL);
@@ -567,7 +574,7 @@ h_del_flows(struct sl_daemon *d, struct sl_call *call)
 	Sluice__Reply *rep;
 
 	rep = batch_parse(d, call->req->del_flows, SL_PARSE_MATCH, &b);
-	if (rep != NULL)
+	if (b.failed)
 		return rep;
 	/* An empty list deletes every flow (del-flows without a match). */
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_DEL_FLOWS, &b, strict && b.n > 0);
@@ -607,7 +614,7 @@ h_mod_flows(struct sl_daemon *d, struct sl_call *call)
 	Sluice__Reply *rep;
 
 	rep = batch_parse(d, call->req->mod_flows, SL_PARSE_MOD, &b);
-	if (rep != NULL)
+	if (b.failed)
 		return rep;
 	batch_request(&fwd, &fm, SLUICE__REQUEST__CMD_MOD_FLOWS, &b, strict);
 	rep = sl_forward(d, &fwd, sl_timeout_for(b.n + d->db.flows.n));
