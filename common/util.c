@@ -174,3 +174,24 @@ sl_printable(const char *s, char *buf, size_t len)
 	buf[o] = '\0';
 	return buf;
 }
+
+void
+sl_batch_error(char *buf, size_t len, size_t i, size_t n, const char *msg, const char *text)
+{
+	if (n > 1)
+		snprintf(buf, len, "flow %zu: %s in \"%s\"", i + 1, msg, text);
+	else
+		snprintf(buf, len, "%s in \"%s\"", msg, text);
+}
+
+size_t
+sl_batch_error_flow(const char *err, const char **rest)
+{
+	unsigned long long n;
+	int used = 0;
+
+	if (sscanf(err, "flow %llu: %n", &n, &used) != 1 || used == 0 || n == 0 || n > SIZE_MAX)
+		return 0;
+	*rest = err + used;
+	return (size_t)n;
+}

@@ -46,4 +46,15 @@ void *sl_fn_resolve(const char *lib, uint64_t off);
  */
 char *sl_printable(const char *s, char *buf, size_t len);
 
+/*
+ * The error for flow @i (0-based) of a batch of @n refused with @msg:
+ * "flow I+1: MSG in "TEXT"", or without the "flow I+1: " when @n is 1.
+ * The primary and sluiced both put it so; sluicectl reads the number back
+ * (sl_batch_error_flow) to name the line of the file the flow came from.
+ */
+void sl_batch_error(char *buf, size_t len, size_t i, size_t n, const char *msg, const char *text);
+
+/* The flow (1-based) a batch error names, *@rest what follows "flow N: "; 0 if none. */
+size_t sl_batch_error_flow(const char *err, const char **rest);
+
 #endif /* SL_UTIL_H */

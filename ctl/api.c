@@ -355,7 +355,7 @@ static Sluice__Reply *
 batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mode mode,
 	   struct sl_batch *b, size_t count)
 {
-	char err[512], why[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX];
+	char err[512], why[512], text[SL_FLOW_TEXT_MAX], shown[SL_FLOW_TEXT_MAX], line[1024];
 	size_t end = fm->n_flows - b->n < count ? fm->n_flows : b->n + count;
 	struct sl_flow one;
 
@@ -369,10 +369,8 @@ batch_step(struct sl_daemon *d, const Sluice__FlowMod *fm, enum sl_flow_parse_mo
 			 * names those it refuses (sluicectl turns it into FILE:LINE). */
 			sl_printable(err, why, sizeof(why));
 			sl_printable(fm->flows[i], shown, sizeof(shown));
-			if (fm->n_flows > 1)
-				return batch_fail(b, sl_reply_err(EINVAL, "flow %zu: %s in \"%s\"",
-								  i + 1, why, shown));
-			return batch_fail(b, sl_reply_err(EINVAL, "%s in \"%s\"", why, shown));
+			sl_batch_error(line, sizeof(line), i, fm->n_flows, why, shown);
+			return batch_fail(b, sl_reply_err(EINVAL, "%s", line));
 		}
 		/* Full flows go to the primary as the user wrote them: it has
 		 * the same ports and the same parser, and formatting 100k flows

@@ -29,6 +29,7 @@
 #include "verbs.h"
 
 #define SL_POLL_MS 100             /* main loop tick when idle */
+#define SL_HEALTHY_MS 10000        /* default --healthy-after */
 #define SL_PRIMARY_TIMEOUT_MS 5000 /* one request to the primary */
 #define SL_HELLO_WAIT_MS 20000     /* a starting primary must answer Hello by then */
 #define SL_WATCH_ADOPTED_MS 200    /* worker_list poll when some workers are not our children */

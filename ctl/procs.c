@@ -19,10 +19,9 @@
 void
 sl_procs_init(struct sl_daemon *d)
 {
-	/* 100 ms doubling to at most 5 s between tries, for ever; 10 s up
-	 * (--healthy-after) is healthy. */
-	d->restart_policy = (struct sl_restart_policy){ 100, 5000,
-							d->healthy_ms ? d->healthy_ms : 10000,
+	/* 100 ms doubling to at most 5 s between tries, for ever; a run of
+	 * --healthy-after (10 s) is healthy. */
+	d->restart_policy = (struct sl_restart_policy){ 100, 5000, d->healthy_ms,
 							d->give_up_after };
 	sl_proc_init(&d->primary, "sluice-primary", &d->restart_policy);
 	sl_pmds_init(d);

@@ -232,13 +232,12 @@ read_flow_file(struct sl_ctl *c, const char *name)
 static const char *
 error_at_line(const struct sl_ctl *c, const char *msg, char *buf, size_t len)
 {
-	unsigned long long n;
-	int used = 0;
+	const char *rest;
+	size_t n = c->line_nos != NULL ? sl_batch_error_flow(msg, &rest) : 0;
 
-	if (c->line_nos == NULL || sscanf(msg, "flow %llu: %n", &n, &used) != 1 || used == 0 ||
-	    n == 0 || n > c->n_lines)
+	if (n == 0 || n > c->n_lines)
 		return msg;
-	snprintf(buf, len, "%s:%zu: %s", c->lines_file, c->line_nos[n - 1], msg + used);
+	snprintf(buf, len, "%s:%zu: %s", c->lines_file, c->line_nos[n - 1], rest);
 	return buf;
 }
 

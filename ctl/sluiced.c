@@ -74,7 +74,7 @@ usage(FILE *out)
 		"                     (default 0: never; restarts back off from 100 ms to 5 s,\n"
 		"                     and a run of 10 s starts the back-off over)\n"
 		"  --healthy-after MS a run this long counts as healthy: its end starts the\n"
-		"                     back-off over (default 10000, 100..3600000)\n"
+		"                     back-off over (default %d, 100..3600000)\n"
 		"  --print-db FILE    print the DB in FILE whole (its journal applied) as a\n"
 		"                     DB file of its own, and exit: 1 if it does not load\n"
 		"  --help             this text\n"
@@ -85,7 +85,7 @@ usage(FILE *out)
 		"SIGTERM or SIGINT stops sluiced only: the primary and the workers keep\n"
 		"forwarding, and a sluiced started again adopts them and reconciles them\n"
 		"with the DB.  'sluicectl shutdown' stops the whole instance.\n",
-		SL_DEFAULT_RUNDIR, SL_MAX_WORKERS);
+		SL_DEFAULT_RUNDIR, SL_MAX_WORKERS, SL_HEALTHY_MS);
 }
 
 static int
@@ -239,6 +239,7 @@ parse_args(struct sl_daemon *d, int argc, char **argv)
 	uint64_t n = 1, g;
 	int c;
 
+	d->healthy_ms = SL_HEALTHY_MS;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rundir = optarg; break;

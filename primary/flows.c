@@ -98,12 +98,8 @@ parse_one(size_t i, size_t n, char **texts, enum sl_flow_parse_mode mode, struct
 		rc = sl_meters_bind(&f->actions, msg, sizeof(msg));
 	if (rc == 0 && mode != SL_PARSE_MATCH)
 		rc = sl_groups_bind(&f->actions, msg, sizeof(msg));
-	if (rc < 0) {
-		if (n > 1)
-			snprintf(err, errlen, "flow %zu: %s in \"%s\"", i + 1, msg, texts[i]);
-		else
-			snprintf(err, errlen, "%s in \"%s\"", msg, texts[i]);
-	}
+	if (rc < 0)
+		sl_batch_error(err, errlen, i, n, msg, texts[i]);
 	return rc;
 }
 

@@ -588,11 +588,11 @@ emc_try(struct sl_wctx *w)
 
 	if (likely(!w->emc_off))
 		return true;
-	x = w->emc_sample; /* xorshift32, never zero */
+	x = w->emc_rng; /* xorshift32, never zero */
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	w->emc_sample = x;
+	w->emc_rng = x;
 	return (x & (SL_EMC_SAMPLE - 1)) == 0;
 }
 

@@ -505,7 +505,7 @@ main(int argc, char **argv)
 	w.assign_gen = UINT32_MAX;
 	w.emc_inv_prob = w.shm->emc_inv_prob;
 	sl_emc_init(&w.emc, w.emc_inv_prob);
-	w.emc_sample = 0x9e3779b9u ^ id; /* xorshift state: any non-zero value */
+	w.emc_rng = 0x9e3779b9u ^ id; /* xorshift state: any non-zero value */
 	sl_mf_init(&w.mf);
 
 	signal(SIGINT, on_signal);

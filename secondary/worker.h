@@ -111,7 +111,7 @@ struct sl_wctx {
 	uint32_t emc_inv_prob;
 	struct sl_emc emc __attribute__((aligned(64))); /* each entry two whole cache lines */
 	bool emc_off;          /* its hit rate is too low to pay (forward.c) */
-	uint32_t emc_sample;   /* while off: the random state that picks lookups to try */
+	uint32_t emc_rng;   /* while off: the random state that picks lookups to try */
 	uint32_t emc_win_tries; /* this window: lookups tried, and hits */
 	uint32_t emc_win_hits;
 	struct sl_pcache_entry pcache[SL_PCACHE_ENTRIES];

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,32 @@ cmp_ll(const void *a, const void *b)
 	long long x = *(const long long *)a, y = *(const long long *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* sluiced refuses a --healthy-after it cannot use, naming it, before it starts anything. */
+Test(supervise, a_bad_healthy_after_is_refused_with_its_reason)
+{
+	static const char *const bad[] = { "5", "08x", "3600001", "-1", "" };
+	const char *b = getenv("SLUICE_BUILD") ? getenv("SLUICE_BUILD") : "build";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char cmd[512], got[512] = "";
+		FILE *p;
+		int st;
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s/ctl/sluiced --rundir /tmp/sl-healthy-bad --healthy-after '%s' 2>&1", b,
+			 bad[i]);
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		(void)!fread(got, 1, sizeof(got) - 1, p);
+		st = pclose(p);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "\"%s\" accepted: %s", bad[i], got);
+		snprintf(cmd, sizeof(cmd), "--healthy-after: \"%s\" is not a number of ms in 100..3600000",
+			 bad[i]);
+		cr_assert(strstr(got, cmd) != NULL, "%s", got);
+	}
+	cr_assert_neq(access("/tmp/sl-healthy-bad/sluiced.pid", F_OK), 0, "it started anyway");
 }
 
 static int count_lines(const char *text, const char *what);

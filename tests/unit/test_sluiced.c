@@ -118,6 +118,7 @@ setup(void)
 	d.log_fd = -1;
 	d.ready_fd = -1;
 	d.n_workers = 1;
+	d.healthy_ms = SL_HEALTHY_MS;
 	d.zctx = zmq_ctx_new();
 	snprintf(db, sizeof(db), "%s/sluice.db", dir);
 	cr_assert_eq(sl_db_load(&d.db, db, err, sizeof(err)), 0, "%s", err);
