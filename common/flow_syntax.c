@@ -1650,8 +1650,9 @@ sl_parse_resubmit(struct sl_pctx *c, char *arg, bool paren, struct sl_action *a)
 		    sl_parse_table_num(c, "actions: resubmit", table, &a->arg) < 0)
 			return -EINVAL;
 	}
+	/* As in OVS: the packet's own port and table both by default is no resubmit. */
 	if (*port == '\0' || strcasecmp(port, "in_port") == 0) {
-		if (comma == NULL)
+		if (a->arg == SL_RESUBMIT_HERE)
 			return sl_fail(c, -EINVAL, "actions: resubmit: needs a port or a table");
 		return 0;
 	}

@@ -236,6 +236,43 @@ shm_create(void)
  * would stop secondaries from attaching; so the primary removes its
  * instance's files (prefix "<file-prefix>map_") when it stops.
  */
+static void *
+eal_cleanup_thread(void *arg)
+{
+	(void)arg;
+	rte_eal_cleanup();
+	return NULL;
+}
+
+/*
+ * rte_eal_cleanup(), given @ms to finish; false if it did not.  A
+ * secondary killed inside its EAL start (a sluice-dump killed as it
+ * attaches) can leave the shared memory lock taken for ever (DPDK's
+ * rwlock has no owner to take it back from), and the cleanup's walk of the
+ * memory segments then waits for ever: seen in the faults test, where
+ * sluiced's shutdown got no answer.  The primary must stop all the same;
+ * the kernel unmaps its memory when it exits.
+ */
+static bool
+eal_cleanup_within(unsigned int ms)
+{
+	struct timespec ts;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, eal_cleanup_thread, NULL) != 0) {
+		rte_eal_cleanup();
+		return true;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_timedjoin_np(t, NULL, &ts) == 0;
+}
+
 static void
 remove_hugepage_files(void)
 {
@@ -420,7 +457,12 @@ main(int argc, char **argv)
 	sl_bridge_stop();
 	sl_ports_shutdown();
 	sl_server_close();
-	rte_eal_cleanup();
+	if (!eal_cleanup_within(2000)) {
+		PLOG(ERR, "the EAL's cleanup waits on the shared memory lock, which a secondary "
+			  "killed while it held it left taken: exiting without it");
+		remove_hugepage_files();
+		_exit(0);
+	}
 	remove_hugepage_files();
 	close(lock_fd);
 	return 0;

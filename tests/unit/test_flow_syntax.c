@@ -508,6 +508,9 @@ Test(flow_syntax, pipeline_mistakes_are_refused)
 		{ "actions=resubmit(,254)", "out of range" },
 		{ "actions=set_field:10->nw_tos", "ECN bits" },
 		{ "actions=clone(output:1", "unbalanced" },
+		/* Found by fuzz_flow_syntax: taken as resubmit:0, which does not parse. */
+		{ "actions=1,dec_ttl,4,resubmit(,)", "needs a port or a table" },
+		{ "actions=resubmit(in_port,)", "needs a port or a table" },
 	};
 	struct sl_flow f;
 
