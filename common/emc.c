@@ -155,6 +155,6 @@ sl_emc_insert(struct sl_emc *emc, const struct sl_flow_key *key, uint32_t hash, 
 	e->rule = rule;
 	e->gen = gen;
 	e->hash = hash;
-	e->xa.flags = 0; /* a pipeline run compiles it again */
+	e->xa.flags = 0; /* neither a compiled run nor a NORMAL decision yet */
 	emc->n_inserts++;
 }

@@ -13,6 +13,8 @@
 #ifndef SL_EMC_H
 #define SL_EMC_H
 
+#include <stddef.h>
+
 #include "classifier.h"
 #include "rewrite.h"
 
@@ -20,20 +22,44 @@
 #define SL_EMC_WAYS 2 /* each key may sit in one of two slots */
 
 /*
+ * What NORMAL decided for an entry's key, when NORMAL is its rule's only
+ * action: valid while the MAC table's generation is the one read before
+ * deciding (no entry appeared, moved or went away) and within the second
+ * it was decided in (so the source's last-seen second is refreshed once a
+ * second, and ageing is seen).  Laid over struct sl_xact, its flags where
+ * the xact has its own.
+ */
+struct sl_emc_normal {
+	uint32_t mac_gen; /* shm->mac_gen read before deciding */
+	uint32_t now_s;
+	uint32_t pad;
+	uint16_t flags;   /* SL_XA_NORMAL */
+	uint16_t out;     /* ofport; SL_OFPORT_NONE: flood */
+};
+
+/*
  * 128 bytes: the key in one cache line, and in the other what a hit
- * needs: the rule, and for a pipeline rule its whole run compiled for
- * this key (xa, valid iff xa.flags has SL_XA_VALID), so that a hit on a
- * four-table pipeline reads no more than a hit on one table.  An insert
- * clears xa; the pipeline sets it (sl_emc_find) after a run.
+ * needs: the rule, and what its actions come to for this key, so that a
+ * hit reads no more than this entry: for a pipeline rule its whole run
+ * compiled (xa, valid iff xa.flags has SL_XA_VALID: a four-table pipeline
+ * costs what one table does), for a rule whose only action is NORMAL the
+ * port it chose (nd, iff flags is SL_XA_NORMAL).  An insert clears both;
+ * the pipeline sets xa (sl_emc_find) after a run, the worker nd when it
+ * decides (forward.c).
  */
 struct sl_emc_entry {
 	struct sl_flow_key key;
 	const struct sl_cls_rule *rule;
 	uint32_t gen;
 	uint32_t hash;
-	struct sl_xact xa;
+	union {
+		struct sl_xact xa;
+		struct sl_emc_normal nd;
+	};
 };
 _Static_assert(sizeof(struct sl_emc_entry) == 128, "an EMC entry is two cache lines");
+_Static_assert(offsetof(struct sl_emc_normal, flags) == offsetof(struct sl_xact, flags),
+	       "an entry's xa.flags tells which of xa and nd it holds");
 
 struct sl_emc {
 	struct sl_emc_entry e[SL_EMC_ENTRIES];

@@ -103,6 +103,7 @@ int sl_rewrite_mpls_pop(uint8_t *data, uint32_t len, struct sl_layers *ly, struc
 #define SL_XA_UDP 0x0800    /* ... UDP's */
 #define SL_XA_TAGGED 0x1000 /* one VLAN tag: L3 at 18, not 14 */
 #define SL_XA_DELTAS 0x2000 /* ip_delta, l4_delta hold (compiled for one exact key) */
+#define SL_XA_NORMAL 0x4000 /* not a compiled run: an EMC entry's NORMAL decision (emc.h) */
 #define SL_XA_L3 (SL_XA_DSCP | SL_XA_ECN | SL_XA_TTL | SL_XA_NW_SRC | SL_XA_NW_DST | \
 		  SL_XA_TP_SRC | SL_XA_TP_DST)
 

@@ -362,34 +362,75 @@ normal_decide(struct sl_wctx *w, const struct sl_flow_key *key, uint16_t vlan)
 						    w->aging_s);
 }
 
-static void
-normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last)
+/* NORMAL's port for @key (SL_OFPORT_NONE: flood), from the worker's cache. */
+static inline uint16_t
+normal_out(struct sl_wctx *w, const struct sl_flow_key *key)
 {
-	uint16_t vlan = key->vlan_tci & SL_VLAN_VID_MASK, out;
+	uint16_t vlan = key->vlan_tci & SL_VLAN_VID_MASK;
 	uint64_t src = sl_mac_key(key->dl_src, vlan), dst = sl_mac_key(key->dl_dst, vlan);
 	struct sl_ncache_entry *e = ncache_slot(src, dst, key->in_port);
 	uint32_t gen = __atomic_load_n(&w->shm->mac_gen, __ATOMIC_ACQUIRE);
 
 	if (likely(e->src == src && e->dst == dst && e->in_port == key->in_port &&
-		   e->gen == gen && e->now_s == w->now_s)) {
-		out = e->out;
-	} else {
-		out = normal_decide(w, key, vlan);
-		e->src = src;
-		e->dst = dst;
-		e->in_port = key->in_port;
-		e->gen = gen;
-		e->now_s = w->now_s;
-		e->out = out;
-	}
+		   e->gen == gen && e->now_s == w->now_s))
+		return e->out;
+	e->src = src;
+	e->dst = dst;
+	e->in_port = key->in_port;
+	e->gen = gen;
+	e->now_s = w->now_s;
+	e->out = normal_decide(w, key, vlan);
+	return e->out;
+}
+
+/* Send @m where NORMAL decided: @out, or a flood if SL_OFPORT_NONE. */
+static inline void
+normal_send(struct sl_wctx *w, uint16_t in_port, uint16_t out, struct rte_mbuf *m, bool last)
+{
 	if (out == SL_OFPORT_NONE) {
-		flood(w, key->in_port, m, last);
-	} else if (out == key->in_port) {
+		flood(w, in_port, m, last);
+	} else if (out == in_port) {
 		if (last)
 			drop(w, m); /* never back where it came from */
 	} else {
 		emit(w, out, m, last);
 	}
+}
+
+static void
+normal(struct sl_wctx *w, const struct sl_flow_key *key, struct rte_mbuf *m, bool last)
+{
+	normal_send(w, key->in_port, normal_out(w, key), m, last);
+}
+
+/*
+ * A packet whose rule's only action is NORMAL, found in exact-match cache
+ * entry @e (NULL: not from the cache): the entry keeps NORMAL's decision
+ * for its key (emc.h, struct sl_emc_normal), so that the next packets of
+ * the key, whose entry is in cache already, hash nothing more and read no
+ * other table: a learnt destination costs what an output rule does.
+ */
+static inline void
+normal_cached(struct sl_wctx *w, struct sl_emc_entry *e, const struct sl_flow_key *key,
+	      struct rte_mbuf *m)
+{
+	uint32_t gen = __atomic_load_n(&w->shm->mac_gen, __ATOMIC_ACQUIRE);
+	uint16_t out;
+
+	if (likely(e != NULL && e->nd.flags == SL_XA_NORMAL && e->nd.mac_gen == gen &&
+		   e->nd.now_s == w->now_s)) {
+		out = e->nd.out;
+	} else {
+		out = normal_out(w, key);
+		if (e != NULL)
+			e->nd = (struct sl_emc_normal){
+				.mac_gen = gen, /* read before deciding: a change since is seen */
+				.now_s = w->now_s,
+				.flags = SL_XA_NORMAL,
+				.out = out,
+			};
+	}
+	normal_send(w, key->in_port, out, m, true);
 }
 
 static int
@@ -611,27 +652,27 @@ emc_account(struct sl_wctx *w, bool hit)
  * The rule for one packet: exact-match cache (if @emc: @hash is the key's,
  * its slots asked for already), then megaflow cache, then the classifier,
  * whose result goes into both caches (a pipeline's into the megaflow cache
- * once its run is over: sl_pipe_run).  *mfref names the megaflow entry it
- * came from.
+ * once its run is over: sl_pipe_run).  *ep is the exact-match cache entry
+ * it came from (what the rule's actions come to for the key may be kept
+ * there), *mfref names the megaflow entry.
  */
 static inline const struct sl_cls_rule *
 lookup(struct sl_wctx *w, const struct sl_flow_key *key, bool emc, uint32_t hash,
-       uint64_t *mfref, const struct sl_xact **xap)
+       uint64_t *mfref, struct sl_emc_entry **ep)
 {
 	uint64_t wc[SL_FLOW_KEY_WORDS];
-	const struct sl_emc_entry *e;
+	struct sl_emc_entry *e;
 	const struct sl_cls_rule *r;
 	uint32_t mi;
 
 	*mfref = SL_MF_NONE_REF;
-	*xap = NULL;
+	*ep = NULL;
 	if (emc) {
-		e = sl_emc_lookup_entry(&w->emc, key, hash, w->cls_gen);
+		e = sl_emc_find(&w->emc, key, hash, w->cls_gen);
 		emc_account(w, e != NULL);
 		if (likely(e != NULL)) {
 			w->st.emc_hits++;
-			if (e->xa.flags & SL_XA_VALID)
-				*xap = &e->xa;
+			*ep = e;
 			return e->rule;
 		}
 	}
@@ -713,16 +754,16 @@ same_key(const struct sl_flow_key *a, const struct sl_flow_key *b)
 
 /*
  * Stage 2: the rule of every packet; one that repeats its predecessor's
- * headers (a burst of one flow) reuses its lookup.  xas[i]: the pipeline
- * of a pipeline rule compiled for the packet's key, from the EMC entry
- * that held it.  An insert in this burst may have taken an entry another
- * packet's xas[] points into: then none is used (the general path serves
- * them; inserts are rare where the cache pays).
+ * headers (a burst of one flow) reuses its lookup.  ents[i]: the EMC
+ * entry that held the packet's key (with, maybe, what its rule's actions
+ * come to for it).  An insert in this burst may have taken an entry
+ * another packet's ents[] points to: then none is used (the general path
+ * serves them; inserts are rare where the cache pays).
  */
 static inline void
 classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pkts,
 	 const struct sl_cls_rule **rules, uint32_t *hashes, uint64_t *mfrefs,
-	 const struct sl_xact **xas, uint16_t n)
+	 struct sl_emc_entry **ents, uint16_t n)
 {
 	uint64_t inserts = w->emc.n_inserts;
 	uint32_t dup = 0, tried = 0; /* bit i: packet i repeats i - 1; tries the EMC */
@@ -745,15 +786,15 @@ classify(struct sl_wctx *w, const struct sl_flow_key *keys, struct rte_mbuf **pk
 			rules[i] = rules[i - 1];
 			hashes[i] = hashes[i - 1];
 			mfrefs[i] = mfrefs[i - 1];
-			xas[i] = xas[i - 1];
+			ents[i] = ents[i - 1];
 			if (likely(rules[i] != NULL))
 				w->st.emc_hits++;
 			continue;
 		}
-		rules[i] = lookup(w, &keys[i], tried & 1u << i, hashes[i], &mfrefs[i], &xas[i]);
+		rules[i] = lookup(w, &keys[i], tried & 1u << i, hashes[i], &mfrefs[i], &ents[i]);
 	}
 	if (unlikely(w->emc.n_inserts != inserts))
-		memset(xas, 0, sizeof(xas[0]) * n);
+		memset(ents, 0, sizeof(ents[0]) * n);
 	/* Counters once per run of one rule: fewer read-modify-writes. */
 	for (uint16_t i = 0; i < n;) {
 		const struct sl_cls_rule *r = rules[i];
@@ -799,17 +840,19 @@ xact_count_flush(struct sl_wctx *w, struct xact_count *c)
 
 /*
  * A packet of pipeline rule @r whose whole run is compiled: from its EMC
- * entry (@x), else from the megaflow entry it came from (@mfref), whose
+ * entry (@e), else from the megaflow entry it came from (@mfref), whose
  * record holds the run compiled for every key of the megaflow.
  */
 static inline const struct sl_xact *
-xact_for(const struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_xact *x,
+xact_for(const struct sl_wctx *w, const struct sl_cls_rule *r, const struct sl_emc_entry *e,
 	 uint64_t mfref)
 {
 	uint32_t idx;
 
-	if (x != NULL || mfref == SL_MF_NONE_REF)
-		return x;
+	if (e != NULL && (e->xa.flags & SL_XA_VALID))
+		return &e->xa;
+	if (mfref == SL_MF_NONE_REF)
+		return NULL;
 	idx = sl_mf_deref(&w->mf, mfref);
 	if (idx == SL_MF_NONE || !(w->mf.e[idx].flags & SL_MF_PIPE) || w->mf.e[idx].rule != r ||
 	    !(w->mfrec[idx].xa.flags & SL_XA_VALID))
@@ -850,7 +893,7 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 {
 	struct sl_flow_key keys[SL_BURST];
 	const struct sl_cls_rule *rules[SL_BURST];
-	const struct sl_xact *xas[SL_BURST];
+	struct sl_emc_entry *ents[SL_BURST];
 	uint32_t hashes[SL_BURST];
 	uint64_t mfrefs[SL_BURST];
 	struct xact_count xc = { .n_rules = 0, .packets = 0, .bytes = 0 };
@@ -864,11 +907,11 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 	if (rq->csum)
 		count_bad_csums(w, rq->slot, pkts, n);
 	/* Stage 2: classify and count. */
-	classify(w, keys, pkts, rules, hashes, mfrefs, xas, n);
+	classify(w, keys, pkts, rules, hashes, mfrefs, ents, n);
 	/* Stage 3: act. */
 	for (uint16_t i = 0; i < n;) {
 		if (unlikely(rules[i] != NULL && (rules[i]->flags & SL_RULE_PIPELINE))) {
-			const struct sl_xact *x = xact_for(w, rules[i], xas[i], mfrefs[i]);
+			const struct sl_xact *x = xact_for(w, rules[i], ents[i], mfrefs[i]);
 
 			sl_inf_take(w->inf, i, pkts[i]);
 			if (x == NULL || !xact_run(w, &xc, x, &keys[i], pkts[i]))
@@ -887,7 +930,10 @@ process_burst(struct sl_wctx *w, const struct sl_wrxq *rq, struct rte_mbuf **pkt
 			drop(w, pkts[i++]);
 			continue;
 		}
-		execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
+		if (rules[i]->actions.n == 1 && rules[i]->actions.a[0].type == SL_ACT_NORMAL)
+			normal_cached(w, ents[i], &keys[i], pkts[i]);
+		else
+			execute(w, &rules[i]->actions, 0, &keys[i], pkts[i]);
 		i++;
 	}
 	xact_count_flush(w, &xc);

@@ -659,6 +659,22 @@ inst_add_pcap_port(struct inst *in, const char *name, int i, const char *rx, con
 }
 
 void
+inst_set_option(struct inst *in, const char *key, const char *value)
+{
+	Sluice__Request req = SLUICE__REQUEST__INIT;
+	Sluice__SetOption so = SLUICE__SET_OPTION__INIT;
+	Sluice__Reply *rep = NULL;
+	char err[256];
+
+	so.key = (char *)key;
+	so.value = (char *)value;
+	req.cmd_case = SLUICE__REQUEST__CMD_SET_OPTION;
+	req.set_option = &so;
+	cr_assert_eq(inst_call(in, &req, &rep, err, sizeof(err)), 0, "set %s: %s", key, err);
+	sluice__reply__free_unpacked(rep, NULL);
+}
+
+void
 inst_del_ports(struct inst *in, const char *const *names, size_t n)
 {
 	char err[512];

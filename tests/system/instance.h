@@ -103,6 +103,9 @@ void frame_fix_checksums(struct frame *f, size_t l3);
 void inst_add_pcap_port(struct inst *in, const char *name, int i, const char *rx, const char *tx,
 			uint32_t ofport);
 
+/* Set switch option @key (as `sluicectl set KEY=VALUE`) in the primary.  Asserts success. */
+void inst_set_option(struct inst *in, const char *key, const char *value);
+
 /* Delete ports @names (a pcap port's output file is flushed and closed). Asserts success. */
 void inst_del_ports(struct inst *in, const char *const *names, size_t n);
 

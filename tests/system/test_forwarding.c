@@ -194,6 +194,52 @@ Test(forwarding, normal_floods_unknown_then_unicasts_learned)
 	inst_stop(&in);
 }
 
+/*
+ * NORMAL keeps its decision in the exact-match cache entry of each key:
+ * a destination that moves must be followed at once, not after the entry
+ * goes.  B is learnt on port 2; A's traffic to B (eight flows, each cached
+ * and its decision with it over several bursts) goes to port 2 until a
+ * frame from B arrives on port 1 itself; from then on A's packets to B
+ * would go back where they came from, so none leaves (as in OVS).
+ */
+Test(forwarding, normal_follows_a_destination_that_moves_at_once)
+{
+	enum { N = 320 };
+	static const char *const table[] = { "actions=NORMAL" };
+	struct frame ba, bc, *a = calloc(2 * N + 1, sizeof(*a)), want2[N + 1];
+	struct worker_counts wc;
+
+	cr_assert_not_null(a);
+	inst_start(&in, "normal_move", 1);
+	inst_set_option(&in, "emc-insert-inv-prob", "1");
+	frame_udp(&ba, MAC_B, MAC_A, -1, "10.0.0.2", "10.0.0.1", 2, 1, 64);
+	frame_udp(&bc, MAC_B, MAC_C, -1, "10.0.0.2", "10.0.0.3", 2, 3, 64);
+	for (int i = 0; i < 2 * N + 1; i++)
+		frame_udp(&a[i], MAC_A, MAC_B, -1, "10.0.0.1", "10.0.0.2", (uint16_t)(1000 + i % 8),
+			  2, 64);
+	a[N] = bc; /* B moves to port 1 */
+	pcap_write_frames(inst_path(&in, "b.pcap"), &ba, 1);
+	pcap_write_frames(inst_path(&in, "a.pcap"), a, 2 * N + 1);
+
+	flows("add", table, 1);
+	inst_add_pcap_port(&in, "p3", 3, "e3.pcap", "out3.pcap", 3);
+	inst_add_pcap_port(&in, "p2", 2, "b.pcap", "out2.pcap", 2);
+	cr_assert_eq(inst_wait_rx(&in, 1, 5000), 1);
+	inst_add_pcap_port(&in, "p1", 1, "a.pcap", "out1.pcap", 1);
+	cr_assert_eq(inst_wait_rx(&in, 2 * N + 2, 10000), 2 * N + 2);
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	cr_assert_gt(wc.emc_hits, (uint64_t)N, "A's flows were served from the cache: %lu hits",
+		     (unsigned long)wc.emc_hits);
+	inst_del_ports(&in, (const char *const[]){ "p1", "p2", "p3" }, 3);
+
+	memcpy(want2, a, sizeof(want2)); /* A to B until B moved, then B's own frame to C (flooded) */
+	inst_expect_frames(&in, "out2.pcap", want2, N + 1);
+	inst_expect_frames(&in, "out3.pcap", (struct frame[]){ ba, bc }, 2);
+	inst_expect_frames(&in, "out1.pcap", NULL, 0);
+	free(a);
+	inst_stop(&in);
+}
+
 /* Frame number @i, recoverable from the frame (source IP and port). */
 static void
 numbered_frame(struct frame *f, uint32_t i)

@@ -221,22 +221,6 @@ stats(void)
 	return st;
 }
 
-static void
-set_option(const char *key, const char *value)
-{
-	Sluice__Request req = SLUICE__REQUEST__INIT;
-	Sluice__SetOption so = SLUICE__SET_OPTION__INIT;
-	Sluice__Reply *rep = NULL;
-	char err[256];
-
-	so.key = (char *)key;
-	so.value = (char *)value;
-	req.cmd_case = SLUICE__REQUEST__CMD_SET_OPTION;
-	req.set_option = &so;
-	cr_assert_eq(inst_call(&in, &req, &rep, err, sizeof(err)), 0, "set %s: %s", key, err);
-	sluice__reply__free_unpacked(rep, NULL);
-}
-
 /* Wait until @n packet-ins have been accounted for (taken or dropped on a full ring). */
 static Sluice__PacketInStats
 wait_accounted(uint64_t n)
@@ -264,8 +248,8 @@ Test(packet_in, rate_limit_and_full_rings_drop_and_count)
 	char err[512], devargs[400];
 
 	inst_start(&in, "pinrate", 1);
-	set_option("controller-rate-limit", "100");
-	set_option("controller-burst-limit", "25");
+	inst_set_option(&in, "controller-rate-limit", "100");
+	inst_set_option(&in, "controller-burst-limit", "25");
 	cr_assert_eq(inst_flows(&in, "add", flows, 1, err, sizeof(err)), 0, "%s", err);
 	for (int i = 0; i < 300; i++)
 		frame_udp(&f[i], "50:54:00:00:00:09", "50:54:00:00:00:0a", -1, "10.0.0.2",
@@ -284,7 +268,7 @@ Test(packet_in, rate_limit_and_full_rings_drop_and_count)
 	cr_assert_geq(st.rate_limited, 15, "over the rate: only %lu dropped of %lu",
 		      (unsigned long)st.rate_limited, (unsigned long)st.received);
 
-	set_option("controller-rate-limit", "0");
+	inst_set_option(&in, "controller-rate-limit", "0");
 	first = st;
 	pcap_write_frames(inst_path(&in, "b.pcap"), f, 300);
 	snprintf(devargs, sizeof(devargs), "net_pcap_pinrb,rx_pcap=%s", inst_path(&in, "b.pcap"));
@@ -315,7 +299,7 @@ Test(packet_in, killed_worker_with_packet_ins_queued_loses_no_mbuf)
 	char err[512];
 
 	inst_start(&in, "pinkill", 1);
-	set_option("controller-rate-limit", "0");
+	inst_set_option(&in, "controller-rate-limit", "0");
 	cr_assert_eq(inst_add_port(&in, "sink", "net_null_pinks,no-rx=1", 2, err, sizeof(err)), 0,
 		     "%s", err);
 	cr_assert_eq(inst_flows(&in, "add", flows, 1, err, sizeof(err)), 0, "%s", err);
