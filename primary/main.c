@@ -351,6 +351,7 @@ housekeeping(uint64_t now_ms, uint64_t start_ms)
 	sl_capture_reap();
 	sl_vhost_tick();
 	sl_bond_tick(now_ms);
+	sl_eal_repair_tick(now_ms);
 }
 
 #define SL_HOUSEKEEPING_MS 10
@@ -410,6 +411,9 @@ main(int argc, char **argv)
 	sl_primary_logtype = rte_log_register_type_and_pick_level("sluice.primary",
 								   RTE_LOG_INFO);
 	write_file_prefix();
+	if (sl_eal_repair_init() < 0)
+		rte_exit(EXIT_FAILURE, "sluice-primary: cannot create the EAL guard file in %s: %s\n",
+			 rte_eal_get_runtime_dir(), strerror(errno));
 
 	ret = shm_create();
 	if (ret < 0)
@@ -457,6 +461,7 @@ main(int argc, char **argv)
 	sl_bridge_stop();
 	sl_ports_shutdown();
 	sl_server_close();
+	sl_eal_repair_fini();
 	if (!eal_cleanup_within(2000)) {
 		PLOG(ERR, "the EAL's cleanup waits on the shared memory lock, which a secondary "
 			  "killed while it held it left taken: exiting without it");

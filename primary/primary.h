@@ -229,6 +229,12 @@ void sl_mempool_set_need(unsigned int slot, struct rte_mempool *mp, uint32_t nee
 /* Port @slot no longer uses @mp; an unused pool is freed once all its mbufs are back. */
 void sl_mempool_put(unsigned int slot, struct rte_mempool *mp);
 void sl_mempools_reclaim(void);
+
+/* eal_repair.c: what a secondary killed inside the EAL's start or cleanup
+ * held of the shared memory locks, given back (common/eal_guard.h). */
+int sl_eal_repair_init(void);
+void sl_eal_repair_tick(uint64_t now_ms);
+void sl_eal_repair_fini(void);
 /* Return what lcore @lcore's caches hold (its process is gone). */
 void sl_mempools_flush_lcore(unsigned int lcore);
 /* True if @p is a (direct) mbuf of one of this instance's pools. */

@@ -26,6 +26,7 @@
 #include "bond_hooks.h"
 #include "capture_hooks.h"
 #include "ct_hooks.h"
+#include "eal_guard.h"
 #include "group_hooks.h"
 #include "meter_hooks.h"
 #include "rxq_acct.h"
@@ -480,7 +481,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	ret = rte_eal_init(argc, argv);
+	ret = sl_eal_init_guarded(argc, argv);
 	if (ret < 0)
 		rte_exit(2, "sluice-worker: EAL init failed: %s\n", rte_strerror(rte_errno));
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
@@ -521,6 +522,6 @@ main(int argc, char **argv)
 	sl_fwd_flush_all(&w);
 	release_slot(&w, __atomic_load_n(&w.me->takeover_pid, __ATOMIC_ACQUIRE) != 0);
 	WLOG(INFO, "worker %u stopped", id);
-	rte_eal_cleanup();
+	sl_eal_cleanup_guarded();
 	return 0;
 }

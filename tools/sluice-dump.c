@@ -29,6 +29,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "eal_guard.h"
 #include "pcapng.h"
 #include "shm.h"
 #include "util.h"
@@ -504,7 +505,7 @@ attach_eal(const struct dump_opts *o)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", o->prefix);
 	/* EAL logs to stdout by default; stdout may be the capture. */
 	rte_openlog_stream(stderr);
-	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
+	if (sl_eal_init_guarded(RTE_DIM(argv) - 1, argv) < 0) {
 		fprintf(stderr,
 			PROG ": cannot attach to sluice instance \"%s\": is sluice-primary "
 			     "running with --file-prefix=%s?\n",
@@ -670,6 +671,6 @@ main(int argc, char **argv)
 			" dropped\n",
 		d.written, c.filtered, c.dropped);
 	close_output(&d);
-	rte_eal_cleanup();
+	sl_eal_cleanup_guarded();
 	return rc < 0 ? 1 : 0;
 }

@@ -341,6 +341,46 @@ Test(bad_input, a_second_primary_on_the_same_rundir_is_refused)
 	inst_stop(&in);
 }
 
+/*
+ * A secondary killed inside its EAL start, holding the memory hotplug
+ * lock: the primary gives the lock back (common/eal_guard.h), so the next
+ * secondary's cleanup, which takes that lock to write, finishes (it waited
+ * for ever before), a worker still starts, and so does the primary's own
+ * shutdown.
+ */
+Test(bad_input, a_secondary_killed_inside_its_eal_start_leaves_no_lock_taken)
+{
+	char bin[512], prefix[96], out[4096], log[1024];
+	char *die[] = { bin, "--no-pci", prefix, "--proc-type=secondary", "--lcores", "100@0",
+			"--log-level=lib.eal:error", "--", "die-in-eal-start", NULL };
+	char *attach[] = { bin, "--no-pci", prefix, "--proc-type=secondary", "--lcores", "101@0",
+			   "--log-level=lib.eal:error", "--", "attach", NULL };
+	struct worker_counts wc;
+	FILE *f;
+	bool said = false;
+
+	inst_start(&in, "eallock", 0);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", in.prefix);
+	snprintf(bin, sizeof(bin), "%s/tests/system/shm_poke", getenv("SLUICE_BUILD"));
+	cr_assert_eq(run_capture(die, out, sizeof(out)), 128 + SIGKILL, "shm_poke: %s", out);
+	cr_assert_eq(run_capture(attach, out, sizeof(out)), 0,
+		     "a secondary's cleanup did not finish (128+14: still waiting after 20 s): %s",
+		     out);
+	snprintf(log, sizeof(log), "%s/primary.log", in.rundir);
+	f = fopen(log, "r");
+	cr_assert_not_null(f);
+	while (!said && fgets(out, sizeof(out), f) != NULL)
+		said = strstr(out, "inside its EAL start holding the memory hotplug lock: gave "
+				   "back 1 reader(s)") != NULL;
+	fclose(f);
+	cr_assert(said, "the primary's log tells of the repair");
+	inst_start_worker(&in, 0);
+	cr_assert(inst_wait_worker(&in, 0, 10000), "a worker starts after it");
+	cr_assert_eq(inst_worker_counts(&in, 0, &wc), 0);
+	cr_assert_str_eq(wc.state, "running");
+	inst_stop(&in);
+}
+
 Test(bad_input, a_worker_for_another_layout_version_refuses_to_attach)
 {
 	char bin[512], prefix[96], out[4096];
