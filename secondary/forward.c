@@ -321,9 +321,10 @@ flood(struct sl_wctx *w, uint16_t in_port, struct rte_mbuf *m, bool last)
 
 /*
  * What NORMAL decided for one (in_port, vlan, source, destination), cached
- * per worker so that a learnt unicast destination costs about what an
- * output rule costs: no hashing into the shared table, no shared write.
- * Valid while the table's generation is unchanged (no entry appeared,
+ * per worker: no hashing into the shared table, no shared write.  Where
+ * the exact-match cache holds the packet's key its entry keeps the
+ * decision instead (normal_cached); this serves the rest (the cache off
+ * with many flows, NORMAL after other actions or in a pipeline).  Valid while the table's generation is unchanged (no entry appeared,
  * moved or went away) and within the second it was decided in (ageing,
  * and the source's last-seen second, are refreshed once a second).
  */
