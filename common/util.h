@@ -25,7 +25,12 @@ int sl_set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 /* Monotonic milliseconds. */
 uint64_t sl_now_ms(void);
 
-/* True if a process with this pid exists (kill(pid, 0)). */
+/*
+ * True if a process with this pid exists and is not a zombie: a zombie
+ * runs no code and its memory and locks are gone, only its parent's wait
+ * is missing (an orphan's new parent may never wait: a container's init,
+ * a subreaper).  If /proc cannot tell, it counts as alive.
+ */
 bool sl_pid_alive(int pid);
 
 /* Duplicate a string; exits on allocation failure only at start-up callers' discretion: returns NULL on ENOMEM. */

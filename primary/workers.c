@@ -58,31 +58,6 @@ sl_rcu_synchronize(void)
 	}
 }
 
-/*
- * Certainly dead: no such process, or a zombie (it runs no code and its
- * memory is gone; only its parent's wait is missing).  A process in
- * uninterruptible sleep after SIGKILL still counts as alive.
- */
-static bool
-pid_gone(int pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-	size_t n;
-
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return errno == ENOENT;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold anything */
-	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 /* A worker's process is gone: make its slot harmless and reusable. */
 static void
 reap_worker(unsigned int w, const char *why)
@@ -91,7 +66,7 @@ reap_worker(unsigned int w, const char *why)
 	struct sl_worker *wk = &shm->workers[w];
 	int pid = wk->pid;
 	uint64_t freed, lost;
-	bool dead = pid_gone(pid);
+	bool dead = !sl_pid_alive(pid); /* certainly gone: no such process, or a zombie */
 
 	PLOG(WARNING, "worker %u (pid %d) %s", w, pid, why);
 	/* It can no longer report quiescence: stop waiting for it. */
@@ -189,15 +164,15 @@ sl_workers_check(void)
 				sl_workers_assign_rxqs();
 			}
 		}
+		/* A heartbeat that moved is a live process's; one that did not
+		 * may be a dead one's (a zombie counts as dead: /proc says so). */
 		pid = __atomic_load_n(&wk->pid, __ATOMIC_ACQUIRE);
-		if (!sl_pid_alive(pid)) {
-			reap_worker(w, "exited");
-			continue;
-		}
 		hb = __atomic_load_n(&wk->heartbeat, __ATOMIC_RELAXED);
 		if (hb != sl_p.last_heartbeat[w] || blind) {
 			sl_p.last_heartbeat[w] = hb;
 			sl_p.heartbeat_change_ms[w] = now;
+		} else if (!sl_pid_alive(pid)) {
+			reap_worker(w, "exited");
 		} else if (now - sl_p.heartbeat_change_ms[w] > sl_p.hang_ms) {
 			/* Hung (or stopped): make sure it never runs again with a
 			 * stale view, then clean up as for a crash. */

@@ -226,7 +226,11 @@ check_agreement(int iter)
 		if (t1 > t0)
 			break;
 	}
-	cr_assert_gt(t1, t0, "iteration %d: the data plane does not forward", iter);
+	if (t1 <= t0) {
+		ctl_run(&c, out, sizeof(out), "show");
+		cr_assert_fail("iteration %d: the data plane does not forward (sink tx %lu after 1 s)"
+			       ":\n%s\n%s", iter, (unsigned long)t1, out, logs_tail());
+	}
 	free(db);
 	free(db_flows);
 	free(flows);

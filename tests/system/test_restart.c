@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -341,6 +342,80 @@ Test(restart, sigstopped_worker_is_detected_as_hung_and_replaced)
 	uint64_t s0 = sink_tx("sink0");
 	usleep(100000);
 	cr_assert_gt(sink_tx("sink0"), s0, "the replacement does not forward");
+	inst_stop(&in);
+}
+
+/* The state letter of process @pid in /proc (0 if none). */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * A worker whose parent never waits for it (an orphan adopted by a
+ * container's init, or by a sluiced restarted meanwhile) stays a zombie
+ * when it is killed: dead all the same.  Its slot is reaped at once, not
+ * after the hang threshold, and a replacement started right away takes it
+ * (before, it exited "worker slot 0 is in use": the faults soak's
+ * iteration 88 then waited out a crash loop's back-off).
+ */
+Test(restart, a_killed_worker_left_a_zombie_is_replaced_at_once)
+{
+	pid_t keeper, zombie, repl;
+	struct worker_counts wc;
+	int i;
+
+	two_lanes("zombie");
+	kill(in.workers[0], SIGKILL);
+	waitpid(in.workers[0], NULL, 0);
+	for (i = 0; i < 300 && strcmp(worker(0).state, "dead") != 0; i++)
+		usleep(10000);
+	keeper = fork(); /* the worker's parent, which never waits */
+	cr_assert(keeper >= 0);
+	if (keeper == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* goes with the test, pass or fail */
+		inst_start_worker(&in, 0);
+		for (;;)
+			pause();
+	}
+	for (i = 0; i < 500 && strcmp((wc = worker(0)).state, "running") != 0; i++)
+		usleep(10000);
+	cr_assert_str_eq(wc.state, "running", "worker 0 did not start under its keeper");
+	zombie = wc.pid;
+	kill(zombie, SIGKILL);
+	for (i = 0; i < 100 && proc_state(zombie) != 'Z'; i++)
+		usleep(10000);
+	cr_assert_eq(proc_state(zombie), 'Z', "the killed worker is not a zombie");
+
+	inst_start_worker(&in, 0);
+	repl = in.workers[0];
+	for (i = 0; i < 200; i++) {
+		wc = worker(0);
+		if (wc.pid == repl && strcmp(wc.state, "running") == 0)
+			break;
+		cr_assert_eq(waitpid(repl, NULL, WNOHANG), 0,
+			     "the replacement exited (see worker0.log): the zombie's slot was not freed");
+		usleep(10000);
+	}
+	cr_assert_lt(i, 200, "the replacement did not take the slot within 2 s");
+	uint64_t s0 = sink_tx("sink0");
+	usleep(100000);
+	cr_assert_gt(sink_tx("sink0"), s0, "the replacement does not forward");
+	kill(keeper, SIGKILL);
+	waitpid(keeper, NULL, 0);
 	inst_stop(&in);
 }
 
