@@ -2,11 +2,11 @@
 /* The EAL's windows, guarded (eal_guard.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>

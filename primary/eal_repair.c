@@ -93,8 +93,8 @@ sl_eal_repair_init(void)
 			for (unsigned int i = 0; i < N_LOCKS; i++)
 				er.lock[i] = (int32_t *)(mcfg + mcfg_locks[i].off);
 		else
-			PLOG(WARNING, "the EAL's memory configuration is not the one of DPDK %s: a "
-				      "secondary killed inside its EAL start cannot be repaired after",
+			PLOG(WARNING, "the EAL's memory configuration is not the one of DPDK %s: the "
+				      "locks of a secondary killed inside its EAL start stay taken",
 			     rte_version());
 	}
 	snprintf(er.path, sizeof(er.path), "%s/%s", rte_eal_get_runtime_dir(), SL_EAL_GUARD_FILE);
@@ -126,7 +126,7 @@ held_throughout(unsigned int i, unsigned int us, int32_t *bits)
 	return readers;
 }
 
-/* Take @less (readers, bits) off lock @i's count, if it still has them. */
+/* Take @readers (RTE_RWLOCK_READ each) and @bits off lock @i, if it still has them. */
 static bool
 give_back(unsigned int i, int32_t readers, int32_t bits)
 {
